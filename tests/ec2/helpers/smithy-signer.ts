@@ -31,6 +31,7 @@ export interface SignInput {
   readonly region: string;
   readonly service?: string;
   readonly date?: Date;
+  readonly contentType?: string;
 }
 
 function signer(input: SignInput): SignatureV4 {
@@ -53,7 +54,7 @@ export async function signHeaders(input: SignInput): Promise<Record<string, stri
     port: Number(input.host.split(":")[1]),
     path: "/",
     query: input.query ?? {},
-    headers: { host: input.host, "content-type": "application/x-www-form-urlencoded; charset=utf-8" } as Record<string, string>,
+    headers: { host: input.host, "content-type": input.contentType ?? "application/x-www-form-urlencoded; charset=utf-8" } as Record<string, string>,
     body,
   };
   const signed = await signer(input).sign(request, { signingDate: input.date ?? new Date() });
