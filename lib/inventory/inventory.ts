@@ -237,21 +237,34 @@ export class Inventory {
    */
   async allocate(constraints: AllocationConstraints, account: string): Promise<Allocation> {
     checkName("account", account);
-    return this.db.transaction(async (tx) => {
-      const type = constraints.instanceType === undefined ? undefined : await this.#instanceType(tx, constraints.instanceType);
-      const wanted = resolveConstraints(constraints, type);
-      const candidates = await selectMachines(
-        tx,
-        { status: "ready", minCpus: wanted.minCpus, minMemoryMib: wanted.minMemoryMib, minStorageBytes: wanted.minStorageBytes, ...(wanted.architecture ? { architecture: wanted.architecture } : {}), ...(wanted.zone ? { zone: wanted.zone } : {}) },
-        "cost",
-      );
-      const machine = candidates.find((m) => machineFits(m, wanted));
-      if (!machine) throw new OrchestraError("NO_CAPACITY", `no ready machine satisfies ${describeConstraints(wanted)}`, { constraints: wanted });
-      const instance: Instance = { instanceId: newInstanceId(), systemId: machine.systemId, account, instanceType: wanted.instanceType, constraints: wanted, createdAt: this.#timestamp(), endedAt: null };
-      const allocated = await this.#transition(tx, machine, "allocated", `allocated to ${account} as ${instance.instanceId}`);
-      await insertInstance(tx, instance);
-      return { instance, machine: allocated };
-    });
+    return this.db.transaction((tx) => this.allocateWithin(tx, constraints, account));
+  }
+
+  /**
+   * `allocate` inside the caller's transaction, so several allocations and the caller's own
+   * rows (the EC2 API's all-or-nothing RunInstances) commit or roll back together.
+   */
+  async allocateWithin(tx: SqlExecutor, constraints: AllocationConstraints, account: string): Promise<Allocation> {
+    checkName("account", account);
+    const type = constraints.instanceType === undefined ? undefined : await this.#instanceType(tx, constraints.instanceType);
+    const wanted = resolveConstraints(constraints, type);
+    const candidates = await selectMachines(
+      tx,
+      { status: "ready", minCpus: wanted.minCpus, minMemoryMib: wanted.minMemoryMib, minStorageBytes: wanted.minStorageBytes, ...(wanted.architecture ? { architecture: wanted.architecture } : {}), ...(wanted.zone ? { zone: wanted.zone } : {}) },
+      "cost",
+    );
+    const machine = candidates.find((m) => machineFits(m, wanted));
+    if (!machine) throw new OrchestraError("NO_CAPACITY", `no ready machine satisfies ${describeConstraints(wanted)}`, { constraints: wanted });
+    const instance: Instance = { instanceId: newInstanceId(), systemId: machine.systemId, account, instanceType: wanted.instanceType, constraints: wanted, createdAt: this.#timestamp(), endedAt: null };
+    const allocated = await this.#transition(tx, machine, "allocated", `allocated to ${account} as ${instance.instanceId}`);
+    await insertInstance(tx, instance);
+    return { instance, machine: allocated };
+  }
+
+  /** `transition` inside the caller's transaction. */
+  async transitionWithin(tx: SqlExecutor, ref: string, to: MachineStatus, reason: string): Promise<Machine> {
+    const machine = await this.#resolve(tx, ref);
+    return this.#transition(tx, machine, to, reason);
   }
 
   /**
