@@ -5,6 +5,7 @@
 import { OrchestraError } from "../../errors.ts";
 import { bool, filterList, list, str } from "../query/param-shape.ts";
 import { applyFilters, type FilterFields } from "../model/filters.ts";
+import { listZones } from "../model/network-topology.ts";
 import { defineAction } from "./define-action.ts";
 
 export const describeRegions = defineAction(
@@ -30,7 +31,8 @@ export const describeAvailabilityZones = defineAction(
   "DescribeAvailabilityZones",
   { ZoneName: list(str()), ZoneId: list(str()), AllAvailabilityZones: bool(), Filter: filterList },
   async ({ services }, params) => {
-    const { region, zones } = services.topology;
+    const { region } = services.topology;
+    const zones = await listZones(services.db);
     const all = zones.map((zoneName, i) => ({
       zoneName,
       zoneId: `${region}-az${i + 1}`,

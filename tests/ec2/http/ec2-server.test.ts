@@ -1,56 +1,54 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DescribeAvailabilityZonesCommand, DescribeRegionsCommand, EC2Client, EC2ServiceException } from "@aws-sdk/client-ec2";
 import { XMLParser } from "fast-xml-parser";
-import { createEc2Server } from "../../../lib/ec2/http/ec2-server.ts";
-import type { SecretLookup } from "../../../lib/ec2/auth/sigv4.ts";
 import { formEncode, signHeaders } from "../helpers/smithy-signer.ts";
+import { startEc2Harness, type Ec2Harness } from "../helpers/ec2-harness.ts";
 
-const KEY = { accessKeyId: "AKIAORCHESTRATEST01", secretAccessKey: "secret-one" };
-const lookup: SecretLookup = async (id) => (id === KEY.accessKeyId ? { secretAccessKey: KEY.secretAccessKey, account: "acme" } : undefined);
-const app = createEc2Server({ services: { topology: { region: "orchestra", zones: ["orchestra-a", "orchestra-b"] } }, lookupSecret: lookup, bodyLimit: 4096 });
-let endpoint = "";
-let host = "";
+let harness: Ec2Harness;
+let client: EC2Client;
+let key: { accessKeyId: string; secretAccessKey: string };
 
 beforeAll(async () => {
-  endpoint = await app.listen({ host: "127.0.0.1", port: 0 });
-  host = new URL(endpoint).host;
+  harness = await startEc2Harness({ bodyLimit: 4096 });
+  const c = await harness.client("acme");
+  client = c;
+  key = c.credential;
+  await harness.addMachines(1, { zone: "zone-b" });
 });
-afterAll(() => app.close());
-
-function client(credentials = KEY): EC2Client {
-  return new EC2Client({ endpoint, region: "orchestra", credentials, maxAttempts: 1 });
-}
+afterAll(() => harness.close());
 
 async function raw(body: string, headers: Record<string, string> = {}): Promise<{ status: number; code?: string; requestId?: string }> {
-  const response = await fetch(endpoint, { method: "POST", body, headers });
+  const response = await fetch(harness.endpoint, { method: "POST", body, headers });
   const xml = new XMLParser().parse(await response.text());
   return { status: response.status, code: xml.Response?.Errors?.Error?.Code, requestId: xml.Response?.RequestID };
 }
 
 async function signedRaw(body: string, contentType?: string) {
-  return raw(body, await signHeaders({ host, body, ...KEY, region: "orchestra", contentType }));
+  return raw(body, await signHeaders({ host: harness.host, body, ...key, region: harness.region, contentType }));
 }
 
 describe("the EC2 endpoint", () => {
   it("answers the AWS SDK with regions and zones", async () => {
-    const regions = await client().send(new DescribeRegionsCommand({}));
+    const regions = await client.send(new DescribeRegionsCommand({}));
     expect(regions.Regions?.map((r) => r.RegionName)).toEqual(["orchestra"]);
-    const zones = await client().send(new DescribeAvailabilityZonesCommand({ Filters: [{ Name: "region-name", Values: ["orchestra"] }] }));
+    const zones = await client.send(new DescribeAvailabilityZonesCommand({ Filters: [{ Name: "region-name", Values: ["orchestra"] }] }));
     expect(zones.AvailabilityZones?.map((z) => [z.ZoneName, z.State])).toEqual([
-      ["orchestra-a", "available"],
-      ["orchestra-b", "available"],
+      ["default", "available"],
+      ["zone-b", "available"],
     ]);
   });
 
   it("answers a wrong secret with SignatureDoesNotMatch through the SDK", async () => {
-    const error = await client({ ...KEY, secretAccessKey: "nope" }).send(new DescribeRegionsCommand({})).catch((e: unknown) => e);
+    const bad = new EC2Client({ endpoint: harness.endpoint, region: harness.region, credentials: { ...key, secretAccessKey: "nope" }, maxAttempts: 1 });
+    const error = await bad.send(new DescribeRegionsCommand({})).catch((e: unknown) => e);
+    bad.destroy();
     expect(error).toBeInstanceOf(EC2ServiceException);
     expect((error as EC2ServiceException).name).toBe("SignatureDoesNotMatch");
     expect((error as EC2ServiceException).$metadata.httpStatusCode).toBe(403);
   });
 
   it("answers an unknown filter as InvalidParameterValue", async () => {
-    const error = await client().send(new DescribeRegionsCommand({ Filters: [{ Name: "bogus", Values: ["x"] }] })).catch((e: unknown) => e);
+    const error = await client.send(new DescribeRegionsCommand({ Filters: [{ Name: "bogus", Values: ["x"] }] })).catch((e: unknown) => e);
     expect((error as EC2ServiceException).name).toBe("InvalidParameterValue");
   });
 
@@ -91,14 +89,21 @@ describe("the EC2 endpoint", () => {
   });
 
   it("answers other paths and methods with error XML", async () => {
-    const response = await fetch(`${endpoint}/admin`, { method: "DELETE" });
+    const response = await fetch(`${harness.endpoint}/admin`, { method: "DELETE" });
     expect(response.status).toBe(400);
     expect(await response.text()).toContain("<Code>InvalidAction</Code>");
   });
 
   it("answers a malformed query string with MalformedQueryString", async () => {
-    const response = await fetch(`${endpoint}/?Action=%ZZ`);
+    const response = await fetch(`${harness.endpoint}/?Action=%ZZ`);
     expect(response.status).toBe(400);
     expect(await response.text()).toContain("<Code>MalformedQueryString</Code>");
+  });
+
+  it("answers a revoked key with AuthFailure", async () => {
+    const other = await harness.client("acme");
+    await harness.services.credentials.revoke(other.credential.accessKeyId);
+    const error = await other.send(new DescribeRegionsCommand({})).catch((e: unknown) => e);
+    expect((error as EC2ServiceException).name).toBe("AuthFailure");
   });
 });
