@@ -141,6 +141,7 @@ async function reservationResponse({ services, account }: Ec2Context, reservatio
   const now = services.now();
   const all = await loadInstances(services.db, { account, now, includeExpired: true, instanceIds: await reservationMembers(services.db, account, reservationId) });
   const ownerId = await services.credentials.accountId(account);
+  all.sort((a, b) => a.launchIndex - b.launchIndex);
   const [reservation] = reservationsXml(all, await tagsByResource(services.db, account, "i"), ownerId);
   return { ...reservation, requesterId: undefined };
 }

@@ -68,5 +68,6 @@ function matcher(pattern: string): (value: string) => boolean {
 }
 
 function escapeRegex(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+  // Only syntax characters: with the u flag, escaping anything else is itself an error.
+  return c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { EC2Client } from "@aws-sdk/client-ec2";
+import { pino } from "pino";
 import { Inventory } from "../../../lib/inventory/index.ts";
 import { openStore } from "../../../lib/store/open-store.ts";
 import { CredentialStore, type NewCredential } from "../../../lib/ec2/credentials/credential-store.ts";
@@ -33,7 +34,9 @@ export async function startEc2Harness(options: { bodyLimit?: number; now?: () =>
   const credentials = new CredentialStore(db, secretBox(randomBytes(32)));
   const region = "orchestra";
   const services: Ec2Services = { topology: { region, vpcCidr: "10.20.0.0/16" }, db, inventory, credentials, now: options.now ?? (() => new Date()) };
-  const app = createEc2Server({ services, lookupSecret: credentials.lookup, bodyLimit: options.bodyLimit, now: options.now });
+  // Only unexpected failures are logged: a test that provokes a 500 shows its stack.
+  const logger = pino({ level: "error" }, pino.destination(2));
+  const app = createEc2Server({ services, lookupSecret: credentials.lookup, bodyLimit: options.bodyLimit, now: options.now, logger });
   const endpoint = await app.listen({ host: "127.0.0.1", port: 0 });
   const clients: EC2Client[] = [];
   return {
