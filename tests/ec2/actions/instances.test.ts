@@ -95,7 +95,7 @@ describe("RunInstances and DescribeInstances through the AWS SDK", () => {
     expect((await failure(alice.send(new RunInstancesCommand({ ImageId: AMD64, MinCount: 1, MaxCount: 1, SecurityGroupIds: ["sg-0123456789abcdef0"] })))).name).toBe("InvalidGroup.NotFound");
     expect((await failure(alice.send(new RunInstancesCommand({ ImageId: AMD64, MinCount: 1, MaxCount: 1, SubnetId: "subnet-0123456789abcdef0" })))).name).toBe("InvalidSubnetID.NotFound");
     expect((await failure(alice.send(new RunInstancesCommand({ ImageId: AMD64, MinCount: 1, MaxCount: 1, Placement: { AvailabilityZone: "mars" } })))).name).toBe("InvalidParameterValue");
-    expect((await failure(alice.send(new RunInstancesCommand({ ImageId: AMD64, MinCount: 1, MaxCount: 1, InstanceType: "x9.huge" })))).name).toBe("InvalidInstanceType");
+    expect((await failure(alice.send(new RunInstancesCommand({ ImageId: AMD64, MinCount: 1, MaxCount: 1, InstanceType: "x9.huge" as never })))).name).toBe("InvalidInstanceType");
     expect((await failure(alice.send(new RunInstancesCommand({ ImageId: AMD64, MinCount: 2, MaxCount: 1 })))).name).toBe("InvalidParameterValue");
     expect(await storeSnapshot(harness.services)).toBe(before);
   });
