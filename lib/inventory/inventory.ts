@@ -250,7 +250,17 @@ export class Inventory {
     const wanted = resolveConstraints(constraints, type);
     const candidates = await selectMachines(
       tx,
-      { status: "ready", minCpus: wanted.minCpus, minMemoryMib: wanted.minMemoryMib, minStorageBytes: wanted.minStorageBytes, ...(wanted.architecture ? { architecture: wanted.architecture } : {}), ...(wanted.zone ? { zone: wanted.zone } : {}) },
+      {
+        status: "ready",
+        minCpus: wanted.minCpus,
+        minMemoryMib: wanted.minMemoryMib,
+        minStorageBytes: wanted.minStorageBytes,
+        ...(wanted.architecture ? { architecture: wanted.architecture } : {}),
+        ...(wanted.zone ? { zone: wanted.zone } : {}),
+        // Without tag or system-id constraints SQL has checked everything: the cheapest row
+        // is the answer, and allocation stays cheap however many machines are ready.
+        ...(wanted.tags.length === 0 && wanted.systemIds === null ? { limit: 1 } : {}),
+      },
       "cost",
     );
     const machine = candidates.find((m) => machineFits(m, wanted));

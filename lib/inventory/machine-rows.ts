@@ -129,6 +129,8 @@ export interface MachineFilter {
   minCpus?: number;
   minMemoryMib?: number;
   minStorageBytes?: number;
+  /** At most this many machines (in the chosen order). */
+  limit?: number;
 }
 
 /**
@@ -151,11 +153,15 @@ export async function selectMachines(tx: SqlExecutor, filter: MachineFilter = {}
   const whereSql = where.length ? ` WHERE ${where.join(" AND ")}` : "";
   // Cost is MAAS's cpus + memory in GiB; ties go to the system id so the choice is stable.
   const order = orderBy === "cost" ? "cpus + memory_mib / 1024.0, system_id" : "hostname";
-  const rows = await tx.all<MachineRow>(`SELECT ${MACHINE_COLUMNS} FROM machines${whereSql} ORDER BY ${order}`, params);
+  const limitSql = filter.limit === undefined ? "" : ` LIMIT ${Math.max(0, Math.floor(filter.limit))}`;
+  const rows = await tx.all<MachineRow>(`SELECT ${MACHINE_COLUMNS} FROM machines${whereSql} ORDER BY ${order}${limitSql}`, params);
   if (rows.length === 0) return [];
-  const nicRows = where.length
-    ? await tx.all<InterfaceRow>(`SELECT mac, machine_id, name, boot FROM interfaces WHERE machine_id IN (SELECT system_id FROM machines${whereSql}) ORDER BY machine_id, position`, params)
-    : await tx.all<InterfaceRow>("SELECT mac, machine_id, name, boot FROM interfaces ORDER BY machine_id, position");
+  const nicRows =
+    filter.limit !== undefined
+      ? await tx.all<InterfaceRow>(`SELECT mac, machine_id, name, boot FROM interfaces WHERE machine_id IN (${rows.map((_, i) => `$${i + 1}`).join(", ")}) ORDER BY machine_id, position`, rows.map((r) => r.system_id))
+      : where.length
+        ? await tx.all<InterfaceRow>(`SELECT mac, machine_id, name, boot FROM interfaces WHERE machine_id IN (SELECT system_id FROM machines${whereSql}) ORDER BY machine_id, position`, params)
+        : await tx.all<InterfaceRow>("SELECT mac, machine_id, name, boot FROM interfaces ORDER BY machine_id, position");
   const byMachine = new Map<string, NetworkInterface[]>();
   for (const row of nicRows) {
     let list = byMachine.get(row.machine_id);
