@@ -19,6 +19,6 @@ describe("EC2 XML", () => {
 
   it("renders the AWS error document with a top-level RequestID", () => {
     const parsed = new XMLParser().parse(renderError("InvalidInstanceID.NotFound", "The instance ID 'i-1' does not exist", "req-2"));
-    expect(parsed.Response).toEqual({ { Errors: { Error: { Code: "InvalidInstanceID.NotFound", Message: "The instance ID 'i-1' does not exist" } }, RequestID: "req-2" });
+    expect(parsed.Response).toEqual({ Errors: { Error: { Code: "InvalidInstanceID.NotFound", Message: "The instance ID 'i-1' does not exist" } }, RequestID: "req-2" });
   });
 });
