@@ -9,7 +9,7 @@ import { machineFits, resolveConstraints } from "../../inventory/constraints.ts"
 import type { InstanceType } from "../../inventory/instance-type.ts";
 import type { Machine } from "../../inventory/machine.ts";
 import { filterList, list, pagination, str } from "../query/param-shape.ts";
-import { applyFilters, type FilterFields } from "../model/filters.ts";
+import { applyFilters, compileFilters, type FilterFields } from "../model/filters.ts";
 import { ec2Architecture } from "../model/image-catalogue.ts";
 import { paginate } from "../model/pagination.ts";
 import type { Ec2Services } from "../model/ec2-services.ts";
@@ -114,6 +114,14 @@ export const describeInstanceTypeOfferings = defineAction(
   },
 );
 
+const SPOT_FILTERS: FilterFields<never> = {
+  "availability-zone": () => undefined,
+  "instance-type": () => undefined,
+  "product-description": () => undefined,
+  "spot-price": () => undefined,
+  timestamp: () => undefined,
+};
+
 export const describeSpotPriceHistory = defineAction(
   "DescribeSpotPriceHistory",
   {
@@ -126,6 +134,10 @@ export const describeSpotPriceHistory = defineAction(
     MaxResults: pagination.MaxResults,
     NextToken: pagination.NextToken,
   },
-  // Bare metal has no spot market: the history is always empty.
-  async () => ({ spotPriceHistorySet: [], nextToken: "" }),
+  async (_context, p) => {
+    // Bare metal has no spot market: the history is always empty, but a filter is still
+    // checked, so a misspelt one is an error here as everywhere else.
+    compileFilters(p.Filter, SPOT_FILTERS);
+    return { spotPriceHistorySet: [], nextToken: "" };
+  },
 );

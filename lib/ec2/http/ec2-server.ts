@@ -39,8 +39,6 @@ export function createEc2Server(options: Ec2ServerOptions): FastifyInstance {
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     logger: false,
-    // Query strings are decoded strictly by parseForm, never by fastify.
-    routerOptions: { ignoreTrailingSlash: false },
     frameworkErrors: (error, request, reply) => {
       sendError(reply, newRequestId(), new OrchestraError("EC2_MALFORMED_QUERY", `The request is malformed: ${error.message}`), log);
     },
@@ -55,6 +53,7 @@ export function createEc2Server(options: Ec2ServerOptions): FastifyInstance {
     let account = "-";
     try {
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      // Query strings are decoded strictly by parseForm from the raw URL, never by fastify.
       const rawUrl = request.raw.url ?? "/";
       const q = rawUrl.indexOf("?");
       const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
