@@ -49,7 +49,11 @@ const INSTANCE_FILTERS: FilterFields<InstanceRecord> = {
 async function selectInstances(context: Ec2Context, ids: readonly string[], filters: readonly { Name: string; Value: string[] }[]) {
   const { services, account } = context;
   checkInstanceIdShapes(ids);
-  const instances = await loadInstances(services.db, { account, now: services.now(), ...(ids.length ? { instanceIds: ids } : {}) });
+  // Juju lists its machines with an instance-id filter: load only those rows. The filter
+  // still runs below, so this narrows the query without changing the answer.
+  const idFilter = filters.find((f) => f.Name === "instance-id" && f.Value.length > 0 && f.Value.every((v) => !/[*?\\]/.test(v)));
+  const narrowed = ids.length ? ids : idFilter?.Value;
+  const instances = await loadInstances(services.db, { account, now: services.now(), ...(narrowed ? { instanceIds: narrowed } : {}) });
   if (ids.length) checkAllFound(ids, instances);
   const tags = await tagsByResource(services.db, account, "i");
   const keep = compileFilters(filters, INSTANCE_FILTERS, (i: InstanceRecord) => tags.get(i.instanceId) ?? new Map());
