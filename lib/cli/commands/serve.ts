@@ -3,10 +3,8 @@
  * `orchestra serve`: the long-running server, until SIGINT or SIGTERM.
  */
 import { Command } from "commander";
-import { pino } from "pino";
 import { Inventory } from "../../inventory/inventory.ts";
 import { parseListenAddress } from "../../server/listen-address.ts";
-import { startServer } from "../../server/orchestra-server.ts";
 import { resolveDataDir } from "../../store/data-dir.ts";
 import { openStore } from "../../store/open-store.ts";
 import { parseWholeNumber } from "../parse-options.ts";
@@ -22,6 +20,8 @@ export function serveCommand(): Command {
       const o = command.optsWithGlobals();
       const bootListen = parseListenAddress(o.bootListen, "--boot-listen");
       const sweep = parseWholeNumber("--timeout-sweep-seconds", o.timeoutSweepSeconds);
+      // Loaded here, not at the top: every other command starts faster without the server.
+      const [{ pino }, { startServer }] = await Promise.all([import("pino"), import("../../server/orchestra-server.ts")]);
       const logger = pino({ level: o.logLevel }, pino.destination(2));
       const dataDir = resolveDataDir(o.dataDir);
       const db = await openStore(dataDir);
