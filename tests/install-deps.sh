@@ -5,6 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   ca-certificates
+  postgresql
 )
 
 missing=()

@@ -7,6 +7,7 @@ import { Inventory } from "../../inventory/inventory.ts";
 import { parseListenAddress } from "../../server/listen-address.ts";
 import { resolveDataDir } from "../../store/data-dir.ts";
 import { openStore } from "../../store/open-store.ts";
+import { databaseUrl } from "../context.ts";
 import { parseWholeNumber } from "../parse-options.ts";
 
 /** The `serve` command. */
@@ -24,7 +25,8 @@ export function serveCommand(): Command {
       const [{ pino }, { startServer }] = await Promise.all([import("pino"), import("../../server/orchestra-server.ts")]);
       const logger = pino({ level: o.logLevel }, pino.destination(2));
       const dataDir = resolveDataDir(o.dataDir);
-      const db = await openStore(dataDir);
+      const url = databaseUrl(o);
+      const db = await openStore(dataDir, url ? { databaseUrl: url } : {});
       const server = await startServer({ inventory: new Inventory(db), logger, bootListen, timeoutSweepSeconds: Math.max(1, sweep) });
       process.stderr.write(`orchestra: serving; data in ${dataDir}; boot http://${server.addresses.boot.host}:${server.addresses.boot.port}/\n`);
       await new Promise<void>((resolve) => {
