@@ -9,7 +9,7 @@ import { CredentialStore, type CredentialSummary } from "../../ec2/credentials/c
 import { loadOrCreateSecretKey, SECRET_KEY_FILE, secretBox } from "../../ec2/credentials/secret-box.ts";
 import { resolveDataDir } from "../../store/data-dir.ts";
 import { openStore } from "../../store/open-store.ts";
-import type { GlobalOptions } from "../context.ts";
+import { databaseUrl, type GlobalOptions } from "../context.ts";
 import { printJson, renderTable, type Column } from "../output.ts";
 
 const COLUMNS: Column<CredentialSummary>[] = [
@@ -23,7 +23,8 @@ const COLUMNS: Column<CredentialSummary>[] = [
 /** Open the store and the credential key file in the data directory, run `work`, close. */
 export async function withCredentials<T>(options: GlobalOptions, work: (store: CredentialStore) => Promise<T>): Promise<T> {
   const dataDir = resolveDataDir(options.dataDir);
-  const db = await openStore(dataDir);
+  const url = databaseUrl(options);
+  const db = await openStore(dataDir, url ? { databaseUrl: url } : {});
   try {
     const key = await loadOrCreateSecretKey(join(dataDir, SECRET_KEY_FILE));
     return await work(new CredentialStore(db, secretBox(key)));

@@ -8,12 +8,11 @@ import { CredentialStore } from "../../ec2/credentials/credential-store.ts";
 import { loadOrCreateSecretKey, SECRET_KEY_FILE, secretBox } from "../../ec2/credentials/secret-box.ts";
 import { DEFAULT_TOPOLOGY } from "../../ec2/model/ec2-services.ts";
 import { parseCidr } from "../../ec2/model/network-topology.ts";
-import { pino } from "pino";
 import { Inventory } from "../../inventory/inventory.ts";
 import { parseListenAddress } from "../../server/listen-address.ts";
-import { startServer } from "../../server/orchestra-server.ts";
 import { resolveDataDir } from "../../store/data-dir.ts";
 import { openStore } from "../../store/open-store.ts";
+import { databaseUrl } from "../context.ts";
 import { parseWholeNumber } from "../parse-options.ts";
 import { OrchestraError } from "../../errors.ts";
 
@@ -34,9 +33,12 @@ export function serveCommand(): Command {
       parseCidr(o.apiVpcCidr);
       if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(o.region)) throw new OrchestraError("INVALID_ARGUMENT", `invalid --region ${JSON.stringify(o.region)}: lower-case letters, digits and '-'`);
       const sweep = parseWholeNumber("--timeout-sweep-seconds", o.timeoutSweepSeconds);
+      // Loaded here, not at the top: every other command starts faster without the server.
+      const [{ pino }, { startServer }] = await Promise.all([import("pino"), import("../../server/orchestra-server.ts")]);
       const logger = pino({ level: o.logLevel }, pino.destination(2));
       const dataDir = resolveDataDir(o.dataDir);
-      const db = await openStore(dataDir);
+      const url = databaseUrl(o);
+      const db = await openStore(dataDir, url ? { databaseUrl: url } : {});
       const credentials = new CredentialStore(db, secretBox(await loadOrCreateSecretKey(join(dataDir, SECRET_KEY_FILE))));
       const server = await startServer({
         inventory: new Inventory(db),
