@@ -1,6 +1,6 @@
 /**
  * @module tests/ec2/helpers/ec2-harness
- * An in-process EC2 endpoint over a fresh in-memory store, listening on 127.0.0.1 with a
+ * An in-process EC2 endpoint over a fresh in-memory store (or a given PostgreSQL), listening on 127.0.0.1 with a
  * free port, plus AWS SDK clients for it. The same createEc2Server `orchestra serve` uses.
  */
 import { randomBytes } from "node:crypto";
@@ -28,8 +28,8 @@ export interface Ec2Harness {
 }
 
 /** Start an endpoint; call close() in afterAll. */
-export async function startEc2Harness(options: { bodyLimit?: number; now?: () => Date } = {}): Promise<Ec2Harness> {
-  const db = await openStore(":memory:");
+export async function startEc2Harness(options: { bodyLimit?: number; now?: () => Date; databaseUrl?: string } = {}): Promise<Ec2Harness> {
+  const db = await openStore(":memory:", options.databaseUrl ? { databaseUrl: options.databaseUrl } : {});
   const inventory = new Inventory(db);
   const credentials = new CredentialStore(db, secretBox(randomBytes(32)));
   const region = "orchestra";
