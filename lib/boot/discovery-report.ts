@@ -7,6 +7,7 @@
 import { OrchestraError } from "../errors.ts";
 import { DISCOVERY_REPORT_VERSION } from "../images/discovery-init.ts";
 import { parseMac } from "../inventory/mac-address.ts";
+import { ARCHITECTURES } from "../inventory/machine-input.ts";
 
 /** A validated discovery report. */
 export interface DiscoveryReport {
@@ -73,7 +74,7 @@ export function parseDiscoveryReport(body: unknown): DiscoveryReport {
   const firmware = top.firmware ?? "bios";
   if (firmware !== "bios" && firmware !== "uefi") refuse("firmware", "must be bios or uefi");
   const architecture = text("architecture", top.architecture, 16) || "amd64";
-  if (!/^[a-z0-9]+$/.test(architecture)) refuse("architecture", "must be a Debian architecture name");
+  if (!(ARCHITECTURES as readonly string[]).includes(architecture)) refuse("architecture", `must be one of ${ARCHITECTURES.join(", ")}`);
 
   const seen = new Set<string>();
   const interfaces = array("interfaces", top.interfaces, 64).map((entry, i) => {

@@ -5,7 +5,9 @@
  */
 import { Command, CommanderError } from "commander";
 import { isOrchestraError } from "../errors.ts";
+import { imagesCommand } from "./commands/images.ts";
 import { instanceTypesCommand } from "./commands/instance-types.ts";
+import { labCommand } from "./commands/lab.ts";
 import { machinesCommand } from "./commands/machines.ts";
 import { serveCommand } from "./commands/serve.ts";
 
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   program.addCommand(machinesCommand());
   program.addCommand(instanceTypesCommand());
   program.addCommand(serveCommand());
+  program.addCommand(imagesCommand());
+  program.addCommand(labCommand());
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

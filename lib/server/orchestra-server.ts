@@ -3,8 +3,15 @@
  * Assembles the long-running server: the HTTP services and the background workers, over
  * one inventory. `orchestra serve` is a thin shell around `startServer`.
  */
+import { createServer, type Server } from "node:http";
+import { rm } from "node:fs/promises";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
+import { checkBootImages, reportPreflight } from "../boot/boot-preflight.ts";
+import { type BootServiceOptions, registerBootService } from "../boot/boot-service.ts";
+import { type DhcpServiceSettings, startDhcpService } from "../boot/dhcp-service.ts";
+import type { DnsmasqSupervisor } from "../boot/dnsmasq-process.ts";
+import { OrchestraError } from "../errors.ts";
 import type { Inventory } from "../inventory/inventory.ts";
 import type { ListenAddress } from "./listen-address.ts";
 import { startTimeoutWorker, type Worker } from "./timeout-worker.ts";
@@ -17,6 +24,14 @@ export interface ServerOptions {
   bootListen: ListenAddress;
   /** Seconds between two sweeps for machines stuck past their state's timeout. */
   timeoutSweepSeconds?: number;
+  /** The data directory: boot images live there, and dnsmasq's files when DHCP is managed. */
+  dataDir: string;
+  /** Boot service settings (enlistment policy, kernel arguments). */
+  boot?: Omit<BootServiceOptions, "dataDir" | "inventory">;
+  /** Run dnsmasq as a supervised child with these settings; omit when systemd (the charm) runs it. */
+  dhcp?: DhcpServiceSettings;
+  /** Also serve the boot listener on this unix socket (the lab publishes it on the host's loopback). */
+  bootSocket?: string;
 }
 
 /** A running server. */
@@ -42,13 +57,38 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await inventory.db.get("SELECT 1 AS ok");
     return { status: "ok" };
   });
-  await boot.listen({ host: options.bootListen.host, port: options.bootListen.port });
+  await registerBootService(boot, { ...options.boot, dataDir: options.dataDir, inventory });
+  if (reportPreflight(await checkBootImages(options.dataDir), logger)) {
+    throw new OrchestraError("BOOT_FILE_MISSING", "boot images are damaged (see the log above); re-import or remove them before serving");
+  }
+  let dnsmasq: DnsmasqSupervisor | undefined;
+  if (options.dhcp) dnsmasq = await startDhcpService(options.dataDir, options.dhcp, logger);
+  let socketServer: Server | undefined;
+  try {
+    await boot.listen({ host: options.bootListen.host, port: options.bootListen.port });
+    if (options.bootSocket) {
+      await boot.ready();
+      await rm(options.bootSocket, { force: true });
+      socketServer = createServer((request, response) => boot.routing(request, response));
+      await new Promise<void>((resolve, reject) => socketServer!.once("error", reject).listen(options.bootSocket, resolve));
+    }
+  } catch (error) {
+    await dnsmasq?.stop();
+    await boot.close();
+    throw error;
+  }
   const workers: Worker[] = [startTimeoutWorker(inventory, logger, (options.timeoutSweepSeconds ?? 10) * 1000)];
-  logger.info({ boot: boundAddress(boot) }, "orchestra serving");
+  logger.info({ boot: boundAddress(boot), bootSocket: options.bootSocket, dnsmasqPid: dnsmasq?.pid() }, "orchestra serving");
   return {
     addresses: { boot: boundAddress(boot) },
     async close() {
       await Promise.all(workers.map((w) => w.stop()));
+      await dnsmasq?.stop();
+      if (socketServer) {
+        const closed = new Promise<void>((resolve) => socketServer!.close(() => resolve()));
+        socketServer.closeAllConnections();
+        await closed;
+      }
       await boot.close();
     },
   };

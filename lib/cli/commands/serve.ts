@@ -10,6 +10,34 @@ import { startServer } from "../../server/orchestra-server.ts";
 import { resolveDataDir } from "../../store/data-dir.ts";
 import { openStore } from "../../store/open-store.ts";
 import { parseWholeNumber } from "../parse-options.ts";
+import type { DhcpServiceSettings } from "../../boot/dhcp-service.ts";
+import { OrchestraError } from "../../errors.ts";
+
+/** DHCP settings from serve's --dhcp-* options. */
+function dhcpSettings(o: Record<string, string | undefined>, bootHost: string, bootPort: number): DhcpServiceSettings {
+  const serverAddress = o.dhcpServerAddress ?? bootHost;
+  if (serverAddress === "0.0.0.0" || !/^\d+\.\d+\.\d+\.\d+$/.test(serverAddress)) {
+    throw new OrchestraError("MISSING_ARGUMENT", "--dhcp-interface needs this server's IPv4 address on that network: give --dhcp-server-address (or a specific --boot-listen host)");
+  }
+  if ((o.dhcpRange === undefined) === (o.dhcpProxy === undefined)) {
+    throw new OrchestraError("INVALID_ARGUMENT", "--dhcp-interface needs exactly one of --dhcp-range START-END or --dhcp-proxy NETWORK");
+  }
+  const range = o.dhcpRange?.split("-");
+  if (range && range.length !== 2) throw new OrchestraError("INVALID_ARGUMENT", `invalid --dhcp-range ${JSON.stringify(o.dhcpRange)}: expected START-END`);
+  return {
+    interface: o.dhcpInterface!,
+    serverAddress,
+    bootPort,
+    mode: range ? "dhcp" : "proxy",
+    netmask: o.dhcpNetmask ?? "255.255.255.0",
+    range: range ? { start: range[0]!, end: range[1]! } : undefined,
+    network: o.dhcpProxy,
+    gateway: o.dhcpGateway,
+    domain: o.dhcpDomain,
+    uefiLoader: o.dhcpUefiLoader as DhcpServiceSettings["uefiLoader"],
+    user: o.dnsmasqUser,
+  };
+}
 
 /** The `serve` command. */
 export function serveCommand(): Command {
@@ -18,6 +46,18 @@ export function serveCommand(): Command {
     .option("--boot-listen <host:port>", "boot, metadata and enlistment HTTP (and /healthz)", "0.0.0.0:5248")
     .option("--timeout-sweep-seconds <n>", "how often to fail machines stuck past their timeout", "10")
     .option("--log-level <level>", "trace, debug, info, warn or error", "info")
+    .option("--boot-socket <path>", "also serve the boot listener on this unix socket")
+    .option("--auto-accept", "enlisted machines become ready on their discovery report, without an operator's accept")
+    .option("--kernel-args <args>", "extra kernel arguments for every network-booted Linux, e.g. console=ttyS0")
+    .option("--dhcp-interface <name>", "run dnsmasq (DHCP+TFTP) on this interface, supervised by this process")
+    .option("--dhcp-server-address <ip>", "this server's address on the provisioning network (default: the --boot-listen host)")
+    .option("--dhcp-range <start-end>", "dynamic range for unknown machines, e.g. 192.0.2.100-192.0.2.200")
+    .option("--dhcp-proxy <network>", "proxy-DHCP beside an existing DHCP server on this network address, instead of --dhcp-range")
+    .option("--dhcp-netmask <mask>", "the provisioning network's netmask", "255.255.255.0")
+    .option("--dhcp-gateway <ip>", "default gateway handed to machines")
+    .option("--dhcp-domain <domain>", "DNS domain handed to machines")
+    .option("--dhcp-uefi-loader <file>", "ipxe.efi or snponly.efi for x86-64 UEFI clients", "ipxe.efi")
+    .option("--dnsmasq-user <user>", "user dnsmasq runs as after binding (default: dnsmasq's own)")
     .action(async (_options, command: Command) => {
       const o = command.optsWithGlobals();
       const bootListen = parseListenAddress(o.bootListen, "--boot-listen");
@@ -25,7 +65,23 @@ export function serveCommand(): Command {
       const logger = pino({ level: o.logLevel }, pino.destination(2));
       const dataDir = resolveDataDir(o.dataDir);
       const db = await openStore(dataDir);
-      const server = await startServer({ inventory: new Inventory(db), logger, bootListen, timeoutSweepSeconds: Math.max(1, sweep) });
+      const dhcp = o.dhcpInterface ? dhcpSettings(o, bootListen.host, bootListen.port) : undefined;
+      let server;
+      try {
+        server = await startServer({
+          inventory: new Inventory(db),
+          logger,
+          bootListen,
+          timeoutSweepSeconds: Math.max(1, sweep),
+          dataDir,
+          boot: { autoAccept: o.autoAccept === true, kernelArgs: o.kernelArgs },
+          dhcp,
+          bootSocket: o.bootSocket,
+        });
+      } catch (error) {
+        await db.close();
+        throw error;
+      }
       process.stderr.write(`orchestra: serving; data in ${dataDir}; boot http://${server.addresses.boot.host}:${server.addresses.boot.port}/\n`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
