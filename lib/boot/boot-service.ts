@@ -100,7 +100,6 @@ export async function registerBootService(app: FastifyInstance, options: BootSer
       });
     };
     scope.get("/images/:id/:file", imageRoute);
-    scope.head("/images/:id/:file", imageRoute);
 
     scope.post(
       "/enlist",

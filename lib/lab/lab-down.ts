@@ -29,8 +29,7 @@ export async function labDown(dataDir: string): Promise<LabDownReport> {
   // which stops its own dnsmasq.
   const processes = [...(state?.vms ?? []).map((vm) => vm.process), state?.relay, state?.serve].filter((p) => p !== undefined);
   for (const process of processes) {
-    await stopProcess(process, process.role === "serve" ? 10_000 : 5000);
-    stopped.push(`${process.role} (pid ${process.pid})`);
+    if (await stopProcess(process, process.role === "serve" ? 10_000 : 5000)) stopped.push(`${process.role} (pid ${process.pid})`);
   }
   if (await namespaceExists(namespace)) {
     // Whatever is left inside the namespace was started by this lab (a dnsmasq orphaned by a
@@ -38,8 +37,7 @@ export async function labDown(dataDir: string): Promise<LabDownReport> {
     for (const pid of await namespacePids(namespace)) {
       const startTime = await processStartTime(pid);
       if (startTime === undefined) continue;
-      await stopProcess({ role: "leftover", pid, startTime });
-      stopped.push(`leftover (pid ${pid})`);
+      if (await stopProcess({ role: "leftover", pid, startTime })) stopped.push(`leftover (pid ${pid})`);
     }
     await deleteNamespace(namespace);
   }

@@ -52,23 +52,28 @@ export async function startDetached(role: string, argv: readonly string[], logFi
   }
 }
 
-/** Stop a recorded process: SIGTERM, then SIGKILL after `graceMs`; resolves once it is gone. */
-export async function stopProcess(process: LabProcess, graceMs = 5000): Promise<void> {
-  if (!(await isRunning(process))) return;
+/**
+ * Stop a recorded process: SIGTERM, then SIGKILL after `graceMs`; resolves once it is gone,
+ * with whether it was still running.
+ */
+export async function stopProcess(process: LabProcess, graceMs = 5000): Promise<boolean> {
+  if (!(await isRunning(process))) return false;
   try {
     globalThis.process.kill(process.pid, "SIGTERM");
   } catch {
-    return;
+    return false;
   }
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
-    if (!(await isRunning(process))) return;
+    if (!(await isRunning(process))) return true;
     await sleep(50);
   }
   try {
     globalThis.process.kill(process.pid, "SIGKILL");
   } catch {
-    return;
+    return true;
   }
   for (let i = 0; i < 100 && (await isRunning(process)); i++) await sleep(20);
+  if (await isRunning(process)) throw new OrchestraError("LAB_FAILED", `${process.role} (pid ${process.pid}) survived SIGKILL`, { pid: process.pid });
+  return true;
 }
