@@ -52,6 +52,13 @@ export async function serveFile(request: FastifyRequest, reply: FastifyReply, pa
   const { start, end } = range ?? { start: 0, end: info.size - 1 };
   if (range) reply.code(206).header("content-range", `bytes ${start}-${end}/${info.size}`);
   reply.header("content-length", String(info.size === 0 ? 0 : end - start + 1));
-  if (request.method === "HEAD" || info.size === 0) return reply.send();
+  if (request.method === "HEAD") {
+    // Fastify would rewrite an empty reply's Content-Length to 0; HEAD must announce the real size.
+    reply.hijack();
+    reply.raw.writeHead(reply.statusCode, reply.getHeaders() as Record<string, string>);
+    reply.raw.end();
+    return reply;
+  }
+  if (info.size === 0) return reply.send();
   return reply.send(createReadStream(path, { start, end, highWaterMark: READ_CHUNK }));
 }
