@@ -93,7 +93,7 @@ export async function buildDiscoveryRamdisk(options: DiscoveryBuildOptions = {})
     entries.push({ kind: "file", path: target, data: await readFile(join(modulesDir, module)) });
   }
   entries.push({ kind: "file", path: "etc/modules.order", data: new TextEncoder().encode(modules.map((m) => `${m}\n`).join("")) });
-  return { kernelVersion, kernelPath, initrd: gzipSync(writeCpioNewc(entries), { level: 9 }), modules };
+  return { kernelVersion, kernelPath, initrd: gzipSync(writeCpioNewc(entries)), modules };
 }
 
 /** Build the discovery ramdisk and register it, with its kernel, as a `discovery` image. */
