@@ -38,7 +38,8 @@ export async function startDetached(role: string, argv: readonly string[], logFi
     // node's own spawn (still an argv array, no shell): execa ties a child's life to a
     // promise in this process, and these children must outlive the CLI that starts them.
     const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ["ignore", fd, fd] });
-    const spawned = await Promise.race([once(child, "spawn").then(() => undefined), once(child, "error").then(([error]) => error as Error)]);
+    // events.once rejects on "error", so waiting for "spawn" yields the failure too.
+    const spawned = await once(child, "spawn").then(() => undefined, (error: Error) => error);
     if (spawned || child.pid === undefined) {
       throw new OrchestraError("LAB_FAILED", `could not start ${role} (${argv[0]}): ${spawned?.message ?? "no pid"}`, { role });
     }
