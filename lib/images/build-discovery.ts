@@ -4,7 +4,7 @@
  * the kernel's modules for NICs and disks, and Orchestra's /init. The kernel it boots with
  * is the same package's vmlinuz, so modules and kernel always match.
  */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -12,6 +12,7 @@ import { OrchestraError } from "../errors.ts";
 import type { BootImage } from "./boot-image.ts";
 import { type CpioEntry, writeCpioNewc } from "./cpio-newc.ts";
 import { kernelVersionOf } from "./debian-packages.ts";
+import { sharedLibraries } from "./shared-libraries.ts";
 import { renderDiscoveryInit, renderUdhcpcScript } from "./discovery-init.ts";
 import { addImage } from "./image-store.ts";
 import { DISCOVERY_DRIVERS, readKernelModuleIndex, resolveModuleOrder } from "./kernel-modules.ts";
@@ -23,6 +24,8 @@ export interface DiscoveryBuildOptions {
   bootDir?: string;
   modulesRoot?: string;
   drivers?: readonly string[];
+  /** ipmitool to carry, so the ramdisk can report the BMC's address; false leaves it out. Default: /usr/bin/ipmitool when installed. */
+  ipmitool?: string | false;
 }
 
 /** The ramdisk's bytes and the kernel it goes with. */
@@ -31,6 +34,8 @@ export interface DiscoveryRamdisk {
   readonly kernelPath: string;
   readonly initrd: Uint8Array;
   readonly modules: readonly string[];
+  /** Whether ipmitool (and its libraries) are inside. */
+  readonly ipmitool: boolean;
 }
 
 /** Whether an ELF executable asks for a dynamic loader (PT_INTERP): such a busybox cannot run alone. */
@@ -93,7 +98,17 @@ export async function buildDiscoveryRamdisk(options: DiscoveryBuildOptions = {})
     entries.push({ kind: "file", path: target, data: await readFile(join(modulesDir, module)) });
   }
   entries.push({ kind: "file", path: "etc/modules.order", data: new TextEncoder().encode(modules.map((m) => `${m}\n`).join("")) });
-  return { kernelVersion, kernelPath, initrd: gzipSync(writeCpioNewc(entries)), modules };
+
+  const ipmitool = options.ipmitool ?? ((await stat("/usr/bin/ipmitool").catch(() => undefined)) ? "/usr/bin/ipmitool" : false);
+  if (ipmitool) {
+    // Libraries go where the build host's loader found them, so the same loader finds them again.
+    for (const path of [ipmitool, ...(await sharedLibraries(ipmitool))]) {
+      const target = path === ipmitool ? "usr/bin/ipmitool" : path.replace(/^\/+/, "");
+      addDir(target.slice(0, target.lastIndexOf("/")));
+      entries.push({ kind: "file", path: target, data: await readFile(path), mode: 0o755 });
+    }
+  }
+  return { kernelVersion, kernelPath, initrd: gzipSync(writeCpioNewc(entries)), modules, ipmitool: Boolean(ipmitool) };
 }
 
 /** Build the discovery ramdisk and register it, with its kernel, as a `discovery` image. */

@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -33,6 +34,18 @@ describe("the discovery ramdisk", () => {
     expect(init.startsWith("#!/bin/busybox sh\n")).toBe(true);
     await execa("busybox", ["sh", "-n"], { input: init });
     expect(init).toContain('"$URL/enlist"');
+  });
+
+  it("carries ipmitool with its libraries, and it runs inside the unpacked ramdisk", async () => {
+    expect(ramdisk.ipmitool).toBe(true);
+    const root = join(data.dir, "root");
+    mkdirSync(root);
+    await execa("cpio", ["-id", "--quiet"], { cwd: root, input: gunzipSync(ramdisk.initrd) });
+    const version = await execa("chroot", [root, "/usr/bin/ipmitool", "-V"], { reject: false, all: true });
+    expect(version.exitCode, version.all).toBe(0);
+    expect(version.stdout).toMatch(/^ipmitool version/);
+    const busybox = await execa("chroot", [root, "/bin/busybox", "sh", "-n", "/init"], { reject: false, all: true });
+    expect(busybox.exitCode, busybox.all).toBe(0);
   });
 
   it("refuses a dynamically linked busybox (it could not run alone in the ramdisk)", async () => {
