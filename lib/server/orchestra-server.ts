@@ -57,23 +57,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await inventory.db.get("SELECT 1 AS ok");
     return { status: "ok" };
   });
-  await registerBootService(boot, { ...options.boot, dataDir: options.dataDir, inventory });
-  if (reportPreflight(await checkBootImages(options.dataDir), logger)) {
-    throw new OrchestraError("BOOT_FILE_MISSING", "boot images are damaged (see the log above); re-import or remove them before serving");
-  }
   let dnsmasq: DnsmasqSupervisor | undefined;
-  if (options.dhcp) dnsmasq = await startDhcpService(options.dataDir, options.dhcp, logger);
   let socketServer: Server | undefined;
   try {
+    await registerBootService(boot, { ...options.boot, dataDir: options.dataDir, inventory });
+    if (reportPreflight(await checkBootImages(options.dataDir), logger)) {
+      throw new OrchestraError("BOOT_FILE_MISSING", "boot images are damaged (see the log above); re-import or remove them before serving");
+    }
+    if (options.dhcp) dnsmasq = await startDhcpService(options.dataDir, options.dhcp, logger);
     await boot.listen({ host: options.bootListen.host, port: options.bootListen.port });
     if (options.bootSocket) {
-      await boot.ready();
       await rm(options.bootSocket, { force: true });
       socketServer = createServer((request, response) => boot.routing(request, response));
       await new Promise<void>((resolve, reject) => socketServer!.once("error", reject).listen(options.bootSocket, resolve));
     }
   } catch (error) {
+    // Nothing half-started stays behind: no dnsmasq child, no open listener.
     await dnsmasq?.stop();
+    socketServer?.close();
     await boot.close();
     throw error;
   }

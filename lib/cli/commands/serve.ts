@@ -62,10 +62,10 @@ export function serveCommand(): Command {
       const o = command.optsWithGlobals();
       const bootListen = parseListenAddress(o.bootListen, "--boot-listen");
       const sweep = parseWholeNumber("--timeout-sweep-seconds", o.timeoutSweepSeconds);
+      const dhcp = o.dhcpInterface ? dhcpSettings(o, bootListen.host, bootListen.port) : undefined;
       const logger = pino({ level: o.logLevel }, pino.destination(2));
       const dataDir = resolveDataDir(o.dataDir);
       const db = await openStore(dataDir);
-      const dhcp = o.dhcpInterface ? dhcpSettings(o, bootListen.host, bootListen.port) : undefined;
       let server;
       try {
         server = await startServer({
