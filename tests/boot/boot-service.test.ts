@@ -143,6 +143,12 @@ describe("enlistment", () => {
     expect(await inventory.getMachine(systemId)).toMatchObject({ cpus: 4, memoryMib: 2048, status: "ready" });
   });
 
+  it("two reports racing for the same new MACs make one machine; the loser is refused", async () => {
+    const answers = await Promise.all([enlist(report()), enlist(report({ cpus: 8 }))]);
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([201, 409]);
+    expect((await inventory.listMachines()).length).toBe(1);
+  });
+
   describe("refusals (each changes nothing)", () => {
     it("malformed JSON: 400", async () => {
       const response = await enlist("{not json");
