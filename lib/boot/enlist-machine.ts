@@ -81,7 +81,7 @@ export async function enlistMachine(inventory: Inventory, report: DiscoveryRepor
     const claims = [...owners].map(([systemId, owned]) => `${owned.join(", ")} of ${systemId}`).join("; ");
     refuse(`the report claims MACs of ${owners.size} different machines (${claims}); refused`, { machines: [...owners.keys()] });
   }
-  const [systemId] = owners.keys() as unknown as [string];
+  const systemId = [...owners.keys()][0]!;
   const updated = await inventory.db.transaction(async (tx) => {
     const machine = await selectMachine(tx, systemId);
     if (!machine) refuse(`machine ${systemId} vanished while the report was checked`, { systemId });
