@@ -71,6 +71,20 @@ async function load(origin: string, paths: readonly string[], clients: number): 
   return { seconds, bytes, failures };
 }
 
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds (user + system) used so far by `pid` and its children, from /proc. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const children = (await readFile(`/proc/${pid}/task/${pid}/children`, "utf8").catch(() => "")).split(" ").filter(Boolean).map(Number);
+  let ticks = 0;
+  for (const p of [pid, ...children]) {
+    const stat = await readFile(`/proc/${p}/stat`, "utf8").catch(() => "");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  }
+  return ticks / TICKS_PER_SECOND;
+}
+
 function nginxConfig(root: string, port: number, dir: string): string {
   return `worker_processes 1;
 pid ${dir}/nginx.pid;
@@ -114,17 +128,22 @@ async function throughput(): Promise<void> {
   const ours = { origin: `http://127.0.0.1:${oursPort}`, paths: [`/images/${image.id}/kernel`, `/images/${image.id}/initrd`] };
   const theirs = { origin: `http://127.0.0.1:${nginxPort}`, paths: [`/${image.id}/kernel`, `/${image.id}/initrd`] };
   console.log("\nboot-file throughput (each client: kernel + initrd, its own connection)");
-  console.log("clients  server     seconds   MiB/s     files/s  failures");
+  console.log("(the load generator shares the machine's cores with both servers; server CPU per GiB is the steadier figure)");
+  console.log("clients  server     seconds   MiB/s     files/s  failures  server CPU s/GiB");
   for (const clients of [100, 1000]) {
     const results: Record<string, number> = {};
-    for (const [name, target] of [["orchestra", ours], ["nginx", theirs]] as const) {
+    const cpu: Record<string, number> = {};
+    for (const [name, target, pid] of [["orchestra", ours, serve.pid], ["nginx", theirs, nginx.pid]] as const) {
+      const cpuBefore = await cpuSeconds(pid);
       const r = await load(target.origin, target.paths, clients);
+      const cpuUsed = (await cpuSeconds(pid)) - cpuBefore;
       if (r.failures === 0 && r.bytes !== clients * size) throw new Error(`${name}: short read (${r.bytes} of ${clients * size} bytes)`);
       const mibs = r.bytes / 2 ** 20 / r.seconds;
       results[name] = mibs;
-      console.log(`${String(clients).padStart(7)}  ${name.padEnd(9)} ${r.seconds.toFixed(2).padStart(8)}  ${mibs.toFixed(0).padStart(7)}  ${((clients * 2) / r.seconds).toFixed(0).padStart(9)}  ${String(r.failures).padStart(8)}`);
+      cpu[name] = cpuUsed / (r.bytes / 2 ** 30);
+      console.log(`${String(clients).padStart(7)}  ${name.padEnd(9)} ${r.seconds.toFixed(2).padStart(8)}  ${mibs.toFixed(0).padStart(7)}  ${((clients * 2) / r.seconds).toFixed(0).padStart(9)}  ${String(r.failures).padStart(8)}  ${cpu[name]!.toFixed(2).padStart(16)}`);
     }
-    console.log(`         orchestra/nginx throughput ratio: ${(results.orchestra! / results.nginx!).toFixed(2)}`);
+    console.log(`         orchestra/nginx: throughput ${(results.orchestra! / results.nginx!).toFixed(2)}x, CPU per GiB ${(cpu.orchestra! / cpu.nginx!).toFixed(1)}x`);
   }
   const rss = (await readFile(`/proc/${serve.pid}/status`, "utf8")).match(/VmHWM:\s+(\d+) kB/)?.[1];
   console.log(`orchestra serve peak RSS: ${rss ? (Number(rss) / 1024).toFixed(0) : "?"} MiB`);
