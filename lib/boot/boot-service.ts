@@ -29,6 +29,8 @@ export interface BootServiceOptions {
   readonly enlistBodyLimit?: number;
   /** Extra kernel arguments for every Linux boot, e.g. "console=ttyS0". */
   readonly kernelArgs?: string;
+  /** Where nodes fetch image files when another server (nginx) serves `<data dir>/images`. */
+  readonly imageBaseUrl?: string;
 }
 
 /** Defaults: a discovery report is a few KiB; a node reports once per boot. */
@@ -61,7 +63,7 @@ function baseUrl(request: FastifyRequest): string {
 /** Register the boot routes on `app` (in their own scope, with their own error handler). */
 export async function registerBootService(app: FastifyInstance, options: BootServiceOptions): Promise<void> {
   const limiter = new RateLimiter(options.enlistRateLimit ?? DEFAULT_ENLIST_RATE_LIMIT);
-  const scriptContext = (request: FastifyRequest) => ({ baseUrl: baseUrl(request), kernelArgs: options.kernelArgs });
+  const scriptContext = (request: FastifyRequest) => ({ baseUrl: baseUrl(request), kernelArgs: options.kernelArgs, imageBaseUrl: options.imageBaseUrl });
 
   await app.register(async (scope) => {
     scope.setErrorHandler((error: FastifyError, request, reply) => {

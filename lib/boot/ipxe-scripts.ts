@@ -10,6 +10,11 @@ export interface BootScriptContext {
   readonly baseUrl: string;
   /** Extra kernel arguments for every Linux boot (serial console, for instance). */
   readonly kernelArgs?: string;
+  /**
+   * Where nodes fetch image files (`<imageBaseUrl>/<ami-id>/kernel`), when something else
+   * serves `<data dir>/images` (nginx with sendfile, say); default: `<baseUrl>/images`.
+   */
+  readonly imageBaseUrl?: string;
 }
 
 /** A kernel+initrd pair the service serves. */
@@ -38,13 +43,14 @@ function checkArg(value: string): string {
 
 function linuxBoot(ctx: BootScriptContext, title: string, image: BootImageRef, args: string): string {
   const base = ctx.baseUrl.replace(/\/+$/, "");
+  const files = checkArg((ctx.imageBaseUrl ?? `${base}/images`).replace(/\/+$/, ""));
   const id = checkArg(image.id);
   const extra = ctx.kernelArgs ? ` ${ctx.kernelArgs}` : "";
   return [
     "#!ipxe",
     `echo Orchestra: ${title}`,
-    `kernel ${base}/images/${id}/kernel initrd=initrd ${args} BOOTIF=01-${NODE_MAC_HYPHENS}${extra} || goto failed`,
-    `initrd --name initrd ${base}/images/${id}/initrd || goto failed`,
+    `kernel ${files}/${id}/kernel initrd=initrd ${args} BOOTIF=01-${NODE_MAC_HYPHENS}${extra} || goto failed`,
+    `initrd --name initrd ${files}/${id}/initrd || goto failed`,
     "boot || goto failed",
     ":failed",
     "echo Orchestra: boot failed; retrying in 10 seconds",

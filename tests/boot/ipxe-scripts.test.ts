@@ -21,6 +21,12 @@ describe("the boot scripts", () => {
     expect(script).toContain("\nboot || goto failed\n");
   });
 
+  it("points at another image server (nginx) when one is configured", () => {
+    const script = renderBootScript({ ...ctx, imageBaseUrl: "http://192.0.2.1/images/" }, chooseBootBranch(undefined, images));
+    expect(script).toContain("kernel http://192.0.2.1/images/ami-0123456789abcdef0/kernel initrd=initrd orchestra.url=http://192.0.2.1:5248 ");
+    expect(script).toContain("initrd --name initrd http://192.0.2.1/images/ami-0123456789abcdef0/initrd ");
+  });
+
   it("an unknown MAC with no discovery image waits and retries instead of booting something stale", () => {
     const branch = chooseBootBranch(undefined, {});
     expect(branch.kind).toBe("unavailable");

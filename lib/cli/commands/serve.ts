@@ -38,6 +38,13 @@ function dhcpSettings(o: Record<string, string | undefined>, bootHost: string, b
   };
 }
 
+/** Check --image-base-url: an http(s) URL that iPXE can fetch from. */
+function imageBaseUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^https?:\/\/[^\s${}#"'\\]+$/.test(value)) throw new OrchestraError("INVALID_ARGUMENT", `invalid --image-base-url ${JSON.stringify(value)}: expected an http(s) URL`);
+  return value;
+}
+
 /** The `serve` command. */
 export function serveCommand(): Command {
   return new Command("serve")
@@ -48,6 +55,7 @@ export function serveCommand(): Command {
     .option("--boot-socket <path>", "also serve the boot listener on this unix socket")
     .option("--auto-accept", "enlisted machines become ready on their discovery report, without an operator's accept")
     .option("--kernel-args <args>", "extra kernel arguments for every network-booted Linux, e.g. console=ttyS0")
+    .option("--image-base-url <url>", "where nodes fetch kernels and initrds when nginx (sendfile) serves <data dir>/images, e.g. http://192.0.2.1/images (default: this server)")
     .option("--dhcp-interface <name>", "run dnsmasq (DHCP+TFTP) on this interface, supervised by this process")
     .option("--dhcp-server-address <ip>", "this server's address on the provisioning network (default: the --boot-listen host)")
     .option("--dhcp-range <start-end>", "dynamic range for unknown machines, e.g. 192.0.2.100-192.0.2.200")
@@ -76,7 +84,7 @@ export function serveCommand(): Command {
           bootListen,
           timeoutSweepSeconds: Math.max(1, sweep),
           dataDir,
-          boot: { autoAccept: o.autoAccept === true, kernelArgs: o.kernelArgs },
+          boot: { autoAccept: o.autoAccept === true, kernelArgs: o.kernelArgs, imageBaseUrl: imageBaseUrl(o.imageBaseUrl) },
           dhcp,
           bootSocket: o.bootSocket,
         });
