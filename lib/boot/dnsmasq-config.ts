@@ -142,9 +142,12 @@ export function renderDnsmasqConfig(s: DnsmasqSettings): string {
       `dhcp-boot=tag:!ipxe,tag:efi-x86_64,${uefiLoader},,${server}`,
     );
   } else {
-    // Beside another DHCP server the boot file travels in PXE menu answers.
+    // Beside another DHCP server the boot file travels in PXE boot-server answers, for iPXE
+    // too: iPXE ignores a plain boot file name in a ProxyDHCP offer.
+    for (const csa of ["x86PC", "x86-64_EFI", "BC_EFI"]) {
+      lines.push(`pxe-service=tag:ipxe,${csa},"Orchestra network boot",${bootUrl}`);
+    }
     lines.push(
-      `dhcp-boot=tag:ipxe,${bootUrl}`,
       `pxe-service=tag:!ipxe,x86PC,"Orchestra network boot",${BIOS_LOADER}`,
       `pxe-service=tag:!ipxe,x86-64_EFI,"Orchestra network boot",${uefiLoader}`,
       `pxe-service=tag:!ipxe,BC_EFI,"Orchestra network boot",${uefiLoader}`,
