@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { OrchestraError } from "../errors.ts";
 import { dhcpPaths } from "../boot/dhcp-service.ts";
 import { processStartTime, stopProcess } from "./lab-processes.ts";
-import { labDir, labNamespace, readLabState } from "./lab-state.ts";
+import { labDir, labNamespace, labSiteNamespace, readLabState } from "./lab-state.ts";
 import { deleteNamespace, namespaceExists, namespacePids } from "./network-namespace.ts";
 
 /** What `lab down` removed. */
@@ -27,19 +27,20 @@ export async function labDown(dataDir: string): Promise<LabDownReport> {
   const stopped: string[] = [];
   // VMs first (nothing boots against a server going away), then the relay, then the server,
   // which stops its own dnsmasq.
-  const processes = [...(state?.vms ?? []).map((vm) => vm.process), state?.relay, state?.serve].filter((p) => p !== undefined);
+  const processes = [...(state?.vms ?? []).map((vm) => vm.process), state?.relay, state?.serve, state?.siteDhcp].filter((p) => p !== undefined);
   for (const process of processes) {
     if (await stopProcess(process, process.role === "serve" ? 10_000 : 5000)) stopped.push(`${process.role} (pid ${process.pid})`);
   }
-  if (await namespaceExists(namespace)) {
+  for (const ns of [namespace, state?.siteNamespace ?? labSiteNamespace(dataDir)]) {
+    if (!(await namespaceExists(ns))) continue;
     // Whatever is left inside the namespace was started by this lab (a dnsmasq orphaned by a
     // killed server, say): stop it by pid before the namespace goes.
-    for (const pid of await namespacePids(namespace)) {
+    for (const pid of await namespacePids(ns)) {
       const startTime = await processStartTime(pid);
       if (startTime === undefined) continue;
       if (await stopProcess({ role: "leftover", pid, startTime })) stopped.push(`leftover (pid ${pid})`);
     }
-    await deleteNamespace(namespace);
+    await deleteNamespace(ns);
   }
   const dhcp = dhcpPaths(dataDir);
   await rm(labDir(dataDir), { recursive: true, force: true });

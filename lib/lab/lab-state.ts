@@ -38,6 +38,11 @@ export interface LabVm {
 export interface LabState {
   readonly dataDir: string;
   readonly namespace: string;
+  /** `dhcp`: Orchestra's dnsmasq hands out addresses; `proxy`: a separate "site" DHCP server does, Orchestra only adds boot data. */
+  readonly dhcpMode: "dhcp" | "proxy";
+  /** In proxy mode, the namespace of the site's own DHCP server, joined to the bridge by a veth pair. */
+  readonly siteNamespace?: string;
+  readonly siteDhcp?: LabProcess;
   readonly bridge: string;
   readonly serverAddress: string;
   readonly prefixLength: number;
@@ -64,6 +69,11 @@ export function labStatePath(dataDir: string): string {
 /** The namespace name for a data directory: one lab per data directory, several labs per host. */
 export function labNamespace(dataDir: string): string {
   return `orch-lab-${createHash("sha256").update(dataDir).digest("hex").slice(0, 8)}`;
+}
+
+/** The namespace of a proxy-mode lab's site DHCP server. */
+export function labSiteNamespace(dataDir: string): string {
+  return `orch-site-${createHash("sha256").update(dataDir).digest("hex").slice(0, 8)}`;
 }
 
 /** A stable, locally administered MAC for VM `index` of a data directory's lab (qemu's 52:54:00 prefix). */

@@ -11,6 +11,7 @@ import { namespaceExists } from "./network-namespace.ts";
 export interface LabStatus {
   readonly running: boolean;
   readonly namespace: string;
+  readonly dhcpMode: "dhcp" | "proxy";
   /** The EC2 endpoint on the host's loopback; null until the server has an EC2 listener. */
   readonly apiUrl: string | null;
   /** The boot service on the host's loopback. */
@@ -33,6 +34,7 @@ export async function labStatus(dataDir: string): Promise<LabStatus | undefined>
   return {
     running: serveRunning && (await namespaceExists(state.namespace)),
     namespace: state.namespace,
+    dhcpMode: state.dhcpMode,
     apiUrl: null,
     bootUrl: state.hostBootUrl ?? null,
     nodeBootUrl: `http://${state.serverAddress}:${state.bootPort}`,

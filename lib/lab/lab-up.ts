@@ -16,8 +16,8 @@ import { buildDiscoveryImage } from "../images/build-discovery.ts";
 import { findImageByRole } from "../images/image-store.ts";
 import { labDown } from "./lab-down.ts";
 import { isRunning, startDetached } from "./lab-processes.ts";
-import { type LabFirmware, type LabState, type LabVm, labDir, labMac, labNamespace, readLabState, writeLabState } from "./lab-state.ts";
-import { addTap, createLabNetwork, namespaceExists } from "./network-namespace.ts";
+import { type LabFirmware, type LabState, type LabVm, labDir, labMac, labNamespace, labSiteNamespace, readLabState, writeLabState } from "./lab-state.ts";
+import { addTap, createLabNetwork, createSiteNetwork, namespaceExists } from "./network-namespace.ts";
 import { orchestraArgv } from "./orchestra-command.ts";
 import { OVMF_CODE, OVMF_VARS, qemuArgv } from "./qemu-argv.ts";
 
@@ -30,6 +30,8 @@ export interface LabUpOptions {
   readonly memoryMib?: number;
   readonly cpus?: number;
   readonly diskGib?: number;
+  /** Who hands out addresses: Orchestra's dnsmasq (`dhcp`, default) or a separate site server beside it (`proxy`). */
+  readonly dhcpMode?: "dhcp" | "proxy";
   /** Extra `orchestra serve` arguments (e.g. --auto-accept). */
   readonly serveArgs?: readonly string[];
   /** How long to wait for the server to answer, in milliseconds. */
@@ -40,6 +42,9 @@ export interface LabUpOptions {
 export const LAB_SERVER_ADDRESS = "192.0.2.1";
 export const LAB_PREFIX_LENGTH = 24;
 export const LAB_DHCP_RANGE = "192.0.2.100-192.0.2.200";
+export const LAB_NETWORK = "192.0.2.0";
+/** The site DHCP server's address in proxy mode. */
+export const LAB_SITE_DHCP_ADDRESS = "192.0.2.2";
 export const LAB_BOOT_PORT = 5248;
 export const LAB_MAX_NODES = 16;
 
@@ -74,6 +79,8 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
   if (!Number.isSafeInteger(options.nodes) || options.nodes < 0 || options.nodes > LAB_MAX_NODES) {
     throw new OrchestraError("INVALID_ARGUMENT", `--nodes must be a whole number from 0 to ${LAB_MAX_NODES}`);
   }
+  const dhcpMode = options.dhcpMode ?? "dhcp";
+  if (dhcpMode !== "dhcp" && dhcpMode !== "proxy") throw new OrchestraError("INVALID_ARGUMENT", `unknown DHCP mode ${JSON.stringify(dhcpMode)}: dhcp or proxy`);
   const firmware = options.firmware?.length ? options.firmware : (["bios"] as const);
   for (const f of firmware) if (f !== "bios" && f !== "uefi") throw new OrchestraError("INVALID_ARGUMENT", `unknown firmware ${JSON.stringify(f)}: bios or uefi`);
   if (process.getuid?.() !== 0) throw new OrchestraError("PREREQUISITE_MISSING", "the lab creates network namespaces and tap devices: run it as root");
@@ -87,7 +94,7 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
   }
 
   const namespace = labNamespace(dataDir);
-  if ((await readLabState(dataDir)) || (await namespaceExists(namespace))) {
+  if ((await readLabState(dataDir)) || (await namespaceExists(namespace)) || (await namespaceExists(labSiteNamespace(dataDir)))) {
     throw new OrchestraError("LAB_ALREADY_RUNNING", `a lab for ${dataDir} exists already (namespace ${namespace}); run orchestra lab down first`, { namespace });
   }
   if (!(await findImageByRole(dataDir, "discovery"))) await buildDiscoveryImage(dataDir);
@@ -97,6 +104,7 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
   let state: LabState = {
     dataDir,
     namespace,
+    dhcpMode,
     bridge: "br0",
     serverAddress: LAB_SERVER_ADDRESS,
     prefixLength: LAB_PREFIX_LENGTH,
@@ -109,6 +117,21 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
 
   try {
     await createLabNetwork(namespace, state.bridge, state.serverAddress, state.prefixLength);
+    if (dhcpMode === "proxy") {
+      const siteNamespace = labSiteNamespace(dataDir);
+      state = { ...state, siteNamespace };
+      await writeLabState(state);
+      const siteInterface = await createSiteNetwork(namespace, state.bridge, siteNamespace, LAB_SITE_DHCP_ADDRESS, state.prefixLength);
+      const [start, end] = LAB_DHCP_RANGE.split("-");
+      // The site's DHCP server knows nothing of network boot: addresses only.
+      const siteDhcp = await startDetached("site dhcp", [
+        "ip", "netns", "exec", siteNamespace,
+        "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--port=0", `--interface=${siteInterface}`, "--bind-interfaces",
+        `--dhcp-range=${start},${end},255.255.255.0,1h`, `--dhcp-leasefile=${join(dir, "site.leases")}`, "--log-dhcp", "--log-facility=-", "--user=root",
+      ], join(dir, "site-dhcp.log"));
+      state = { ...state, siteDhcp };
+      await writeLabState(state);
+    }
 
     const serveLog = join(dir, "serve.log");
     const serve = await startDetached("serve", [
@@ -119,7 +142,7 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
       "--boot-listen", `${state.serverAddress}:${state.bootPort}`,
       "--boot-socket", state.bootSocket,
       "--dhcp-interface", state.bridge,
-      "--dhcp-range", LAB_DHCP_RANGE,
+      ...(dhcpMode === "proxy" ? ["--dhcp-proxy", LAB_NETWORK] : ["--dhcp-range", LAB_DHCP_RANGE]),
       // Inside a throwaway namespace, dropping to another user only costs file permissions.
       "--dnsmasq-user", "root",
       "--kernel-args", "console=ttyS0",

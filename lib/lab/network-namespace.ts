@@ -51,3 +51,19 @@ export async function namespacePids(namespace: string): Promise<number[]> {
 export async function deleteNamespace(namespace: string): Promise<void> {
   if (await namespaceExists(namespace)) await ip(["netns", "del", namespace]);
 }
+
+/**
+ * A second namespace standing for the site's existing network: one veth end on the lab's
+ * bridge, the other inside `siteNamespace` with `address/prefix`, where the site's DHCP
+ * server runs (proxy-DHCP mode).
+ */
+export async function createSiteNetwork(namespace: string, bridge: string, siteNamespace: string, address: string, prefixLength: number): Promise<string> {
+  await ip(["netns", "add", siteNamespace]);
+  await ipIn(siteNamespace, ["link", "set", "lo", "up"]);
+  await ipIn(namespace, ["link", "add", "vsite", "type", "veth", "peer", "name", "eth0", "netns", siteNamespace]);
+  await ipIn(namespace, ["link", "set", "vsite", "master", bridge]);
+  await ipIn(namespace, ["link", "set", "vsite", "up"]);
+  await ipIn(siteNamespace, ["addr", "add", `${address}/${prefixLength}`, "dev", "eth0"]);
+  await ipIn(siteNamespace, ["link", "set", "eth0", "up"]);
+  return "eth0";
+}

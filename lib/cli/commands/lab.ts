@@ -26,6 +26,7 @@ export function labCommand(): Command {
     .option("--memory-mib <n>", "memory per VM", "512")
     .option("--cpus <n>", "CPUs per VM", "1")
     .option("--disk-gib <n>", "blank disk per VM", "1")
+    .option("--dhcp <mode>", "dhcp: Orchestra's dnsmasq hands out addresses; proxy: a separate site DHCP server does and Orchestra runs proxy-DHCP beside it", "dhcp")
     .option("--auto-accept", "the lab's server accepts enlisted machines at once")
     .option("--json", "print the lab's status as JSON")
     .action(async (_options, command: Command) => {
@@ -38,6 +39,7 @@ export function labCommand(): Command {
         memoryMib: parseWholeNumber("--memory-mib", o.memoryMib),
         cpus: parseWholeNumber("--cpus", o.cpus),
         diskGib: parseWholeNumber("--disk-gib", o.diskGib),
+        dhcpMode: o.dhcp,
         serveArgs: o.autoAccept ? ["--auto-accept"] : [],
       });
       const status = await labStatus(dataDir);
@@ -58,7 +60,7 @@ export function labCommand(): Command {
         return;
       }
       const lines = [
-        `namespace: ${status.namespace} (${status.running ? "running" : "server not running"})`,
+        `namespace: ${status.namespace} (${status.running ? "running" : "server not running"}; DHCP mode ${status.dhcpMode})`,
         `boot (host): ${status.bootUrl ?? "-"}`,
         `boot (nodes): ${status.nodeBootUrl}`,
         ...status.vms.map((vm) => `${vm.name} ${vm.mac} ${vm.firmware} pid ${vm.pid ?? "-"} ${vm.running ? "running" : "stopped"} console ${vm.consoleLog}`),
