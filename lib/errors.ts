@@ -60,6 +60,20 @@ export const ERRORS = {
   EC2_INCORRECT_INSTANCE_STATE: { status: 400, ec2: "IncorrectInstanceState", summary: "The instance's state does not allow that action." },
   CREDENTIAL_NOT_FOUND: { status: 404, ec2: "AuthFailure", summary: "No access key has that id." },
   CREDENTIAL_KEY_FILE: { status: 500, ec2: "InternalError", summary: "The credential key file is missing, unreadable or malformed." },
+  // Network boot, images, enlistment and the lab.
+  ENLISTMENT_REFUSED: { status: 409, ec2: "InvalidParameterValue", summary: "A discovery report names a machine it may not create or change." },
+  RATE_LIMITED: { status: 429, ec2: "RequestLimitExceeded", summary: "Too many requests from one source; retry later." },
+  PAYLOAD_TOO_LARGE: { status: 413, ec2: "InvalidParameterValue", summary: "A request body is larger than the endpoint accepts." },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, ec2: "InvalidParameterValue", summary: "A request body is not in the content type the endpoint accepts." },
+  IMAGE_NOT_FOUND: { status: 404, ec2: "InvalidAMIID.NotFound", summary: "No boot image has that id or role." },
+  IMAGE_CHECKSUM_MISMATCH: { status: 400, ec2: "InvalidParameterValue", summary: "A downloaded or copied image file does not match its checksum." },
+  IMAGE_SOURCE_INVALID: { status: 400, ec2: "InvalidParameterValue", summary: "An image source (directory, package, URL) is missing, unreadable or incomplete." },
+  BOOT_FILE_MISSING: { status: 500, ec2: "InternalError", summary: "A file the boot path serves (iPXE binary, kernel, initrd) is missing." },
+  DHCP_CONFIG_INVALID: { status: 400, ec2: "InvalidParameterValue", summary: "The DHCP settings cannot make a valid dnsmasq configuration." },
+  PREREQUISITE_MISSING: { status: 500, ec2: "InternalError", summary: "A program or Debian package Orchestra needs is not installed." },
+  LAB_ALREADY_RUNNING: { status: 409, ec2: "IncorrectState", summary: "A lab is already running for that data directory." },
+  LAB_NOT_RUNNING: { status: 404, ec2: "IncorrectState", summary: "No lab is running for that data directory." },
+  LAB_FAILED: { status: 500, ec2: "InternalError", summary: "Setting up or tearing down the lab failed; the message names the step." },
   INTERNAL: { status: 500, ec2: "InternalError", summary: "An unexpected failure; the log has the details." },
 } as const satisfies Record<string, { status: number; ec2: string; summary: string }>;
 

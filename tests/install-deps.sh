@@ -9,6 +9,19 @@ PACKAGES=(
   awscli
   python3-boto3
   openssh-client
+  # Network boot, discovery and the lab (lib/boot, lib/images, lib/lab, tests/e2e).
+  iproute2
+  dnsmasq-base
+  ipxe
+  ipxe-qemu
+  qemu-system-x86
+  ovmf
+  busybox-static
+  linux-image-amd64
+  ipmitool
+  cpio
+  # The boot-file benchmark's peer (tests/bench/boot-http.ts).
+  nginx-light
 )
 
 missing=()
