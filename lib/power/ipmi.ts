@@ -44,6 +44,9 @@ export interface IpmiDriverOptions {
   readonly ipmitool?: string;
   /** Bound on one ipmitool run, in ms. */
   readonly commandTimeoutMs?: number;
+  /** ipmitool's own wait for each BMC answer (`-N`, seconds) and its resends (`-R`). */
+  readonly answerTimeoutSeconds?: number;
+  readonly resends?: number;
 }
 
 /** The `ipmi` power driver. */
@@ -52,10 +55,14 @@ export class IpmiPowerDriver implements PowerDriver {
   readonly packages = ["ipmitool"];
   readonly #ipmitool: string;
   readonly #timeoutMs: number;
+  readonly #answerTimeout: string;
+  readonly #resends: string;
 
   constructor(options: IpmiDriverOptions = {}) {
     this.#ipmitool = options.ipmitool ?? "ipmitool";
     this.#timeoutMs = options.commandTimeoutMs ?? 20_000;
+    this.#answerTimeout = String(options.answerTimeoutSeconds ?? 1);
+    this.#resends = String(options.resends ?? 2);
   }
 
   async powerOn(target: PowerTarget): Promise<PowerActionResult> {
@@ -89,7 +96,7 @@ export class IpmiPowerDriver implements PowerDriver {
   async #run(target: PowerTarget, command: readonly string[], expected: RegExp): Promise<RegExpExecArray> {
     const { address, port = "623", username, password } = target.params;
     if (!address) throw new PowerFatalError(`ipmi power of ${describeTarget(target)} has no BMC address`, {}, { code: "INVALID_POWER_PARAMETER" });
-    const argv = ["-I", "lanplus", "-H", address, "-p", port, "-C", "3", "-N", "1", "-R", "2", "-v"];
+    const argv = ["-I", "lanplus", "-H", address, "-p", port, "-C", "3", "-N", this.#answerTimeout, "-R", this.#resends, "-v"];
     if (username !== undefined) argv.push("-U", username);
     argv.push("-E", ...command);
     const bmc = `BMC ${address}:${port}`;
