@@ -8,7 +8,7 @@
 import { OrchestraError } from "../errors.ts";
 import { PowerConnectionError, PowerError } from "./power-errors.ts";
 import type { BootDevice, PowerActionResult, PowerDriver, PowerState, PowerTarget } from "./power-driver.ts";
-import { describeTarget } from "./power-driver.ts";
+import { BOOT_DEVICES, describeTarget } from "./power-driver.ts";
 import type { PowerTypeRegistry } from "./power-types.ts";
 
 /** How the loop behaves. */
@@ -105,7 +105,7 @@ export interface WithRetriesOptions extends Omit<RetryOptions, "secrets"> {
  */
 export function withRetries(driver: PowerDriver, options: WithRetriesOptions): PowerDriver {
   const type = options.powerTypes.get(driver.type);
-  const run = <T>(verb: string, target: PowerTarget, action: (clean: PowerTarget) => Promise<T>): Promise<T> => {
+  const run = async <T>(verb: string, target: PowerTarget, action: (clean: PowerTarget) => Promise<T>): Promise<T> => {
     const params = options.powerTypes.validateParams(driver.type, target.params);
     const secrets = type.settings.filter((s) => s.secret).map((s) => params[s.name]).filter((v): v is string => v !== undefined);
     const clean: PowerTarget = { ...target, params };
@@ -119,7 +119,7 @@ export function withRetries(driver: PowerDriver, options: WithRetriesOptions): P
     powerCycle: (target): Promise<PowerActionResult> => run("power cycle", target, (t) => driver.powerCycle(t)),
     queryPower: (target): Promise<PowerState> => run("power query", target, (t) => driver.queryPower(t)),
     setBootDevice: (target, device: BootDevice): Promise<PowerActionResult> => {
-      if (device !== "pxe" && device !== "disk") {
+      if (!BOOT_DEVICES.includes(device)) {
         return Promise.reject(new OrchestraError("INVALID_ARGUMENT", `boot device must be pxe or disk, not ${JSON.stringify(device)}`));
       }
       return run(`set boot device ${device}`, target, (t) => driver.setBootDevice(t, device));
