@@ -6,6 +6,12 @@ set -euo pipefail
 PACKAGES=(
   ca-certificates
   postgresql
+  # Power drivers' tests: a real BMC simulator and its client, and a real QEMU.
+  openipmi
+  ipmitool
+  qemu-system-x86
+  # The metadata service's test runs cloud-init's own EC2 metadata code against it.
+  cloud-init
 )
 
 missing=()
