@@ -6,6 +6,9 @@ set -euo pipefail
 PACKAGES=(
   ca-certificates
   postgresql
+  awscli
+  python3-boto3
+  openssh-client
   # Power drivers' tests: a real BMC simulator and its client, and a real QEMU.
   openipmi
   ipmitool

@@ -6,6 +6,8 @@
  */
 import { OrchestraError } from "../errors.ts";
 import type { SqlDatabase, SqlDialect } from "./sql-database.ts";
+import { EC2_MIGRATION } from "../ec2/model/ec2-schema.ts";
+import { METADATA_MIGRATION } from "../metadata/metadata-schema.ts";
 
 /** One schema step. */
 export interface Migration {
@@ -82,30 +84,8 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE INDEX instances_by_account ON instances (account)",
     ],
   },
-  {
-    version: 2,
-    name: "instance_metadata",
-    statements: () => [
-      // What the metadata service tells one instance's node about itself. The machine, the
-      // account and the launch time come from the instances row: not written twice.
-      `CREATE TABLE instance_metadata (
-        instance_id TEXT PRIMARY KEY REFERENCES instances (instance_id) ON DELETE CASCADE,
-        local_ipv4 TEXT,
-        hostname TEXT NOT NULL,
-        mac TEXT,
-        ami_id TEXT,
-        instance_type TEXT,
-        zone TEXT NOT NULL,
-        region TEXT NOT NULL,
-        public_keys TEXT NOT NULL,
-        user_data TEXT,
-        vendor_data TEXT,
-        nocloud_secret TEXT UNIQUE,
-        updated_at TEXT NOT NULL
-      )`,
-      "CREATE INDEX instance_metadata_by_ipv4 ON instance_metadata (local_ipv4)",
-    ],
-  },
+  EC2_MIGRATION,
+  METADATA_MIGRATION,
 ];
 
 /** Bring the database's schema up to the newest version; returns the versions applied. */
