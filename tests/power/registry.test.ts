@@ -56,3 +56,16 @@ describe("the fake driver (test only)", () => {
     expect(builtinPowerTypes().get("fake").testOnly).toBe(true);
   });
 });
+
+describe("a machine as a power target", () => {
+  it("carries the machine's identity, power parameters and boot MAC", async () => {
+    const { powerTargetFor } = await import("../../lib/power/power-target.ts");
+    const target = powerTargetFor({
+      systemId: "k7dq3m",
+      hostname: "rack1-node7",
+      power: { type: "wol", params: { broadcast: "192.0.2.255" } },
+      interfaces: [{ mac: "52:54:00:00:00:01", name: "eth0", boot: false }, { mac: "52:54:00:00:00:02", name: "eth1", boot: true }],
+    });
+    expect(target).toEqual({ systemId: "k7dq3m", hostname: "rack1-node7", params: { broadcast: "192.0.2.255" }, bootMac: "52:54:00:00:00:02" });
+  });
+});
