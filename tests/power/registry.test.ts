@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { isOrchestraError } from "../../lib/errors.ts";
 import { FakePowerDriver } from "../../lib/power/fake.ts";
 import { ManualPowerDriver } from "../../lib/power/manual.ts";
+import { powerTargetFor } from "../../lib/power/power-target.ts";
 import { builtinPowerTypes } from "../../lib/power/power-types.ts";
 import { builtinPowerDrivers, PowerDriverRegistry } from "../../lib/power/registry.ts";
 
@@ -58,8 +59,7 @@ describe("the fake driver (test only)", () => {
 });
 
 describe("a machine as a power target", () => {
-  it("carries the machine's identity, power parameters and boot MAC", async () => {
-    const { powerTargetFor } = await import("../../lib/power/power-target.ts");
+  it("carries the machine's identity, power parameters and boot MAC", () => {
     const target = powerTargetFor({
       systemId: "k7dq3m",
       hostname: "rack1-node7",
