@@ -11,10 +11,27 @@ export class PowerError extends OrchestraError {
   readonly retryable: boolean;
 
   constructor(code: ErrorCode, message: string, retryable: boolean, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
-    super(code, message, details, options);
+    super(code, message, { ...details }, options);
     this.name = "PowerError";
     this.retryable = retryable;
   }
+
+  /**
+   * Say what was attempted and how often, with `secrets` scrubbed: the retry loop's last
+   * word. Keeps the class, so callers can still tell auth from connection failures.
+   */
+  conclude(prefix: string, attempts: number, secrets: readonly string[]): this {
+    this.message = `${prefix}: ${scrubSecrets(this.message, secrets)}`;
+    (this.details as Record<string, unknown>).attempts = attempts;
+    return this;
+  }
+}
+
+/** Replace every secret value in `text` by asterisks. */
+export function scrubSecrets(text: string, secrets: readonly string[]): string {
+  let clean = text;
+  for (const secret of secrets) if (secret.length > 0) clean = clean.split(secret).join("********");
+  return clean;
 }
 
 /** The command was understood and refused, or cannot work as configured: never retried. */

@@ -6,7 +6,7 @@
  * error that says how many attempts were made.
  */
 import { OrchestraError } from "../errors.ts";
-import { PowerConnectionError, PowerError } from "./power-errors.ts";
+import { PowerConnectionError, PowerError, scrubSecrets } from "./power-errors.ts";
 import type { BootDevice, PowerActionResult, PowerDriver, PowerState, PowerTarget } from "./power-driver.ts";
 import { BOOT_DEVICES, describeTarget } from "./power-driver.ts";
 import type { PowerTypeRegistry } from "./power-types.ts";
@@ -39,20 +39,6 @@ export interface RetryOptions {
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Replace every secret value in `text` by asterisks. */
-export function scrubSecrets(text: string, secrets: readonly string[]): string {
-  let clean = text;
-  for (const secret of secrets) if (secret.length > 0) clean = clean.split(secret).join("********");
-  return clean;
-}
-
-function scrubbed(error: PowerError, secrets: readonly string[], extra: Record<string, unknown>): PowerError {
-  const message = scrubSecrets(error.message, secrets);
-  const copy = new PowerError(error.code, message, error.retryable, { ...error.details, ...extra }, { cause: error.cause });
-  copy.name = error.name;
-  return copy;
-}
-
 async function withBackstop<T>(attempt: () => Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const backstop = new Promise<never>((_, reject) => {
@@ -83,9 +69,7 @@ export async function retryPowerAction<T>(what: string, attempt: () => Promise<T
       const delay = policy.delaysMs[index];
       if (!error.retryable || delay === undefined) {
         const suffix = error.retryable ? ` (gave up after ${attempts} attempt${attempts === 1 ? "" : "s"})` : "";
-        const final = scrubbed(error, secrets, { attempts });
-        final.message = `${what} failed${suffix}: ${final.message}`;
-        throw final;
+        throw error.conclude(`${what} failed${suffix}`, attempts, secrets);
       }
       options.logger?.warn({ code: error.code, attempt: attempts, retryInMs: delay }, `${what}: ${scrubSecrets(error.message, secrets)}; retrying`);
       await sleep(delay);

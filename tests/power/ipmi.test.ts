@@ -73,7 +73,7 @@ describe("the ipmi driver against a real ipmi_sim", () => {
     const error = await registry.get("ipmi").powerOn({ ...target, params: { ...target.params, password: wrong } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PowerError);
     expect((error as PowerError).code).toBe("POWER_AUTH_FAILED");
-    expect((error as PowerError).name).toBe(PowerAuthError.name);
+    expect(error).toBeInstanceOf(PowerAuthError);
     expect((error as PowerError).message).toMatch(/wrong password/);
     expect((error as PowerError).details.attempts).toBe(1);
     expect(JSON.stringify({ message: (error as Error).message, details: (error as PowerError).details })).not.toContain(wrong);
@@ -92,7 +92,7 @@ describe("the ipmi driver against a real ipmi_sim", () => {
     const error = await registry.get("ipmi").queryPower(silent).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PowerError);
     expect((error as PowerError).code).toBe("POWER_CONNECTION_FAILED");
-    expect((error as PowerError).name).toBe(PowerConnectionError.name);
+    expect(error).toBeInstanceOf(PowerConnectionError);
     expect((error as PowerError).details.attempts).toBe(2);
     expect((error as Error).message).toMatch(/gave up after 2 attempts.*no answer from the BMC/);
   });

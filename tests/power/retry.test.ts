@@ -45,6 +45,7 @@ describe("the retry loop", () => {
     const { driver, calls } = scripted([() => new PowerAuthError("wrong password")]);
     const { waits, sleep } = recorder();
     const error = await withRetries(driver, { powerTypes: builtinPowerTypes(), policy, sleep }).queryPower(target).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PowerAuthError);
     expect((error as PowerError).code).toBe("POWER_AUTH_FAILED");
     expect((error as PowerError).details.attempts).toBe(1);
     expect(calls()).toBe(1);
@@ -55,7 +56,7 @@ describe("the retry loop", () => {
     const { driver, calls } = scripted(Array.from({ length: 10 }, () => () => new PowerConnectionError("no answer")));
     const { waits, sleep } = recorder();
     const error = await withRetries(driver, { powerTypes: builtinPowerTypes(), policy, sleep }).queryPower(target).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PowerError);
+    expect(error).toBeInstanceOf(PowerConnectionError);
     expect((error as PowerError).code).toBe("POWER_CONNECTION_FAILED");
     expect((error as PowerError).message).toBe("ipmi power query of k7dq3m failed (gave up after 4 attempts): no answer");
     expect((error as PowerError).details.attempts).toBe(4);
