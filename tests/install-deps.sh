@@ -9,9 +9,10 @@ PACKAGES=(
   awscli
   python3-boto3
   openssh-client
-  # Power drivers' tests: a real BMC simulator and its client, and a real QEMU.
+  # Power drivers' tests: a real BMC simulator, both IPMI clients, and a real QEMU.
   openipmi
   ipmitool
+  freeipmi-tools
   qemu-system-x86
   # The metadata service's test runs cloud-init's own EC2 metadata code against it.
   cloud-init

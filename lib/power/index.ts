@@ -5,6 +5,9 @@ export { PowerAuthError, PowerConnectionError, PowerError, PowerFatalError, scru
 export { DEFAULT_RETRY_POLICY, retryPowerAction, withRetries, type RetryLogger, type RetryOptions, type RetryPolicy } from "./retry.ts";
 export { builtinPowerDrivers, PowerDriverRegistry } from "./registry.ts";
 export { IpmiPowerDriver, type IpmiDriverOptions } from "./ipmi.ts";
+export type { BmcAccess, IpmiCli } from "./ipmi-cli.ts";
+export { IPMITOOL_ERRORS, IpmitoolCli } from "./ipmitool-cli.ts";
+export { FREEIPMI_ERRORS, FreeIpmiCli } from "./freeipmi-cli.ts";
 export { magicPacket, WolPowerDriver } from "./wol.ts";
 export { RedfishPowerDriver } from "./redfish.ts";
 export { QemuPowerDriver, QmpSession } from "./qemu.ts";

@@ -7,11 +7,15 @@ import { builtinPowerTypes } from "../../lib/power/power-types.ts";
 import { freeUdpPort } from "./fixtures/free-port.ts";
 import { startIpmiSim, type IpmiSim } from "./fixtures/ipmi-sim.ts";
 
-describe("the ipmi driver against a real ipmi_sim", () => {
+// The same behaviour through either tool: ipmitool, and FreeIPMI where ipmitool is absent.
+describe.each([
+  { tool: "ipmitool" as const, refusal: /Set Chassis Boot Parameter 5 failed/ },
+  { tool: "freeipmi" as const, refusal: /Failed to commit `Chassis_Boot_Flags:Boot_Device'/ },
+])("the ipmi driver ($tool) against a real ipmi_sim", ({ tool, refusal }) => {
   let sim: IpmiSim;
   let target: PowerTarget;
   // One resend keeps the "no answer" case short; a real BMC gets the default two.
-  const driver = new IpmiPowerDriver({ resends: 1 });
+  const driver = new IpmiPowerDriver({ tool, resends: 1 });
   // Short waits: the behaviour of the loop is what is tested, not its durations.
   const registry = new PowerDriverRegistry(builtinPowerTypes(), { policy: { delaysMs: [50], attemptTimeoutMs: 30_000 } }).register(driver);
 
@@ -53,13 +57,13 @@ describe("the ipmi driver against a real ipmi_sim", () => {
     expect(sim.boot()).toBe("default");
   });
 
-  it("reports a refused boot device change although ipmitool exits 0", async () => {
+  it("reports a refused boot device change (ipmitool even exits 0 then)", async () => {
     sim.refuseBootChanges(true);
     try {
       const error = await registry.get("ipmi").setBootDevice(target, "pxe").catch((e: unknown) => e);
       expect(error).toBeInstanceOf(PowerError);
       expect((error as PowerError).code).toBe("POWER_COMMAND_FAILED");
-      expect((error as PowerError).message).toMatch(/Set Chassis Boot Parameter 5 failed/);
+      expect((error as PowerError).message).toMatch(refusal);
       expect((error as PowerError).details.attempts).toBe(1);
       expect(sim.boot()).toBe("default");
     } finally {
@@ -97,8 +101,9 @@ describe("the ipmi driver against a real ipmi_sim", () => {
     expect((error as Error).message).toMatch(/gave up after 2 attempts.*no answer from the BMC/);
   });
 
-  it("says so when ipmitool is not installed", async () => {
-    const error = await new IpmiPowerDriver({ ipmitool: "/nonexistent/ipmitool" }).queryPower(target).catch((e: unknown) => e);
+  it("says so when the tool is not installed", async () => {
+    const missing = tool === "ipmitool" ? new IpmiPowerDriver({ ipmitool: "/nonexistent/ipmitool" }) : new IpmiPowerDriver({ tool, freeipmiSbin: "/nonexistent" });
+    const error = await missing.queryPower(target).catch((e: unknown) => e);
     expect((error as PowerError).code).toBe("POWER_TOOL_MISSING");
     expect((error as PowerError).retryable).toBe(false);
   });
