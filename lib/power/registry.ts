@@ -15,13 +15,20 @@ import { RedfishPowerDriver } from "./redfish.ts";
 import { withRetries, type RetryLogger, type RetryPolicy } from "./retry.ts";
 import { WolPowerDriver } from "./wol.ts";
 
+/** How a registry's drivers retry and where they report retries. */
+export interface PowerDriverRegistryOptions {
+  readonly policy?: RetryPolicy;
+  readonly logger?: RetryLogger;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
 /** Drivers by power type; `get` hands out the driver wrapped in validation and retries. */
 export class PowerDriverRegistry {
   readonly powerTypes: PowerTypeRegistry;
   readonly #drivers = new Map<string, PowerDriver>();
-  readonly #options: { policy?: RetryPolicy; logger?: RetryLogger; sleep?: (ms: number) => Promise<void> };
+  readonly #options: PowerDriverRegistryOptions;
 
-  constructor(powerTypes: PowerTypeRegistry, options: { policy?: RetryPolicy; logger?: RetryLogger; sleep?: (ms: number) => Promise<void> } = {}) {
+  constructor(powerTypes: PowerTypeRegistry, options: PowerDriverRegistryOptions = {}) {
     this.powerTypes = powerTypes;
     this.#options = options;
   }
@@ -58,7 +65,7 @@ export class PowerDriverRegistry {
  * A registry of every built-in driver, one per built-in power type. `fake` is among them
  * because the `fake` power type is (test only, labelled, never a default).
  */
-export function builtinPowerDrivers(options: { policy?: RetryPolicy; logger?: RetryLogger } = {}): PowerDriverRegistry {
+export function builtinPowerDrivers(options: PowerDriverRegistryOptions = {}): PowerDriverRegistry {
   return new PowerDriverRegistry(builtinPowerTypes(), options)
     .register(new IpmiPowerDriver())
     .register(new WolPowerDriver())
