@@ -2,7 +2,7 @@ import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { StoreMetadataSource } from "../../lib/metadata/store-metadata-source.ts";
 import { startServer } from "../../lib/server/orchestra-server.ts";
-import { addReadyMachines, memoryInventory } from "../helpers/inventory.ts";
+import { addReadyMachines, memoryInventory, tempDataDir } from "../helpers/inventory.ts";
 
 describe("orchestra serve's boot listener", () => {
   it("serves the metadata service from the store, beside /healthz", async () => {
@@ -10,7 +10,8 @@ describe("orchestra serve's boot listener", () => {
     await addReadyMachines(inventory, 1);
     const { instance } = await inventory.allocate({}, "acct-a");
     await new StoreMetadataSource(inventory.db).put({ instanceId: instance.instanceId, localIpv4: "127.0.0.1", hostname: "node-a", availabilityZone: "default", userData: Buffer.from("#!/bin/sh\ntrue\n") });
-    const server = await startServer({ inventory, logger: pino({ level: "silent" }), bootListen: { host: "127.0.0.1", port: 0 }, timeoutSweepSeconds: 3600 });
+    const data = tempDataDir();
+    const server = await startServer({ inventory, logger: pino({ level: "silent" }), bootListen: { host: "127.0.0.1", port: 0 }, timeoutSweepSeconds: 3600, dataDir: data.dir });
     try {
       const base = `http://127.0.0.1:${server.addresses.boot.port}`;
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
@@ -20,6 +21,7 @@ describe("orchestra serve's boot listener", () => {
     } finally {
       await server.close();
       await inventory.db.close();
+      data.cleanup();
     }
   });
 });
