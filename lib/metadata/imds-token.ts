@@ -26,7 +26,8 @@ export class ImdsTokens {
 
   /** Parse the TTL header value. @throws IMDS_TOKEN_TTL_INVALID */
   static parseTtl(header: string | string[] | undefined): number {
-    const text = Array.isArray(header) ? header[0] : header;
+    // A repeated header is ambiguous: refused, like any other malformed TTL.
+    const text = Array.isArray(header) ? undefined : header;
     const ttl = text !== undefined && /^\d{1,5}$/.test(text) ? Number(text) : NaN;
     if (!(ttl >= MIN_TOKEN_TTL && ttl <= MAX_TOKEN_TTL)) {
       throw new OrchestraError("IMDS_TOKEN_TTL_INVALID", `X-aws-ec2-metadata-token-ttl-seconds must be ${MIN_TOKEN_TTL}-${MAX_TOKEN_TTL}`);

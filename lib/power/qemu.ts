@@ -7,8 +7,7 @@
  */
 import { createConnection, type Socket } from "node:net";
 import { PowerConnectionError, PowerFatalError } from "./power-errors.ts";
-import { describeTarget, type BootDevice, type PowerActionResult, type PowerDriver, type PowerState, type PowerTarget } from "./power-driver.ts";
-import { done } from "./power-driver.ts";
+import { describeTarget, done, type BootDevice, type PowerActionResult, type PowerDriver, type PowerState, type PowerTarget } from "./power-driver.ts";
 import { QEMU_POWER_TYPE } from "./power-types.ts";
 
 /** QMP run states in which the guest CPU runs. */
