@@ -74,6 +74,13 @@ export const ERRORS = {
   LAB_ALREADY_RUNNING: { status: 409, ec2: "IncorrectState", summary: "A lab is already running for that data directory." },
   LAB_NOT_RUNNING: { status: 404, ec2: "IncorrectState", summary: "No lab is running for that data directory." },
   LAB_FAILED: { status: 500, ec2: "InternalError", summary: "Setting up or tearing down the lab failed; the message names the step." },
+  POWER_AUTH_FAILED: { status: 502, ec2: "InternalError", summary: "The BMC refused the power credentials (wrong user or password); never retried." },
+  POWER_CONNECTION_FAILED: { status: 504, ec2: "Unavailable", summary: "The BMC did not answer in time; retried with back-off, then given up." },
+  POWER_COMMAND_FAILED: { status: 502, ec2: "InternalError", summary: "The BMC or power tool answered but refused or failed the command; never retried." },
+  POWER_TOOL_MISSING: { status: 500, ec2: "InternalError", summary: "The power tool a driver runs (e.g. ipmitool) is not installed." },
+  METADATA_ADDRESS_IN_USE: { status: 409, ec2: "InvalidParameterValue", summary: "Another open instance's metadata already claims that IP address." },
+  IMDS_TOKEN_TTL_INVALID: { status: 400, ec2: "InvalidParameterValue", summary: "An IMDSv2 token request lacks a TTL of 1-21600 seconds." },
+  IMDS_TOKEN_INVALID: { status: 401, ec2: "AuthFailure", summary: "An IMDSv2 token is missing, expired, malformed or not this node's." },
   INTERNAL: { status: 500, ec2: "InternalError", summary: "An unexpected failure; the log has the details." },
 } as const satisfies Record<string, { status: number; ec2: string; summary: string }>;
 
