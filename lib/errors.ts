@@ -23,6 +23,17 @@ export const ERRORS = {
   INSTANCE_NOT_FOUND: { status: 404, ec2: "InvalidInstanceID.NotFound", summary: "No instance has that id in this account." },
   STORE_SCHEMA_TOO_NEW: { status: 500, ec2: "InternalError", summary: "The data directory was written by a newer Orchestra." },
   STORE_UNAVAILABLE: { status: 503, ec2: "Unavailable", summary: "The store could not be opened or stayed locked." },
+  HOOK_TOOL_MISSING: { status: 500, ec2: "InternalError", summary: "A Juju hook tool is not on PATH; the code is not running inside a hook." },
+  HOOK_TOOL_FAILED: { status: 500, ec2: "InternalError", summary: "A Juju hook tool exited non-zero; the message carries its stderr." },
+  RELATION_NOT_FOUND: { status: 404, ec2: "InvalidParameterValue", summary: "The relation is gone or never existed (a hook tool said relation not found)." },
+  NOT_LEADER: { status: 403, ec2: "UnauthorizedOperation", summary: "Only the leader unit may do that (application data, leader settings)." },
+  PERMISSION_DENIED: { status: 403, ec2: "UnauthorizedOperation", summary: "Juju refused the hook tool call: permission denied." },
+  BINDING_NOT_FOUND: { status: 404, ec2: "InvalidParameterValue", summary: "No network config is known for that endpoint binding." },
+  SECRET_NOT_FOUND: { status: 404, ec2: "InvalidParameterValue", summary: "No Juju secret has that id or label." },
+  INCONSISTENT_STATE: { status: 400, ec2: "InvalidParameterValue", summary: "A test State contradicts the charm's metadata.yaml, config.yaml or actions.yaml." },
+  INVALID_CHARM_CONFIG: { status: 400, ec2: "InvalidParameterValue", summary: "A charm config option is missing or malformed; the unit goes blocked." },
+  INVALID_RELATION_DATA: { status: 400, ec2: "InvalidParameterValue", summary: "A related application published malformed relation data." },
+  COMMAND_FAILED: { status: 500, ec2: "InternalError", summary: "A system command the charm runs (apt-get, systemctl, orchestra) failed." },
   INTERNAL: { status: 500, ec2: "InternalError", summary: "An unexpected failure; the log has the details." },
 } as const satisfies Record<string, { status: number; ec2: string; summary: string }>;
 
