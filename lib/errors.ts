@@ -30,6 +30,7 @@ export const ERRORS = {
   PERMISSION_DENIED: { status: 403, ec2: "UnauthorizedOperation", summary: "Juju refused the hook tool call: permission denied." },
   BINDING_NOT_FOUND: { status: 404, ec2: "InvalidParameterValue", summary: "No network config is known for that endpoint binding." },
   SECRET_NOT_FOUND: { status: 404, ec2: "InvalidParameterValue", summary: "No Juju secret has that id or label." },
+  CHARM_HOOK_FAILED: { status: 500, ec2: "InternalError", summary: "A charm under test exited non-zero; the details carry its output." },
   INCONSISTENT_STATE: { status: 400, ec2: "InvalidParameterValue", summary: "A test State contradicts the charm's metadata.yaml, config.yaml or actions.yaml." },
   INVALID_CHARM_CONFIG: { status: 400, ec2: "InvalidParameterValue", summary: "A charm config option is missing or malformed; the unit goes blocked." },
   INVALID_RELATION_DATA: { status: 400, ec2: "InvalidParameterValue", summary: "A related application published malformed relation data." },
