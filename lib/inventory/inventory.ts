@@ -1,0 +1,329 @@
+/**
+ * @module inventory/inventory
+ * The inventory service: machines, their lifecycle, instance types and allocation, over a
+ * SqlDatabase. Every change is one transaction that re-reads what it changes, so the CLI,
+ * the server and concurrent API calls can act on the same machines safely.
+ */
+import { OrchestraError } from "../errors.ts";
+import { builtinPowerTypes, type PowerTypeRegistry } from "../power/power-types.ts";
+import type { SqlDatabase, SqlExecutor } from "../store/sql-database.ts";
+import { describeConstraints, machineFits, resolveConstraints, type AllocationConstraints } from "./constraints.ts";
+import { newInstanceId, newSystemId } from "./ids.ts";
+import { endOpenInstance, insertInstance, selectInstance, selectInstances, selectOpenInstance, type Instance } from "./instance.ts";
+import { deleteInstanceTypeRow, insertInstanceType, selectInstanceType, selectInstanceTypes } from "./instance-type-rows.ts";
+import { BUILTIN_INSTANCE_TYPES, validateInstanceType, type InstanceType } from "./instance-type.ts";
+import {
+  assertTransition,
+  DEFAULT_STATUS_TIMEOUTS,
+  ENDS_INSTANCE,
+  FAILURE_STATUS,
+  isInProgress,
+  isMachineStatus,
+  MACHINE_STATUSES,
+  SUCCESS_STATUS,
+  type InProgressStatus,
+  type MachineStatus,
+  type StatusTimeouts,
+} from "./lifecycle.ts";
+import { parseMac } from "./mac-address.ts";
+import { checkArchitecture, checkName, validateMachineInput, type NewMachineInput } from "./machine-input.ts";
+import {
+  deleteMachineRow,
+  insertEvent,
+  insertMachine,
+  selectEvents,
+  selectMachine,
+  selectMachines,
+  selectSystemIdByHostname,
+  selectSystemIdByMac,
+  updateStatus,
+  type MachineFilter,
+} from "./machine-rows.ts";
+import type { Machine, MachineEvent } from "./machine.ts";
+
+/** Options of an Inventory. */
+export interface InventoryOptions {
+  powerTypes?: PowerTypeRegistry;
+  /** Per-state timeouts in seconds; unspecified states keep the defaults. */
+  timeouts?: Partial<StatusTimeouts>;
+  /** The clock, replaceable in tests. */
+  now?: () => Date;
+}
+
+/** Filters for listing machines. */
+export interface ListMachinesFilter {
+  status?: string;
+  zone?: string;
+  architecture?: string;
+  tag?: string;
+}
+
+/** A successful allocation. */
+export interface Allocation {
+  readonly instance: Instance;
+  readonly machine: Machine;
+}
+
+const SYSTEM_ID = /^[bcdfghjkmnpqrstvwxyz2-9]{6}$/;
+
+/** The inventory of physical machines. */
+export class Inventory {
+  readonly db: SqlDatabase;
+  readonly powerTypes: PowerTypeRegistry;
+  readonly timeouts: StatusTimeouts;
+  readonly #now: () => Date;
+
+  constructor(db: SqlDatabase, options: InventoryOptions = {}) {
+    this.db = db;
+    this.powerTypes = options.powerTypes ?? builtinPowerTypes();
+    this.timeouts = { ...DEFAULT_STATUS_TIMEOUTS, ...options.timeouts };
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  #timestamp(): string {
+    return this.#now().toISOString();
+  }
+
+  /** Add a machine in state `new`, with an event saying why. */
+  async addMachine(input: NewMachineInput, reason = "added by the operator"): Promise<Machine> {
+    const valid = validateMachineInput(input, this.powerTypes);
+    return this.db.transaction(async (tx) => {
+      for (const nic of valid.interfaces) {
+        const owner = await selectSystemIdByMac(tx, nic.mac);
+        if (owner) throw new OrchestraError("DUPLICATE_MAC", `MAC ${nic.mac} already belongs to machine ${owner}`, { mac: nic.mac, systemId: owner });
+      }
+      let systemId = newSystemId();
+      while (await selectMachine(tx, systemId)) systemId = newSystemId();
+      const hostname = valid.hostname ?? `node-${systemId}`;
+      const taken = await selectSystemIdByHostname(tx, hostname);
+      if (taken) throw new OrchestraError("DUPLICATE_HOSTNAME", `hostname ${hostname} already belongs to machine ${taken}`, { hostname, systemId: taken });
+      const at = this.#timestamp();
+      const machine: Machine = { ...valid, systemId, hostname, status: "new", statusMessage: reason, statusChangedAt: at, createdAt: at, updatedAt: at };
+      await insertMachine(tx, machine);
+      await insertEvent(tx, systemId, null, "new", reason, at);
+      return machine;
+    });
+  }
+
+  /** Find a machine by system id, hostname or MAC address, inside a transaction. */
+  async #resolve(tx: SqlExecutor, ref: string): Promise<Machine> {
+    if (typeof ref !== "string" || ref.length === 0 || ref.length > 253) {
+      throw new OrchestraError("INVALID_ARGUMENT", "a machine is named by its system id, hostname or MAC address");
+    }
+    let systemId: string | undefined;
+    if (SYSTEM_ID.test(ref)) systemId = ref;
+    if (systemId === undefined || !(await selectMachine(tx, systemId))) systemId = await selectSystemIdByHostname(tx, ref);
+    if (systemId === undefined) {
+      let mac: string | undefined;
+      try {
+        mac = parseMac(ref);
+      } catch {
+        mac = undefined;
+      }
+      if (mac) systemId = await selectSystemIdByMac(tx, mac);
+    }
+    const machine = systemId === undefined ? undefined : await selectMachine(tx, systemId);
+    if (!machine) throw new OrchestraError("MACHINE_NOT_FOUND", `no machine has system id, hostname or MAC ${JSON.stringify(ref)}`, { machine: ref });
+    return machine;
+  }
+
+  /** One machine, by system id, hostname or MAC address. */
+  async getMachine(ref: string): Promise<Machine> {
+    return this.#resolve(this.db, ref);
+  }
+
+  /** The machine that owns `mac`, or undefined. */
+  async findMachineByMac(mac: string): Promise<Machine | undefined> {
+    const systemId = await selectSystemIdByMac(this.db, parseMac(mac));
+    return systemId === undefined ? undefined : selectMachine(this.db, systemId);
+  }
+
+  /** Machines, optionally filtered, in hostname order. */
+  async listMachines(filter: ListMachinesFilter = {}): Promise<Machine[]> {
+    const sqlFilter: MachineFilter = {};
+    if (filter.status !== undefined) {
+      if (!isMachineStatus(filter.status)) throw new OrchestraError("INVALID_ARGUMENT", `unknown status ${JSON.stringify(filter.status)} (known: ${MACHINE_STATUSES.join(", ")})`);
+      sqlFilter.status = filter.status;
+    }
+    if (filter.zone !== undefined) sqlFilter.zone = checkName("zone", filter.zone);
+    if (filter.architecture !== undefined) sqlFilter.architecture = checkArchitecture(filter.architecture);
+    const tag = filter.tag === undefined ? undefined : checkName("tag", filter.tag);
+    const machines = await selectMachines(this.db, sqlFilter);
+    return tag === undefined ? machines : machines.filter((m) => m.tags.includes(tag));
+  }
+
+  /** A machine's event log, oldest first. */
+  async events(ref: string): Promise<MachineEvent[]> {
+    const machine = await this.getMachine(ref);
+    return selectEvents(this.db, machine.systemId);
+  }
+
+  /**
+   * Move a machine to `to`, if the lifecycle table allows it from the state it is in at
+   * that moment. Test-only (fake) machines finish in-progress work at once.
+   */
+  async transition(ref: string, to: MachineStatus, reason: string): Promise<Machine> {
+    return this.db.transaction(async (tx) => {
+      const machine = await this.#resolve(tx, ref);
+      return this.#transition(tx, machine, to, reason);
+    });
+  }
+
+  async #transition(tx: SqlExecutor, machine: Machine, to: MachineStatus, reason: string): Promise<Machine> {
+    if (!isMachineStatus(to)) throw new OrchestraError("INVALID_ARGUMENT", `unknown status ${JSON.stringify(to)}`);
+    assertTransition(machine.systemId, machine.status, to);
+    const at = this.#timestamp();
+    if (!(await updateStatus(tx, machine.systemId, machine.status, to, reason, at))) {
+      // Only another process writing between our read and write gets here; the transaction
+      // lock makes that impossible, so this guards against a broken backend, not a race.
+      throw new OrchestraError("ILLEGAL_TRANSITION", `machine ${machine.systemId} changed state while moving to ${to}; try again`, { machine: machine.systemId });
+    }
+    await insertEvent(tx, machine.systemId, machine.status, to, reason, at);
+    if (ENDS_INSTANCE.includes(to)) await endOpenInstance(tx, machine.systemId, at);
+    const moved: Machine = { ...machine, status: to, statusMessage: reason, statusChangedAt: at, updatedAt: at };
+    if (isInProgress(to) && this.powerTypes.get(machine.power.type).testOnly) {
+      return this.#transition(tx, moved, SUCCESS_STATUS[to], `${to} completed at once (fake power type, test only)`);
+    }
+    return moved;
+  }
+
+  /** Accept a new machine: it goes to commissioning. */
+  async accept(ref: string): Promise<Machine> {
+    return this.db.transaction(async (tx) => {
+      const machine = await this.#resolve(tx, ref);
+      if (machine.status !== "new") assertTransition(machine.systemId, machine.status, "new");
+      return this.#transition(tx, machine, "commissioning", "accepted by the operator");
+    });
+  }
+
+  /** (Re)commission a machine: its hardware is checked again before it is trusted. */
+  async commission(ref: string): Promise<Machine> {
+    return this.transition(ref, "commissioning", "commissioning requested by the operator");
+  }
+
+  /** Release a machine from its instance: it goes through releasing back to ready. */
+  async release(ref: string, reason = "released by the operator"): Promise<Machine> {
+    return this.transition(ref, "releasing", reason);
+  }
+
+  /** Mark a machine broken, with the operator's reason. */
+  async markBroken(ref: string, reason: string): Promise<Machine> {
+    if (typeof reason !== "string" || reason.trim() === "") throw new OrchestraError("MISSING_ARGUMENT", "say why the machine is broken (--reason)");
+    return this.transition(ref, "broken", `marked broken: ${reason}`);
+  }
+
+  /** Start deploying an allocated machine. */
+  async startDeployment(ref: string, reason = "deployment started"): Promise<Machine> {
+    return this.transition(ref, "deploying", reason);
+  }
+
+  /** Delete a machine. A machine with an open instance is refused unless `force`. */
+  async deleteMachine(ref: string, options: { force?: boolean } = {}): Promise<Machine> {
+    return this.db.transaction(async (tx) => {
+      const machine = await this.#resolve(tx, ref);
+      const instance = await selectOpenInstance(tx, machine.systemId);
+      if (instance && !options.force) {
+        throw new OrchestraError("MACHINE_IN_USE", `machine ${machine.systemId} is ${machine.status} with instance ${instance.instanceId}; release it first or use --force`, { machine: machine.systemId, instanceId: instance.instanceId });
+      }
+      await endOpenInstance(tx, machine.systemId, this.#timestamp());
+      await deleteMachineRow(tx, machine.systemId);
+      return machine;
+    });
+  }
+
+  /**
+   * Allocate the cheapest ready machine that satisfies `constraints` to `account`, as a new
+   * instance. Atomic: concurrent callers never get the same machine.
+   */
+  async allocate(constraints: AllocationConstraints, account: string): Promise<Allocation> {
+    checkName("account", account);
+    return this.db.transaction(async (tx) => {
+      const type = constraints.instanceType === undefined ? undefined : await this.#instanceType(tx, constraints.instanceType);
+      const wanted = resolveConstraints(constraints, type);
+      const candidates = await selectMachines(
+        tx,
+        { status: "ready", minCpus: wanted.minCpus, minMemoryMib: wanted.minMemoryMib, minStorageBytes: wanted.minStorageBytes, ...(wanted.architecture ? { architecture: wanted.architecture } : {}), ...(wanted.zone ? { zone: wanted.zone } : {}) },
+        "cost",
+      );
+      const machine = candidates.find((m) => machineFits(m, wanted));
+      if (!machine) throw new OrchestraError("NO_CAPACITY", `no ready machine satisfies ${describeConstraints(wanted)}`, { constraints: wanted });
+      const instance: Instance = { instanceId: newInstanceId(), systemId: machine.systemId, account, instanceType: wanted.instanceType, constraints: wanted, createdAt: this.#timestamp(), endedAt: null };
+      const allocated = await this.#transition(tx, machine, "allocated", `allocated to ${account} as ${instance.instanceId}`);
+      await insertInstance(tx, instance);
+      return { instance, machine: allocated };
+    });
+  }
+
+  /**
+   * Move every machine that overstayed an in-progress state to that state's failed state.
+   * Timeouts count from the stored time the state was entered, so a restarted server picks
+   * up exactly where the old one stopped. Returns the machines it failed.
+   */
+  async expireTimeouts(): Promise<Machine[]> {
+    const now = this.#now().getTime();
+    const failed: Machine[] = [];
+    for (const status of Object.keys(FAILURE_STATUS) as InProgressStatus[]) {
+      const limitMs = this.timeouts[status] * 1000;
+      for (const machine of await selectMachines(this.db, { status })) {
+        if (Date.parse(machine.statusChangedAt) + limitMs > now) continue;
+        const moved = await this.db.transaction(async (tx) => {
+          const current = await selectMachine(tx, machine.systemId);
+          // It may have moved on since the scan; only a machine still stuck is failed.
+          if (!current || current.status !== status || current.statusChangedAt !== machine.statusChangedAt) return undefined;
+          return this.#transition(tx, current, FAILURE_STATUS[status]!, `timed out after ${this.timeouts[status]} s in ${status}`);
+        });
+        if (moved) failed.push(moved);
+      }
+    }
+    return failed;
+  }
+
+  async #instanceType(tx: SqlExecutor, name: string): Promise<InstanceType> {
+    const type = BUILTIN_INSTANCE_TYPES.find((t) => t.name === name) ?? (await selectInstanceType(tx, name));
+    if (!type) throw new OrchestraError("INSTANCE_TYPE_NOT_FOUND", `unknown instance type ${JSON.stringify(name)}; see 'orchestra instance-types list'`, { instanceType: name });
+    return type;
+  }
+
+  /** One instance type, built-in or operator-defined. */
+  async getInstanceType(name: string): Promise<InstanceType> {
+    return this.#instanceType(this.db, name);
+  }
+
+  /** Every instance type: built-ins first, then the operator's own. */
+  async listInstanceTypes(): Promise<InstanceType[]> {
+    return [...BUILTIN_INSTANCE_TYPES, ...(await selectInstanceTypes(this.db))];
+  }
+
+  /** Define an instance type; a name (built-in or not) can be defined once. */
+  async defineInstanceType(input: { name: unknown; cpus: unknown; memoryMib: unknown; diskGib?: unknown; description?: unknown }): Promise<InstanceType> {
+    const type = validateInstanceType(input);
+    return this.db.transaction(async (tx) => {
+      if (BUILTIN_INSTANCE_TYPES.some((t) => t.name === type.name) || (await selectInstanceType(tx, type.name))) {
+        throw new OrchestraError("DUPLICATE_INSTANCE_TYPE", `instance type ${type.name} exists already`, { instanceType: type.name });
+      }
+      await insertInstanceType(tx, type, this.#timestamp());
+      return { ...type, builtin: false };
+    });
+  }
+
+  /** Remove an operator-defined instance type. Built-ins cannot be removed. */
+  async deleteInstanceType(name: string): Promise<void> {
+    if (BUILTIN_INSTANCE_TYPES.some((t) => t.name === name)) throw new OrchestraError("INVALID_ARGUMENT", `instance type ${name} is built in and cannot be removed`);
+    const removed = await this.db.transaction((tx) => deleteInstanceTypeRow(tx, name));
+    if (!removed) throw new OrchestraError("INSTANCE_TYPE_NOT_FOUND", `unknown instance type ${JSON.stringify(name)}`, { instanceType: name });
+  }
+
+  /** One instance by id; another account's instance is reported as not found. */
+  async getInstance(instanceId: string, account?: string): Promise<Instance> {
+    const instance = await selectInstance(this.db, instanceId);
+    if (!instance || (account !== undefined && instance.account !== account)) {
+      throw new OrchestraError("INSTANCE_NOT_FOUND", `the instance ID '${instanceId}' does not exist`, { instanceId });
+    }
+    return instance;
+  }
+
+  /** Instances, of one account or all. */
+  async listInstances(account?: string): Promise<Instance[]> {
+    return selectInstances(this.db, account);
+  }
+}

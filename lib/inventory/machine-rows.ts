@@ -1,0 +1,195 @@
+/**
+ * @module inventory/machine-rows
+ * The SQL behind the inventory's machines: the one place that knows how a Machine is laid
+ * out in tables. Written once in portable SQL for SQLite and PostgreSQL.
+ */
+import type { SqlExecutor } from "../store/sql-database.ts";
+import type { MachineStatus } from "./lifecycle.ts";
+import { storageBytes, type Machine, type MachineEvent, type NetworkInterface } from "./machine.ts";
+
+interface MachineRow {
+  system_id: string;
+  hostname: string;
+  architecture: string;
+  cpus: number;
+  memory_mib: number;
+  disks: string;
+  hardware: string;
+  zone: string;
+  tags: string;
+  power_type: string;
+  power_params: string;
+  status: string;
+  status_message: string;
+  status_changed_at: string;
+  created_at: string;
+  updated_at: string;
+}
+
+interface InterfaceRow {
+  mac: string;
+  machine_id: string;
+  name: string;
+  boot: number;
+}
+
+const MACHINE_COLUMNS =
+  "system_id, hostname, architecture, cpus, memory_mib, disks, hardware, zone, tags, power_type, power_params, status, status_message, status_changed_at, created_at, updated_at";
+
+function toMachine(row: MachineRow, interfaces: NetworkInterface[]): Machine {
+  return {
+    systemId: row.system_id,
+    hostname: row.hostname,
+    architecture: row.architecture,
+    cpus: Number(row.cpus),
+    memoryMib: Number(row.memory_mib),
+    disks: JSON.parse(row.disks),
+    interfaces,
+    hardware: JSON.parse(row.hardware),
+    power: { type: row.power_type, params: JSON.parse(row.power_params) },
+    zone: row.zone,
+    tags: JSON.parse(row.tags),
+    status: row.status as MachineStatus,
+    statusMessage: row.status_message,
+    statusChangedAt: row.status_changed_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toInterface(row: InterfaceRow): NetworkInterface {
+  return { mac: row.mac, name: row.name, boot: Number(row.boot) === 1 };
+}
+
+/** Insert a machine and its interfaces. The caller runs this inside a transaction. */
+export async function insertMachine(tx: SqlExecutor, machine: Machine): Promise<void> {
+  await tx.run(`INSERT INTO machines (${MACHINE_COLUMNS}, storage_bytes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`, [
+    machine.systemId,
+    machine.hostname,
+    machine.architecture,
+    machine.cpus,
+    machine.memoryMib,
+    JSON.stringify(machine.disks),
+    JSON.stringify(machine.hardware),
+    machine.zone,
+    JSON.stringify(machine.tags),
+    machine.power.type,
+    JSON.stringify(machine.power.params),
+    machine.status,
+    machine.statusMessage,
+    machine.statusChangedAt,
+    machine.createdAt,
+    machine.updatedAt,
+    storageBytes(machine.disks),
+  ]);
+  let position = 0;
+  for (const nic of machine.interfaces) {
+    await tx.run("INSERT INTO interfaces (mac, machine_id, name, boot, position) VALUES ($1, $2, $3, $4, $5)", [nic.mac, machine.systemId, nic.name, nic.boot ? 1 : 0, position++]);
+  }
+}
+
+/** Replace a machine's hardware description (commissioning refreshes it). */
+export async function updateMachineHardware(tx: SqlExecutor, machine: Machine): Promise<void> {
+  await tx.run("UPDATE machines SET architecture = $2, cpus = $3, memory_mib = $4, disks = $5, storage_bytes = $6, hardware = $7, updated_at = $8 WHERE system_id = $1", [
+    machine.systemId,
+    machine.architecture,
+    machine.cpus,
+    machine.memoryMib,
+    JSON.stringify(machine.disks),
+    storageBytes(machine.disks),
+    JSON.stringify(machine.hardware),
+    machine.updatedAt,
+  ]);
+}
+
+/** One machine by system id, with its interfaces. */
+export async function selectMachine(tx: SqlExecutor, systemId: string): Promise<Machine | undefined> {
+  const row = await tx.get<MachineRow>(`SELECT ${MACHINE_COLUMNS} FROM machines WHERE system_id = $1`, [systemId]);
+  if (!row) return undefined;
+  const nics = await tx.all<InterfaceRow>("SELECT mac, machine_id, name, boot FROM interfaces WHERE machine_id = $1 ORDER BY position", [systemId]);
+  return toMachine(row, nics.map(toInterface));
+}
+
+/** The system id that owns `mac`, if any. */
+export async function selectSystemIdByMac(tx: SqlExecutor, mac: string): Promise<string | undefined> {
+  return (await tx.get<{ machine_id: string }>("SELECT machine_id FROM interfaces WHERE mac = $1", [mac]))?.machine_id;
+}
+
+/** The system id of the machine called `hostname`, if any. */
+export async function selectSystemIdByHostname(tx: SqlExecutor, hostname: string): Promise<string | undefined> {
+  return (await tx.get<{ system_id: string }>("SELECT system_id FROM machines WHERE hostname = $1", [hostname]))?.system_id;
+}
+
+/** Filters for listing machines; each narrows the list. */
+export interface MachineFilter {
+  status?: MachineStatus;
+  zone?: string;
+  architecture?: string;
+  /** Machines whose storage and size allow these minimums (allocation's coarse cut). */
+  minCpus?: number;
+  minMemoryMib?: number;
+  minStorageBytes?: number;
+}
+
+/**
+ * Machines matching `filter`, each with its interfaces, in hostname order. Two queries
+ * whatever the count: listing stays linear in the inventory's size.
+ */
+export async function selectMachines(tx: SqlExecutor, filter: MachineFilter = {}, orderBy: "hostname" | "cost" = "hostname"): Promise<Machine[]> {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  const add = (clause: string, value: string | number) => {
+    params.push(value);
+    where.push(clause.replace("?", `$${params.length}`));
+  };
+  if (filter.status !== undefined) add("status = ?", filter.status);
+  if (filter.zone !== undefined) add("zone = ?", filter.zone);
+  if (filter.architecture !== undefined) add("architecture = ?", filter.architecture);
+  if (filter.minCpus) add("cpus >= ?", filter.minCpus);
+  if (filter.minMemoryMib) add("memory_mib >= ?", filter.minMemoryMib);
+  if (filter.minStorageBytes) add("storage_bytes >= ?", filter.minStorageBytes);
+  const whereSql = where.length ? ` WHERE ${where.join(" AND ")}` : "";
+  // Cost is MAAS's cpus + memory in GiB; ties go to the system id so the choice is stable.
+  const order = orderBy === "cost" ? "cpus + memory_mib / 1024.0, system_id" : "hostname";
+  const rows = await tx.all<MachineRow>(`SELECT ${MACHINE_COLUMNS} FROM machines${whereSql} ORDER BY ${order}`, params);
+  if (rows.length === 0) return [];
+  const nicRows = where.length
+    ? await tx.all<InterfaceRow>(`SELECT mac, machine_id, name, boot FROM interfaces WHERE machine_id IN (SELECT system_id FROM machines${whereSql}) ORDER BY machine_id, position`, params)
+    : await tx.all<InterfaceRow>("SELECT mac, machine_id, name, boot FROM interfaces ORDER BY machine_id, position");
+  const byMachine = new Map<string, NetworkInterface[]>();
+  for (const row of nicRows) {
+    let list = byMachine.get(row.machine_id);
+    if (!list) byMachine.set(row.machine_id, (list = []));
+    list.push(toInterface(row));
+  }
+  return rows.map((row) => toMachine(row, byMachine.get(row.system_id) ?? []));
+}
+
+/** Set a machine's status, but only if it is still `from`; returns whether it was. */
+export async function updateStatus(tx: SqlExecutor, systemId: string, from: MachineStatus, to: MachineStatus, message: string, at: string): Promise<boolean> {
+  const changed = await tx.run("UPDATE machines SET status = $3, status_message = $4, status_changed_at = $5, updated_at = $5 WHERE system_id = $1 AND status = $2", [systemId, from, to, message, at]);
+  return changed === 1;
+}
+
+/** Append an event to a machine's log. */
+export async function insertEvent(tx: SqlExecutor, systemId: string, from: MachineStatus | null, to: MachineStatus, reason: string, at: string): Promise<void> {
+  const row = await tx.get<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM machine_events WHERE machine_id = $1", [systemId]);
+  await tx.run("INSERT INTO machine_events (machine_id, seq, at, from_status, to_status, reason) VALUES ($1, $2, $3, $4, $5, $6)", [systemId, Number(row?.seq ?? 0) + 1, at, from, to, reason]);
+}
+
+/** A machine's event log, oldest first. */
+export async function selectEvents(tx: SqlExecutor, systemId: string): Promise<MachineEvent[]> {
+  const rows = await tx.all<{ seq: number; at: string; from_status: string | null; to_status: string; reason: string }>(
+    "SELECT seq, at, from_status, to_status, reason FROM machine_events WHERE machine_id = $1 ORDER BY seq",
+    [systemId],
+  );
+  return rows.map((r) => ({ seq: Number(r.seq), at: r.at, from: r.from_status as MachineStatus | null, to: r.to_status as MachineStatus, reason: r.reason }));
+}
+
+/** Remove a machine; its interfaces and events go with it. */
+export async function deleteMachineRow(tx: SqlExecutor, systemId: string): Promise<void> {
+  await tx.run("DELETE FROM interfaces WHERE machine_id = $1", [systemId]);
+  await tx.run("DELETE FROM machine_events WHERE machine_id = $1", [systemId]);
+  await tx.run("UPDATE instances SET machine_id = NULL WHERE machine_id = $1", [systemId]);
+  await tx.run("DELETE FROM machines WHERE system_id = $1", [systemId]);
+}

@@ -1,0 +1,1 @@
+export { builtinPowerTypes, PowerTypeRegistry, REDACTED, type PowerSetting, type PowerType } from "./power-types.ts";

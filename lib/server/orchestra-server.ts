@@ -1,0 +1,55 @@
+/**
+ * @module server/orchestra-server
+ * Assembles the long-running server: the HTTP services and the background workers, over
+ * one inventory. `orchestra serve` is a thin shell around `startServer`.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import type { Inventory } from "../inventory/inventory.ts";
+import type { ListenAddress } from "./listen-address.ts";
+import { startTimeoutWorker, type Worker } from "./timeout-worker.ts";
+
+/** What the server needs. */
+export interface ServerOptions {
+  inventory: Inventory;
+  logger: Logger;
+  /** The boot/metadata/enlistment HTTP listener (5248 by default); also serves /healthz. */
+  bootListen: ListenAddress;
+  /** Seconds between two sweeps for machines stuck past their state's timeout. */
+  timeoutSweepSeconds?: number;
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** The address each listener is bound to (with the real port when 0 was asked). */
+  readonly addresses: { boot: ListenAddress };
+  /** Stop the listeners and workers; resolves once everything has stopped. */
+  close(): Promise<void>;
+}
+
+function boundAddress(app: Pick<FastifyInstance, "server">): ListenAddress {
+  const address = app.server.address();
+  if (address === null || typeof address === "string") throw new Error("listener has no TCP address");
+  return { host: address.address, port: address.port };
+}
+
+/** Start every service and worker; the caller stops them with `close()`. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { inventory, logger } = options;
+  const boot = Fastify({ loggerInstance: logger.child({ service: "boot" }) as FastifyBaseLogger, bodyLimit: 64 * 1024 });
+  boot.get("/healthz", async () => {
+    // A health check that touches the store: a server whose database is gone is not healthy.
+    await inventory.db.get("SELECT 1 AS ok");
+    return { status: "ok" };
+  });
+  await boot.listen({ host: options.bootListen.host, port: options.bootListen.port });
+  const workers: Worker[] = [startTimeoutWorker(inventory, logger, (options.timeoutSweepSeconds ?? 10) * 1000)];
+  logger.info({ boot: boundAddress(boot) }, "orchestra serving");
+  return {
+    addresses: { boot: boundAddress(boot) },
+    async close() {
+      await Promise.all(workers.map((w) => w.stop()));
+      await boot.close();
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * @module store/migrations
+ * The schema, as an append-only list of versioned steps. A step is never edited once it has
+ * shipped: change the schema by appending a step. DDL is the one place SQL differs between
+ * SQLite and PostgreSQL, so a step may render per dialect.
+ */
+import { OrchestraError } from "../errors.ts";
+import type { SqlDatabase, SqlDialect } from "./sql-database.ts";
+
+/** One schema step. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly statements: (dialect: SqlDialect) => readonly string[];
+}
+
+/** Every schema step, oldest first. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "inventory",
+    statements: () => [
+      `CREATE TABLE machines (
+        system_id TEXT PRIMARY KEY,
+        hostname TEXT NOT NULL UNIQUE,
+        architecture TEXT NOT NULL,
+        cpus INTEGER NOT NULL,
+        memory_mib BIGINT NOT NULL,
+        storage_bytes BIGINT NOT NULL,
+        disks TEXT NOT NULL,
+        hardware TEXT NOT NULL,
+        zone TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        power_type TEXT NOT NULL,
+        power_params TEXT NOT NULL,
+        status TEXT NOT NULL,
+        status_message TEXT NOT NULL,
+        status_changed_at TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      )`,
+      "CREATE INDEX machines_by_status ON machines (status)",
+      `CREATE TABLE interfaces (
+        mac TEXT PRIMARY KEY,
+        machine_id TEXT NOT NULL REFERENCES machines (system_id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        boot INTEGER NOT NULL,
+        position INTEGER NOT NULL
+      )`,
+      "CREATE INDEX interfaces_by_machine ON interfaces (machine_id)",
+      `CREATE TABLE machine_events (
+        machine_id TEXT NOT NULL REFERENCES machines (system_id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        from_status TEXT,
+        to_status TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        PRIMARY KEY (machine_id, seq)
+      )`,
+      `CREATE TABLE instance_types (
+        name TEXT PRIMARY KEY,
+        cpus INTEGER NOT NULL,
+        memory_mib BIGINT NOT NULL,
+        disk_gib BIGINT NOT NULL,
+        description TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      )`,
+      `CREATE TABLE instances (
+        instance_id TEXT PRIMARY KEY,
+        machine_id TEXT REFERENCES machines (system_id) ON DELETE SET NULL,
+        account TEXT NOT NULL,
+        instance_type TEXT,
+        constraints TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        ended_at TEXT
+      )`,
+      // The database itself refuses a second open instance on one machine: the last line of
+      // defence behind the allocation transaction.
+      "CREATE UNIQUE INDEX instances_one_open_per_machine ON instances (machine_id) WHERE ended_at IS NULL",
+      "CREATE INDEX instances_by_account ON instances (account)",
+    ],
+  },
+];
+
+/** Bring the database's schema up to the newest version; returns the versions applied. */
+export async function migrate(db: SqlDatabase, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  return db.transaction(async (tx) => {
+    await tx.run("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+    const row = await tx.get<{ version: number | null }>("SELECT MAX(version) AS version FROM schema_migrations");
+    const current = row?.version ?? 0;
+    const newest = migrations.at(-1)?.version ?? 0;
+    if (current > newest) {
+      throw new OrchestraError("STORE_SCHEMA_TOO_NEW", `the store has schema version ${current}, newer than this Orchestra knows (${newest}); upgrade Orchestra`, { current, newest });
+    }
+    const applied: number[] = [];
+    for (const migration of migrations) {
+      if (migration.version <= current) continue;
+      for (const statement of migration.statements(tx.dialect)) await tx.run(statement);
+      await tx.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", [migration.version, migration.name, new Date().toISOString()]);
+      applied.push(migration.version);
+    }
+    return applied;
+  });
+}

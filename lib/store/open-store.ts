@@ -1,0 +1,34 @@
+/**
+ * @module store/open-store
+ * Opens the embedded store in a data directory, creating and migrating it as needed.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { OrchestraError } from "../errors.ts";
+import { migrate } from "./migrations.ts";
+import type { SqlDatabase } from "./sql-database.ts";
+import { openSqliteDatabase } from "./sqlite-database.ts";
+
+/** The database file's name inside a data directory. */
+export const DATABASE_FILE = "orchestra.db";
+
+/** Open (and migrate) the SQLite store in `dataDir`; ":memory:" gives a throwaway store. */
+export async function openStore(dataDir: string): Promise<SqlDatabase> {
+  let path = ":memory:";
+  if (dataDir !== ":memory:") {
+    try {
+      mkdirSync(dataDir, { recursive: true, mode: 0o750 });
+    } catch (error) {
+      throw new OrchestraError("STORE_UNAVAILABLE", `cannot create the data directory ${dataDir}: ${(error as Error).message}`, { dataDir }, { cause: error });
+    }
+    path = join(dataDir, DATABASE_FILE);
+  }
+  const db = openSqliteDatabase(path);
+  try {
+    await migrate(db);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  return db;
+}

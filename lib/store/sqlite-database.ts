@@ -1,0 +1,101 @@
+/**
+ * @module store/sqlite-database
+ * SqlDatabase over Node's built-in `node:sqlite`: no native addon, so it loads under the
+ * very Node that runs Orchestra. WAL mode and a busy timeout let the CLI and a running
+ * server share one file.
+ */
+import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { OrchestraError } from "../errors.ts";
+import type { SqlDatabase, SqlExecutor, SqlValue } from "./sql-database.ts";
+
+/** How long a writer waits for another process's lock before giving up, in ms. */
+const BUSY_TIMEOUT_MS = 10_000;
+
+/** `$1` → `?1`: SQLite's numbered parameters keep the PostgreSQL numbering. */
+function toSqlite(sql: string): string {
+  return sql.replace(/\$(\d+)/g, "?$1");
+}
+
+/** Open (creating if needed) an SQLite database file, or ":memory:". */
+export function openSqliteDatabase(path: string): SqlDatabase {
+  let db: DatabaseSync;
+  try {
+    db = new DatabaseSync(path);
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA synchronous = NORMAL");
+    db.exec("PRAGMA foreign_keys = ON");
+  } catch (error) {
+    throw new OrchestraError("STORE_UNAVAILABLE", `cannot open the store at ${path}: ${(error as Error).message}`, { path }, { cause: error });
+  }
+  return new SqliteDatabase(db);
+}
+
+class SqliteDatabase implements SqlDatabase {
+  readonly dialect = "sqlite" as const;
+  readonly #db: DatabaseSync;
+  readonly #statements = new Map<string, ReturnType<DatabaseSync["prepare"]>>();
+  /**
+   * One connection serves the whole process, and an awaited step inside a transaction
+   * would let another caller's statements slip into it: transactions queue here.
+   */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  #prepare(sql: string) {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(toSqlite(sql));
+      statement.setReadBigInts(false);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  async all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return this.#prepare(sql).all(...(params as SQLInputValue[])) as T[];
+  }
+
+  async get<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
+    return this.#prepare(sql).get(...(params as SQLInputValue[])) as T | undefined;
+  }
+
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    return Number(this.#prepare(sql).run(...(params as SQLInputValue[])).changes);
+  }
+
+  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const result = this.#queue.then(async () => {
+      // IMMEDIATE takes the write lock up front, so two processes cannot both read a
+      // machine as ready and then both claim it.
+      this.#begin();
+      try {
+        const value = await work(this);
+        this.#db.exec("COMMIT");
+        return value;
+      } catch (error) {
+        if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+        throw error;
+      }
+    });
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  #begin(): void {
+    try {
+      this.#db.exec("BEGIN IMMEDIATE");
+    } catch (error) {
+      throw new OrchestraError("STORE_UNAVAILABLE", `the store stayed locked for ${BUSY_TIMEOUT_MS / 1000} s: ${(error as Error).message}`, {}, { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#queue;
+    this.#statements.clear();
+    if (this.#db.isOpen) this.#db.close();
+  }
+}
