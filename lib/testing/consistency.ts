@@ -10,7 +10,7 @@ import type { CharmEvent } from "./events.ts";
 import type { State } from "./state.ts";
 
 const KNOWN_HOOKS = new Set([
-  "install", "start", "stop", "remove", "update-status", "config-changed", "upgrade-charm",
+  "install", "start", "stop", "remove", "update-status", "config-changed", "upgrade-charm", "pre-series-upgrade", "post-series-upgrade",
   "leader-elected", "leader-settings-changed", "secret-changed", "secret-rotate", "secret-remove", "secret-expired",
 ]);
 
