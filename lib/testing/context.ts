@@ -3,19 +3,19 @@
  * The state-in/state-out test runner for TypeScript charms, after ops' `Context.run(event,
  * State) -> State`. A run starts the charm as a real subprocess (its `dispatch`, or any
  * argv) with the hook environment Juju would set and fake hook tools first on PATH, so the
- * charm runs the same code paths as on a unit; then it reads back the new State.
+ * charm runs the same code paths as on a unit; then it reads back the new State. The fake
+ * tools are bash scripts (bash must be installed) talking to a loopback server of this process.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { stripTypeScriptTypes } from "node:module";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { OrchestraError } from "../errors.ts";
 import { loadCharmSpec, type CharmSpec } from "./charm-spec.ts";
 import { checkConsistency } from "./consistency.ts";
 import { on, type CharmEvent } from "./events.ts";
 import type { Relation, State } from "./state.ts";
+import { installToolScripts, startToolServer } from "./tool-server.ts";
 import { FAKE_TOOL_NAMES, type ConfigValue, type LogLine, type NetworkValue, type StatusValue, type World } from "./world.ts";
 
 /** How to start the charm under test. */
@@ -85,18 +85,6 @@ function nest(flat: Record<string, string>): Record<string, unknown> {
   return out;
 }
 
-/** The fake tool's source, as JavaScript: compiled once when this module runs from .ts. */
-function fakeToolSource(): string {
-  const here = fileURLToPath(import.meta.url);
-  const fromSource = here.endsWith(".ts");
-  const path = join(here, "..", fromSource ? "fake-tool.ts" : "fake-tool.js");
-  const text = readFileSync(path, "utf8");
-  // Stripping once here saves each of the many tool processes from loading a TS loader.
-  return fromSource ? stripTypeScriptTypes(text) : text;
-}
-
-let cachedFakeTool: string | undefined;
-
 /**
  * Runs events against a charm, State in and State out.
  * @example
@@ -138,11 +126,12 @@ export class Context {
   async runUnchecked(event: CharmEvent, input: State): Promise<Output> {
     checkConsistency(this.spec, event, input);
     const dir = mkdtempSync(join(tmpdir(), "charm-context-"));
+    const world = this.#buildWorld(event, input);
+    const server = await startToolServer(world);
     try {
-      const worldPath = join(dir, "world.json");
-      const world = this.#buildWorld(event, input);
-      writeFileSync(worldPath, JSON.stringify(world));
-      const bin = this.#installFakeTools(dir, worldPath);
+      const bin = join(dir, "bin");
+      mkdirSync(bin);
+      installToolScripts(bin, FAKE_TOOL_NAMES, server.port);
       const result = await execa(this.#options.command?.[0] ?? join(this.#options.charmDir, "dispatch"), this.#options.command?.slice(1) ?? [], {
         cwd: this.#options.charmDir,
         env: this.#environment(event, world, bin),
@@ -151,7 +140,7 @@ export class Context {
         timeout: this.#options.timeoutMs ?? 60_000,
         input: "",
       });
-      const after = JSON.parse(readFileSync(worldPath, "utf8")) as World;
+      const after = world;
       const exitCode = result.exitCode ?? (result.timedOut ? 124 : 1);
       const stderr = String(result.stderr ?? "") + (result.failed && result.exitCode === undefined ? `\n${result.message}` : "");
       return {
@@ -169,6 +158,7 @@ export class Context {
         toolCalls: after.toolCalls,
       };
     } finally {
+      await server.close();
       rmSync(dir, { recursive: true, force: true });
     }
   }
@@ -249,23 +239,6 @@ export class Context {
       actionLogs: [],
       toolCalls: [],
     };
-  }
-
-  #installFakeTools(dir: string, worldPath: string): string {
-    cachedFakeTool ??= fakeToolSource();
-    const program = join(dir, "fake-tool.mjs");
-    writeFileSync(program, cachedFakeTool);
-    const bin = join(dir, "bin");
-    mkdirSync(bin);
-    const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
-    for (const tool of FAKE_TOOL_NAMES) {
-      // A two-line sh wrapper: the tool's name, the world and the program are fixed here,
-      // so the tool works even if the charm scrubs its environment.
-      const script = `#!/bin/sh\nexec ${quote(process.execPath)} ${quote(program)} ${quote(worldPath)} ${tool} "$@"\n`;
-      writeFileSync(join(bin, tool), script);
-      chmodSync(join(bin, tool), 0o755);
-    }
-    return bin;
   }
 
   #environment(event: CharmEvent, world: World, bin: string): Record<string, string> {

@@ -1,6 +1,7 @@
 /**
- * The orchestra charm under lib/testing: a Context over the repository's own dispatch, a
- * temp filesystem root for everything the charm writes, and stand-ins for the system
+ * The orchestra charm under lib/testing: a Context over the charm's esbuild bundle (the
+ * code a packed charm's dispatch runs), a temp filesystem root for everything it writes,
+ * and stand-ins for the system
  * commands it runs (apt-get, dpkg-query, systemctl, the daemons' config checks and the
  * orchestra CLI), each a real executable on PATH that records its argv.
  */
@@ -8,6 +9,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Context, state, type State } from "../../lib/testing/index.ts";
+import { bundleCharm } from "../../charm/pack/bundle.ts";
 
 export const repoRoot = resolve(import.meta.dirname, "..", "..");
 
@@ -61,6 +63,11 @@ case "$1 $2" in
 esac`,
 };
 
+const bundleDir = mkdtempSync(join(tmpdir(), "orchestra-charm-bundle-"));
+process.on("exit", () => rmSync(bundleDir, { recursive: true, force: true }));
+// Built once per test worker: starting a bundle takes a tenth of loading the TypeScript.
+const charmBundle = (await bundleCharm(repoRoot, bundleDir, "charm")).charm;
+
 /** One charm test's world: the Context, the temp root and the recorded commands. */
 export interface CharmHarness {
   ctx: Context;
@@ -74,6 +81,8 @@ export interface CharmHarness {
   /** A file the charm wrote, by its absolute path on the unit. */
   read(path: string): string;
   exists(path: string): boolean;
+  /** Replaces a fake command with this sh body (it still records its argv). */
+  override(name: string, body: string): void;
   /** Makes a fake misbehave (reject-dnsmasq, orchestra-fail ...). */
   flag(name: string, on?: boolean): void;
   running(service: string): boolean;
@@ -86,17 +95,20 @@ export function charmHarness(options: { unitId?: number; serviceManager?: "syste
   const root = join(base, "root");
   const stateDir = join(base, "state");
   const sysbin = join(base, "sysbin");
-  for (const d of [root, stateDir, sysbin]) mkdirSync(d);
+  const overrides = join(base, "overrides");
+  for (const d of [root, stateDir, sysbin, overrides]) mkdirSync(d);
   const log = join(base, "commands.log");
-  for (const [name, body] of Object.entries(SCRIPTS)) {
+  const install = (dir: string, name: string, body: string) => {
     const script = `#!/bin/sh\nS='${stateDir}'\n{ printf '%s' "${name}"; for a in "$@"; do printf '\\037%s' "$a"; done; printf '\\n'; } >> '${log}'\n${body.trim()}\nexit 0\n`;
-    writeFileSync(join(sysbin, name), script);
-    chmodSync(join(sysbin, name), 0o755);
-  }
+    writeFileSync(join(dir, name), script);
+    chmodSync(join(dir, name), 0o755);
+  };
+  for (const [name, body] of Object.entries(SCRIPTS)) install(sysbin, name, body);
   const ctx = new Context({
     charmDir: repoRoot,
+    command: [process.execPath, charmBundle],
     ...(options.unitId === undefined ? {} : { unitId: options.unitId }),
-    extraPath: [sysbin],
+    extraPath: [overrides, sysbin],
     env: {
       ORCHESTRA_CHARM_ROOT: root,
       ORCHESTRA_SERVICE_MANAGER: options.serviceManager ?? "systemd",
@@ -109,6 +121,7 @@ export function charmHarness(options: { unitId?: number; serviceManager?: "syste
     stateDir,
     commands: () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter((l) => l !== "").map((l) => l.split("\u001f")) : []),
     clearCommands: () => rmSync(log, { force: true }),
+    override: (name, body) => install(overrides, name, body),
     read: (path) => readFileSync(join(root, path), "utf8"),
     exists: (path) => existsSync(join(root, path)),
     flag: (name, on = true) => (on ? writeFileSync(join(stateDir, name), "") : rmSync(join(stateDir, name), { force: true })),

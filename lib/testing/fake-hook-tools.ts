@@ -1,11 +1,10 @@
 /**
  * @module testing/fake-tool
- * The program behind every fake hook tool on PATH during a Context run:
- * `node fake-tool.js <world.json> <tool> [args...]`. It reads the shared world, answers as
- * Juju's tool would (same flags, same JSON, same `ERROR ...` lines and exit codes), records
- * the call and writes the world back. It imports only node builtins so it starts fast.
+ * What a fake hook tool does: given the world, the tool's name, its argv and its stdin,
+ * answer as Juju's tool would (same flags, same JSON, same `ERROR ...` lines and exit
+ * codes) and change the world as the real tool would change the model.
  */
-import { mkdirSync, readFileSync, renameSync, rmdirSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import type { Databag, World, WorldRelation, WorldSecret } from "./world.ts";
 
 /** A tool refusing the call: Juju prints `ERROR <message>` and exits non-zero. */
@@ -62,20 +61,12 @@ function boolFlag(p: Parsed, ...names: string[]): boolean {
   return v !== undefined && v !== "false";
 }
 
-function readStdin(): string {
-  try {
-    return readFileSync(0, "utf8");
-  } catch {
-    return "";
-  }
-}
-
 /** key=value arguments, or a JSON map from `--file -` / `--file path`. */
-function keyValues(p: Parsed): Record<string, string> {
+function keyValues(p: Parsed, stdin: string): Record<string, string> {
   const out: Record<string, string> = {};
   const file = flag(p, "--file");
   if (file !== undefined) {
-    const text = file === "-" ? readStdin() : readFileSync(file, "utf8");
+    const text = file === "-" ? stdin : readFileSync(file, "utf8");
     let data: unknown;
     try {
       data = text.trim() === "" ? {} : JSON.parse(text);
@@ -157,7 +148,7 @@ function requireAction(world: World, tool: string): void {
 }
 
 /** Runs one tool against the world; returns what it prints on stdout. */
-function runTool(world: World, tool: string, argv: string[]): string {
+function runTool(world: World, tool: string, argv: string[], stdin: string): string {
   const p = parseArgs(argv);
   switch (tool) {
     case "config-get": {
@@ -197,7 +188,7 @@ function runTool(world: World, tool: string, argv: string[]): string {
     }
     case "relation-set": {
       const rel = findRelation(world, p);
-      const data = keyValues(p);
+      const data = keyValues(p, stdin);
       if (boolFlag(p, "--app")) {
         if (!world.leader) throw new ToolError("cannot write relation settings");
         merge(rel.localAppData, data);
@@ -268,7 +259,7 @@ function runTool(world: World, tool: string, argv: string[]): string {
     }
     case "leader-set": {
       if (!world.leader) throw new ToolError("cannot write leadership settings: not the leader");
-      merge(world.leaderData, keyValues(p));
+      merge(world.leaderData, keyValues(p, stdin));
       return "";
     }
     case "action-get": {
@@ -281,7 +272,7 @@ function runTool(world: World, tool: string, argv: string[]): string {
     }
     case "action-set": {
       requireAction(world, tool);
-      for (const [k, v] of Object.entries(keyValues(p))) {
+      for (const [k, v] of Object.entries(keyValues(p, stdin))) {
         if (!/^[a-z0-9]+(?:[.-][a-z0-9]+)*$/.test(k)) throw new ToolError(`key "${k}" must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric, hyphens and periods`);
         world.actionResults[k] = v;
       }
@@ -300,7 +291,7 @@ function runTool(world: World, tool: string, argv: string[]): string {
       return json(key === undefined ? world.stored : world.stored[key] ?? null);
     }
     case "state-set":
-      Object.assign(world.stored, keyValues(p));
+      Object.assign(world.stored, keyValues(p, stdin));
       return "";
     case "state-delete": {
       const key = p.args[0];
@@ -373,50 +364,22 @@ function nextSecretId(world: World): string {
   }
 }
 
-/** Serialises tool calls: a charm may run several tools at once (Promise.all). */
-function withLock<T>(worldPath: string, body: () => T): T {
-  const lock = `${worldPath}.lock`;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new ToolError("fake hook tools: timed out waiting for the world lock");
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
-    }
-  }
+/** What one tool call printed and how it exited. */
+export interface ToolAnswer {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/** Answers one hook-tool call against `world`, recording it there. */
+export function answerToolCall(world: World, tool: string, argv: string[], stdin: string): ToolAnswer {
+  world.toolCalls.push([tool, ...argv]);
   try {
-    return body();
-  } finally {
-    rmdirSync(lock);
-  }
-}
-
-function main(argv: string[]): number {
-  const [worldPath, tool, ...args] = argv;
-  if (worldPath === undefined || tool === undefined) {
-    process.stderr.write("usage: fake-tool <world.json> <tool> [args...]\n");
-    return 2;
-  }
-  return withLock(worldPath, () => {
-    const world = JSON.parse(readFileSync(worldPath, "utf8")) as World;
-    world.toolCalls.push([tool, ...args]);
-    let out = "";
-    let code = 0;
-    try {
-      out = runTool(world, tool, args);
-    } catch (error) {
-      if (!(error instanceof ToolError)) throw error;
-      process.stderr.write(`ERROR ${error.message}\n`);
-      code = error.exitCode;
+    return { stdout: runTool(world, tool, argv, stdin), stderr: "", exitCode: 0 };
+  } catch (error) {
+    if (!(error instanceof ToolError)) {
+      return { stdout: "", stderr: `ERROR fake hook tool crashed: ${(error as Error).stack ?? String(error)}\n`, exitCode: 1 };
     }
-    // Written atomically so a reader never sees half a world.
-    writeFileSync(`${worldPath}.tmp`, JSON.stringify(world));
-    renameSync(`${worldPath}.tmp`, worldPath);
-    process.stdout.write(out);
-    return code;
-  });
+    return { stdout: "", stderr: `ERROR ${error.message}\n`, exitCode: error.exitCode };
+  }
 }
-
-process.exitCode = main(process.argv.slice(2));
