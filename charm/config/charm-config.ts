@@ -24,6 +24,7 @@ export interface CharmConfig {
   dnsDomain: string;
   autoAccept: boolean;
   region: string;
+  listenAddress: string;
   ec2Port: number;
   bootPort: number;
   aptProxyPort: number;
@@ -123,6 +124,8 @@ export function parseCharmConfig(raw: Record<string, unknown>): ParsedConfig {
   if (!DOMAIN.test(dnsDomain)) problems.push(`dns-domain "${dnsDomain}" is not a DNS domain`);
   const region = str("region");
   if (!REGION.test(region)) problems.push(`region "${region}" must be lowercase letters, digits and dashes`);
+  const listenAddress = str("listen-address") || "0.0.0.0";
+  if (!isIPv4(listenAddress)) problems.push(`listen-address must be an IPv4 address (got "${listenAddress}")`);
   const autoAccept = raw["auto-accept"];
   if (typeof autoAccept !== "boolean") problems.push("auto-accept must be true or false");
 
@@ -153,6 +156,7 @@ export function parseCharmConfig(raw: Record<string, unknown>): ParsedConfig {
       dnsDomain,
       autoAccept: autoAccept as boolean,
       region,
+      listenAddress,
       ec2Port,
       bootPort,
       aptProxyPort,

@@ -7,7 +7,7 @@ import { managedHeader } from "./managed-header.ts";
 
 /** What the orchestra service is rendered from. */
 export interface OrchestraServiceInput {
-  config: Pick<CharmConfig, "region" | "autoAccept" | "dnsDomain" | "ec2Port" | "bootPort" | "imageSources" | "logLevel" | "githubToken" | "githubPuppetRepository">;
+  config: Pick<CharmConfig, "region" | "autoAccept" | "dnsDomain" | "listenAddress" | "ec2Port" | "bootPort" | "imageSources" | "logLevel" | "githubToken" | "githubPuppetRepository">;
   dataDir: string;
   databaseUrl: string | null;
   /** The node binary and the orchestra CLI entry the service runs. */
@@ -45,9 +45,9 @@ export function renderOrchestraEnv(input: OrchestraServiceInput): string {
 /** The argv after the node binary: the entry, `serve` and the flags this build supports. */
 export function orchestraServeArgv(input: OrchestraServiceInput): string[] {
   const { config } = input;
-  const argv = [input.runtime.entry, "--data-dir", input.dataDir, "serve", "--boot-listen", `0.0.0.0:${config.bootPort}`, "--log-level", config.logLevel];
+  const argv = [input.runtime.entry, "--data-dir", input.dataDir, "serve", "--boot-listen", `${config.listenAddress}:${config.bootPort}`, "--log-level", config.logLevel];
   // The EC2 API joined `serve` later than the boot service: pass its flags only when known.
-  if (input.serveFlags.has("--ec2-listen")) argv.push("--ec2-listen", `0.0.0.0:${config.ec2Port}`);
+  if (input.serveFlags.has("--ec2-listen")) argv.push("--ec2-listen", `${config.listenAddress}:${config.ec2Port}`);
   if (input.serveFlags.has("--region")) argv.push("--region", config.region);
   return argv;
 }

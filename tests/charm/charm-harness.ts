@@ -126,7 +126,18 @@ export function charmHarness(options: { unitId?: number; serviceManager?: "syste
     exists: (path) => existsSync(join(root, path)),
     flag: (name, on = true) => (on ? writeFileSync(join(stateDir, name), "") : rmSync(join(stateDir, name), { force: true })),
     running: (service) => existsSync(join(stateDir, `svc-${service}`)),
-    cleanup: () => rmSync(base, { recursive: true, force: true }),
+    cleanup: () => {
+      // A direct-mode test may leave the orchestra service running: stop it by its pid.
+      const pidFile = join(root, "run", "orchestra", "orchestra.pid");
+      if (existsSync(pidFile)) {
+        try {
+          process.kill(Number(readFileSync(pidFile, "utf8").trim()), "SIGTERM");
+        } catch {
+          // Already gone.
+        }
+      }
+      rmSync(base, { recursive: true, force: true });
+    },
   };
 }
 
