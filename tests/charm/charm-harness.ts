@@ -90,7 +90,7 @@ export interface CharmHarness {
 }
 
 /** Creates a harness; call cleanup() in afterEach. */
-export function charmHarness(options: { unitId?: number; serviceManager?: "systemd" | "direct" } = {}): CharmHarness {
+export function charmHarness(options: { unitId?: number; serviceManager?: "systemd" | "direct"; charmDir?: string; command?: string[] } = {}): CharmHarness {
   const base = mkdtempSync(join(tmpdir(), "orchestra-charm-"));
   const root = join(base, "root");
   const stateDir = join(base, "state");
@@ -105,8 +105,9 @@ export function charmHarness(options: { unitId?: number; serviceManager?: "syste
   };
   for (const [name, body] of Object.entries(SCRIPTS)) install(sysbin, name, body);
   const ctx = new Context({
-    charmDir: repoRoot,
-    command: [process.execPath, charmBundle],
+    charmDir: options.charmDir ?? repoRoot,
+    // An unpacked charm runs through its own dispatch; the source tree through the bundle.
+    ...(options.charmDir === undefined ? { command: [process.execPath, charmBundle] } : options.command ? { command: options.command } : {}),
     ...(options.unitId === undefined ? {} : { unitId: options.unitId }),
     extraPath: [overrides, sysbin],
     env: {
