@@ -9,11 +9,18 @@ import { openStore } from "../store/open-store.ts";
 /** Options every command accepts. */
 export interface GlobalOptions {
   dataDir?: string;
+  databaseUrl?: string;
+}
+
+/** The PostgreSQL URL to use, if any: --database-url, else $ORCHESTRA_DATABASE_URL. */
+export function databaseUrl(options: GlobalOptions): string | undefined {
+  return options.databaseUrl || process.env.ORCHESTRA_DATABASE_URL || undefined;
 }
 
 /** Open the inventory in the data directory, run `work`, and close it whatever happens. */
 export async function withInventory<T>(options: GlobalOptions, work: (inventory: Inventory) => Promise<T>): Promise<T> {
-  const db = await openStore(resolveDataDir(options.dataDir));
+  const url = databaseUrl(options);
+  const db = await openStore(resolveDataDir(options.dataDir), url ? { databaseUrl: url } : {});
   try {
     return await work(new Inventory(db));
   } finally {

@@ -17,6 +17,7 @@ export function buildProgram(): Command {
   const program = new Command("orchestra")
     .description("Orchestra: bare-metal provisioning with an EC2-compatible API")
     .option("--data-dir <dir>", "where Orchestra keeps its state (default: $ORCHESTRA_DATA_DIR, else /var/lib/orchestra as root, else ~/.local/share/orchestra)")
+    .option("--database-url <url>", "use PostgreSQL (postgresql://...) instead of the embedded SQLite store (default: $ORCHESTRA_DATABASE_URL)")
     .showHelpAfterError("(add --help for usage)")
     .exitOverride();
   program.addCommand(machinesCommand());

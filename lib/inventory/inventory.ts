@@ -66,6 +66,9 @@ export interface Allocation {
 
 const SYSTEM_ID = /^[bcdfghjkmnpqrstvwxyz2-9]{6}$/;
 
+/** How many candidate machines allocation reads at a time. */
+const ALLOCATION_PAGE = 64;
+
 /** The inventory of physical machines. */
 export class Inventory {
   readonly db: SqlDatabase;
@@ -240,12 +243,17 @@ export class Inventory {
     return this.db.transaction(async (tx) => {
       const type = constraints.instanceType === undefined ? undefined : await this.#instanceType(tx, constraints.instanceType);
       const wanted = resolveConstraints(constraints, type);
-      const candidates = await selectMachines(
-        tx,
-        { status: "ready", minCpus: wanted.minCpus, minMemoryMib: wanted.minMemoryMib, minStorageBytes: wanted.minStorageBytes, ...(wanted.architecture ? { architecture: wanted.architecture } : {}), ...(wanted.zone ? { zone: wanted.zone } : {}) },
-        "cost",
-      );
-      const machine = candidates.find((m) => machineFits(m, wanted));
+      const sqlFilter: MachineFilter = { status: "ready", minCpus: wanted.minCpus, minMemoryMib: wanted.minMemoryMib, minStorageBytes: wanted.minStorageBytes };
+      if (wanted.architecture) sqlFilter.architecture = wanted.architecture;
+      if (wanted.zone) sqlFilter.zone = wanted.zone;
+      // SQL narrows by size, arch and zone and orders by cost; tags are checked here. Pages
+      // keep the common case (the first fitting machine is among the cheapest) cheap at 10k.
+      let machine: Machine | undefined;
+      for (let offset = 0; !machine; offset += ALLOCATION_PAGE) {
+        const page = await selectMachines(tx, sqlFilter, "cost", { limit: ALLOCATION_PAGE, offset });
+        machine = page.find((m) => machineFits(m, wanted));
+        if (page.length < ALLOCATION_PAGE) break;
+      }
       if (!machine) throw new OrchestraError("NO_CAPACITY", `no ready machine satisfies ${describeConstraints(wanted)}`, { constraints: wanted });
       const instance: Instance = { instanceId: newInstanceId(), systemId: machine.systemId, account, instanceType: wanted.instanceType, constraints: wanted, createdAt: this.#timestamp(), endedAt: null };
       const allocated = await this.#transition(tx, machine, "allocated", `allocated to ${account} as ${instance.instanceId}`);

@@ -135,7 +135,7 @@ export interface MachineFilter {
  * Machines matching `filter`, each with its interfaces, in hostname order. Two queries
  * whatever the count: listing stays linear in the inventory's size.
  */
-export async function selectMachines(tx: SqlExecutor, filter: MachineFilter = {}, orderBy: "hostname" | "cost" = "hostname"): Promise<Machine[]> {
+export async function selectMachines(tx: SqlExecutor, filter: MachineFilter = {}, orderBy: "hostname" | "cost" = "hostname", page?: { limit: number; offset: number }): Promise<Machine[]> {
   const where: string[] = [];
   const params: (string | number)[] = [];
   const add = (clause: string, value: string | number) => {
@@ -151,9 +151,12 @@ export async function selectMachines(tx: SqlExecutor, filter: MachineFilter = {}
   const whereSql = where.length ? ` WHERE ${where.join(" AND ")}` : "";
   // Cost is MAAS's cpus + memory in GiB; ties go to the system id so the choice is stable.
   const order = orderBy === "cost" ? "cpus + memory_mib / 1024.0, system_id" : "hostname";
-  const rows = await tx.all<MachineRow>(`SELECT ${MACHINE_COLUMNS} FROM machines${whereSql} ORDER BY ${order}`, params);
+  const pageSql = page ? ` LIMIT ${Math.trunc(page.limit)} OFFSET ${Math.trunc(page.offset)}` : "";
+  const rows = await tx.all<MachineRow>(`SELECT ${MACHINE_COLUMNS} FROM machines${whereSql} ORDER BY ${order}${pageSql}`, params);
   if (rows.length === 0) return [];
-  const nicRows = where.length
+  const nicRows = page
+    ? await tx.all<InterfaceRow>(`SELECT mac, machine_id, name, boot FROM interfaces WHERE machine_id IN (${rows.map((_, i) => `$${i + 1}`).join(", ")}) ORDER BY machine_id, position`, rows.map((r) => r.system_id))
+    : where.length
     ? await tx.all<InterfaceRow>(`SELECT mac, machine_id, name, boot FROM interfaces WHERE machine_id IN (SELECT system_id FROM machines${whereSql}) ORDER BY machine_id, position`, params)
     : await tx.all<InterfaceRow>("SELECT mac, machine_id, name, boot FROM interfaces ORDER BY machine_id, position");
   const byMachine = new Map<string, NetworkInterface[]>();

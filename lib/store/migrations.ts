@@ -40,6 +40,8 @@ export const MIGRATIONS: readonly Migration[] = [
         updated_at TEXT NOT NULL
       )`,
       "CREATE INDEX machines_by_status ON machines (status)",
+      // Allocation walks ready machines cheapest first (MAAS's cost: cpus + memory in GiB).
+      "CREATE INDEX machines_by_cost ON machines (status, (cpus + memory_mib / 1024.0), system_id)",
       `CREATE TABLE interfaces (
         mac TEXT PRIMARY KEY,
         machine_id TEXT NOT NULL REFERENCES machines (system_id) ON DELETE CASCADE,

@@ -6,14 +6,19 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { OrchestraError } from "../errors.ts";
 import { migrate } from "./migrations.ts";
+import { openPostgresDatabase } from "./postgres-database.ts";
 import type { SqlDatabase } from "./sql-database.ts";
 import { openSqliteDatabase } from "./sqlite-database.ts";
 
 /** The database file's name inside a data directory. */
 export const DATABASE_FILE = "orchestra.db";
 
-/** Open (and migrate) the SQLite store in `dataDir`; ":memory:" gives a throwaway store. */
-export async function openStore(dataDir: string): Promise<SqlDatabase> {
+/**
+ * Open (and migrate) the store: PostgreSQL when `databaseUrl` is given (several units
+ * sharing one store), else SQLite in `dataDir`; ":memory:" gives a throwaway store.
+ */
+export async function openStore(dataDir: string, options: { databaseUrl?: string } = {}): Promise<SqlDatabase> {
+  if (options.databaseUrl) return migrated(await openPostgresDatabase(options.databaseUrl));
   let path = ":memory:";
   if (dataDir !== ":memory:") {
     try {
@@ -23,7 +28,10 @@ export async function openStore(dataDir: string): Promise<SqlDatabase> {
     }
     path = join(dataDir, DATABASE_FILE);
   }
-  const db = openSqliteDatabase(path);
+  return migrated(openSqliteDatabase(path));
+}
+
+async function migrated(db: SqlDatabase): Promise<SqlDatabase> {
   try {
     await migrate(db);
   } catch (error) {

@@ -3,12 +3,11 @@
  * `orchestra serve`: the long-running server, until SIGINT or SIGTERM.
  */
 import { Command } from "commander";
-import { pino } from "pino";
 import { Inventory } from "../../inventory/inventory.ts";
 import { parseListenAddress } from "../../server/listen-address.ts";
-import { startServer } from "../../server/orchestra-server.ts";
 import { resolveDataDir } from "../../store/data-dir.ts";
 import { openStore } from "../../store/open-store.ts";
+import { databaseUrl } from "../context.ts";
 import { parseWholeNumber } from "../parse-options.ts";
 
 /** The `serve` command. */
@@ -22,9 +21,12 @@ export function serveCommand(): Command {
       const o = command.optsWithGlobals();
       const bootListen = parseListenAddress(o.bootListen, "--boot-listen");
       const sweep = parseWholeNumber("--timeout-sweep-seconds", o.timeoutSweepSeconds);
+      // Loaded here, not at the top: every other command starts faster without the server.
+      const [{ pino }, { startServer }] = await Promise.all([import("pino"), import("../../server/orchestra-server.ts")]);
       const logger = pino({ level: o.logLevel }, pino.destination(2));
       const dataDir = resolveDataDir(o.dataDir);
-      const db = await openStore(dataDir);
+      const url = databaseUrl(o);
+      const db = await openStore(dataDir, url ? { databaseUrl: url } : {});
       const server = await startServer({ inventory: new Inventory(db), logger, bootListen, timeoutSweepSeconds: Math.max(1, sweep) });
       process.stderr.write(`orchestra: serving; data in ${dataDir}; boot http://${server.addresses.boot.host}:${server.addresses.boot.port}/\n`);
       await new Promise<void>((resolve) => {

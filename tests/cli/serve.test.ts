@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { startOrchestra } from "../helpers/cli.ts";
+import { tempDataDir } from "../helpers/inventory.ts";
+
+/** Wait until the child prints its boot URL on stderr; resolve to it. */
+function bootUrl(child: ReturnType<typeof startOrchestra>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let seen = "";
+    child.stderr!.on("data", (chunk: Buffer) => {
+      seen += chunk.toString();
+      const match = /boot (http:\/\/[^\s]+)/.exec(seen);
+      if (match) resolve(match[1]!);
+    });
+    void child.then(() => reject(new Error(`orchestra serve exited early:\n${seen}`)));
+  });
+}
+
+describe("orchestra serve", () => {
+  it("serves /healthz from the store, and stops cleanly on SIGTERM", async () => {
+    const { dir, cleanup } = tempDataDir();
+    const child = startOrchestra(["--data-dir", dir, "serve", "--boot-listen", "127.0.0.1:0"]);
+    try {
+      const url = await bootUrl(child);
+      const response = await fetch(new URL("healthz", url));
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ status: "ok" });
+      child.kill("SIGTERM");
+      const result = await child;
+      expect(result.exitCode).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+      cleanup();
+    }
+  });
+
+  it("refuses a malformed listen address before starting anything", async () => {
+    const { dir, cleanup } = tempDataDir();
+    try {
+      const child = startOrchestra(["--data-dir", dir, "serve", "--boot-listen", "nonsense"]);
+      let stderr = "";
+      child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+      const result = await child;
+      expect(result.exitCode).toBe(1);
+      expect(stderr).toMatch(/invalid --boot-listen "nonsense"/);
+    } finally {
+      cleanup();
+    }
+  });
+});
