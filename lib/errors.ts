@@ -32,8 +32,6 @@ export const ERRORS = {
   SECRET_NOT_FOUND: { status: 404, ec2: "InvalidParameterValue", summary: "No Juju secret has that id or label." },
   CHARM_HOOK_FAILED: { status: 500, ec2: "InternalError", summary: "A charm under test exited non-zero; the details carry its output." },
   INCONSISTENT_STATE: { status: 400, ec2: "InvalidParameterValue", summary: "A test State contradicts the charm's metadata.yaml, config.yaml or actions.yaml." },
-  INVALID_CHARM_CONFIG: { status: 400, ec2: "InvalidParameterValue", summary: "A charm config option is missing or malformed; the unit goes blocked." },
-  INVALID_RELATION_DATA: { status: 400, ec2: "InvalidParameterValue", summary: "A related application published malformed relation data." },
   COMMAND_FAILED: { status: 500, ec2: "InternalError", summary: "A system command the charm runs (apt-get, systemctl, orchestra) failed." },
   INTERNAL: { status: 500, ec2: "InternalError", summary: "An unexpected failure; the log has the details." },
 } as const satisfies Record<string, { status: number; ec2: string; summary: string }>;
