@@ -78,7 +78,7 @@ export async function forgetEc2Credential(ctx: HookContext, relationId: string):
     const content = await secretGet({ id });
     if (content.relation !== relationId) continue;
     try {
-      await orchestraCli(ctx.host, ctx.settings, ["credentials", "delete", content["access-key-id"] ?? ""]);
+      await orchestraCli(ctx.host, ctx.settings, ["credentials", "revoke", content["access-key-id"] ?? ""]);
     } catch (error) {
       if (!isOrchestraError(error, "COMMAND_FAILED")) throw error;
       await jujuLog(`could not revoke access key ${content["access-key-id"]}: ${error.message}`, "WARNING");

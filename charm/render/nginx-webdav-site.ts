@@ -6,11 +6,11 @@
 import { managedHeader } from "./managed-header.ts";
 
 /** Renders /etc/nginx/conf.d/orchestra.conf. */
-export function renderNginxWebdavSite(input: { port: number; dataDir: string }): string {
+export function renderNginxWebdavSite(input: { address: string; port: number; dataDir: string }): string {
   return [
     managedHeader().trimEnd(),
     "server {",
-    `    listen ${input.port} default_server;`,
+    `    listen ${input.address === "0.0.0.0" ? "" : `${input.address}:`}${input.port} default_server;`,
     "    server_name _;",
     "    location /webdav/ {",
     `        alias ${input.dataDir}/webdav/;`,

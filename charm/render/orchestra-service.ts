@@ -47,7 +47,7 @@ export function orchestraServeArgv(input: OrchestraServiceInput): string[] {
   const { config } = input;
   const argv = [input.runtime.entry, "--data-dir", input.dataDir, "serve", "--boot-listen", `${config.listenAddress}:${config.bootPort}`, "--log-level", config.logLevel];
   // The EC2 API joined `serve` later than the boot service: pass its flags only when known.
-  if (input.serveFlags.has("--ec2-listen")) argv.push("--ec2-listen", `${config.listenAddress}:${config.ec2Port}`);
+  if (input.serveFlags.has("--api-listen")) argv.push("--api-listen", `${config.listenAddress}:${config.ec2Port}`);
   if (input.serveFlags.has("--region")) argv.push("--region", config.region);
   return argv;
 }

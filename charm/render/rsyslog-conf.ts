@@ -7,6 +7,8 @@ import { managedHeader } from "./managed-header.ts";
 
 /** Where the TLS material lives, and the port. */
 export interface RsyslogInput {
+  /** The address to listen on (0.0.0.0 for all). */
+  address: string;
   port: number;
   caFile: string;
   certFile: string;
@@ -25,7 +27,7 @@ export function renderRsyslogConf(input: RsyslogInput): string {
     'ruleset(name="orchestra-remote") {',
     '  action(type="omfile" dynaFile="OrchestraPerHost")',
     "}",
-    `input(type="imtcp" port="${input.port}" ruleset="orchestra-remote")`,
+    `input(type="imtcp"${input.address === "0.0.0.0" ? "" : ` address="${input.address}"`} port="${input.port}" ruleset="orchestra-remote")`,
     "",
   ].join("\n");
 }

@@ -7,12 +7,12 @@ import type { CharmConfig } from "../config/charm-config.ts";
 import { managedHeader } from "./managed-header.ts";
 
 /** Renders /etc/squid/conf.d/orchestra.conf. */
-export function renderSquidConf(config: Pick<CharmConfig, "aptProxyPort" | "provisioningSubnet">): string {
+export function renderSquidConf(config: Pick<CharmConfig, "aptProxyPort" | "provisioningSubnet" | "listenAddress">): string {
   const clients = config.provisioningSubnet ? `${config.provisioningSubnet.network}/${config.provisioningSubnet.prefix}` : "localnet";
   const acl = config.provisioningSubnet ? [`acl orchestra_clients src ${clients}`] : [];
   return [
     managedHeader().trimEnd(),
-    `http_port ${config.aptProxyPort}`,
+    `http_port ${config.listenAddress === "0.0.0.0" ? "" : `${config.listenAddress}:`}${config.aptProxyPort}`,
     ...acl,
     "acl orchestra_port myport " + config.aptProxyPort,
     // Package files and archive indexes only: this port is an apt cache, not an open proxy.

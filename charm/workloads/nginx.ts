@@ -17,7 +17,7 @@ export const nginx = packagedService({
   // dav-ext brings PROPFIND, which WebDAV clients need to list.
   packages: ["nginx", "libnginx-mod-http-dav-ext"],
   ports: () => [`${WEBDAV_PORT}/tcp`],
-  files: (_host, settings) => [{ path: "/etc/nginx/conf.d/orchestra.conf", content: renderNginxWebdavSite({ port: WEBDAV_PORT, dataDir: settings.dataDir }) }],
+  files: (_host, settings) => [{ path: "/etc/nginx/conf.d/orchestra.conf", content: renderNginxWebdavSite({ address: settings.config.listenAddress, port: WEBDAV_PORT, dataDir: settings.dataDir }) }],
   check: ["nginx", "-t"],
   reloadable: true,
   async prepare(host, settings) {

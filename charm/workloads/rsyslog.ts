@@ -21,7 +21,7 @@ export const rsyslog = packagedService({
     return [
       // The certificate names this unit's address: re-issued (and rsyslog restarted) when it changes.
       ...tlsMaterialFiles(paths, settings.address, (p) => host.path(p)),
-      { path: "/etc/rsyslog.d/60-orchestra.conf", content: renderRsyslogConf({ port: SYSLOG_TLS_PORT, ...paths, logDir: "/var/log/orchestra/hosts" }) },
+      { path: "/etc/rsyslog.d/60-orchestra.conf", content: renderRsyslogConf({ address: settings.config.listenAddress, port: SYSLOG_TLS_PORT, ...paths, logDir: "/var/log/orchestra/hosts" }) },
     ];
   },
   check: ["rsyslogd", "-N1"],

@@ -57,7 +57,7 @@ case "$1 $2" in
   "machines add") echo '{"systemId":"m-abc123","hostname":"node-m-abc123","status":"new"}';;
   "credentials create") n=$(cat "$S/keys" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "$S/keys"
     echo "{\\"accessKeyId\\":\\"AKIAORCHESTRA0000000$n\\",\\"secretAccessKey\\":\\"secret-$n\\"}";;
-  "credentials delete") echo '{}';;
+  "credentials revoke") echo '{}';;
   "images import") echo '[{"name":"noble","arch":"amd64"}]';;
   *) echo "orchestra: unknown command $1 $2" >&2; exit 2;;
 esac`,

@@ -1,21 +1,22 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { state } from "../../../lib/testing/index.ts";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { state, type State } from "../../../lib/testing/index.ts";
 import { charmHarness, configured, type CharmHarness } from "../charm-harness.ts";
 
 let h: CharmHarness;
 beforeEach(() => { h = charmHarness(); });
 afterEach(() => h.cleanup());
 
-describe("config-changed", () => {
-  it("the default config is blocked with what to set, and writes nothing", async () => {
-    const out = await h.ctx.run(h.ctx.on.install(), state({ leader: true }));
-    expect(out.exitCode).toBe(0);
-    expect(out.state.unitStatus.status).toBe("blocked");
-    expect(out.state.unitStatus.message).toContain("set provisioning-interface");
-    expect(out.state.unitStatus.message).toContain("set provisioning-subnet");
-    expect(h.exists("/etc/dnsmasq.d/orchestra.conf")).toBe(false);
-    expect(h.commands().filter((c) => c[0] === "apt-get")).toEqual([]);
+describe("invalid config on a configured unit", () => {
+  let unit: CharmHarness;
+  let good: State;
+  let before: string;
+  // One configured unit for every case: each starts from its State and must leave its files.
+  beforeAll(async () => {
+    unit = charmHarness();
+    good = (await unit.ctx.run(unit.ctx.on.configChanged(), configured({ leader: true }))).state;
+    before = unit.read("/etc/dnsmasq.d/orchestra.conf");
   });
+  afterAll(() => unit.cleanup());
 
   it.each([
     [{ "dhcp-mode": "sometimes" }, "dhcp-mode must be full, proxy or off"],
@@ -26,15 +27,25 @@ describe("config-changed", () => {
     [{ "boot-port": 8773 }, "must differ"],
     [{ components: "dnsmasq cobbler" }, "unknown component \"cobbler\""],
     [{ "github-puppet-repository": "not a repo" }, "must be owner/name"],
-  ] as const)("invalid config %j goes blocked, and earlier files stay as they were", async (bad, text) => {
-    const good = await h.ctx.run(h.ctx.on.configChanged(), configured({ leader: true }));
-    const before = h.read("/etc/dnsmasq.d/orchestra.conf");
-    h.clearCommands();
-    const out = await h.ctx.run(h.ctx.on.configChanged(), configured({ ...good.state, config: { ...bad } }));
+  ] as const)("%j goes blocked, and the files stay as they were", async (bad, text) => {
+    unit.clearCommands();
+    const out = await unit.ctx.run(unit.ctx.on.configChanged(), configured({ ...good, config: { ...bad } }));
     expect(out.state.unitStatus.status).toBe("blocked");
     expect(out.state.unitStatus.message).toContain(text);
-    expect(h.read("/etc/dnsmasq.d/orchestra.conf")).toBe(before);
-    expect(h.commands().filter((c) => c[0] === "systemctl" && c[1] !== "is-active")).toEqual([]);
+    expect(unit.read("/etc/dnsmasq.d/orchestra.conf")).toBe(before);
+    expect(unit.commands().filter((c) => c[0] === "systemctl" && c[1] !== "is-active")).toEqual([]);
+  });
+});
+
+describe("config-changed", () => {
+  it("the default config is blocked with what to set, and writes nothing", async () => {
+    const out = await h.ctx.run(h.ctx.on.install(), state({ leader: true }));
+    expect(out.exitCode).toBe(0);
+    expect(out.state.unitStatus.status).toBe("blocked");
+    expect(out.state.unitStatus.message).toContain("set provisioning-interface");
+    expect(out.state.unitStatus.message).toContain("set provisioning-subnet");
+    expect(h.exists("/etc/dnsmasq.d/orchestra.conf")).toBe(false);
+    expect(h.commands().filter((c) => c[0] === "apt-get")).toEqual([]);
   });
 
   it("a change restarts only the component whose config changed", async () => {

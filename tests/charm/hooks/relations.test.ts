@@ -66,7 +66,7 @@ describe("ec2-api", () => {
     h.clearCommands();
     const broken = await h.ctx.run(h.ctx.on.relationBroken(rel), changed.state);
     expect(findSecret(broken.state, secretId)).toBeUndefined();
-    expect(h.commands().filter((c) => c[0] === "orchestra").map((c) => c.slice(3))).toEqual([["credentials", "delete", "AKIAORCHESTRA00000002", "--json"]]);
+    expect(h.commands().filter((c) => c[0] === "orchestra").map((c) => c.slice(3))).toEqual([["credentials", "revoke", "AKIAORCHESTRA00000002", "--json"]]);
   });
 
   it("a non-leader publishes only its unit data", async () => {

@@ -34,7 +34,7 @@ describe("dnsmasq", () => {
 
 describe("squid", () => {
   it("caches only archive files for the provisioning subnet on its own port", () => {
-    const text = renderSquidConf({ aptProxyPort: 8000, provisioningSubnet: { network: "10.10.0.0", prefix: 24 } });
+    const text = renderSquidConf({ aptProxyPort: 8000, provisioningSubnet: { network: "10.10.0.0", prefix: 24 }, listenAddress: "0.0.0.0" });
     expect(text).toContain("http_port 8000\n");
     expect(text).toContain("http_access allow orchestra_port orchestra_clients orchestra_archive\n");
     expect(text).toContain("http_access deny orchestra_port\n");
@@ -43,16 +43,23 @@ describe("squid", () => {
 
 describe("rsyslog, nginx, puppet", () => {
   it("rsyslog listens with TLS and writes one file per host", () => {
-    const text = renderRsyslogConf({ port: 6514, caFile: "/t/ca.pem", certFile: "/t/s.pem", keyFile: "/t/s.key", logDir: "/var/log/orchestra/hosts" });
+    const text = renderRsyslogConf({ address: "0.0.0.0", port: 6514, caFile: "/t/ca.pem", certFile: "/t/s.pem", keyFile: "/t/s.key", logDir: "/var/log/orchestra/hosts" });
     expect(text).toContain('DefaultNetstreamDriverCAFile="/t/ca.pem"');
     expect(text).toContain('StreamDriver.Mode="1"');
     expect(text).toContain('string="/var/log/orchestra/hosts/%HOSTNAME%.log"');
   });
 
   it("nginx serves WebDAV with PROPFIND and images", () => {
-    const text = renderNginxWebdavSite({ port: 80, dataDir: "/var/lib/orchestra" });
+    const text = renderNginxWebdavSite({ address: "0.0.0.0", port: 80, dataDir: "/var/lib/orchestra" });
     expect(text).toContain("alias /var/lib/orchestra/webdav/;");
     expect(text).toContain("dav_ext_methods PROPFIND OPTIONS;");
+    expect(text).toContain("listen 80 default_server;");
+    expect(renderNginxWebdavSite({ address: "127.0.0.1", port: 80, dataDir: "/d" })).toContain("listen 127.0.0.1:80 default_server;");
+  });
+
+  it("listen-address narrows squid and rsyslog too", () => {
+    expect(renderSquidConf({ aptProxyPort: 8000, provisioningSubnet: null, listenAddress: "127.0.0.1" })).toContain("http_port 127.0.0.1:8000\n");
+    expect(renderRsyslogConf({ address: "127.0.0.1", port: 6514, caFile: "c", certFile: "s", keyFile: "k", logDir: "/l" })).toContain('input(type="imtcp" address="127.0.0.1" port="6514"');
   });
 
   it("puppet autosigns only with auto-accept", () => {
@@ -71,9 +78,9 @@ describe("the orchestra service", () => {
   };
 
   it("passes the EC2 listener only to a serve that knows the flag", () => {
-    expect(orchestraServeArgv(input)).not.toContain("--ec2-listen");
-    expect(orchestraServeArgv({ ...input, serveFlags: new Set(["--ec2-listen", "--region"]) })).toEqual([
-      "/opt/orchestra/orchestra.js", "--data-dir", "/var/lib/orchestra", "serve", "--boot-listen", "0.0.0.0:5248", "--log-level", "info", "--ec2-listen", "0.0.0.0:8773", "--region", "lab",
+    expect(orchestraServeArgv(input)).not.toContain("--api-listen");
+    expect(orchestraServeArgv({ ...input, serveFlags: new Set(["--api-listen", "--region"]) })).toEqual([
+      "/opt/orchestra/orchestra.js", "--data-dir", "/var/lib/orchestra", "serve", "--boot-listen", "0.0.0.0:5248", "--log-level", "info", "--api-listen", "0.0.0.0:8773", "--region", "lab",
     ]);
   });
 
