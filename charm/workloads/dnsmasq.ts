@@ -9,7 +9,7 @@ import { packagedService } from "./packaged-service.ts";
 /** The dnsmasq component. */
 export const dnsmasq = packagedService({
   name: "dnsmasq",
-  service: "dnsmasq",
+  service: { name: "dnsmasq", foreground: ["dnsmasq", "--keep-in-foreground"] },
   packages: ["dnsmasq", "ipxe"],
   ports: (config) => (config.dhcpMode === "off" ? ["69/udp"] : ["67/udp", "69/udp", "4011/udp"]),
   files: (_host, settings) => [{ path: "/etc/dnsmasq.d/orchestra.conf", content: renderDnsmasqConf(settings) }],

@@ -13,7 +13,7 @@ export const WEBDAV_PORT = 80;
 /** The nginx component. */
 export const nginx = packagedService({
   name: "nginx",
-  service: "nginx",
+  service: { name: "nginx", foreground: ["nginx", "-g", "daemon off;"] },
   // dav-ext brings PROPFIND, which WebDAV clients need to list.
   packages: ["nginx", "libnginx-mod-http-dav-ext"],
   ports: () => [`${WEBDAV_PORT}/tcp`],

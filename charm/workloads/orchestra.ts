@@ -8,7 +8,7 @@ import type { Host } from "../host/host.ts";
 import { serviceDaemonReload, serviceEnsureStarted, serviceIsActive, serviceRestart, serviceStop } from "../host/service-manager.ts";
 import { writeFileAtomic } from "../host/write-file-atomic.ts";
 import { orchestraEnvironment, orchestraServeArgv, renderOrchestraEnv, renderOrchestraUnit, type OrchestraServiceInput } from "../render/orchestra-service.ts";
-import { runningPid, startProcess, stopProcess, type ProcessFiles } from "./orchestra-process.ts";
+import { runningPid, startProcess, stopProcess, type ProcessFiles } from "../host/pid-file-process.ts";
 import type { Workload, WorkloadSettings } from "./workload.ts";
 
 const SERVICE = "orchestra";
@@ -79,7 +79,7 @@ export const orchestra: Workload = {
   },
   async reload(host) {
     if (host.serviceManager === "systemd") {
-      await serviceRestart(host, SERVICE);
+      await serviceRestart(host, { name: SERVICE });
     } else {
       // Direct mode has no unit to restart: stop by pid; ensureStarted starts the new argv.
       await stopProcess(processFiles(host));
@@ -87,17 +87,17 @@ export const orchestra: Workload = {
   },
   async ensureStarted(host, settings) {
     if (host.serviceManager === "systemd") {
-      await serviceEnsureStarted(host, SERVICE);
+      await serviceEnsureStarted(host, { name: SERVICE });
       return;
     }
     const input = await serviceInput(host, settings);
     startProcess(processFiles(host), [input.runtime.node, ...orchestraServeArgv(input)], orchestraEnvironment(input));
   },
   async isRunning(host) {
-    return host.serviceManager === "systemd" ? serviceIsActive(host, SERVICE) : runningPid(processFiles(host)) !== null;
+    return host.serviceManager === "systemd" ? serviceIsActive(host, { name: SERVICE }) : runningPid(processFiles(host)) !== null;
   },
   async stop(host) {
-    if (host.serviceManager === "systemd") await serviceStop(host, SERVICE);
+    if (host.serviceManager === "systemd") await serviceStop(host, { name: SERVICE });
     else await stopProcess(processFiles(host));
   },
 };

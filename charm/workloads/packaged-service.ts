@@ -9,7 +9,7 @@ import { OrchestraError } from "../../lib/errors.ts";
 import type { CharmConfig, Component } from "../config/charm-config.ts";
 import { ensurePackages } from "../host/apt.ts";
 import type { Host } from "../host/host.ts";
-import { serviceEnsureStarted, serviceIsActive, serviceReload, serviceRestart, serviceStop } from "../host/service-manager.ts";
+import { serviceEnsureStarted, serviceIsActive, serviceReload, serviceRestart, serviceStop, type ServiceSpec } from "../host/service-manager.ts";
 import { removeFile, writeFileAtomic } from "../host/write-file-atomic.ts";
 import type { Workload, WorkloadSettings } from "./workload.ts";
 
@@ -24,8 +24,8 @@ export interface ManagedFile {
 /** What makes one packaged component different from the next. */
 export interface PackagedServiceSpec {
   name: Component;
-  /** The systemd unit / init script name. */
-  service: string;
+  /** The systemd unit / init script name, and the daemon in the foreground for hosts with neither. */
+  service: ServiceSpec;
   packages: readonly string[];
   ports(config: CharmConfig): string[];
   files(host: Host, settings: WorkloadSettings): ManagedFile[];

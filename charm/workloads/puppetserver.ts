@@ -12,7 +12,7 @@ export const PUPPET_PORT = 8140;
 /** The puppetserver component. */
 export const puppetserver = packagedService({
   name: "puppetserver",
-  service: "puppetserver",
+  service: { name: "puppetserver", foreground: ["puppetserver", "foreground"] },
   packages: ["puppetserver"],
   ports: () => [`${PUPPET_PORT}/tcp`],
   files: (_host, settings) => [{

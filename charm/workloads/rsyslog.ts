@@ -13,7 +13,7 @@ export const SYSLOG_TLS_PORT = 6514;
 /** The rsyslog component. */
 export const rsyslog = packagedService({
   name: "rsyslog",
-  service: "rsyslog",
+  service: { name: "rsyslog", foreground: ["rsyslogd", "-n", "-iNONE"] },
   packages: ["rsyslog", "rsyslog-gnutls"],
   ports: () => [`${SYSLOG_TLS_PORT}/tcp`],
   files: (host, settings) => {

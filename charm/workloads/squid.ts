@@ -8,7 +8,7 @@ import { packagedService } from "./packaged-service.ts";
 /** The squid component. */
 export const squid = packagedService({
   name: "squid",
-  service: "squid",
+  service: { name: "squid", foreground: ["squid", "-N"] },
   packages: ["squid"],
   ports: (config) => [`${config.aptProxyPort}/tcp`],
   files: (_host, settings) => [{ path: "/etc/squid/conf.d/orchestra.conf", content: renderSquidConf(settings.config) }],

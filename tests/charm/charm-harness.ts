@@ -5,7 +5,7 @@
  * commands it runs (apt-get, dpkg-query, systemctl, the daemons' config checks and the
  * orchestra CLI), each a real executable on PATH that records its argv.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Context, state, type State } from "../../lib/testing/index.ts";
@@ -128,11 +128,11 @@ export function charmHarness(options: { unitId?: number; serviceManager?: "syste
     flag: (name, on = true) => (on ? writeFileSync(join(stateDir, name), "") : rmSync(join(stateDir, name), { force: true })),
     running: (service) => existsSync(join(stateDir, `svc-${service}`)),
     cleanup: () => {
-      // A direct-mode test may leave the orchestra service running: stop it by its pid.
-      const pidFile = join(root, "run", "orchestra", "orchestra.pid");
-      if (existsSync(pidFile)) {
+      // A direct-mode test may leave services running: stop each by its pid.
+      const pidDir = join(root, "run", "orchestra");
+      for (const file of existsSync(pidDir) ? readdirSync(pidDir).filter((f) => f.endsWith(".pid")) : []) {
         try {
-          process.kill(Number(readFileSync(pidFile, "utf8").trim()), "SIGTERM");
+          process.kill(Number(readFileSync(join(pidDir, file), "utf8").trim()), "SIGTERM");
         } catch {
           // Already gone.
         }

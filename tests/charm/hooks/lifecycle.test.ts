@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { getRelation, relation, type State } from "../../../lib/testing/index.ts";
 import { charmHarness, configured, type CharmHarness } from "../charm-harness.ts";
@@ -114,6 +114,9 @@ describe("without systemd", () => {
     try {
       // Port 0 is refused by the config check, so pick ports nobody else in the suite uses.
       const config = { components: "dnsmasq", "listen-address": "127.0.0.1", "boot-port": 25248, "ec2-port": 28773 };
+      // Debian's dnsmasq package ships an init script.
+      mkdirSync(join(direct.root, "etc/init.d"), { recursive: true });
+      writeFileSync(join(direct.root, "etc/init.d/dnsmasq"), "#!/bin/sh\n");
       const out = await direct.ctx.run(direct.ctx.on.install(), configured({ leader: true, config }));
       expect(direct.commands().filter((c) => c[0] === "service")).toContainEqual(["service", "dnsmasq", "start"]);
       expect(direct.commands().filter((c) => c[0] === "systemctl")).toEqual([]);
@@ -123,6 +126,24 @@ describe("without systemd", () => {
       await direct.ctx.run(direct.ctx.on.stop(), out.state);
       expect(direct.exists("/run/orchestra/orchestra.pid")).toBe(false);
       expect(() => process.kill(pid, 0)).toThrow();
+    } finally {
+      direct.cleanup();
+    }
+  });
+
+  it("runs a daemon whose package has no init script in the foreground, by pid", async () => {
+    const direct = charmHarness({ serviceManager: "direct" });
+    try {
+      // rsyslog has only a systemd unit in Debian: the charm runs `rsyslogd -n` itself.
+      direct.override("rsyslogd", `[ "$1" = -n ] && exec sleep 300; exit 0`);
+      const config = { components: "rsyslog", "dhcp-mode": "off", "listen-address": "127.0.0.1", "boot-port": 25249, "ec2-port": 28774 };
+      const out = await direct.ctx.run(direct.ctx.on.install(), configured({ leader: true, config }));
+      expect(out.state.unitStatus).toEqual({ status: "active", message: "" });
+      const pid = Number(direct.read("/run/orchestra/rsyslog.pid").trim());
+      expect(() => process.kill(pid, 0)).not.toThrow();
+      expect(direct.commands()).toContainEqual(["rsyslogd", "-n", "-iNONE"]);
+      await direct.ctx.run(direct.ctx.on.stop(), out.state);
+      expect(direct.exists("/run/orchestra/rsyslog.pid")).toBe(false);
     } finally {
       direct.cleanup();
     }

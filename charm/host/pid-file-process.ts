@@ -1,6 +1,6 @@
 /**
- * @module charm/workloads/orchestra-process
- * Running the orchestra service without systemd (containers, CI): a detached process with
+ * @module charm/host/pid-file-process
+ * A service without systemd or an init script (containers, CI): a detached process with
  * a pid file and a log file. Stopped by its pid, never by name.
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";

@@ -1,0 +1,119 @@
+/**
+ * The charm installed for real on this Debian machine: only the hook tools are fakes. Real
+ * apt-get installs rsyslog and rsyslog-gnutls, real files land in /etc and /var/lib/orchestra,
+ * the real orchestra service starts (under systemd, or as a pid-file process where there is
+ * none, as in this container), and the test talks to what it started over loopback.
+ * Everything listens on 127.0.0.1; the stop hook and the cleanup below undo the rest.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { connect } from "node:tls";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { Context, state, type State } from "../../lib/testing/index.ts";
+import { bundleCharm } from "../../charm/pack/bundle.ts";
+
+const repoRoot = join(import.meta.dirname, "..", "..");
+const CREATED = ["/etc/orchestra", "/etc/systemd/system/orchestra.service", "/etc/rsyslog.d/60-orchestra.conf", "/var/lib/orchestra", "/var/log/orchestra", "/run/orchestra"];
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+let bundleDir: string;
+let ctx: Context;
+let existedBefore: string[];
+let installed: State;
+let bootPort: number;
+let apiPort: number;
+let serveHelp: string;
+
+beforeAll(async () => {
+  existedBefore = CREATED.filter((p) => existsSync(p));
+  bundleDir = mkdtempSync(join(tmpdir(), "orchestra-real-install-"));
+  const { charm } = await bundleCharm(repoRoot, bundleDir, "charm");
+  ctx = new Context({ charmDir: repoRoot, command: [process.execPath, charm], timeoutMs: 15 * 60_000 });
+  bootPort = await freePort();
+  apiPort = await freePort();
+  serveHelp = (await execa(process.execPath, [join(repoRoot, "lib/cli/main.ts"), "serve", "--help"])).stdout;
+  let s = state({
+    leader: true,
+    config: { components: "rsyslog", "dhcp-mode": "off", "listen-address": "127.0.0.1", "boot-port": bootPort, "ec2-port": apiPort },
+  });
+  for (const event of [ctx.on.install(), ctx.on.configChanged(), ctx.on.start()]) s = (await ctx.run(event, s)).state;
+  installed = s;
+}, 20 * 60_000);
+
+afterAll(async () => {
+  if (installed) await ctx.runUnchecked(ctx.on.stop(), installed);
+  for (const path of CREATED) if (!existedBefore.includes(path)) rmSync(path, { recursive: true, force: true });
+  rmSync(bundleDir, { recursive: true, force: true });
+}, 5 * 60_000);
+
+describe("the charm installed for real", () => {
+  it("goes active with its packages installed by apt and its files written", async () => {
+    expect(installed.unitStatus).toEqual({ status: "active", message: "" });
+    for (const pkg of ["rsyslog", "rsyslog-gnutls"]) {
+      const { stdout } = await execa("dpkg-query", ["--show", "--showformat=${db:Status-Status}", pkg]);
+      expect(stdout).toBe("installed");
+    }
+    expect(readFileSync("/etc/rsyslog.d/60-orchestra.conf", "utf8")).toContain('input(type="imtcp" address="127.0.0.1" port="6514"');
+    expect(readFileSync("/etc/orchestra/orchestra.env", "utf8")).toContain('ORCHESTRA_DATA_DIR="/var/lib/orchestra"');
+    // rsyslogd accepts what the charm wrote.
+    await execa("rsyslogd", ["-N1"]);
+  });
+
+  it("rsyslog answers TLS on 6514 with a certificate from the charm's CA", async () => {
+    const ca = readFileSync("/var/lib/orchestra/tls/ca.pem");
+    const authorized = await new Promise<boolean>((resolve, reject) => {
+      // The certificate names the unit's ingress address (the fake network-get's), not 127.0.0.1.
+      const socket = connect({ host: "127.0.0.1", port: 6514, ca, checkServerIdentity: () => undefined }, () => {
+        resolve(socket.authorized);
+        socket.end();
+      });
+      socket.on("error", reject);
+    });
+    expect(authorized).toBe(true);
+  });
+
+  it("the orchestra service it started answers on its boot port", async () => {
+    const response = await fetch(`http://127.0.0.1:${bootPort}/healthz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: "ok" });
+  });
+
+  it("update-status reads the real inventory through the real CLI", async () => {
+    const out = await ctx.run(ctx.on.updateStatus(), installed);
+    expect(out.state.unitStatus).toEqual({ status: "active", message: "no machines yet" });
+  });
+
+  it("enlist-machine then list-machines go through the real CLI and store", async () => {
+    const enlisted = await ctx.run(ctx.on.action("enlist-machine", { mac: "52:54:00:aa:bb:01", "power-type": "manual", hostname: "real-install-1" }), installed);
+    expect(enlisted.actionFailure).toBeUndefined();
+    expect(enlisted.actionResults).toMatchObject({ hostname: "real-install-1", status: "new" });
+    const listed = await ctx.run(ctx.on.action("list-machines", {}), installed);
+    expect(listed.actionResults.count).toBe("1");
+  });
+
+  it("the EC2 endpoint it started answers a signed call made with a credential from the action", async (test) => {
+    // `serve --api-listen` comes with the EC2 work (issue 3); until it is on main there is no
+    // EC2 endpoint for the charm to start, and this says so instead of passing.
+    if (!serveHelp.includes("--api-listen")) test.skip("orchestra serve has no --api-listen yet (the EC2 API is not on main)");
+    const created = await ctx.run(ctx.on.action("create-credentials", { account: "e2e" }), installed);
+    expect(created.actionFailure).toBeUndefined();
+    const { EC2Client, DescribeRegionsCommand } = await import("@aws-sdk/client-ec2");
+    const client = new EC2Client({
+      endpoint: `http://127.0.0.1:${apiPort}`,
+      region: "orchestra",
+      credentials: { accessKeyId: String(created.actionResults["access-key-id"]), secretAccessKey: String(created.actionResults["secret-access-key"]) },
+    });
+    const regions = await client.send(new DescribeRegionsCommand({}));
+    expect(regions.Regions?.map((r) => r.RegionName)).toContain("orchestra");
+  });
+});
