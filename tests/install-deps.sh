@@ -6,6 +6,9 @@ set -euo pipefail
 PACKAGES=(
   ca-certificates
   postgresql
+  awscli
+  python3-boto3
+  openssh-client
 )
 
 missing=()

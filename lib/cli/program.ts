@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { isOrchestraError } from "../errors.ts";
+import { credentialsCommand } from "./commands/credentials.ts";
 import { instanceTypesCommand } from "./commands/instance-types.ts";
 import { machinesCommand } from "./commands/machines.ts";
 import { serveCommand } from "./commands/serve.ts";
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   program.addCommand(machinesCommand());
   program.addCommand(instanceTypesCommand());
   program.addCommand(serveCommand());
+  program.addCommand(credentialsCommand());
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -240,26 +240,39 @@ export class Inventory {
    */
   async allocate(constraints: AllocationConstraints, account: string): Promise<Allocation> {
     checkName("account", account);
-    return this.db.transaction(async (tx) => {
-      const type = constraints.instanceType === undefined ? undefined : await this.#instanceType(tx, constraints.instanceType);
-      const wanted = resolveConstraints(constraints, type);
-      const sqlFilter: MachineFilter = { status: "ready", minCpus: wanted.minCpus, minMemoryMib: wanted.minMemoryMib, minStorageBytes: wanted.minStorageBytes };
-      if (wanted.architecture) sqlFilter.architecture = wanted.architecture;
-      if (wanted.zone) sqlFilter.zone = wanted.zone;
-      // SQL narrows by size, arch and zone and orders by cost; tags are checked here. Pages
-      // keep the common case (the first fitting machine is among the cheapest) cheap at 10k.
-      let machine: Machine | undefined;
-      for (let offset = 0; !machine; offset += ALLOCATION_PAGE) {
-        const page = await selectMachines(tx, sqlFilter, "cost", { limit: ALLOCATION_PAGE, offset });
-        machine = page.find((m) => machineFits(m, wanted));
-        if (page.length < ALLOCATION_PAGE) break;
-      }
-      if (!machine) throw new OrchestraError("NO_CAPACITY", `no ready machine satisfies ${describeConstraints(wanted)}`, { constraints: wanted });
-      const instance: Instance = { instanceId: newInstanceId(), systemId: machine.systemId, account, instanceType: wanted.instanceType, constraints: wanted, createdAt: this.#timestamp(), endedAt: null };
-      const allocated = await this.#transition(tx, machine, "allocated", `allocated to ${account} as ${instance.instanceId}`);
-      await insertInstance(tx, instance);
-      return { instance, machine: allocated };
-    });
+    return this.db.transaction((tx) => this.allocateWithin(tx, constraints, account));
+  }
+
+  /**
+   * `allocate` inside the caller's transaction, so several allocations and the caller's own
+   * rows (the EC2 API's all-or-nothing RunInstances) commit or roll back together.
+   */
+  async allocateWithin(tx: SqlExecutor, constraints: AllocationConstraints, account: string): Promise<Allocation> {
+    checkName("account", account);
+    const type = constraints.instanceType === undefined ? undefined : await this.#instanceType(tx, constraints.instanceType);
+    const wanted = resolveConstraints(constraints, type);
+    const sqlFilter: MachineFilter = { status: "ready", minCpus: wanted.minCpus, minMemoryMib: wanted.minMemoryMib, minStorageBytes: wanted.minStorageBytes };
+    if (wanted.architecture) sqlFilter.architecture = wanted.architecture;
+    if (wanted.zone) sqlFilter.zone = wanted.zone;
+    // SQL narrows by size, arch and zone and orders by cost; tags are checked here. Pages
+    // keep the common case (the first fitting machine is among the cheapest) cheap at 10k.
+    let machine: Machine | undefined;
+    for (let offset = 0; !machine; offset += ALLOCATION_PAGE) {
+      const page = await selectMachines(tx, sqlFilter, "cost", { limit: ALLOCATION_PAGE, offset });
+      machine = page.find((m) => machineFits(m, wanted));
+      if (page.length < ALLOCATION_PAGE) break;
+    }
+    if (!machine) throw new OrchestraError("NO_CAPACITY", `no ready machine satisfies ${describeConstraints(wanted)}`, { constraints: wanted });
+    const instance: Instance = { instanceId: newInstanceId(), systemId: machine.systemId, account, instanceType: wanted.instanceType, constraints: wanted, createdAt: this.#timestamp(), endedAt: null };
+    const allocated = await this.#transition(tx, machine, "allocated", `allocated to ${account} as ${instance.instanceId}`);
+    await insertInstance(tx, instance);
+    return { instance, machine: allocated };
+  }
+
+  /** `transition` inside the caller's transaction. */
+  async transitionWithin(tx: SqlExecutor, ref: string, to: MachineStatus, reason: string): Promise<Machine> {
+    const machine = await this.#resolve(tx, ref);
+    return this.#transition(tx, machine, to, reason);
   }
 
   /**

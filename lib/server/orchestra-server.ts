@@ -6,6 +6,9 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { Inventory } from "../inventory/inventory.ts";
+import type { CredentialStore } from "../ec2/credentials/credential-store.ts";
+import { createEc2Server } from "../ec2/http/ec2-server.ts";
+import type { Ec2Topology } from "../ec2/model/ec2-services.ts";
 import type { ListenAddress } from "./listen-address.ts";
 import { startTimeoutWorker, type Worker } from "./timeout-worker.ts";
 
@@ -17,12 +20,14 @@ export interface ServerOptions {
   bootListen: ListenAddress;
   /** Seconds between two sweeps for machines stuck past their state's timeout. */
   timeoutSweepSeconds?: number;
+  /** The EC2 API listener (8773 by default), its access keys and the region it presents. */
+  ec2?: { listen: ListenAddress; credentials: CredentialStore; topology: Ec2Topology };
 }
 
 /** A running server. */
 export interface RunningServer {
   /** The address each listener is bound to (with the real port when 0 was asked). */
-  readonly addresses: { boot: ListenAddress };
+  readonly addresses: { boot: ListenAddress; ec2?: ListenAddress };
   /** Stop the listeners and workers; resolves once everything has stopped. */
   close(): Promise<void>;
 }
@@ -43,13 +48,29 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     return { status: "ok" };
   });
   await boot.listen({ host: options.bootListen.host, port: options.bootListen.port });
+  let ec2: FastifyInstance | undefined;
+  if (options.ec2) {
+    const { credentials, topology } = options.ec2;
+    ec2 = createEc2Server({
+      services: { topology, db: inventory.db, inventory, credentials, now: () => new Date() },
+      lookupSecret: credentials.lookup,
+      logger: logger.child({ service: "ec2" }),
+    });
+    try {
+      await ec2.listen({ host: options.ec2.listen.host, port: options.ec2.listen.port });
+    } catch (error) {
+      await boot.close();
+      throw error;
+    }
+  }
   const workers: Worker[] = [startTimeoutWorker(inventory, logger, (options.timeoutSweepSeconds ?? 10) * 1000)];
-  logger.info({ boot: boundAddress(boot) }, "orchestra serving");
+  const addresses = { boot: boundAddress(boot), ...(ec2 ? { ec2: boundAddress(ec2) } : {}) };
+  logger.info(addresses, "orchestra serving");
   return {
-    addresses: { boot: boundAddress(boot) },
+    addresses,
     async close() {
       await Promise.all(workers.map((w) => w.stop()));
-      await boot.close();
+      await Promise.all([boot.close(), ec2?.close()]);
     },
   };
 }

@@ -6,6 +6,7 @@
  */
 import { OrchestraError } from "../errors.ts";
 import type { SqlDatabase, SqlDialect } from "./sql-database.ts";
+import { EC2_MIGRATION } from "../ec2/model/ec2-schema.ts";
 
 /** One schema step. */
 export interface Migration {
@@ -82,6 +83,7 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE INDEX instances_by_account ON instances (account)",
     ],
   },
+  EC2_MIGRATION,
 ];
 
 /** Bring the database's schema up to the newest version; returns the versions applied. */

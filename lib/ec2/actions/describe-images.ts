@@ -1,0 +1,71 @@
+/**
+ * @module ec2/actions/describe-images
+ * DescribeImages over the image catalogue: the ami- ids RunInstances accepts.
+ */
+import { OrchestraError } from "../../errors.ts";
+import { bool, filterList, list, pagination, str } from "../query/param-shape.ts";
+import { compileFilters, type FilterFields } from "../model/filters.ts";
+import { IMAGES, type Image } from "../model/image-catalogue.ts";
+import { paginate } from "../model/pagination.ts";
+import { accountNumber } from "../model/resource-ids.ts";
+import { defineAction } from "./define-action.ts";
+
+/** The owner id of Orchestra's own images. */
+const IMAGE_OWNER = accountNumber("orchestra-images");
+
+const FIELDS: FilterFields<Image> = {
+  "image-id": (i) => i.imageId,
+  name: (i) => i.name,
+  description: (i) => i.description,
+  architecture: (i) => i.architecture,
+  state: () => "available",
+  "owner-id": () => IMAGE_OWNER,
+  "owner-alias": () => "orchestra",
+  "is-public": () => "true",
+  "image-type": () => "machine",
+  "root-device-type": () => "ebs",
+  "root-device-name": () => "/dev/sda1",
+  "virtualization-type": () => "hvm",
+  hypervisor: () => "xen",
+  "platform-details": () => "Linux/UNIX",
+};
+
+export const describeImages = defineAction(
+  "DescribeImages",
+  { ImageId: list(str({ max: 64 }), { max: 1000 }), Owner: list(str({ max: 64 }), { max: 100 }), ExecutableBy: list(str({ max: 64 }), { max: 100 }), Filter: filterList, IncludeDeprecated: bool(), IncludeDisabled: bool(), ...pagination },
+  async (_context, p) => {
+    for (const id of p.ImageId) {
+      if (!IMAGES.some((i) => i.imageId === id)) throw new OrchestraError("EC2_IMAGE_NOT_FOUND", `The image id '[${id}]' does not exist`);
+    }
+    const owners = new Set(p.Owner);
+    // Every image belongs to Orchestra: asking for other owners ("self", "amazon") finds none.
+    const ownerMatches = owners.size === 0 || owners.has(IMAGE_OWNER) || owners.has("orchestra");
+    const keep = compileFilters(p.Filter, FIELDS);
+    const chosen = ownerMatches ? IMAGES.filter((i) => (p.ImageId.length === 0 || p.ImageId.includes(i.imageId)) && keep(i)) : [];
+    const page = paginate(chosen, (i) => i.imageId, "DescribeImages", p.MaxResults, p.NextToken);
+    return {
+      imagesSet: page.items.map((i) => ({
+        imageId: i.imageId,
+        imageLocation: `orchestra/${i.name}`,
+        imageState: "available",
+        imageOwnerId: IMAGE_OWNER,
+        creationDate: i.creationDate,
+        isPublic: true,
+        architecture: i.architecture,
+        imageType: "machine",
+        imageOwnerAlias: "orchestra",
+        name: i.name,
+        description: i.description,
+        rootDeviceType: "ebs",
+        rootDeviceName: "/dev/sda1",
+        blockDeviceMapping: [],
+        virtualizationType: "hvm",
+        hypervisor: "xen",
+        platformDetails: "Linux/UNIX",
+        usageOperation: "RunInstances",
+        tagSet: [],
+      })),
+      nextToken: page.nextToken,
+    };
+  },
+);

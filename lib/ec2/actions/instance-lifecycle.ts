@@ -1,0 +1,106 @@
+/**
+ * @module ec2/actions/instance-lifecycle
+ * TerminateInstances, StopInstances, StartInstances and RebootInstances. Every id is
+ * checked first, then all changes run in one transaction: a bad id changes nothing.
+ */
+import { OrchestraError } from "../../errors.ts";
+import type { SqlExecutor } from "../../store/sql-database.ts";
+import { bool, list, str } from "../query/param-shape.ts";
+import { checkAllFound, checkInstanceIdShapes } from "../model/instance-ids.ts";
+import { loadInstances, type InstanceRecord } from "../model/instance-records.ts";
+import { instanceState } from "../model/instance-state.ts";
+import type { Ec2Context } from "../model/ec2-context.ts";
+import { defineAction } from "./define-action.ts";
+
+const ids = { InstanceId: list(str({ max: 64 }), { required: true, max: 1000 }) };
+
+/** The named instances of the account, checked, as they are now. */
+async function named(context: Ec2Context, instanceIds: readonly string[], db: SqlExecutor = context.services.db): Promise<InstanceRecord[]> {
+  checkInstanceIdShapes(instanceIds);
+  const unique = [...new Set(instanceIds)];
+  const found = await loadInstances(db, { account: context.account, instanceIds: unique, includeExpired: true, now: context.services.now() });
+  checkAllFound(unique, found);
+  return unique.map((id) => found.find((i) => i.instanceId === id)!);
+}
+
+/** Run `change` on each instance in one transaction and answer with previous and current states. */
+async function changeStates(context: Ec2Context, instanceIds: readonly string[], change: (tx: SqlExecutor, instance: InstanceRecord) => Promise<void>) {
+  const { services } = context;
+  const before = await services.db.transaction(async (tx) => {
+    const instances = await named(context, instanceIds, tx);
+    for (const instance of instances) await change(tx, instance);
+    return instances;
+  });
+  const after = await named(context, instanceIds);
+  return {
+    instancesSet: before.map((b) => ({
+      instanceId: b.instanceId,
+      currentState: instanceState(after.find((a) => a.instanceId === b.instanceId)!.state),
+      previousState: instanceState(b.state),
+    })),
+  };
+}
+
+export const terminateInstances = defineAction("TerminateInstances", { ...ids, Force: bool(), SkipOsShutdown: bool() }, async (context, p) =>
+  changeStates(context, p.InstanceId, async (tx, instance) => {
+    if (instance.state === "terminated" || instance.state === "shutting-down" || instance.systemId === null) return;
+    await context.services.inventory.transitionWithin(tx, instance.systemId, "releasing", `TerminateInstances by ${context.account} (${instance.instanceId})`);
+  }),
+);
+
+/** Power changes act at once on fake machines; real power drivers are another issue's work. */
+function requireInstantPower(context: Ec2Context, instance: InstanceRecord, action: string): void {
+  const type = instance.powerType ? context.services.inventory.powerTypes.get(instance.powerType) : undefined;
+  if (!type?.testOnly) {
+    throw new OrchestraError("EC2_UNSUPPORTED_OPERATION", `${action} needs the power driver for ${instance.powerType ?? "this machine"}, which Orchestra does not drive yet; instance ${instance.instanceId} was not changed.`);
+  }
+}
+
+function requireState(instance: InstanceRecord, allowed: readonly string[], action: string): void {
+  if (!allowed.includes(instance.state)) {
+    throw new OrchestraError("EC2_INCORRECT_INSTANCE_STATE", `The instance '${instance.instanceId}' is not in a state from which it can be ${action} (it is ${instance.state}).`);
+  }
+}
+
+async function setPower(tx: SqlExecutor, instanceId: string, off: boolean): Promise<void> {
+  await tx.run("UPDATE ec2_instances SET powered_off = $2 WHERE instance_id = $1", [instanceId, off ? 1 : 0]);
+}
+
+export const stopInstances = defineAction("StopInstances", { ...ids, Force: bool(), Hibernate: bool() }, async (context, p) => {
+  if (p.Hibernate) throw new OrchestraError("EC2_UNSUPPORTED_OPERATION", "Hibernation is not available on bare metal.");
+  return changeStates(context, p.InstanceId, async (tx, instance) => {
+    requireState(instance, ["running", "stopped"], "stopped");
+    requireInstantPower(context, instance, "StopInstances");
+    await setPower(tx, instance.instanceId, true);
+  });
+});
+
+export const startInstances = defineAction("StartInstances", { ...ids }, async (context, p) =>
+  changeStates(context, p.InstanceId, async (tx, instance) => {
+    requireState(instance, ["running", "stopped"], "started");
+    requireInstantPower(context, instance, "StartInstances");
+    await setPower(tx, instance.instanceId, false);
+  }),
+);
+
+export const rebootInstances = defineAction("RebootInstances", { ...ids }, async (context, p) => {
+  const instances = await named(context, p.InstanceId);
+  for (const instance of instances) {
+    requireState(instance, ["running"], "rebooted");
+    requireInstantPower(context, instance, "RebootInstances");
+  }
+  return { return: true };
+});
+
+export const getConsoleOutput = defineAction("GetConsoleOutput", { InstanceId: str({ required: true, max: 64 }), Latest: bool() }, async (context, p) => {
+  const [instance] = await named(context, [p.InstanceId]);
+  // The serial console is not captured yet; the machine's lifecycle log is the boot log
+  // Orchestra knows, from allocation onwards only (earlier owners' history stays private).
+  const events = instance!.systemId ? await context.services.inventory.events(instance!.systemId) : [];
+  const since = Date.parse(instance!.launchedAt);
+  const text = events
+    .filter((e) => Date.parse(e.at) >= since && (instance!.endedAt === null || Date.parse(e.at) <= Date.parse(instance!.endedAt)))
+    .map((e) => `${e.at} ${e.from ?? "-"} -> ${e.to}: ${e.reason}`)
+    .join("\n");
+  return { instanceId: instance!.instanceId, timestamp: context.services.now(), output: Buffer.from(text ? `${text}\n` : "").toString("base64") };
+});

@@ -1,0 +1,182 @@
+/**
+ * @module ec2/actions/run-instances
+ * RunInstances: allocate and deploy machines. All-or-nothing: between MinCount and
+ * MaxCount machines are allocated in one transaction with every EC2 row, or none is.
+ * ClientToken makes a retry return the first reservation instead of launching again.
+ */
+import { createHash } from "node:crypto";
+import { OrchestraError, isOrchestraError } from "../../errors.ts";
+import type { SqlExecutor } from "../../store/sql-database.ts";
+import { bool, int, list, str, struct, tagSpecificationList } from "../query/param-shape.ts";
+import { findImage } from "../model/image-catalogue.ts";
+import { reservationsXml } from "../model/instance-xml.ts";
+import { loadInstances } from "../model/instance-records.ts";
+import { networkView } from "../model/network-topology.ts";
+import { newResourceId } from "../model/resource-ids.ts";
+import { ensureDefaultGroup, resolveGroups } from "../model/security-group-rows.ts";
+import { putTags, tagsByResource, tagsFor } from "../model/tags.ts";
+import { checkTagSpecifications } from "../model/tag-specifications.ts";
+import type { Ec2Context } from "../model/ec2-context.ts";
+import { defineAction } from "./define-action.ts";
+
+/** EC2's limit on user data, before base64. */
+const MAX_USER_DATA_BYTES = 16 * 1024;
+/** The instance type EC2 launches when none is named. */
+const DEFAULT_INSTANCE_TYPE = "m1.small";
+
+const params = {
+  ImageId: str({ required: true, max: 64 }),
+  InstanceType: str({ max: 64 }),
+  MinCount: int({ required: true, min: 1, max: 1000 }),
+  MaxCount: int({ required: true, min: 1, max: 1000 }),
+  UserData: str({ max: 22_000 }),
+  KeyName: str({ max: 255 }),
+  Placement: struct({ AvailabilityZone: str({ max: 64 }), Tenancy: str({ oneOf: ["default"] }) }),
+  SubnetId: str({ max: 64 }),
+  SecurityGroupId: list(str({ max: 64 }), { max: 16 }),
+  SecurityGroup: list(str({ max: 255 }), { max: 16 }),
+  TagSpecification: tagSpecificationList,
+  ClientToken: str({ max: 64 }),
+  // Juju asks for a root disk size this way: on bare metal it becomes a minimum disk size.
+  BlockDeviceMapping: list(
+    struct({
+      DeviceName: str({ required: true, max: 64 }),
+      Ebs: struct({ VolumeSize: int({ min: 1, max: 65_536 }), VolumeType: str({ max: 16 }), DeleteOnTermination: bool() }),
+    }),
+    { max: 1 },
+  ),
+  Monitoring: struct({ Enabled: bool() }),
+};
+
+export const runInstances = defineAction("RunInstances", params, async (context, p) => {
+  const { services, account } = context;
+  if (p.MinCount > p.MaxCount) throw new OrchestraError("INVALID_ARGUMENT", `MinCount (${p.MinCount}) must not be greater than MaxCount (${p.MaxCount}).`);
+  if (p.Monitoring?.Enabled) throw new OrchestraError("EC2_UNSUPPORTED_OPERATION", "Detailed monitoring is not available on Orchestra's bare metal.");
+  const image = findImage(p.ImageId);
+  if (!image) {
+    if (!/^ami-[0-9a-f]{8,17}$/.test(p.ImageId)) throw new OrchestraError("EC2_IMAGE_ID_MALFORMED", `Invalid id: "${p.ImageId}" (expecting "ami-...")`);
+    throw new OrchestraError("EC2_IMAGE_NOT_FOUND", `The image id '[${p.ImageId}]' does not exist`);
+  }
+  const userData = p.UserData === undefined ? null : checkUserData(p.UserData);
+  checkTagSpecifications(p.TagSpecification, ["instance"]);
+  const rootGib = p.BlockDeviceMapping[0]?.Ebs?.VolumeSize;
+  const instanceType = p.InstanceType ?? DEFAULT_INSTANCE_TYPE;
+  const digest = createHash("sha256").update(JSON.stringify({ ...p, ClientToken: undefined })).digest("hex");
+  const now = services.now();
+  const at = now.toISOString();
+
+  const reservationId = await services.db.transaction(async (tx) => {
+    if (p.ClientToken !== undefined) {
+      const earlier = await tx.get<{ request_digest: string; reservation_id: string }>("SELECT request_digest, reservation_id FROM ec2_client_tokens WHERE account = $1 AND client_token = $2", [account, p.ClientToken]);
+      if (earlier) {
+        if (earlier.request_digest !== digest) throw new OrchestraError("EC2_IDEMPOTENT_MISMATCH", `Arguments on this idempotent request are inconsistent with arguments used in previous request(s) with client token '${p.ClientToken}'.`);
+        return earlier.reservation_id;
+      }
+    }
+    const network = await networkView(tx, services.topology);
+    const subnet = p.SubnetId === undefined ? undefined : network.subnets.find((s) => s.subnetId === p.SubnetId);
+    if (p.SubnetId !== undefined && !subnet) throw new OrchestraError("EC2_SUBNET_NOT_FOUND", `The subnet ID '${p.SubnetId}' does not exist`);
+    const zone = p.Placement?.AvailabilityZone;
+    if (zone !== undefined && !network.subnets.some((s) => s.zone === zone)) throw new OrchestraError("INVALID_ARGUMENT", `Invalid availability zone: [${zone}]`);
+    if (zone !== undefined && subnet && subnet.zone !== zone) {
+      throw new OrchestraError("EC2_INVALID_PARAMETER_COMBINATION", `The subnet ${subnet.subnetId} is in ${subnet.zone}, not in the requested Availability Zone ${zone}.`);
+    }
+    const wantedZone = zone ?? subnet?.zone;
+    if (p.KeyName !== undefined && !(await tx.get("SELECT key_name FROM ec2_key_pairs WHERE account = $1 AND key_name = $2", [account, p.KeyName]))) {
+      throw new OrchestraError("EC2_KEY_PAIR_NOT_FOUND", `The key pair '${p.KeyName}' does not exist`);
+    }
+    const groups =
+      p.SecurityGroupId.length || p.SecurityGroup.length
+        ? await resolveGroups(tx, account, network.vpc.vpcId, p.SecurityGroupId, p.SecurityGroup)
+        : [await ensureDefaultGroup(tx, account, network.vpc.vpcId, at)];
+    const reservation = newResourceId("r");
+    const constraints = { instanceType, architecture: image.debianArchitecture, ...(wantedZone ? { zone: wantedZone } : {}), ...(rootGib ? { minDiskGib: rootGib } : {}) };
+    const allocations = [];
+    for (let n = 0; n < p.MaxCount; n++) {
+      try {
+        allocations.push(await services.inventory.allocateWithin(tx, constraints, account));
+      } catch (error) {
+        if (!isOrchestraError(error, "NO_CAPACITY")) throw error;
+        if (n >= p.MinCount) break;
+        throw new OrchestraError(
+          "NO_CAPACITY",
+          `We currently do not have sufficient ${instanceType} capacity in the Availability Zone you requested (${wantedZone ?? "any"}): ${n} of the ${p.MinCount} machines asked for are ready (${error.message}).`,
+          {},
+          { cause: error },
+        );
+      }
+    }
+    for (const [index, allocation] of allocations.entries()) {
+      const machine = await services.inventory.transitionWithin(tx, allocation.machine.systemId, "deploying", `deploying ${image.name} for ${account} as ${allocation.instance.instanceId}`);
+      const machineSubnet = network.subnets.find((s) => s.zone === machine.zone)!;
+      await insertInstanceRow(tx, {
+        instanceId: allocation.instance.instanceId,
+        account,
+        reservationId: reservation,
+        launchIndex: index,
+        imageId: image.imageId,
+        instanceType,
+        keyName: p.KeyName ?? null,
+        zone: machine.zone,
+        subnetId: machineSubnet.subnetId,
+        vpcId: network.vpc.vpcId,
+        userData,
+        clientToken: p.ClientToken ?? null,
+        launchedAt: at,
+      });
+      for (const [position, group] of groups.entries()) {
+        await tx.run("INSERT INTO ec2_instance_groups (instance_id, group_id, position) VALUES ($1, $2, $3)", [allocation.instance.instanceId, group.groupId, position]);
+      }
+    }
+    await putTags(tx, account, allocations.map((a) => a.instance.instanceId), tagsFor(p.TagSpecification, "instance"));
+    if (p.ClientToken !== undefined) {
+      await tx.run("INSERT INTO ec2_client_tokens (account, client_token, request_digest, reservation_id, created_at) VALUES ($1, $2, $3, $4, $5)", [account, p.ClientToken, digest, reservation, at]);
+    }
+    return reservation;
+  });
+  return reservationResponse(context, reservationId);
+});
+
+async function reservationResponse({ services, account }: Ec2Context, reservationId: string) {
+  const now = services.now();
+  const all = await loadInstances(services.db, { account, now, includeExpired: true, instanceIds: await reservationMembers(services.db, account, reservationId) });
+  const ownerId = await services.credentials.accountId(account);
+  all.sort((a, b) => a.launchIndex - b.launchIndex);
+  const [reservation] = reservationsXml(all, await tagsByResource(services.db, account, "i"), ownerId);
+  return { ...reservation, requesterId: undefined };
+}
+
+async function reservationMembers(db: SqlExecutor, account: string, reservationId: string): Promise<string[]> {
+  const rows = await db.all<{ instance_id: string }>("SELECT instance_id FROM ec2_instances WHERE account = $1 AND reservation_id = $2 ORDER BY launch_index", [account, reservationId]);
+  return rows.map((r) => r.instance_id);
+}
+
+function checkUserData(value: string): string {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 === 1) throw new OrchestraError("INVALID_ARGUMENT", "Invalid BASE64 encoding of user data.");
+  if (Buffer.from(value, "base64").length > MAX_USER_DATA_BYTES) throw new OrchestraError("INVALID_ARGUMENT", `User data is limited to ${MAX_USER_DATA_BYTES} bytes.`);
+  return value;
+}
+
+interface InstanceRowInput {
+  instanceId: string;
+  account: string;
+  reservationId: string;
+  launchIndex: number;
+  imageId: string;
+  instanceType: string;
+  keyName: string | null;
+  zone: string;
+  subnetId: string;
+  vpcId: string;
+  userData: string | null;
+  clientToken: string | null;
+  launchedAt: string;
+}
+
+async function insertInstanceRow(tx: SqlExecutor, row: InstanceRowInput): Promise<void> {
+  await tx.run(
+    `INSERT INTO ec2_instances (instance_id, account, reservation_id, launch_index, image_id, instance_type, key_name, zone, subnet_id, vpc_id, user_data, client_token, powered_off, launched_at, state_reason)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, NULL)`,
+    [row.instanceId, row.account, row.reservationId, row.launchIndex, row.imageId, row.instanceType, row.keyName, row.zone, row.subnetId, row.vpcId, row.userData, row.clientToken, row.launchedAt],
+  );
+}

@@ -1,0 +1,147 @@
+/**
+ * @module ec2/http/ec2-server
+ * The EC2 Query API endpoint as a fastify app: `POST /` (form body) and `GET /` (query
+ * string), SigV4 on every request, then dispatch. Every failure, including fastify's own
+ * (bad URL, body too large), is answered as AWS error XML; nothing escapes as a bare 500.
+ */
+import { randomUUID } from "node:crypto";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import type { Logger } from "pino";
+import { OrchestraError, isOrchestraError } from "../../errors.ts";
+import { parseForm, type FormPair } from "../query/parse-form.ts";
+import { readParams } from "../query/read-params.ts";
+import { hasSignature, PRESIGN_PARAMETERS, verifySigV4, type SecretLookup } from "../auth/sigv4.ts";
+import { renderError, renderResponse } from "../xml/render-xml.ts";
+import { EC2_ACTIONS } from "../actions/action-table.ts";
+import type { Ec2Action } from "../actions/define-action.ts";
+import type { Ec2Services } from "../model/ec2-services.ts";
+import { ec2HttpStatus } from "./ec2-status.ts";
+
+/** The only API version served. */
+export const EC2_API_VERSION = "2016-11-15";
+/** Default request body limit: far above any real call (UserData is at most 16 KiB raw). */
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/** How to build the endpoint. */
+export interface Ec2ServerOptions {
+  readonly services: Ec2Services;
+  readonly lookupSecret: SecretLookup;
+  readonly logger?: Logger;
+  readonly bodyLimit?: number;
+  readonly actions?: ReadonlyMap<string, Ec2Action<any>>;
+  readonly now?: () => Date;
+}
+
+/** Build the EC2 endpoint; the caller listens and closes it. */
+export function createEc2Server(options: Ec2ServerOptions): FastifyInstance {
+  const actions = options.actions ?? EC2_ACTIONS;
+  const log = options.logger;
+  const app = Fastify({
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    logger: false,
+    frameworkErrors: (error, request, reply) => {
+      sendError(reply, newRequestId(), new OrchestraError("EC2_MALFORMED_QUERY", `The request is malformed: ${error.message}`), log);
+    },
+  });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
+
+  const handle = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const requestId = newRequestId();
+    const started = process.hrtime.bigint();
+    let action = "-";
+    let account = "-";
+    try {
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      // Query strings are decoded strictly by parseForm from the raw URL, never by fastify.
+      const rawUrl = request.raw.url ?? "/";
+      const q = rawUrl.indexOf("?");
+      const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
+      const query = q === -1 ? [] : parseForm(rawUrl.slice(q + 1));
+      const signed = { method: request.method, path, query, headers: request.headers, body };
+      if (!hasSignature(signed)) {
+        throw new OrchestraError("EC2_MISSING_AUTHENTICATION", "Request is missing Authentication Token: sign it with Signature Version 4.");
+      }
+      const caller = await verifySigV4(signed, options.lookupSecret, { region: options.services.topology.region, now: options.now });
+      account = caller.account;
+      const pairs = [...query.filter((p) => !PRESIGN_PARAMETERS.has(p.name)), ...readBody(request, body)];
+      action = single(pairs, "Action") ?? "";
+      const found = dispatchTarget(pairs, actions);
+      const params = readParams(pairs, { ...found.params, DryRun: { kind: "boolean" } as const });
+      if (params.DryRun === true) throw new OrchestraError("EC2_DRY_RUN", "Request would have succeeded, but DryRun flag is set.");
+      const result = await found.run({ account: caller.account, accessKeyId: caller.accessKeyId, requestId, services: options.services }, params);
+      reply.status(200).type("text/xml;charset=UTF-8").send(renderResponse(found.name, requestId, result));
+      log?.info({ requestId, action, account, status: 200, ms: elapsedMs(started) }, "ec2 request");
+    } catch (error) {
+      const status = sendError(reply, requestId, error, log);
+      log?.info({ requestId, action: action.slice(0, 64), account, status, ms: elapsedMs(started) }, "ec2 request");
+    }
+  };
+  app.post("/", handle);
+  app.get("/", handle);
+  app.setNotFoundHandler((request, reply) => {
+    sendError(reply, newRequestId(), new OrchestraError("EC2_INVALID_ACTION", "The EC2 API is served at POST / and GET / only."), log);
+  });
+  app.setErrorHandler((error, _request, reply) => {
+    const code = (error as { code?: string }).code;
+    const mapped =
+      code === "FST_ERR_CTP_BODY_TOO_LARGE"
+        ? new OrchestraError("EC2_REQUEST_TOO_LARGE", `The request body is over ${options.bodyLimit ?? DEFAULT_BODY_LIMIT} bytes.`)
+        : code?.startsWith("FST_ERR_CTP") || (error as { statusCode?: number }).statusCode === 400
+          ? new OrchestraError("EC2_MALFORMED_QUERY", "The request body could not be read.")
+          : error;
+    sendError(reply, newRequestId(), mapped, log);
+  });
+  return app;
+}
+
+function readBody(request: FastifyRequest, body: Buffer): FormPair[] {
+  if (body.length === 0) return [];
+  const type = String(request.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type !== "application/x-www-form-urlencoded") {
+    throw new OrchestraError("EC2_MALFORMED_QUERY", "The body must be application/x-www-form-urlencoded.");
+  }
+  return parseForm(body);
+}
+
+function dispatchTarget(pairs: readonly FormPair[], actions: ReadonlyMap<string, Ec2Action<any>>): Ec2Action<any> {
+  const name = single(pairs, "Action");
+  if (name === undefined || name === "") throw new OrchestraError("EC2_MISSING_ACTION", "The request must contain the parameter Action.");
+  const action = actions.get(name);
+  if (!action) throw new OrchestraError("EC2_INVALID_ACTION", `The action ${name.slice(0, 64)} is not valid for this web service.`);
+  const version = single(pairs, "Version");
+  if (version === undefined) throw new OrchestraError("EC2_NO_SUCH_VERSION", `The request must contain the parameter Version (${EC2_API_VERSION}).`);
+  if (version !== EC2_API_VERSION) throw new OrchestraError("EC2_NO_SUCH_VERSION", `The API version ${version.slice(0, 32)} is not supported; use ${EC2_API_VERSION}.`);
+  return action;
+}
+
+/** The value of a parameter that may appear once at most. */
+function single(pairs: readonly FormPair[], name: string): string | undefined {
+  let found: string | undefined;
+  for (const pair of pairs) {
+    if (pair.name !== name) continue;
+    if (found !== undefined) throw new OrchestraError("EC2_DUPLICATE_PARAMETER", `The parameter ${name} is given more than once.`, { parameter: name });
+    found = pair.value;
+  }
+  return found;
+}
+
+function sendError(reply: FastifyReply, requestId: string, error: unknown, log: Logger | undefined): number {
+  let known: OrchestraError;
+  if (isOrchestraError(error)) known = error;
+  else {
+    log?.error({ requestId, err: error }, "ec2 request failed unexpectedly");
+    known = new OrchestraError("INTERNAL", "An internal error has occurred.");
+  }
+  const status = ec2HttpStatus(known.code);
+  reply.status(status).type("text/xml;charset=UTF-8").send(renderError(known.ec2Code, known.message, requestId));
+  return status;
+}
+
+function newRequestId(): string {
+  return randomUUID();
+}
+
+function elapsedMs(started: bigint): number {
+  return Number((process.hrtime.bigint() - started) / 1000n) / 1000;
+}

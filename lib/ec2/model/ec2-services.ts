@@ -1,0 +1,27 @@
+/**
+ * @module ec2/model/ec2-services
+ * The services EC2 actions use, passed in explicitly when the server is built.
+ */
+import type { Inventory } from "../../inventory/inventory.ts";
+import type { SqlDatabase } from "../../store/sql-database.ts";
+import type { CredentialStore } from "../credentials/credential-store.ts";
+
+/** The region and network Orchestra presents itself as. */
+export interface Ec2Topology {
+  /** The one region this endpoint serves; SigV4 scopes must name it. */
+  readonly region: string;
+  /** The provisioning network, shown as the default VPC (IPv4 CIDR, prefix /8 to /24). */
+  readonly vpcCidr: string;
+}
+
+/** Everything an EC2 action may touch. */
+export interface Ec2Services {
+  readonly topology: Ec2Topology;
+  readonly db: SqlDatabase;
+  readonly inventory: Inventory;
+  readonly credentials: CredentialStore;
+  readonly now: () => Date;
+}
+
+/** The defaults `orchestra serve` uses. */
+export const DEFAULT_TOPOLOGY: Ec2Topology = { region: "orchestra", vpcCidr: "10.0.0.0/16" };

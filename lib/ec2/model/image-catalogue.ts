@@ -1,0 +1,50 @@
+/**
+ * @module ec2/model/image-catalogue
+ * The boot images RunInstances accepts, as `ami-` ids. Until the images issue imports real
+ * ones, Orchestra knows the Ubuntu LTS releases it can deploy; their ids derive from their
+ * names, so they are the same on every Orchestra.
+ */
+import { derivedResourceId } from "./resource-ids.ts";
+
+/** One image. */
+export interface Image {
+  readonly imageId: string;
+  readonly name: string;
+  readonly description: string;
+  /** Debian architecture name, as machines record it. */
+  readonly debianArchitecture: string;
+  /** EC2 architecture name. */
+  readonly architecture: string;
+  readonly creationDate: string;
+}
+
+const RELEASES = [
+  { series: "focal", version: "20.04", created: "2020-04-23T00:00:00.000Z" },
+  { series: "jammy", version: "22.04", created: "2022-04-21T00:00:00.000Z" },
+  { series: "noble", version: "24.04", created: "2024-04-25T00:00:00.000Z" },
+];
+
+/** Debian architecture name → EC2 architecture name. */
+export function ec2Architecture(debian: string): string {
+  return { amd64: "x86_64", arm64: "arm64", i386: "i386" }[debian] ?? debian;
+}
+
+/** Every image Orchestra can deploy. */
+export const IMAGES: readonly Image[] = RELEASES.flatMap((release) =>
+  ["amd64", "arm64"].map((arch) => {
+    const name = `ubuntu/images/ubuntu-${release.series}-${release.version}-${arch}-server`;
+    return {
+      imageId: derivedResourceId("ami", name),
+      name,
+      description: `Ubuntu ${release.version} LTS (${release.series}) for ${arch}, deployed to bare metal by Orchestra`,
+      debianArchitecture: arch,
+      architecture: ec2Architecture(arch),
+      creationDate: release.created,
+    };
+  }),
+).sort((a, b) => (a.imageId < b.imageId ? -1 : 1));
+
+/** An image by id, or undefined. */
+export function findImage(imageId: string): Image | undefined {
+  return IMAGES.find((image) => image.imageId === imageId);
+}

@@ -1,0 +1,174 @@
+/**
+ * @module ec2/model/instance-records
+ * An account's instances as EC2 sees them: the inventory's allocation and machine joined
+ * with what RunInstances recorded, and the EC2 state that follows from the machine's state.
+ */
+import type { SqlExecutor, SqlValue } from "../../store/sql-database.ts";
+import type { MachineStatus } from "../../inventory/lifecycle.ts";
+import { TERMINATED_VISIBLE_MS, type InstanceStateName } from "./instance-state.ts";
+
+/** One instance with everything DescribeInstances shows. */
+export interface InstanceRecord {
+  readonly instanceId: string;
+  readonly account: string;
+  readonly reservationId: string;
+  readonly launchIndex: number;
+  readonly imageId: string;
+  readonly instanceType: string;
+  readonly keyName: string | null;
+  readonly zone: string;
+  readonly subnetId: string;
+  readonly vpcId: string;
+  readonly userData: string | null;
+  readonly clientToken: string | null;
+  readonly poweredOff: boolean;
+  readonly launchedAt: string;
+  readonly endedAt: string | null;
+  readonly systemId: string | null;
+  readonly machineStatus: MachineStatus | null;
+  readonly machineStatusMessage: string | null;
+  readonly hostname: string | null;
+  readonly architecture: string | null;
+  readonly powerType: string | null;
+  readonly privateIp: string | null;
+  readonly mac: string | null;
+  readonly disks: readonly { name: string; sizeBytes: number }[];
+  readonly groups: { groupId: string; groupName: string }[];
+  readonly state: InstanceStateName;
+  readonly stateReason: { code: string; message: string } | null;
+}
+
+interface Row {
+  instance_id: string;
+  account: string;
+  reservation_id: string;
+  launch_index: number;
+  image_id: string;
+  instance_type: string;
+  key_name: string | null;
+  zone: string;
+  subnet_id: string;
+  vpc_id: string;
+  user_data: string | null;
+  client_token: string | null;
+  powered_off: number;
+  launched_at: string;
+  ended_at: string | null;
+  machine_id: string | null;
+  status: string | null;
+  status_message: string | null;
+  hostname: string | null;
+  architecture: string | null;
+  power_type: string | null;
+  hardware: string | null;
+  disks: string | null;
+  mac: string | null;
+}
+
+const SELECT = `SELECT e.instance_id, e.account, e.reservation_id, e.launch_index, e.image_id, e.instance_type, e.key_name, e.zone,
+  e.subnet_id, e.vpc_id, e.user_data, e.client_token, e.powered_off, e.launched_at, i.ended_at, i.machine_id,
+  m.status, m.status_message, m.hostname, m.architecture, m.power_type, m.hardware, m.disks,
+  (SELECT n.mac FROM interfaces n WHERE n.machine_id = m.system_id ORDER BY n.boot DESC, n.position LIMIT 1) AS mac
+  FROM ec2_instances e JOIN instances i ON i.instance_id = e.instance_id LEFT JOIN machines m ON m.system_id = i.machine_id`;
+
+/** Which instances to load. */
+export interface InstanceQuery {
+  readonly account: string;
+  /** Only these ids (already validated); undefined means all of the account's. */
+  readonly instanceIds?: readonly string[];
+  /** Also instances terminated over an hour ago (for idempotent terminate). */
+  readonly includeExpired?: boolean;
+  readonly now: Date;
+}
+
+/** Load instances in instance-id order. */
+export async function loadInstances(db: SqlExecutor, query: InstanceQuery): Promise<InstanceRecord[]> {
+  const params: SqlValue[] = [query.account];
+  let where = "e.account = $1";
+  if (query.instanceIds) {
+    if (query.instanceIds.length === 0) return [];
+    where += ` AND e.instance_id IN (${query.instanceIds.map((id) => `$${params.push(id)}`).join(", ")})`;
+  }
+  if (!query.includeExpired) {
+    where += ` AND (i.ended_at IS NULL OR i.ended_at > $${params.push(new Date(query.now.getTime() - TERMINATED_VISIBLE_MS).toISOString())})`;
+  }
+  const rows = await db.all<Row>(`${SELECT} WHERE ${where} ORDER BY e.instance_id`, params);
+  const groups = await loadGroups(db, query.account, query.instanceIds);
+  return rows.map((row) => toRecord(row, groups.get(row.instance_id) ?? []));
+}
+
+async function loadGroups(db: SqlExecutor, account: string, instanceIds: readonly string[] | undefined): Promise<Map<string, { groupId: string; groupName: string }[]>> {
+  const params: SqlValue[] = [account];
+  let where = "e.account = $1";
+  if (instanceIds) where += ` AND g.instance_id IN (${instanceIds.map((id) => `$${params.push(id)}`).join(", ")})`;
+  const rows = await db.all<{ instance_id: string; group_id: string; group_name: string | null }>(
+    `SELECT g.instance_id, g.group_id, s.group_name FROM ec2_instance_groups g JOIN ec2_instances e ON e.instance_id = g.instance_id
+     LEFT JOIN ec2_security_groups s ON s.group_id = g.group_id WHERE ${where} ORDER BY g.instance_id, g.position`,
+    params,
+  );
+  const map = new Map<string, { groupId: string; groupName: string }[]>();
+  for (const row of rows) {
+    let list = map.get(row.instance_id);
+    if (!list) map.set(row.instance_id, (list = []));
+    list.push({ groupId: row.group_id, groupName: row.group_name ?? "" });
+  }
+  return map;
+}
+
+function toRecord(row: Row, groups: { groupId: string; groupName: string }[]): InstanceRecord {
+  const hardware = row.hardware ? (JSON.parse(row.hardware) as Record<string, string>) : {};
+  const status = row.status as MachineStatus | null;
+  const [state, stateReason] = mapState(row.ended_at, status, row.powered_off === 1, row.status_message);
+  return {
+    instanceId: row.instance_id,
+    account: row.account,
+    reservationId: row.reservation_id,
+    launchIndex: Number(row.launch_index),
+    imageId: row.image_id,
+    instanceType: row.instance_type,
+    keyName: row.key_name,
+    zone: row.zone,
+    subnetId: row.subnet_id,
+    vpcId: row.vpc_id,
+    userData: row.user_data,
+    clientToken: row.client_token,
+    poweredOff: row.powered_off === 1,
+    launchedAt: row.launched_at,
+    endedAt: row.ended_at,
+    systemId: row.machine_id,
+    machineStatus: status,
+    machineStatusMessage: row.status_message,
+    hostname: row.hostname,
+    architecture: row.architecture,
+    powerType: row.power_type,
+    privateIp: hardware.ip_address ?? null,
+    mac: row.mac,
+    disks: row.disks ? (JSON.parse(row.disks) as { name: string; sizeBytes: number }[]) : [],
+    groups,
+    state,
+    stateReason,
+  };
+}
+
+/**
+ * DESIGN.md's mapping: allocated/deploying = pending, deployed = running (or stopped when
+ * powered off), releasing = shutting-down, allocation ended = terminated. A failed
+ * deployment or a broken machine shows as stopped with the reason, so nothing hides.
+ */
+export function mapState(endedAt: string | null, status: MachineStatus | null, poweredOff: boolean, message: string | null): [InstanceStateName, { code: string; message: string } | null] {
+  if (endedAt !== null || status === null) return ["terminated", { code: "Client.UserInitiatedShutdown", message: "Client.UserInitiatedShutdown: User initiated shutdown" }];
+  switch (status) {
+    case "allocated":
+    case "deploying":
+      return ["pending", null];
+    case "deployed":
+      return poweredOff ? ["stopped", { code: "Client.UserInitiatedShutdown", message: "Client.UserInitiatedShutdown: User initiated shutdown" }] : ["running", null];
+    case "releasing":
+    case "disk_erasing":
+    case "failed_releasing":
+    case "failed_disk_erasing":
+      return ["shutting-down", null];
+    default:
+      return ["stopped", { code: "Server.InternalError", message: `Server.InternalError: machine is ${status}: ${message ?? ""}`.trim() }];
+  }
+}

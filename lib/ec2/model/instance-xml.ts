@@ -1,0 +1,94 @@
+/**
+ * @module ec2/model/instance-xml
+ * How an instance and a reservation are written in DescribeInstances and RunInstances.
+ */
+import type { XmlObject } from "../xml/render-xml.ts";
+import { ec2Architecture } from "./image-catalogue.ts";
+import type { InstanceRecord } from "./instance-records.ts";
+import { instanceState } from "./instance-state.ts";
+import { derivedResourceId } from "./resource-ids.ts";
+import { tagSet } from "./tags.ts";
+
+/** The `instancesSet/item` of one instance. */
+export function instanceXml(instance: InstanceRecord, tags: ReadonlyMap<string, string> | undefined, ownerId: string): XmlObject {
+  const live = instance.state !== "terminated";
+  return {
+    instanceId: instance.instanceId,
+    imageId: instance.imageId,
+    instanceState: instanceState(instance.state),
+    privateDnsName: live ? (instance.hostname ?? "") : "",
+    dnsName: live ? (instance.hostname ?? "") : "",
+    reason: instance.stateReason?.message ?? "",
+    keyName: instance.keyName ?? undefined,
+    amiLaunchIndex: instance.launchIndex,
+    productCodes: [],
+    instanceType: instance.instanceType,
+    launchTime: new Date(instance.launchedAt),
+    placement: { availabilityZone: instance.zone, groupName: "", tenancy: "default" },
+    monitoring: { state: "disabled" },
+    subnetId: instance.subnetId,
+    vpcId: instance.vpcId,
+    privateIpAddress: live ? (instance.privateIp ?? undefined) : undefined,
+    sourceDestCheck: true,
+    groupSet: instance.groups.map((g) => ({ groupId: g.groupId, groupName: g.groupName })),
+    stateReason: instance.stateReason ?? undefined,
+    architecture: instance.architecture ? ec2Architecture(instance.architecture) : undefined,
+    rootDeviceType: "ebs",
+    rootDeviceName: "/dev/sda1",
+    blockDeviceMapping: live
+      ? instance.disks.map((disk, i) => ({
+          deviceName: i === 0 ? "/dev/sda1" : `/dev/${disk.name}`,
+          ebs: { volumeId: volumeId(instance, disk.name), status: "attached", attachTime: new Date(instance.launchedAt), deleteOnTermination: false },
+        }))
+      : [],
+    virtualizationType: "hvm",
+    clientToken: instance.clientToken ?? "",
+    tagSet: tagSet(tags),
+    networkInterfaceSet: live && instance.mac ? [networkInterfaceItem(instance, ownerId)] : [],
+    ebsOptimized: false,
+    metadataOptions: { state: "applied", httpTokens: "optional", httpPutResponseHopLimit: 1, httpEndpoint: "enabled" },
+  };
+}
+
+/** The `networkInterfaceSet/item` of an instance's boot interface. */
+function networkInterfaceItem(instance: InstanceRecord, ownerId: string): XmlObject {
+  return {
+    networkInterfaceId: networkInterfaceId(instance),
+    subnetId: instance.subnetId,
+    vpcId: instance.vpcId,
+    ownerId,
+    status: "in-use",
+    macAddress: instance.mac ?? undefined,
+    privateIpAddress: instance.privateIp ?? undefined,
+    privateDnsName: instance.hostname ?? undefined,
+    sourceDestCheck: true,
+    groupSet: instance.groups.map((g) => ({ groupId: g.groupId, groupName: g.groupName })),
+    attachment: { attachmentId: derivedResourceId("eni-attach", instance.instanceId), deviceIndex: 0, status: "attached", attachTime: new Date(instance.launchedAt), deleteOnTermination: true },
+  };
+}
+
+/** The volume id of one of an instance's disks: stable for the instance's life. */
+export function volumeId(instance: Pick<InstanceRecord, "instanceId">, diskName: string): string {
+  return derivedResourceId("vol", `${instance.instanceId}/${diskName}`);
+}
+
+/** The network interface id of an instance's boot interface. */
+export function networkInterfaceId(instance: Pick<InstanceRecord, "instanceId">): string {
+  return derivedResourceId("eni", instance.instanceId);
+}
+
+/** Group instances into reservations, keeping their order. */
+export function reservationsXml(instances: readonly InstanceRecord[], tags: ReadonlyMap<string, ReadonlyMap<string, string>>, ownerId: string): XmlObject[] {
+  const byReservation = new Map<string, InstanceRecord[]>();
+  for (const instance of instances) {
+    let list = byReservation.get(instance.reservationId);
+    if (!list) byReservation.set(instance.reservationId, (list = []));
+    list.push(instance);
+  }
+  return [...byReservation].map(([reservationId, members]) => ({
+    reservationId,
+    ownerId,
+    groupSet: [],
+    instancesSet: members.map((m) => instanceXml(m, tags.get(m.instanceId), ownerId)),
+  }));
+}

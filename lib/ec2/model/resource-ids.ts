@@ -1,0 +1,27 @@
+/**
+ * @module ec2/model/resource-ids
+ * EC2 resource ids: a prefix and 17 hex digits, random for created resources and derived
+ * from a name for the fixed ones (VPC, subnets, images) so they never change across restarts.
+ */
+import { createHash, randomBytes } from "node:crypto";
+
+/** A new random id such as `sg-0123456789abcdef0`. */
+export function newResourceId(prefix: string): string {
+  return `${prefix}-${randomBytes(9).toString("hex").slice(0, 17)}`;
+}
+
+/** A stable id for a named fixed resource. */
+export function derivedResourceId(prefix: string, name: string): string {
+  return `${prefix}-${createHash("sha256").update(name).digest("hex").slice(0, 17)}`;
+}
+
+/** The 12-digit account number EC2 shows as ownerId, derived from the account name. */
+export function accountNumber(name: string): string {
+  const digits = BigInt(`0x${createHash("sha256").update(`account:${name}`).digest("hex").slice(0, 15)}`) % 10n ** 12n;
+  return digits.toString().padStart(12, "0");
+}
+
+/** Whether `id` has the shape `prefix-` and 8 or 17 hex digits, as EC2 ids do. */
+export function hasIdShape(id: string, prefix: string): boolean {
+  return new RegExp(`^${prefix}-(?:[0-9a-f]{8}|[0-9a-f]{17})$`).test(id);
+}
