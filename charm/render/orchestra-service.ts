@@ -7,7 +7,7 @@ import { managedHeader } from "./managed-header.ts";
 
 /** What the orchestra service is rendered from. */
 export interface OrchestraServiceInput {
-  config: Pick<CharmConfig, "region" | "autoAccept" | "dnsDomain" | "listenAddress" | "ec2Port" | "bootPort" | "imageSources" | "logLevel" | "githubToken" | "githubPuppetRepository">;
+  config: Pick<CharmConfig, "region" | "autoAccept" | "dnsDomain" | "listenAddress" | "ec2Port" | "provisioningSubnet" | "bootPort" | "imageSources" | "logLevel" | "githubToken" | "githubPuppetRepository">;
   dataDir: string;
   databaseUrl: string | null;
   /** The node binary and the orchestra CLI entry the service runs. */
@@ -49,6 +49,9 @@ export function orchestraServeArgv(input: OrchestraServiceInput): string[] {
   // The EC2 API joined `serve` later than the boot service: pass its flags only when known.
   if (input.serveFlags.has("--api-listen")) argv.push("--api-listen", `${config.listenAddress}:${config.ec2Port}`);
   if (input.serveFlags.has("--region")) argv.push("--region", config.region);
+  if (input.serveFlags.has("--api-vpc-cidr") && config.provisioningSubnet) {
+    argv.push("--api-vpc-cidr", `${config.provisioningSubnet.network}/${config.provisioningSubnet.prefix}`);
+  }
   return argv;
 }
 

@@ -12,7 +12,7 @@ import { connect } from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import { Context, state, type State } from "../../lib/testing/index.ts";
+import { Context, findSecret, getRelation, relation, state, type State } from "../../lib/testing/index.ts";
 import { bundleCharm } from "../../charm/pack/bundle.ts";
 
 const repoRoot = join(import.meta.dirname, "..", "..");
@@ -32,7 +32,6 @@ let existedBefore: string[];
 let installed: State;
 let bootPort: number;
 let apiPort: number;
-let serveHelp: string;
 
 beforeAll(async () => {
   existedBefore = CREATED.filter((p) => existsSync(p));
@@ -41,7 +40,6 @@ beforeAll(async () => {
   ctx = new Context({ charmDir: repoRoot, command: [process.execPath, charm], timeoutMs: 15 * 60_000 });
   bootPort = await freePort();
   apiPort = await freePort();
-  serveHelp = (await execa(process.execPath, [join(repoRoot, "lib/cli/main.ts"), "serve", "--help"])).stdout;
   let s = state({
     leader: true,
     config: { components: "rsyslog", "dhcp-mode": "off", "listen-address": "127.0.0.1", "boot-port": bootPort, "ec2-port": apiPort },
@@ -101,19 +99,31 @@ describe("the charm installed for real", () => {
     expect(listed.actionResults.count).toBe("1");
   });
 
-  it("the EC2 endpoint it started answers a signed call made with a credential from the action", async (test) => {
-    // `serve --api-listen` comes with the EC2 work (issue 3); until it is on main there is no
-    // EC2 endpoint for the charm to start, and this says so instead of passing.
-    if (!serveHelp.includes("--api-listen")) test.skip("orchestra serve has no --api-listen yet (the EC2 API is not on main)");
+  it("the EC2 endpoint it started answers a signed call made with a credential from the action", async () => {
     const created = await ctx.run(ctx.on.action("create-credentials", { account: "e2e" }), installed);
     expect(created.actionFailure).toBeUndefined();
-    const { EC2Client, DescribeRegionsCommand } = await import("@aws-sdk/client-ec2");
-    const client = new EC2Client({
-      endpoint: `http://127.0.0.1:${apiPort}`,
-      region: "orchestra",
-      credentials: { accessKeyId: String(created.actionResults["access-key-id"]), secretAccessKey: String(created.actionResults["secret-access-key"]) },
-    });
-    const regions = await client.send(new DescribeRegionsCommand({}));
-    expect(regions.Regions?.map((r) => r.RegionName)).toContain("orchestra");
+    const regions = await describeRegions(String(created.actionResults["access-key-id"]), String(created.actionResults["secret-access-key"]));
+    expect(regions).toContain("orchestra");
+  });
+
+  it("an ec2-api relation gets a working credential as a Juju secret; broken revokes it", async () => {
+    const rel = relation({ endpoint: "ec2-api", remoteApp: "juju-controller" });
+    const joined = await ctx.run(ctx.on.relationJoined(rel), { ...installed, relations: [rel] });
+    const data = getRelation(joined.state, rel).localAppData;
+    expect(data.endpoint).toBe(`http://192.0.2.0:${apiPort}/`);
+    const secret = findSecret(joined.state, data["credential-secret-id"]!)!;
+    const keyId = secret.contents["access-key-id"]!;
+    expect(await describeRegions(keyId, secret.contents["secret-access-key"]!)).toContain("orchestra");
+    const broken = await ctx.run(ctx.on.relationBroken(rel), joined.state);
+    expect(findSecret(broken.state, secret.id)).toBeUndefined();
+    await expect(describeRegions(keyId, secret.contents["secret-access-key"]!)).rejects.toMatchObject({ name: "AuthFailure" });
   });
 });
+
+/** DescribeRegions against the unit's EC2 endpoint, signed with the given key. */
+async function describeRegions(accessKeyId: string, secretAccessKey: string): Promise<string[]> {
+  const { EC2Client, DescribeRegionsCommand } = await import("@aws-sdk/client-ec2");
+  const client = new EC2Client({ endpoint: `http://127.0.0.1:${apiPort}`, region: "orchestra", credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 });
+  const regions = await client.send(new DescribeRegionsCommand({}));
+  return (regions.Regions ?? []).map((r) => r.RegionName ?? "");
+}

@@ -70,7 +70,7 @@ describe("rsyslog, nginx, puppet", () => {
 
 describe("the orchestra service", () => {
   const input: OrchestraServiceInput = {
-    config: { region: "lab", autoAccept: true, dnsDomain: "lab", listenAddress: "0.0.0.0", ec2Port: 8773, bootPort: 5248, imageSources: [], logLevel: "info", githubToken: "t\"ok", githubPuppetRepository: "" },
+    config: { region: "lab", autoAccept: true, dnsDomain: "lab", listenAddress: "0.0.0.0", ec2Port: 8773, provisioningSubnet: { network: "10.10.0.0", prefix: 24 }, bootPort: 5248, imageSources: [], logLevel: "info", githubToken: "t\"ok", githubPuppetRepository: "" },
     dataDir: "/var/lib/orchestra",
     databaseUrl: null,
     runtime: { node: "/opt/orchestra/bin/node", entry: "/opt/orchestra/orchestra.js" },
@@ -79,8 +79,9 @@ describe("the orchestra service", () => {
 
   it("passes the EC2 listener only to a serve that knows the flag", () => {
     expect(orchestraServeArgv(input)).not.toContain("--api-listen");
-    expect(orchestraServeArgv({ ...input, serveFlags: new Set(["--api-listen", "--region"]) })).toEqual([
-      "/opt/orchestra/orchestra.js", "--data-dir", "/var/lib/orchestra", "serve", "--boot-listen", "0.0.0.0:5248", "--log-level", "info", "--api-listen", "0.0.0.0:8773", "--region", "lab",
+    expect(orchestraServeArgv({ ...input, serveFlags: new Set(["--api-listen", "--region", "--api-vpc-cidr"]) })).toEqual([
+      "/opt/orchestra/orchestra.js", "--data-dir", "/var/lib/orchestra", "serve", "--boot-listen", "0.0.0.0:5248", "--log-level", "info",
+      "--api-listen", "0.0.0.0:8773", "--region", "lab", "--api-vpc-cidr", "10.10.0.0/24",
     ]);
   });
 
