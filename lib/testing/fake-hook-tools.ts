@@ -1,5 +1,5 @@
 /**
- * @module testing/fake-tool
+ * @module testing/fake-hook-tools
  * What a fake hook tool does: given the world, the tool's name, its argv and its stdin,
  * answer as Juju's tool would (same flags, same JSON, same `ERROR ...` lines and exit
  * codes) and change the world as the real tool would change the model.

@@ -1,8 +1,7 @@
 /**
  * @module testing/world
- * The file the fake hook tools share with the Context during one run: the model as Juju
- * would see it, plus what the tools recorded. Types only, so the fake tool can import it
- * without loading anything at run time.
+ * The world of one Context run, held in memory by its tool server: the model as Juju would
+ * see it, plus what the fake hook tools recorded.
  */
 
 /** A relation databag. */
