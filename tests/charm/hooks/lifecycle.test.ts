@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { getRelation, relation, type State } from "../../../lib/testing/index.ts";
@@ -98,13 +98,21 @@ describe("stop and remove", () => {
 });
 
 describe("idempotence of every hook", () => {
+  // One installed unit for every hook name: each starts from the same State.
+  let unit: CharmHarness;
+  let installed: State;
+  beforeAll(async () => {
+    unit = charmHarness();
+    installed = (await unit.ctx.run(unit.ctx.on.install(), configured({ leader: true, config: { components: "dnsmasq" } }))).state;
+  });
+  afterAll(() => unit.cleanup());
+
   it.each(["config-changed", "start", "update-status", "upgrade-charm", "leader-elected"])("%s run twice gives the same State and changes nothing the second time", async (name) => {
-    const s = await installedUnit();
-    const first = await h.ctx.run({ kind: "hook", name }, s);
-    h.clearCommands();
-    const second = await h.ctx.run({ kind: "hook", name }, first.state);
+    const first = await unit.ctx.run({ kind: "hook", name }, installed);
+    unit.clearCommands();
+    const second = await unit.ctx.run({ kind: "hook", name }, first.state);
     expect(second.state).toEqual(first.state);
-    expect(h.commands().filter((c) => c[0] === "apt-get" || ["restart", "reload-or-restart", "daemon-reload"].includes(c[1] ?? ""))).toEqual([]);
+    expect(unit.commands().filter((c) => c[0] === "apt-get" || ["restart", "reload-or-restart", "daemon-reload"].includes(c[1] ?? ""))).toEqual([]);
   });
 });
 
