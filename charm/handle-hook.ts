@@ -10,9 +10,8 @@ import { forgetEc2Credential } from "./relations/ec2-api.ts";
 import { computeStatus } from "./status.ts";
 import { countByStatus, listMachines } from "./workloads/orchestra-cli.ts";
 import { allWorkloads } from "./workloads/registry.ts";
+import { CHARM_VERSION } from "./version.ts";
 
-/** The version `juju status` shows; the package's version, baked in by the bundle. */
-const VERSION = "0.1.0";
 
 /** Stops every component (stop and remove hooks). */
 async function stopAll(ctx: HookContext): Promise<void> {
@@ -53,7 +52,7 @@ export async function handleHook(ctx: HookContext): Promise<void> {
     await forgetEc2Credential(ctx, ctx.env.relationId);
   }
   if (name === "update-status") await countMachines(ctx);
-  if (ctx.leader) await applicationVersionSet(VERSION);
+  if (ctx.leader) await applicationVersionSet(CHARM_VERSION);
   const status = computeStatus(ctx.facts);
   await statusSet(status.status, status.message);
 }
