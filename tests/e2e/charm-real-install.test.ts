@@ -29,9 +29,16 @@ async function freePort(): Promise<number> {
 let bundleDir: string;
 let ctx: Context;
 let existedBefore: string[];
-let installed: State;
+let base: State;
+let installed: State | undefined;
 let bootPort: number;
 let apiPort: number;
+
+/** The State after the install hooks; a test after a failed install says so. */
+function unit(): State {
+  if (installed === undefined) throw new Error("the install hooks did not complete");
+  return installed;
+}
 
 beforeAll(async () => {
   existedBefore = CREATED.filter((p) => existsSync(p));
@@ -40,23 +47,25 @@ beforeAll(async () => {
   ctx = new Context({ charmDir: repoRoot, command: [process.execPath, charm], timeoutMs: 15 * 60_000 });
   bootPort = await freePort();
   apiPort = await freePort();
-  let s = state({
+  base = state({
     leader: true,
     config: { components: "rsyslog", "dhcp-mode": "off", "listen-address": "127.0.0.1", "boot-port": bootPort, "ec2-port": apiPort },
   });
+  let s = base;
   for (const event of [ctx.on.install(), ctx.on.configChanged(), ctx.on.start()]) s = (await ctx.run(event, s)).state;
   installed = s;
 }, 20 * 60_000);
 
 afterAll(async () => {
-  if (installed) await ctx.runUnchecked(ctx.on.stop(), installed);
+  // The stop hook stops what the charm started, by pid, even when the install went wrong half way.
+  if (ctx) await ctx.runUnchecked(ctx.on.stop(), installed ?? base);
   for (const path of CREATED) if (!existedBefore.includes(path)) rmSync(path, { recursive: true, force: true });
   rmSync(bundleDir, { recursive: true, force: true });
 }, 5 * 60_000);
 
 describe("the charm installed for real", () => {
   it("goes active with its packages installed by apt and its files written", async () => {
-    expect(installed.unitStatus).toEqual({ status: "active", message: "" });
+    expect(unit().unitStatus).toEqual({ status: "active", message: "" });
     for (const pkg of ["rsyslog", "rsyslog-gnutls"]) {
       const { stdout } = await execa("dpkg-query", ["--show", "--showformat=${db:Status-Status}", pkg]);
       expect(stdout).toBe("installed");
@@ -87,20 +96,20 @@ describe("the charm installed for real", () => {
   });
 
   it("update-status reads the real inventory through the real CLI", async () => {
-    const out = await ctx.run(ctx.on.updateStatus(), installed);
+    const out = await ctx.run(ctx.on.updateStatus(), unit());
     expect(out.state.unitStatus).toEqual({ status: "active", message: "no machines yet" });
   });
 
   it("enlist-machine then list-machines go through the real CLI and store", async () => {
-    const enlisted = await ctx.run(ctx.on.action("enlist-machine", { mac: "52:54:00:aa:bb:01", "power-type": "manual", hostname: "real-install-1" }), installed);
+    const enlisted = await ctx.run(ctx.on.action("enlist-machine", { mac: "52:54:00:aa:bb:01", "power-type": "manual", hostname: "real-install-1" }), unit());
     expect(enlisted.actionFailure).toBeUndefined();
     expect(enlisted.actionResults).toMatchObject({ hostname: "real-install-1", status: "new" });
-    const listed = await ctx.run(ctx.on.action("list-machines", {}), installed);
+    const listed = await ctx.run(ctx.on.action("list-machines", {}), unit());
     expect(listed.actionResults.count).toBe("1");
   });
 
   it("the EC2 endpoint it started answers a signed call made with a credential from the action", async () => {
-    const created = await ctx.run(ctx.on.action("create-credentials", { account: "e2e" }), installed);
+    const created = await ctx.run(ctx.on.action("create-credentials", { account: "e2e" }), unit());
     expect(created.actionFailure).toBeUndefined();
     const regions = await describeRegions(String(created.actionResults["access-key-id"]), String(created.actionResults["secret-access-key"]));
     expect(regions).toContain("orchestra");
@@ -108,7 +117,7 @@ describe("the charm installed for real", () => {
 
   it("an ec2-api relation gets a working credential as a Juju secret; broken revokes it", async () => {
     const rel = relation({ endpoint: "ec2-api", remoteApp: "juju-controller" });
-    const joined = await ctx.run(ctx.on.relationJoined(rel), { ...installed, relations: [rel] });
+    const joined = await ctx.run(ctx.on.relationJoined(rel), { ...unit(), relations: [rel] });
     const data = getRelation(joined.state, rel).localAppData;
     expect(data.endpoint).toBe(`http://192.0.2.0:${apiPort}/`);
     const secret = findSecret(joined.state, data["credential-secret-id"]!)!;
