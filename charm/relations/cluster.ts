@@ -23,7 +23,8 @@ export async function reconcileCluster(ctx: HookContext): Promise<void> {
     await relationSet({ address: settings.address, "ec2-endpoint": `http://${settings.address}:${settings.config.ec2Port}/` }, { relationId });
   });
   const peers = await peerCount();
-  if (peers > 0 && settings.databaseUrl === null && ctx.facts.waiting.length === 0) {
+  // With the database related but not ready yet, the database step already says "waiting".
+  if (peers > 0 && (await relationIds("database")).length === 0) {
     ctx.facts.blocked.push(`${peers + 1} units share one inventory only through PostgreSQL: relate the database endpoint`);
   }
 }
