@@ -61,8 +61,10 @@ export async function secretGrant(id: string, relationId: string, options: { uni
 
 /** Removes a secret (or one revision of it). */
 export async function secretRemove(id: string, options: { revision?: number } = {}): Promise<void> {
-  const argv = ["secret-remove", id];
+  // Flags before the id: Juju's tools parse flags up to the first positional argument.
+  const argv = ["secret-remove"];
   if (options.revision !== undefined) argv.push("--revision", String(options.revision));
+  argv.push(id);
   await runTool(argv);
 }
 

@@ -208,7 +208,7 @@ describe("secrets", () => {
       ["secret-get", "--format=json", id],
       ["secret-set", id, "access-key-id=AK2"],
       ["secret-grant", "--relation", "ec2-api:4", "--unit", "juju/0", id],
-      ["secret-remove", id, "--revision", "2"],
+      ["secret-remove", "--revision", "2", id],
       ["secret-ids", "--format=json"],
     ]);
   });
