@@ -6,6 +6,7 @@
  * orchestra CLI), each a real executable on PATH that records its argv.
  */
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Context, state, type State } from "../../lib/testing/index.ts";
@@ -66,7 +67,7 @@ esac`,
 const bundleDir = mkdtempSync(join(tmpdir(), "orchestra-charm-bundle-"));
 process.on("exit", () => rmSync(bundleDir, { recursive: true, force: true }));
 // Built once per test worker: starting a bundle takes a tenth of loading the TypeScript.
-const charmBundle = (await bundleCharm(repoRoot, bundleDir, "charm")).charm;
+export const charmBundle = (await bundleCharm(repoRoot, bundleDir, "charm")).charm;
 
 /** One charm test's world: the Context, the temp root and the recorded commands. */
 export interface CharmHarness {
@@ -140,6 +141,15 @@ export function charmHarness(options: { unitId?: number; serviceManager?: "syste
       rmSync(base, { recursive: true, force: true });
     },
   };
+}
+
+/** A port nothing listens on right now, on loopback. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 /** A State with a valid config for this charm, plus `fields`. */

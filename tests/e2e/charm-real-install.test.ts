@@ -6,27 +6,14 @@
  * Everything listens on 127.0.0.1; the stop hook and the cleanup below undo the rest.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:tls";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { execa } from "execa";
 import { Context, findSecret, getRelation, relation, state, type State } from "../../lib/testing/index.ts";
-import { bundleCharm } from "../../charm/pack/bundle.ts";
+import { charmBundle, freePort, repoRoot } from "../charm/charm-harness.ts";
 
-const repoRoot = join(import.meta.dirname, "..", "..");
 const CREATED = ["/etc/orchestra", "/etc/systemd/system/orchestra.service", "/etc/rsyslog.d/60-orchestra.conf", "/var/lib/orchestra", "/var/log/orchestra", "/run/orchestra"];
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-let bundleDir: string;
 let ctx: Context;
 let existedBefore: string[];
 let base: State;
@@ -42,9 +29,7 @@ function unit(): State {
 
 beforeAll(async () => {
   existedBefore = CREATED.filter((p) => existsSync(p));
-  bundleDir = mkdtempSync(join(tmpdir(), "orchestra-real-install-"));
-  const { charm } = await bundleCharm(repoRoot, bundleDir, "charm");
-  ctx = new Context({ charmDir: repoRoot, command: [process.execPath, charm], timeoutMs: 15 * 60_000 });
+  ctx = new Context({ charmDir: repoRoot, command: [process.execPath, charmBundle], timeoutMs: 15 * 60_000 });
   bootPort = await freePort();
   apiPort = await freePort();
   base = state({
@@ -60,7 +45,6 @@ afterAll(async () => {
   // The stop hook stops what the charm started, by pid, even when the install went wrong half way.
   if (ctx) await ctx.runUnchecked(ctx.on.stop(), installed ?? base);
   for (const path of CREATED) if (!existedBefore.includes(path)) rmSync(path, { recursive: true, force: true });
-  rmSync(bundleDir, { recursive: true, force: true });
 }, 5 * 60_000);
 
 describe("the charm installed for real", () => {

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { getRelation, relation, type State } from "../../../lib/testing/index.ts";
-import { charmHarness, configured, type CharmHarness } from "../charm-harness.ts";
+import { charmHarness, configured, freePort, type CharmHarness } from "../charm-harness.ts";
 
 let h: CharmHarness;
 beforeEach(() => { h = charmHarness(); });
@@ -120,8 +120,7 @@ describe("without systemd", () => {
   it("uses the init scripts for packaged services", async () => {
     const direct = charmHarness({ serviceManager: "direct" });
     try {
-      // Port 0 is refused by the config check, so pick ports nobody else in the suite uses.
-      const config = { components: "dnsmasq", "listen-address": "127.0.0.1", "boot-port": 25248, "ec2-port": 28773 };
+      const config = { components: "dnsmasq", "listen-address": "127.0.0.1", "boot-port": await freePort(), "ec2-port": await freePort() };
       // Debian's dnsmasq package ships an init script.
       mkdirSync(join(direct.root, "etc/init.d"), { recursive: true });
       writeFileSync(join(direct.root, "etc/init.d/dnsmasq"), "#!/bin/sh\n");
@@ -144,7 +143,7 @@ describe("without systemd", () => {
     try {
       // rsyslog has only a systemd unit in Debian: the charm runs `rsyslogd -n` itself.
       direct.override("rsyslogd", `[ "$1" = -n ] && exec sleep 300; exit 0`);
-      const config = { components: "rsyslog", "dhcp-mode": "off", "listen-address": "127.0.0.1", "boot-port": 25249, "ec2-port": 28774 };
+      const config = { components: "rsyslog", "dhcp-mode": "off", "listen-address": "127.0.0.1", "boot-port": await freePort(), "ec2-port": await freePort() };
       const out = await direct.ctx.run(direct.ctx.on.install(), configured({ leader: true, config }));
       expect(out.state.unitStatus).toEqual({ status: "active", message: "" });
       const pid = Number(direct.read("/run/orchestra/rsyslog.pid").trim());
