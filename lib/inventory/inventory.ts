@@ -194,7 +194,9 @@ export class Inventory {
   async accept(ref: string): Promise<Machine> {
     return this.db.transaction(async (tx) => {
       const machine = await this.#resolve(tx, ref);
-      if (machine.status !== "new") assertTransition(machine.systemId, machine.status, "new");
+      if (machine.status !== "new") {
+        throw new OrchestraError("ILLEGAL_TRANSITION", `machine ${machine.systemId} is ${machine.status}; only new machines can be accepted (use commission to check a machine again)`, { machine: machine.systemId, from: machine.status, to: "commissioning" });
+      }
       return this.#transition(tx, machine, "commissioning", "accepted by the operator");
     });
   }
