@@ -3,8 +3,6 @@
  * Assembles the long-running server: the HTTP services and the background workers, over
  * one inventory. `orchestra serve` is a thin shell around `startServer`.
  */
-import { createServer, type Server } from "node:http";
-import { rm } from "node:fs/promises";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { checkBootImages, reportPreflight } from "../boot/boot-preflight.ts";
@@ -18,6 +16,7 @@ import { createEc2Server } from "../ec2/http/ec2-server.ts";
 import type { Ec2Topology } from "../ec2/model/ec2-services.ts";
 import type { ListenAddress } from "./listen-address.ts";
 import { startTimeoutWorker, type Worker } from "./timeout-worker.ts";
+import { listenOnUnixSocket, type SocketListener } from "./unix-socket-listener.ts";
 
 /** What the server needs. */
 export interface ServerOptions {
@@ -37,6 +36,8 @@ export interface ServerOptions {
   dhcp?: DhcpServiceSettings;
   /** Also serve the boot listener on this unix socket (the lab publishes it on the host's loopback). */
   bootSocket?: string;
+  /** Also serve the EC2 API on this unix socket (likewise). */
+  apiSocket?: string;
 }
 
 /** A running server. */
@@ -63,7 +64,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     return { status: "ok" };
   });
   let dnsmasq: DnsmasqSupervisor | undefined;
-  let socketServer: Server | undefined;
+  const sockets: SocketListener[] = [];
   let ec2: FastifyInstance | undefined;
   try {
     await registerBootService(boot, { ...options.boot, dataDir: options.dataDir, inventory });
@@ -72,11 +73,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     if (options.dhcp) dnsmasq = await startDhcpService(options.dataDir, options.dhcp, logger);
     await boot.listen({ host: options.bootListen.host, port: options.bootListen.port });
-    if (options.bootSocket) {
-      await rm(options.bootSocket, { force: true });
-      socketServer = createServer((request, response) => boot.routing(request, response));
-      await new Promise<void>((resolve, reject) => socketServer!.once("error", reject).listen(options.bootSocket, resolve));
-    }
+    if (options.bootSocket) sockets.push(await listenOnUnixSocket(boot, options.bootSocket));
     if (options.ec2) {
       const { credentials, topology } = options.ec2;
       ec2 = createEc2Server({
@@ -85,27 +82,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         logger: logger.child({ service: "ec2" }),
       });
       await ec2.listen({ host: options.ec2.listen.host, port: options.ec2.listen.port });
+      if (options.apiSocket) sockets.push(await listenOnUnixSocket(ec2, options.apiSocket));
     }
   } catch (error) {
     // Nothing half-started stays behind: no dnsmasq child, no open listener.
     await dnsmasq?.stop();
-    socketServer?.close();
+    await Promise.all(sockets.map((socket) => socket.close()));
     await Promise.all([boot.close(), ec2?.close()]);
     throw error;
   }
   const workers: Worker[] = [startTimeoutWorker(inventory, logger, (options.timeoutSweepSeconds ?? 10) * 1000)];
   const addresses = { boot: boundAddress(boot), ...(ec2 ? { ec2: boundAddress(ec2) } : {}) };
-  logger.info({ ...addresses, bootSocket: options.bootSocket, dnsmasqPid: dnsmasq?.pid() }, "orchestra serving");
+  logger.info({ ...addresses, bootSocket: options.bootSocket, apiSocket: options.apiSocket, dnsmasqPid: dnsmasq?.pid() }, "orchestra serving");
   return {
     addresses,
     async close() {
       await Promise.all(workers.map((w) => w.stop()));
       await dnsmasq?.stop();
-      if (socketServer) {
-        const closed = new Promise<void>((resolve) => socketServer!.close(() => resolve()));
-        socketServer.closeAllConnections();
-        await closed;
-      }
+      await Promise.all(sockets.map((socket) => socket.close()));
       await Promise.all([boot.close(), ec2?.close()]);
     },
   };
