@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { isRunning, processStartTime, startDetached, stopProcess } from "../../lib/lab/lab-processes.ts";
 
@@ -24,8 +25,11 @@ describe("the lab's processes", () => {
   });
 
   it("a process that ignores SIGTERM is killed after the grace period", async () => {
-    const stubborn = await startDetached("stubborn", ["sh", "-c", "trap '' TERM; while true; do sleep 0.1; done"], join(dir, "stubborn.log"));
+    const log = join(dir, "stubborn.log");
+    const stubborn = await startDetached("stubborn", ["sh", "-c", "trap '' TERM; echo ready; while true; do sleep 0.1; done"], log);
     started.push(stubborn);
+    // Signal only once the trap is in place, or a busy machine lets SIGTERM win the race.
+    for (let i = 0; i < 500 && !readFileSync(log, "utf8").includes("ready"); i++) await sleep(10);
     const t0 = Date.now();
     expect(await stopProcess(stubborn, 500)).toBe(true);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(450);
