@@ -22,6 +22,11 @@ PACKAGES=(
   cpio
   # The boot-file benchmark's peer (tests/bench/boot-http.ts).
   nginx-light
+  # Power drivers' tests: a real BMC simulator, both IPMI clients (ipmitool and
+  # qemu-system-x86 are listed above), and cloud-init's own EC2 code for the metadata service.
+  openipmi
+  freeipmi-tools
+  cloud-init
 )
 
 missing=()

@@ -14,6 +14,9 @@ import type { Inventory } from "../inventory/inventory.ts";
 import type { CredentialStore } from "../ec2/credentials/credential-store.ts";
 import { createEc2Server } from "../ec2/http/ec2-server.ts";
 import type { Ec2Topology } from "../ec2/model/ec2-services.ts";
+import { metadataService } from "../metadata/metadata-service.ts";
+import type { MetadataSource } from "../metadata/metadata-source.ts";
+import { StoreMetadataSource } from "../metadata/store-metadata-source.ts";
 import type { ListenAddress } from "./listen-address.ts";
 import { startTimeoutWorker, type Worker } from "./timeout-worker.ts";
 import { listenOnUnixSocket, type SocketListener } from "./unix-socket-listener.ts";
@@ -26,6 +29,8 @@ export interface ServerOptions {
   bootListen: ListenAddress;
   /** Seconds between two sweeps for machines stuck past their state's timeout. */
   timeoutSweepSeconds?: number;
+  /** The metadata service on the boot listener: its source (default: the store) and whether IMDSv2 is required. */
+  metadata?: { source?: MetadataSource; requireToken?: boolean };
   /** The EC2 API listener (8773 by default), its access keys and the region it presents. */
   ec2?: { listen: ListenAddress; credentials: CredentialStore; topology: Ec2Topology };
   /** The data directory: boot images live there, and dnsmasq's files when DHCP is managed. */
@@ -68,6 +73,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let ec2: FastifyInstance | undefined;
   try {
     await registerBootService(boot, { ...options.boot, dataDir: options.dataDir, inventory });
+    await boot.register(metadataService, {
+      source: options.metadata?.source ?? new StoreMetadataSource(inventory.db),
+      requireToken: options.metadata?.requireToken ?? false,
+    });
     if (reportPreflight(await checkBootImages(options.dataDir), logger)) {
       throw new OrchestraError("BOOT_FILE_MISSING", "boot images are damaged (see the log above); re-import or remove them before serving");
     }
