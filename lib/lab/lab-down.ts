@@ -27,7 +27,7 @@ export async function labDown(dataDir: string): Promise<LabDownReport> {
   const stopped: string[] = [];
   // VMs first (nothing boots against a server going away), then the relay, then the server,
   // which stops its own dnsmasq.
-  const processes = [...(state?.vms ?? []).map((vm) => vm.process), state?.relay, state?.serve, state?.siteDhcp].filter((p) => p !== undefined);
+  const processes = [...(state?.vms ?? []).map((vm) => vm.process), state?.relay, state?.apiRelay, state?.serve, state?.siteDhcp].filter((p) => p !== undefined);
   for (const process of processes) {
     if (await stopProcess(process, process.role === "serve" ? 10_000 : 5000)) stopped.push(`${process.role} (pid ${process.pid})`);
   }

@@ -49,9 +49,14 @@ export interface LabState {
   readonly bootPort: number;
   /** The boot service as the host reaches it (a loopback relay into the namespace). */
   readonly hostBootUrl?: string;
+  /** The EC2 API as the host reaches it (likewise). */
+  readonly hostApiUrl?: string;
+  readonly apiPort: number;
   readonly bootSocket: string;
+  readonly apiSocket: string;
   readonly serve?: LabProcess;
   readonly relay?: LabProcess;
+  readonly apiRelay?: LabProcess;
   readonly vms: readonly LabVm[];
   readonly createdAt: string;
 }

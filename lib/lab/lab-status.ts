@@ -12,7 +12,7 @@ export interface LabStatus {
   readonly running: boolean;
   readonly namespace: string;
   readonly dhcpMode: "dhcp" | "proxy";
-  /** The EC2 endpoint on the host's loopback; null until the server has an EC2 listener. */
+  /** The EC2 endpoint on the host's loopback. */
   readonly apiUrl: string | null;
   /** The boot service on the host's loopback. */
   readonly bootUrl: string | null;
@@ -35,7 +35,7 @@ export async function labStatus(dataDir: string): Promise<LabStatus | undefined>
     running: serveRunning && (await namespaceExists(state.namespace)),
     namespace: state.namespace,
     dhcpMode: state.dhcpMode,
-    apiUrl: null,
+    apiUrl: state.hostApiUrl ?? null,
     bootUrl: state.hostBootUrl ?? null,
     nodeBootUrl: `http://${state.serverAddress}:${state.bootPort}`,
     serve: state.serve ? { pid: state.serve.pid, running: serveRunning } : null,

@@ -16,7 +16,7 @@ import { buildDiscoveryImage } from "../images/build-discovery.ts";
 import { findImageByRole } from "../images/image-store.ts";
 import { labDown } from "./lab-down.ts";
 import { isRunning, startDetached } from "./lab-processes.ts";
-import { type LabFirmware, type LabState, type LabVm, labDir, labMac, labNamespace, labSiteNamespace, readLabState, writeLabState } from "./lab-state.ts";
+import { type LabFirmware, type LabProcess, type LabState, type LabVm, labDir, labMac, labNamespace, labSiteNamespace, readLabState, writeLabState } from "./lab-state.ts";
 import { addTap, createLabNetwork, createSiteNetwork, namespaceExists } from "./network-namespace.ts";
 import { orchestraArgv } from "./orchestra-command.ts";
 import { OVMF_CODE, OVMF_VARS, qemuArgv } from "./qemu-argv.ts";
@@ -46,6 +46,7 @@ export const LAB_NETWORK = "192.0.2.0";
 /** The site DHCP server's address in proxy mode. */
 export const LAB_SITE_DHCP_ADDRESS = "192.0.2.2";
 export const LAB_BOOT_PORT = 5248;
+export const LAB_API_PORT = 8773;
 export const LAB_MAX_NODES = 16;
 
 async function requireProgram(program: string, debianPackage: string): Promise<void> {
@@ -71,6 +72,25 @@ function healthz(socketPath: string): Promise<boolean> {
 async function tail(path: string, lines = 20): Promise<string> {
   const text = await readFile(path, "utf8").catch(() => "");
   return text.split("\n").slice(-lines).join("\n");
+}
+
+/** Start a loopback relay to `socket`; its port is known once it has written it to a file. */
+async function startRelay(role: string, socket: string, dir: string): Promise<{ process: LabProcess; port: Promise<number> }> {
+  const name = role.replaceAll(" ", "-");
+  const portFile = join(dir, `${name}.port`);
+  const logFile = join(dir, `${name}.log`);
+  const relay = await startDetached(role, [...orchestraArgv(), "lab", "relay", "--socket", socket, "--port-file", portFile], logFile);
+  const port = (async () => {
+    for (let i = 0; i < 100; i++) {
+      const text = await readFile(portFile, "utf8").catch(() => "");
+      if (/^\d+\n$/.test(text)) return Number(text);
+      await sleep(100);
+    }
+    throw new OrchestraError("LAB_FAILED", `the ${role} did not start:\n${await tail(logFile)}`);
+  })();
+  // The caller records the process before awaiting the port, so that a failure still stops it.
+  port.catch(() => undefined);
+  return { process: relay, port };
 }
 
 /** Bring the lab up; resolves with its state once the server answers and every VM has started. */
@@ -109,7 +129,9 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
     serverAddress: LAB_SERVER_ADDRESS,
     prefixLength: LAB_PREFIX_LENGTH,
     bootPort: LAB_BOOT_PORT,
+    apiPort: LAB_API_PORT,
     bootSocket: join(dir, "boot.sock"),
+    apiSocket: join(dir, "api.sock"),
     vms: [],
     createdAt: new Date().toISOString(),
   };
@@ -141,6 +163,8 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
       "--data-dir", dataDir,
       "--boot-listen", `${state.serverAddress}:${state.bootPort}`,
       "--boot-socket", state.bootSocket,
+      "--api-listen", `${state.serverAddress}:${state.apiPort}`,
+      "--api-socket", state.apiSocket,
       "--dhcp-interface", state.bridge,
       ...(dhcpMode === "proxy" ? ["--dhcp-proxy", LAB_NETWORK] : ["--dhcp-range", LAB_DHCP_RANGE]),
       // Inside a throwaway namespace, dropping to another user only costs file permissions.
@@ -151,24 +175,22 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
     state = { ...state, serve };
     await writeLabState(state);
     const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
-    while (!(await healthz(state.bootSocket))) {
+    // The EC2 listener starts after the boot listener: wait for both.
+    while (!(await healthz(state.bootSocket)) || !(await stat(state.apiSocket).catch(() => undefined))) {
       if (!(await isRunning(serve))) throw new OrchestraError("LAB_FAILED", `orchestra serve exited during start:\n${await tail(serveLog)}`);
       if (Date.now() > deadline) throw new OrchestraError("LAB_FAILED", `orchestra serve did not answer within ${options.readyTimeoutMs ?? 30_000} ms:\n${await tail(serveLog)}`);
       await sleep(200);
     }
 
-    const portFile = join(dir, "relay-port");
-    const relay = await startDetached("relay", [...orchestraArgv(), "lab", "relay", "--socket", state.bootSocket, "--port-file", portFile], join(dir, "relay.log"));
-    state = { ...state, relay };
+    const bootRelay = await startRelay("relay", state.bootSocket, dir);
+    state = { ...state, relay: bootRelay.process };
     await writeLabState(state);
-    let port: number | undefined;
-    for (let i = 0; i < 100 && port === undefined; i++) {
-      const text = await readFile(portFile, "utf8").catch(() => "");
-      if (/^\d+\n$/.test(text)) port = Number(text);
-      else await sleep(100);
-    }
-    if (port === undefined) throw new OrchestraError("LAB_FAILED", `the loopback relay did not start:\n${await tail(join(dir, "relay.log"))}`);
-    state = { ...state, hostBootUrl: `http://127.0.0.1:${port}` };
+    state = { ...state, hostBootUrl: `http://127.0.0.1:${await bootRelay.port}` };
+    await writeLabState(state);
+    const apiRelay = await startRelay("api relay", state.apiSocket, dir);
+    state = { ...state, apiRelay: apiRelay.process };
+    await writeLabState(state);
+    state = { ...state, hostApiUrl: `http://127.0.0.1:${await apiRelay.port}` };
     await writeLabState(state);
 
     for (let index = 0; index < options.nodes; index++) {

@@ -3,8 +3,6 @@
  * Assembles the long-running server: the HTTP services and the background workers, over
  * one inventory. `orchestra serve` is a thin shell around `startServer`.
  */
-import { createServer, type Server } from "node:http";
-import { rm } from "node:fs/promises";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { checkBootImages, reportPreflight } from "../boot/boot-preflight.ts";
@@ -23,6 +21,7 @@ import type { ListenAddress } from "./listen-address.ts";
 import type { LifecycleEngine } from "../engine/lifecycle-engine.ts";
 import { startPeriodicWorker, type Worker } from "./periodic-worker.ts";
 import { startTimeoutWorker } from "./timeout-worker.ts";
+import { listenOnUnixSocket, type SocketListener } from "./unix-socket-listener.ts";
 
 /** What the server needs. */
 export interface ServerOptions {
@@ -46,6 +45,8 @@ export interface ServerOptions {
   dhcp?: DhcpServiceSettings;
   /** Also serve the boot listener on this unix socket (the lab publishes it on the host's loopback). */
   bootSocket?: string;
+  /** Also serve the EC2 API on this unix socket (likewise). */
+  apiSocket?: string;
 }
 
 /** A running server. */
@@ -72,7 +73,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     return { status: "ok" };
   });
   let dnsmasq: DnsmasqSupervisor | undefined;
-  let socketServer: Server | undefined;
+  const sockets: SocketListener[] = [];
   let ec2: FastifyInstance | undefined;
   try {
     await registerBootService(boot, { ...options.boot, dataDir: options.dataDir, inventory });
@@ -85,11 +86,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     if (options.dhcp) dnsmasq = await startDhcpService(options.dataDir, options.dhcp, logger);
     await boot.listen({ host: options.bootListen.host, port: options.bootListen.port });
-    if (options.bootSocket) {
-      await rm(options.bootSocket, { force: true });
-      socketServer = createServer((request, response) => boot.routing(request, response));
-      await new Promise<void>((resolve, reject) => socketServer!.once("error", reject).listen(options.bootSocket, resolve));
-    }
+    if (options.bootSocket) sockets.push(await listenOnUnixSocket(boot, options.bootSocket));
     if (options.ec2) {
       const { credentials, topology } = options.ec2;
       ec2 = createEc2Server({
@@ -98,11 +95,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         logger: logger.child({ service: "ec2" }),
       });
       await ec2.listen({ host: options.ec2.listen.host, port: options.ec2.listen.port });
+      if (options.apiSocket) sockets.push(await listenOnUnixSocket(ec2, options.apiSocket));
     }
   } catch (error) {
     // Nothing half-started stays behind: no dnsmasq child, no open listener.
     await dnsmasq?.stop();
-    socketServer?.close();
+    await Promise.all(sockets.map((socket) => socket.close()));
     await Promise.all([boot.close(), ec2?.close()]);
     throw error;
   }
@@ -112,17 +110,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     workers.push(startPeriodicWorker("lifecycle engine", async () => void (await engine.sweep()), logger, sweepMs ?? 2000));
   }
   const addresses = { boot: boundAddress(boot), ...(ec2 ? { ec2: boundAddress(ec2) } : {}) };
-  logger.info({ ...addresses, bootSocket: options.bootSocket, dnsmasqPid: dnsmasq?.pid() }, "orchestra serving");
+  logger.info({ ...addresses, bootSocket: options.bootSocket, apiSocket: options.apiSocket, dnsmasqPid: dnsmasq?.pid() }, "orchestra serving");
   return {
     addresses,
     async close() {
       await Promise.all(workers.map((w) => w.stop()));
       await dnsmasq?.stop();
-      if (socketServer) {
-        const closed = new Promise<void>((resolve) => socketServer!.close(() => resolve()));
-        socketServer.closeAllConnections();
-        await closed;
-      }
+      await Promise.all(sockets.map((socket) => socket.close()));
       await Promise.all([boot.close(), ec2?.close()]);
     },
   };

@@ -43,7 +43,7 @@ let inventory: Inventory;
 async function build(options: { burst?: number; autoAccept?: boolean } = {}): Promise<void> {
   inventory = await memoryInventory();
   app = Fastify({ logger: false });
-  await registerBootService(app, { dataDir, inventory, autoAccept: options.autoAccept, enlistRateLimit: { perMinute: 60, burst: options.burst ?? 100 }, enlistBodyLimit: 8 * 1024 });
+  await registerBootService(app, { dataDir, inventory, autoAccept: options.autoAccept, enlistRateLimit: { perMinute: options.burst ? 1 : 6000, burst: options.burst ?? 100 }, enlistBodyLimit: 8 * 1024 });
 }
 
 function enlist(body: unknown, headers: Record<string, string> = { "content-type": "application/json" }, remoteAddress = "192.0.2.150") {

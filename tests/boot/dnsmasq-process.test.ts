@@ -36,7 +36,7 @@ describe("the dnsmasq supervisor", () => {
   it("passes dnsmasq's log into Orchestra's, naming the MAC of a client whose architecture gets no loader", async () => {
     const { lines, logger } = capture();
     const supervisor = superviseDnsmasq("/etc/orchestra-test.conf", logger, fakeDnsmasq("stay"));
-    for (let i = 0; i < 100 && !lines.some((l) => l.msg === "DHCP lease"); i++) await sleep(20);
+    for (let i = 0; i < 500 && !lines.some((l) => l.msg === "DHCP lease"); i++) await sleep(20);
     expect(supervisor.pid()).toBeGreaterThan(0);
     expect(lines).toContainEqual(expect.objectContaining({ msg: "DHCP lease", mac: "52:54:00:12:34:56", address: "192.0.2.150" }));
     expect(lines).toContainEqual(expect.objectContaining({ level: 40, mac: "52:54:00:aa:bb:cc", arch: 11, msg: expect.stringMatching(/gets no boot loader/) }));
@@ -49,7 +49,7 @@ describe("the dnsmasq supervisor", () => {
     const { lines, logger } = capture();
     const supervisor = superviseDnsmasq("/etc/orchestra-test.conf", logger, fakeDnsmasq("exit"));
     // The first restart comes after 1 s; when the second child dies, the next wait is 2 s.
-    for (let i = 0; i < 250 && lines.filter((l) => l.msg === "dnsmasq exited; restarting").length < 2; i++) await sleep(20);
+    for (let i = 0; i < 500 && lines.filter((l) => l.msg === "dnsmasq exited; restarting").length < 2; i++) await sleep(20);
     await supervisor.stop();
     const starts = readFileSync(join(dir, "starts-exit"), "utf8").trim().split("\n").length;
     expect(starts).toBe(2);

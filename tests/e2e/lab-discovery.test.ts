@@ -32,9 +32,14 @@ describe("the lab", () => {
     expect(status.vms.map((vm) => vm.firmware)).toEqual(["bios", "uefi"]);
     expect(status.bootUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
-    // The boot service is published on the host's loopback.
+    // The boot service and the EC2 API are published on the host's loopback.
     const health = await fetch(`${status.bootUrl}/healthz`);
     expect(health.status).toBe(200);
+    expect(status.apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const unsigned = await fetch(status.apiUrl!, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "Action=DescribeInstances&Version=2016-11-15" });
+    expect(unsigned.status).toBeGreaterThanOrEqual(400);
+    expect(unsigned.status).toBeLessThan(500);
+    expect(await unsigned.text()).toMatch(/<Code>[A-Za-z.]+<\/Code>/);
 
     const machines = await waitForMachines(dataDir, 2, 240_000);
     expect(machines.length, `machines enlisted before the deadline:\n${consoleTails(status)}`).toBe(2);

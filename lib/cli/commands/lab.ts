@@ -44,7 +44,7 @@ export function labCommand(): Command {
       });
       const status = await labStatus(dataDir);
       if (o.json) printJson(status);
-      else process.stdout.write(`lab up: ${status?.vms.length ?? 0} VM(s) in namespace ${status?.namespace}; boot service on the host at ${status?.bootUrl}\n`);
+      else process.stdout.write(`lab up: ${status?.vms.length ?? 0} VM(s) in namespace ${status?.namespace}; on the host: boot ${status?.bootUrl}, EC2 API ${status?.apiUrl}\n`);
     });
 
   lab
@@ -62,6 +62,7 @@ export function labCommand(): Command {
       const lines = [
         `namespace: ${status.namespace} (${status.running ? "running" : "server not running"}; DHCP mode ${status.dhcpMode})`,
         `boot (host): ${status.bootUrl ?? "-"}`,
+        `EC2 API (host): ${status.apiUrl ?? "-"}`,
         `boot (nodes): ${status.nodeBootUrl}`,
         ...status.vms.map((vm) => `${vm.name} ${vm.mac} ${vm.firmware} pid ${vm.pid ?? "-"} ${vm.running ? "running" : "stopped"} console ${vm.consoleLog}`),
       ];

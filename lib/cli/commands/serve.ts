@@ -61,6 +61,7 @@ export function serveCommand(): Command {
     .option("--timeout-sweep-seconds <n>", "how often to fail machines stuck past their timeout", "10")
     .option("--log-level <level>", "trace, debug, info, warn or error", "info")
     .option("--boot-socket <path>", "also serve the boot listener on this unix socket")
+    .option("--api-socket <path>", "also serve the EC2 API on this unix socket")
     .option("--auto-accept", "enlisted machines become ready on their discovery report, without an operator's accept")
     .option("--kernel-args <args>", "extra kernel arguments for every network-booted Linux, e.g. console=ttyS0")
     .option("--image-base-url <url>", "where nodes fetch kernels and initrds when nginx (sendfile) serves <data dir>/images, e.g. http://192.0.2.1/images (default: this server)")
@@ -107,6 +108,7 @@ export function serveCommand(): Command {
           boot: { autoAccept: o.autoAccept === true, kernelArgs: o.kernelArgs, imageBaseUrl: imageBaseUrl(o.imageBaseUrl) },
           dhcp,
           bootSocket: o.bootSocket,
+          apiSocket: o.apiSocket,
           ec2: { listen: apiListen, credentials, topology: { region: o.region, vpcCidr: o.apiVpcCidr } },
         });
       } catch (error) {

@@ -1,0 +1,28 @@
+/**
+ * @module server/unix-socket-listener
+ * A second listener for a fastify app on a unix socket. A socket path is reachable from
+ * every network namespace, so the lab publishes services that live inside its namespace
+ * on the host's loopback through one (see lib/lab/loopback-relay.ts).
+ */
+import { rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { FastifyInstance } from "fastify";
+
+/** A listener that can be closed, dropping its open connections. */
+export interface SocketListener {
+  close(): Promise<void>;
+}
+
+/** Serve the (ready) `app` on the unix socket `path` too, replacing a stale socket file. */
+export async function listenOnUnixSocket(app: FastifyInstance, path: string): Promise<SocketListener> {
+  await rm(path, { force: true });
+  const server = createServer((request, response) => app.routing(request, response));
+  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(path, resolve));
+  return {
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
