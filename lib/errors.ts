@@ -81,6 +81,16 @@ export const ERRORS = {
   METADATA_ADDRESS_IN_USE: { status: 409, ec2: "InvalidParameterValue", summary: "Another open instance's metadata already claims that IP address." },
   IMDS_TOKEN_TTL_INVALID: { status: 400, ec2: "InvalidParameterValue", summary: "An IMDSv2 token request lacks a TTL of 1-21600 seconds." },
   IMDS_TOKEN_INVALID: { status: 401, ec2: "AuthFailure", summary: "An IMDSv2 token is missing, expired, malformed or not this node's." },
+  HOOK_TOOL_MISSING: { status: 500, ec2: "InternalError", summary: "A Juju hook tool is not on PATH; the code is not running inside a hook." },
+  HOOK_TOOL_FAILED: { status: 500, ec2: "InternalError", summary: "A Juju hook tool exited non-zero; the message carries its stderr." },
+  RELATION_NOT_FOUND: { status: 404, ec2: "InvalidParameterValue", summary: "The relation is gone or never existed (a hook tool said relation not found)." },
+  NOT_LEADER: { status: 403, ec2: "UnauthorizedOperation", summary: "Only the leader unit may do that (application data, leader settings)." },
+  PERMISSION_DENIED: { status: 403, ec2: "UnauthorizedOperation", summary: "Juju refused the hook tool call: permission denied." },
+  BINDING_NOT_FOUND: { status: 404, ec2: "InvalidParameterValue", summary: "No network config is known for that endpoint binding." },
+  SECRET_NOT_FOUND: { status: 404, ec2: "InvalidParameterValue", summary: "No Juju secret has that id or label." },
+  CHARM_HOOK_FAILED: { status: 500, ec2: "InternalError", summary: "A charm under test exited non-zero; the details carry its output." },
+  INCONSISTENT_STATE: { status: 400, ec2: "InvalidParameterValue", summary: "A test State contradicts the charm's metadata.yaml, config.yaml or actions.yaml." },
+  COMMAND_FAILED: { status: 500, ec2: "InternalError", summary: "A system command the charm runs (apt-get, systemctl, orchestra) failed." },
   INTERNAL: { status: 500, ec2: "InternalError", summary: "An unexpected failure; the log has the details." },
 } as const satisfies Record<string, { status: number; ec2: string; summary: string }>;
 

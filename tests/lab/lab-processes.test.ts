@@ -11,12 +11,22 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Wait until `log` holds `text`: a process has got that far before the test acts on it. */
+async function waitForLog(log: string, text: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (readFileSync(log, "utf8").includes(text)) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`${log} never showed ${JSON.stringify(text)}`);
+}
+
 describe("the lab's processes", () => {
   it("start detached with their output in a log, and stop by pid", async () => {
     const log = join(dir, "echo.log");
     const sleeper = await startDetached("sleeper", ["sh", "-c", "echo hello; exec sleep 30"], log);
     started.push(sleeper);
     expect(await isRunning(sleeper)).toBe(true);
+    await waitForLog(log, "hello\n");
     expect(await stopProcess(sleeper, 2000)).toBe(true);
     expect(await isRunning(sleeper)).toBe(false);
     expect(readFileSync(log, "utf8")).toBe("hello\n");
@@ -24,8 +34,11 @@ describe("the lab's processes", () => {
   });
 
   it("a process that ignores SIGTERM is killed after the grace period", async () => {
-    const stubborn = await startDetached("stubborn", ["sh", "-c", "trap '' TERM; while true; do sleep 0.1; done"], join(dir, "stubborn.log"));
+    const log = join(dir, "stubborn.log");
+    const stubborn = await startDetached("stubborn", ["sh", "-c", "trap '' TERM; echo trapped; while true; do sleep 0.1; done"], log);
     started.push(stubborn);
+    // Only once the trap is set does SIGTERM go unheeded.
+    await waitForLog(log, "trapped");
     const t0 = Date.now();
     expect(await stopProcess(stubborn, 500)).toBe(true);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(450);
