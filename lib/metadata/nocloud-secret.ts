@@ -5,7 +5,8 @@
  */
 import { randomBytes } from "node:crypto";
 
-const SHAPE = /^[A-Za-z0-9_-]{32,128}$/;
+// At most 96: fastify matches a path parameter of up to 100 characters (its maxParamLength).
+const SHAPE = /^[A-Za-z0-9_-]{32,96}$/;
 
 /** A new secret: 32 random bytes, base64url (43 characters). */
 export function newNocloudSecret(): string {

@@ -116,7 +116,7 @@ function validate(input: MetadataInput): MetadataInput & { mac: string | null } 
     if (input.userData.byteLength > MAX_USER_DATA_BYTES) throw invalid(`user-data is ${input.userData.byteLength} bytes; the limit is ${MAX_USER_DATA_BYTES}`, "userData");
   }
   optional(input.vendorData, (v) => typeof v === "string" && Buffer.byteLength(v) <= 64 * 1024, "vendor-data must be text of at most 64 KiB", "vendorData");
-  optional(input.nocloudSecret, (v) => typeof v === "string" && isNocloudSecret(v), "a NoCloud secret is 32-128 characters of A-Z a-z 0-9 _ -", "nocloudSecret");
+  optional(input.nocloudSecret, (v) => typeof v === "string" && isNocloudSecret(v), "a NoCloud secret is 32-96 characters of A-Z a-z 0-9 _ -", "nocloudSecret");
   return { ...input, mac };
 }
 

@@ -20,6 +20,8 @@ export interface PowerDriverRegistryOptions {
   readonly policy?: RetryPolicy;
   readonly logger?: RetryLogger;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Check the power state after on/off (default true). */
+  readonly verify?: boolean;
 }
 
 /** Drivers by power type; `get` hands out the driver wrapped in validation and retries. */

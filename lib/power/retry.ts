@@ -81,6 +81,11 @@ export async function retryPowerAction<T>(what: string, attempt: () => Promise<T
 export interface WithRetriesOptions extends Omit<RetryOptions, "secrets"> {
   /** The power types' schemas: targets are validated, and their secrets scrubbed, with them. */
   readonly powerTypes: PowerTypeRegistry;
+  /**
+   * After a power on or off the driver says is done, ask for the power state and retry the
+   * action if the machine is not in it (MAAS's verify step). Default true.
+   */
+  readonly verify?: boolean;
 }
 
 /**
@@ -95,11 +100,21 @@ export function withRetries(driver: PowerDriver, options: WithRetriesOptions): P
     const clean: PowerTarget = { ...target, params };
     return retryPowerAction(`${driver.type} ${verb} of ${describeTarget(target)}`, () => action(clean), { ...options, secrets });
   };
+  const verify = options.verify ?? true;
+  /** `action`, then (when it claims done) a check that the machine reached `expected`. */
+  const verified = (verb: string, expected: "on" | "off", action: (t: PowerTarget) => Promise<PowerActionResult>) => async (t: PowerTarget): Promise<PowerActionResult> => {
+    const result = await action(t);
+    if (!verify || result.outcome !== "done") return result;
+    const state = await driver.queryPower(t);
+    // A BMC that accepted the command but did not act is treated like one that did not answer.
+    if (state !== "unknown" && state !== expected) throw new PowerConnectionError(`${verb} was accepted, but the machine reports ${state}`);
+    return result;
+  };
   return {
     type: driver.type,
     packages: driver.packages,
-    powerOn: (target): Promise<PowerActionResult> => run("power on", target, (t) => driver.powerOn(t)),
-    powerOff: (target): Promise<PowerActionResult> => run("power off", target, (t) => driver.powerOff(t)),
+    powerOn: (target): Promise<PowerActionResult> => run("power on", target, verified("power on", "on", (t) => driver.powerOn(t))),
+    powerOff: (target): Promise<PowerActionResult> => run("power off", target, verified("power off", "off", (t) => driver.powerOff(t))),
     powerCycle: (target): Promise<PowerActionResult> => run("power cycle", target, (t) => driver.powerCycle(t)),
     queryPower: (target): Promise<PowerState> => run("power query", target, (t) => driver.queryPower(t)),
     setBootDevice: (target, device: BootDevice): Promise<PowerActionResult> => {

@@ -116,6 +116,11 @@ describe("the EC2 metadata service over real HTTP", () => {
     expect((await get(A, `/nocloud/${md.b.nocloudSecret}/meta-data`)).status).toBe(404);
     expect((await get(A, `/nocloud/${secret.slice(0, -1)}x/meta-data`)).status).toBe(404);
     expect((await get(A, `/nocloud/${secret}/network-config`)).status).toBe(404);
+    // The longest secret the store accepts still fits fastify's path parameter limit.
+    const longest = "L".repeat(96);
+    await md.source.put({ ...md.a, nocloudSecret: longest });
+    expect((await get(A, `/nocloud/${longest}/meta-data`)).status).toBe(200);
+    await md.source.put({ ...md.a });
   });
 
   it("stops serving an instance once it has ended", async () => {

@@ -57,6 +57,7 @@ describe("the store-backed metadata source", () => {
       [{ publicKeys: [{ name: "a b", openssh: KEY }] }, /public key name/],
       [{ userData: new Uint8Array(MAX_USER_DATA_BYTES + 1) }, /limit is 16384/],
       [{ nocloudSecret: "short" }, /NoCloud secret/],
+      [{ nocloudSecret: "x".repeat(97) }, /NoCloud secret/],
     ];
     for (const [change, message] of cases) {
       const error = await source.put({ ...valid(), ...change }).catch((e: unknown) => e);

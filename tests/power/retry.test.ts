@@ -109,3 +109,51 @@ describe("the retry loop", () => {
     expect(calls()).toBe(0);
   });
 });
+
+describe("the verify step after power on and off", () => {
+  /** A driver whose power on is accepted, but whose state catches up only after `lag` queries. */
+  function lagging(lag: number): { driver: PowerDriver; ons: () => number } {
+    let ons = 0;
+    let queries = 0;
+    const never = async () => {
+      throw new Error("not used");
+    };
+    return {
+      ons: () => ons,
+      driver: {
+        type: "ipmi",
+        packages: [],
+        powerOn: async () => {
+          ons++;
+          return { outcome: "done", message: "on" };
+        },
+        powerOff: never,
+        powerCycle: never,
+        queryPower: async () => (++queries > lag ? "on" : "off"),
+        setBootDevice: never,
+      },
+    };
+  }
+
+  it("retries a power on the machine did not follow, and succeeds once it does", async () => {
+    const { driver, ons } = lagging(1);
+    const { waits, sleep } = recorder();
+    expect((await withRetries(driver, { powerTypes: builtinPowerTypes(), policy, sleep }).powerOn(target)).outcome).toBe("done");
+    expect(ons()).toBe(2);
+    expect(waits).toEqual([100]);
+  });
+
+  it("gives up visibly when the machine never follows", async () => {
+    const { driver, ons } = lagging(100);
+    const error = await withRetries(driver, { powerTypes: builtinPowerTypes(), policy, sleep: recorder().sleep }).powerOn(target).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PowerConnectionError);
+    expect((error as Error).message).toMatch(/gave up after 4 attempts\): power on was accepted, but the machine reports off/);
+    expect(ons()).toBe(4);
+  });
+
+  it("can be turned off", async () => {
+    const { driver, ons } = lagging(100);
+    await withRetries(driver, { powerTypes: builtinPowerTypes(), policy, verify: false }).powerOn(target);
+    expect(ons()).toBe(1);
+  });
+});
