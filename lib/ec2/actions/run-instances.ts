@@ -143,7 +143,7 @@ async function reservationResponse({ services, account }: Ec2Context, reservatio
   const ownerId = await services.credentials.accountId(account);
   all.sort((a, b) => a.launchIndex - b.launchIndex);
   const [reservation] = reservationsXml(all, await tagsByResource(services.db, account, "i"), ownerId);
-  return { ...reservation, requesterId: undefined };
+  return reservation!;
 }
 
 async function reservationMembers(db: SqlExecutor, account: string, reservationId: string): Promise<string[]> {
