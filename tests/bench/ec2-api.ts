@@ -28,15 +28,22 @@ const MAIN = resolve(import.meta.dirname, "../../lib/cli/main.ts");
 const children: ChildProcess[] = [];
 const dataDir = mkdtempSync(join(tmpdir(), "orchestra-bench-"));
 
-function stopAll(): void {
-  for (const child of children) if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, "SIGTERM");
+/** Stop every child by pid, wait (bounded) for them to exit, then remove the data directory. */
+async function stopAll(): Promise<void> {
+  const exits = children
+    .filter((child) => child.exitCode === null && child.pid !== undefined)
+    .map((child) => {
+      const exited = new Promise<void>((resolveExit) => child.once("exit", () => resolveExit()));
+      process.kill(child.pid!, "SIGTERM");
+      return Promise.race([exited, new Promise<void>((r) => setTimeout(r, 10_000))]);
+    });
+  await Promise.all(exits);
   rmSync(dataDir, { recursive: true, force: true });
 }
 
 const watchdog = setTimeout(() => {
   process.stderr.write(`bench: watchdog fired after ${WATCHDOG_MS / 1000} s; stopping\n`);
-  stopAll();
-  process.exit(2);
+  void stopAll().finally(() => process.exit(2));
 }, WATCHDOG_MS);
 
 async function freePort(): Promise<number> {
@@ -220,5 +227,5 @@ try {
   moto.client.destroy();
 } finally {
   clearTimeout(watchdog);
-  stopAll();
+  await stopAll();
 }
