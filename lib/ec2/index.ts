@@ -6,7 +6,7 @@
 export { parseForm, decodeComponent, isXmlSafe, MAX_PAIRS, type FormPair } from "./query/parse-form.ts";
 export { str, int, bool, list, struct, filterList, tagSpecificationList, pagination, type Shape, type Infer, type InferFields } from "./query/param-shape.ts";
 export { readParams } from "./query/read-params.ts";
-export { verifySigV4, hasSignature, uriEncode, MAX_CLOCK_SKEW_MS, MAX_PRESIGN_SECONDS, PRESIGN_PARAMETERS, type SecretLookup, type SignedRequest, type VerifiedCaller, type VerifyOptions } from "./auth/sigv4.ts";
+export { verifySigV4, uriEncode, MAX_CLOCK_SKEW_MS, MAX_PRESIGN_SECONDS, PRESIGN_PARAMETERS, type SecretLookup, type SignedRequest, type VerifiedCaller, type VerifyOptions } from "./auth/sigv4.ts";
 export { renderResponse, renderError, escapeXml, EC2_NAMESPACE, type XmlObject, type XmlValue } from "./xml/render-xml.ts";
 export { defineAction, type Ec2Action } from "./actions/define-action.ts";
 export { buildActionTable, EC2_ACTIONS } from "./actions/action-table.ts";
