@@ -1,0 +1,95 @@
+/**
+ * @module charm/host/service-manager
+ * Start, restart, stop and query services: systemctl where systemd runs; without it (a
+ * container) the package's init script through `service`, or, for a package that ships
+ * none, the daemon itself run in the foreground as a pid-file process.
+ */
+import { existsSync } from "node:fs";
+import type { Host } from "./host.ts";
+import { runningPid, startProcess, stopProcess, type ProcessFiles } from "./pid-file-process.ts";
+
+/** A service: its unit / init script name and how to run it without either. */
+export interface ServiceSpec {
+  name: string;
+  /** The daemon in the foreground (`rsyslogd -n`), for hosts with neither systemd nor an init script. */
+  foreground?: readonly string[];
+}
+
+type Mode = "systemd" | "init-script" | "process" | "none";
+
+function mode(host: Host, service: ServiceSpec): Mode {
+  if (host.serviceManager === "systemd") return "systemd";
+  if (existsSync(host.path(`/etc/init.d/${service.name}`))) return "init-script";
+  return service.foreground ? "process" : "none";
+}
+
+function processFiles(host: Host, service: ServiceSpec): ProcessFiles {
+  return { pidFile: host.path(`/run/orchestra/${service.name}.pid`), logFile: host.path(`/var/log/orchestra/${service.name}.log`) };
+}
+
+/** Whether the service is running. */
+export async function serviceIsActive(host: Host, service: ServiceSpec): Promise<boolean> {
+  switch (mode(host, service)) {
+    case "systemd": return (await host.tryRun(["systemctl", "is-active", "--quiet", service.name])).ok;
+    case "init-script": return (await host.tryRun(["service", service.name, "status"])).ok;
+    case "process": return runningPid(processFiles(host, service)) !== null;
+    case "none": return false;
+  }
+}
+
+/** Enables and starts the service unless it runs already. */
+export async function serviceEnsureStarted(host: Host, service: ServiceSpec): Promise<void> {
+  switch (mode(host, service)) {
+    case "systemd":
+      await host.run(["systemctl", "enable", "--now", service.name]);
+      return;
+    case "init-script":
+      if (!(await serviceIsActive(host, service))) await host.run(["service", service.name, "start"]);
+      return;
+    case "process":
+      startProcess(processFiles(host, service), service.foreground!, {});
+      return;
+    case "none":
+      // Reported by isRunning as not running; nothing else can start it here.
+      return;
+  }
+}
+
+/** Restarts the service (it picks up its new configuration). */
+export async function serviceRestart(host: Host, service: ServiceSpec): Promise<void> {
+  switch (mode(host, service)) {
+    case "systemd": await host.run(["systemctl", "restart", service.name]); return;
+    case "init-script": await host.run(["service", service.name, "restart"]); return;
+    case "process":
+      await stopProcess(processFiles(host, service));
+      startProcess(processFiles(host, service), service.foreground!, {});
+      return;
+    case "none": return;
+  }
+}
+
+/** Reloads the service's configuration without a restart where the daemon supports it. */
+export async function serviceReload(host: Host, service: ServiceSpec): Promise<void> {
+  switch (mode(host, service)) {
+    case "systemd": await host.run(["systemctl", "reload-or-restart", service.name]); return;
+    case "init-script": await host.run(["service", service.name, "reload"]); return;
+    default: await serviceRestart(host, service);
+  }
+}
+
+/** Stops the service if it runs. */
+export async function serviceStop(host: Host, service: ServiceSpec): Promise<void> {
+  switch (mode(host, service)) {
+    case "systemd": await host.run(["systemctl", "stop", service.name]); return;
+    case "init-script":
+      if (await serviceIsActive(host, service)) await host.run(["service", service.name, "stop"]);
+      return;
+    case "process": await stopProcess(processFiles(host, service)); return;
+    case "none": return;
+  }
+}
+
+/** Tells systemd its unit files changed; nothing to do elsewhere. */
+export async function serviceDaemonReload(host: Host): Promise<void> {
+  if (host.serviceManager === "systemd") await host.run(["systemctl", "daemon-reload"]);
+}

@@ -1,0 +1,78 @@
+/**
+ * @module charm/reconcile
+ * The one holistic step every hook runs (Juju may deliver hooks in any order, so each run
+ * brings the whole unit to where config and relations say it should be): read config and
+ * relation inputs, then for each component install → ensureConfig → reload if changed →
+ * ensure running, then publish on the relations and match the open ports.
+ */
+import { isOrchestraError } from "../lib/errors.ts";
+import { closePort, configGet, ingressAddress, jujuLog, openedPorts, openPort } from "../lib/hookenv/index.ts";
+import { parseCharmConfig } from "./config/charm-config.ts";
+import { DATA_DIR, type HookContext } from "./hook-context.ts";
+import { reconcileCluster } from "./relations/cluster.ts";
+import { readDatabase } from "./relations/database.ts";
+import { reconcileEc2Api } from "./relations/ec2-api.ts";
+import { reconcileMetricsEndpoint } from "./relations/metrics-endpoint.ts";
+import { reconcileSimpleProviders } from "./relations/simple-providers.ts";
+import { reconcileSyslog } from "./relations/syslog.ts";
+import { workloadsFor } from "./workloads/registry.ts";
+import type { Workload, WorkloadSettings } from "./workloads/workload.ts";
+
+/** Reads and validates config; on problems records them and leaves ctx.config null. */
+export async function loadConfig(ctx: HookContext): Promise<void> {
+  const parsed = parseCharmConfig(await configGet());
+  if (parsed.ok) ctx.config = parsed.config;
+  else ctx.facts.blocked.push(`fix config: ${parsed.problems.join("; ")}`);
+}
+
+/** Builds the workload settings from config and the relation inputs. */
+export async function loadSettings(ctx: HookContext): Promise<void> {
+  if (ctx.config === null) return;
+  const settings: WorkloadSettings = {
+    config: ctx.config,
+    address: await ingressAddress("provisioning"),
+    dataDir: DATA_DIR,
+    databaseUrl: null,
+    runtime: ctx.runtime,
+  };
+  settings.databaseUrl = await readDatabase(ctx);
+  ctx.settings = settings;
+}
+
+/** One component's reconcile step; a failure is reported in the status, not thrown. */
+async function reconcileWorkload(ctx: HookContext, workload: Workload, settings: WorkloadSettings): Promise<void> {
+  try {
+    await workload.install(ctx.host, settings);
+    const changed = await workload.ensureConfig(ctx.host, settings);
+    if (changed && (await workload.isRunning(ctx.host))) await workload.reload(ctx.host);
+    await workload.ensureStarted(ctx.host, settings);
+    if (!(await workload.isRunning(ctx.host))) ctx.facts.stopped.push(workload.name);
+  } catch (error) {
+    if (!isOrchestraError(error, "COMMAND_FAILED")) throw error;
+    await jujuLog(`${workload.name}: ${error.message}`, "ERROR");
+    ctx.facts.blocked.push(`${workload.name}: ${error.message.slice(0, 200)}`);
+  }
+}
+
+/** Opens the ports the running components serve and closes the others. */
+async function reconcilePorts(wanted: readonly string[]): Promise<void> {
+  const open = await openedPorts();
+  for (const port of wanted) if (!open.includes(port)) await openPort(port);
+  for (const port of open) if (!wanted.includes(port)) await closePort(port);
+}
+
+/** The whole reconcile: config, inputs, workloads, relations, ports. */
+export async function reconcile(ctx: HookContext): Promise<void> {
+  await loadConfig(ctx);
+  await loadSettings(ctx);
+  const settings = ctx.settings;
+  if (settings === null) return;
+  const workloads = workloadsFor(settings.config.components);
+  for (const workload of workloads) await reconcileWorkload(ctx, workload, settings);
+  await reconcileEc2Api(ctx);
+  await reconcileSimpleProviders(ctx);
+  await reconcileSyslog(ctx);
+  await reconcileMetricsEndpoint(ctx);
+  await reconcileCluster(ctx);
+  await reconcilePorts(workloads.flatMap((w) => w.ports(settings.config)));
+}

@@ -1,0 +1,82 @@
+/**
+ * @module charm/render/orchestra-service
+ * The orchestra service: its environment file, its `serve` argv and its systemd unit.
+ */
+import type { CharmConfig } from "../config/charm-config.ts";
+import { managedHeader } from "./managed-header.ts";
+
+/** What the orchestra service is rendered from. */
+export interface OrchestraServiceInput {
+  config: Pick<CharmConfig, "region" | "autoAccept" | "dnsDomain" | "listenAddress" | "ec2Port" | "provisioningSubnet" | "bootPort" | "imageSources" | "logLevel" | "githubToken" | "githubPuppetRepository">;
+  dataDir: string;
+  databaseUrl: string | null;
+  /** The node binary and the orchestra CLI entry the service runs. */
+  runtime: { node: string; entry: string };
+  /** The `serve` flags this build of orchestra understands (from `serve --help`). */
+  serveFlags: ReadonlySet<string>;
+}
+
+function envLine(key: string, value: string): string {
+  // systemd EnvironmentFile: double quotes keep spaces; escape what would end them.
+  return `${key}="${value.replaceAll("\\", "\\\\").replaceAll("\"", "\\\"")}"`;
+}
+
+/** The orchestra service's environment: one source for the env file and direct starts. */
+export function orchestraEnvironment(input: Pick<OrchestraServiceInput, "config" | "dataDir" | "databaseUrl">): Record<string, string> {
+  const { config } = input;
+  return {
+    ORCHESTRA_DATA_DIR: input.dataDir,
+    ORCHESTRA_REGION: config.region,
+    ORCHESTRA_AUTO_ACCEPT: String(config.autoAccept),
+    ORCHESTRA_DNS_DOMAIN: config.dnsDomain,
+    ORCHESTRA_IMAGE_SOURCES: config.imageSources.join(" "),
+    ORCHESTRA_GITHUB_PUPPET_REPOSITORY: config.githubPuppetRepository,
+    ORCHESTRA_GITHUB_TOKEN: config.githubToken,
+    ...(input.databaseUrl === null ? {} : { ORCHESTRA_DATABASE_URL: input.databaseUrl }),
+  };
+}
+
+/** Renders /etc/orchestra/orchestra.env. */
+export function renderOrchestraEnv(input: OrchestraServiceInput): string {
+  const lines = Object.entries(orchestraEnvironment(input)).map(([k, v]) => envLine(k, v));
+  return `${managedHeader()}${lines.join("\n")}\n`;
+}
+
+/** The argv after the node binary: the entry, `serve` and the flags this build supports. */
+export function orchestraServeArgv(input: OrchestraServiceInput): string[] {
+  const { config } = input;
+  const argv = [input.runtime.entry, "--data-dir", input.dataDir, "serve", "--boot-listen", `${config.listenAddress}:${config.bootPort}`, "--log-level", config.logLevel];
+  // The EC2 API joined `serve` later than the boot service: pass its flags only when known.
+  if (input.serveFlags.has("--api-listen")) argv.push("--api-listen", `${config.listenAddress}:${config.ec2Port}`);
+  if (input.serveFlags.has("--region")) argv.push("--region", config.region);
+  if (input.serveFlags.has("--api-vpc-cidr") && config.provisioningSubnet) {
+    argv.push("--api-vpc-cidr", `${config.provisioningSubnet.network}/${config.provisioningSubnet.prefix}`);
+  }
+  return argv;
+}
+
+function quoteSystemd(arg: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `"${arg.replaceAll("\\", "\\\\").replaceAll("\"", "\\\"")}"`;
+}
+
+/** Renders /etc/systemd/system/orchestra.service. */
+export function renderOrchestraUnit(input: OrchestraServiceInput, envFile: string): string {
+  const exec = [input.runtime.node, ...orchestraServeArgv(input)].map(quoteSystemd).join(" ");
+  return [
+    managedHeader().trimEnd(),
+    "[Unit]",
+    "Description=Orchestra bare-metal provisioning (EC2-compatible API, boot and metadata HTTP)",
+    "After=network-online.target",
+    "Wants=network-online.target",
+    "",
+    "[Service]",
+    `EnvironmentFile=${envFile}`,
+    `ExecStart=${exec}`,
+    "Restart=on-failure",
+    "RestartSec=5",
+    "",
+    "[Install]",
+    "WantedBy=multi-user.target",
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,33 @@
+/**
+ * @module charm/render/rsyslog-conf
+ * rsyslog receiving syslog over TLS (RFC 5425, port 6514) from provisioned machines,
+ * one log file per sending host.
+ */
+import { managedHeader } from "./managed-header.ts";
+
+/** Where the TLS material lives, and the port. */
+export interface RsyslogInput {
+  /** The address to listen on (0.0.0.0 for all). */
+  address: string;
+  port: number;
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+  logDir: string;
+}
+
+/** Renders /etc/rsyslog.d/60-orchestra.conf. */
+export function renderRsyslogConf(input: RsyslogInput): string {
+  return [
+    managedHeader().trimEnd(),
+    `global(DefaultNetstreamDriver="gtls" DefaultNetstreamDriverCAFile="${input.caFile}" DefaultNetstreamDriverCertFile="${input.certFile}" DefaultNetstreamDriverKeyFile="${input.keyFile}")`,
+    // anon: clients check our certificate against the CA the syslog relation hands them.
+    'module(load="imtcp" StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.AuthMode="anon")',
+    `template(name="OrchestraPerHost" type="string" string="${input.logDir}/%HOSTNAME%.log")`,
+    'ruleset(name="orchestra-remote") {',
+    '  action(type="omfile" dynaFile="OrchestraPerHost")',
+    "}",
+    `input(type="imtcp"${input.address === "0.0.0.0" ? "" : ` address="${input.address}"`} port="${input.port}" ruleset="orchestra-remote")`,
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,103 @@
+/**
+ * @module charm/workloads/orchestra
+ * The orchestra service itself: `orchestra serve` from the charm's bundled code, with its
+ * state under /var/lib/orchestra, under systemd or (without it) as a pid-file process.
+ */
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import type { Host } from "../host/host.ts";
+import { serviceDaemonReload, serviceEnsureStarted, serviceIsActive, serviceRestart, serviceStop } from "../host/service-manager.ts";
+import { writeFileAtomic } from "../host/write-file-atomic.ts";
+import { orchestraEnvironment, orchestraServeArgv, renderOrchestraEnv, renderOrchestraUnit, type OrchestraServiceInput } from "../render/orchestra-service.ts";
+import { runningPid, startProcess, stopProcess, type ProcessFiles } from "../host/pid-file-process.ts";
+import type { Workload, WorkloadSettings } from "./workload.ts";
+
+const SERVICE = "orchestra";
+const ENV_FILE = "/etc/orchestra/orchestra.env";
+const UNIT_FILE = "/etc/systemd/system/orchestra.service";
+const OPT = "/opt/orchestra";
+
+function processFiles(host: Host): ProcessFiles {
+  return { pidFile: host.path("/run/orchestra/orchestra.pid"), logFile: host.path("/var/log/orchestra/orchestra.log") };
+}
+
+/** The node and entry the service runs: copies under /opt/orchestra for a packed charm. */
+function serviceRuntime(host: Host, settings: WorkloadSettings): { node: string; entry: string } {
+  if (!settings.runtime.packed) return settings.runtime;
+  return { node: host.path(`${OPT}/bin/node`), entry: host.path(`${OPT}/orchestra.js`) };
+}
+
+/**
+ * The flags `orchestra serve --help` lists, cached per build of the entry so a hook does
+ * not start the CLI every time.
+ */
+async function serveFlags(host: Host, settings: WorkloadSettings, runtime: { node: string; entry: string }): Promise<Set<string>> {
+  const cacheFile = host.path(`${settings.dataDir}/charm/serve-flags.json`);
+  const stat = existsSync(runtime.entry) ? statSync(runtime.entry) : null;
+  const key = stat ? `${runtime.entry}:${stat.size}:${stat.mtimeMs}` : runtime.entry;
+  if (existsSync(cacheFile)) {
+    const cached = JSON.parse(readFileSync(cacheFile, "utf8")) as { key: string; flags: string[] };
+    if (cached.key === key) return new Set(cached.flags);
+  }
+  const help = await host.tryRun([runtime.node, runtime.entry, "serve", "--help"]);
+  const flags = help.ok ? [...new Set(help.stdout.match(/--[a-z][a-z0-9-]*/g) ?? [])] : [];
+  writeFileAtomic(cacheFile, JSON.stringify({ key, flags }));
+  return new Set(flags);
+}
+
+async function serviceInput(host: Host, settings: WorkloadSettings): Promise<OrchestraServiceInput> {
+  const runtime = serviceRuntime(host, settings);
+  return {
+    config: settings.config,
+    dataDir: host.path(settings.dataDir),
+    databaseUrl: settings.databaseUrl,
+    runtime,
+    serveFlags: await serveFlags(host, settings, runtime),
+  };
+}
+
+/** The orchestra service component. */
+export const orchestra: Workload = {
+  name: "orchestra",
+  ports: (config) => [`${config.ec2Port}/tcp`, `${config.bootPort}/tcp`],
+  async install(host, settings) {
+    mkdirSync(host.path(settings.dataDir), { recursive: true, mode: 0o750 });
+    mkdirSync(host.path("/var/log/orchestra"), { recursive: true });
+  },
+  async ensureConfig(host, settings) {
+    let changed = false;
+    if (settings.runtime.packed) {
+      // A new charm revision brings a new bundle: copying it is what restarts the service.
+      changed = writeFileAtomic(host.path(`${OPT}/bin/node`), readFileSync(settings.runtime.node), 0o755) || changed;
+      changed = writeFileAtomic(host.path(`${OPT}/orchestra.js`), readFileSync(settings.runtime.entry), 0o644) || changed;
+    }
+    const input = await serviceInput(host, settings);
+    changed = writeFileAtomic(host.path(ENV_FILE), renderOrchestraEnv(input), 0o600) || changed;
+    // Written without systemd too: it records the argv, so a change of flags is a change.
+    const unitChanged = writeFileAtomic(host.path(UNIT_FILE), renderOrchestraUnit(input, ENV_FILE));
+    if (unitChanged) await serviceDaemonReload(host);
+    return changed || unitChanged;
+  },
+  async reload(host) {
+    if (host.serviceManager === "systemd") {
+      await serviceRestart(host, { name: SERVICE });
+    } else {
+      // Direct mode has no unit to restart: stop by pid; ensureStarted starts the new argv.
+      await stopProcess(processFiles(host));
+    }
+  },
+  async ensureStarted(host, settings) {
+    if (host.serviceManager === "systemd") {
+      await serviceEnsureStarted(host, { name: SERVICE });
+      return;
+    }
+    const input = await serviceInput(host, settings);
+    startProcess(processFiles(host), [input.runtime.node, ...orchestraServeArgv(input)], orchestraEnvironment(input));
+  },
+  async isRunning(host) {
+    return host.serviceManager === "systemd" ? serviceIsActive(host, { name: SERVICE }) : runningPid(processFiles(host)) !== null;
+  },
+  async stop(host) {
+    if (host.serviceManager === "systemd") await serviceStop(host, { name: SERVICE });
+    else await stopProcess(processFiles(host));
+  },
+};

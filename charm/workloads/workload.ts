@@ -1,0 +1,49 @@
+/**
+ * @module charm/workloads/workload
+ * The shape every component the charm runs has (after ops' machine-charm example):
+ * install, ensureConfig (did anything change?), reload, isRunning. Workloads get plain
+ * settings and a Host; they import nothing from Juju.
+ */
+import type { CharmConfig, Component } from "../config/charm-config.ts";
+import type { Host } from "../host/host.ts";
+
+/** Where the orchestra service's code comes from. */
+export interface OrchestraRuntime {
+  /** The node binary the service runs on. */
+  node: string;
+  /** The orchestra CLI entry (a bundle in a packed charm, lib/cli/main.ts from source). */
+  entry: string;
+  /** Whether node and entry come from a packed charm (they are then copied to /opt/orchestra). */
+  packed: boolean;
+  /** The argv prefix that runs the orchestra CLI for actions and status ([node, entry] normally). */
+  cli: string[];
+}
+
+/** Everything a workload is configured from. */
+export interface WorkloadSettings {
+  config: CharmConfig;
+  /** The address provisioned machines and related units reach this unit at. */
+  address: string;
+  /** Where Orchestra keeps its state. */
+  dataDir: string;
+  /** A PostgreSQL URL from the database relation, or null for the embedded store. */
+  databaseUrl: string | null;
+  runtime: OrchestraRuntime;
+}
+
+/** One component the charm installs and keeps configured. */
+export interface Workload {
+  readonly name: "orchestra" | Component;
+  /** The Juju ports it serves (`8000/tcp`). */
+  ports(config: CharmConfig): string[];
+  /** Installs what is missing; doing it again changes nothing. */
+  install(host: Host, settings: WorkloadSettings): Promise<void>;
+  /** Writes its configuration; returns whether anything changed. */
+  ensureConfig(host: Host, settings: WorkloadSettings): Promise<boolean>;
+  /** Makes the running service pick up its configuration. */
+  reload(host: Host): Promise<void>;
+  /** Starts the service if it is not running. */
+  ensureStarted(host: Host, settings: WorkloadSettings): Promise<void>;
+  isRunning(host: Host): Promise<boolean>;
+  stop(host: Host): Promise<void>;
+}

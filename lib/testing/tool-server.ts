@@ -1,0 +1,108 @@
+/**
+ * @module testing/tool-server
+ * How the fake hook tools on PATH reach the world: each tool is a small bash script that
+ * sends its name, argv and (for `--file -`) stdin over loopback TCP (bash's /dev/tcp) to
+ * this server in the test process, which answers from the in-memory world. A tool call
+ * costs a bash start, not a Node start, and needs no file locking: the server is one thread.
+ */
+import { chmodSync, writeFileSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { join } from "node:path";
+import { answerToolCall } from "./fake-hook-tools.ts";
+import type { World } from "./world.ts";
+
+/** A running tool server. */
+export interface ToolServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Parses a request: NUL-terminated fields `tool, argc, args..., stdinBytes`, then the stdin
+ * bytes. Returns undefined until the whole request has arrived.
+ */
+export function parseToolRequest(buffer: Buffer): { tool: string; argv: string[]; stdin: string } | undefined {
+  const fields: string[] = [];
+  let offset = 0;
+  const next = (): string | undefined => {
+    const end = buffer.indexOf(0, offset);
+    if (end < 0) return undefined;
+    const field = buffer.subarray(offset, end).toString("utf8");
+    offset = end + 1;
+    return field;
+  };
+  const tool = next();
+  const argcText = next();
+  if (tool === undefined || argcText === undefined) return undefined;
+  const argc = Number(argcText);
+  for (let i = 0; i < argc; i++) {
+    const arg = next();
+    if (arg === undefined) return undefined;
+    fields.push(arg);
+  }
+  const lengthText = next();
+  if (lengthText === undefined) return undefined;
+  const length = Number(lengthText);
+  if (buffer.length < offset + length) return undefined;
+  return { tool, argv: fields, stdin: buffer.subarray(offset, offset + length).toString("utf8") };
+}
+
+/** Starts the server on 127.0.0.1 (a free port) answering from `world`. */
+export async function startToolServer(world: World): Promise<ToolServer> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    let buffer = Buffer.alloc(0);
+    socket.on("data", (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      const request = parseToolRequest(buffer);
+      if (request === undefined) return;
+      const answer = answerToolCall(world, request.tool, request.argv, request.stdin);
+      const stdout = Buffer.from(answer.stdout);
+      socket.end(Buffer.concat([Buffer.from(`${answer.exitCode} ${stdout.length}\n`), stdout, Buffer.from(answer.stderr)]));
+    });
+    socket.on("error", () => socket.destroy());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("tool server has no TCP port");
+  return {
+    port: address.port,
+    close: () => new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+/** The bash script for one tool: forwards its call to the server at `port`. */
+export function toolScript(tool: string, port: number): string {
+  return `#!/bin/bash
+# Fake Juju hook tool "${tool}" for lib/testing: forwards the call to the test's tool server.
+export LC_ALL=C
+input=
+prev=
+for a in "$@"; do
+  if { [ "$prev" = --file ] && [ "$a" = - ]; } || [ "$a" = --file=- ]; then input=$(cat; printf x); input=\${input%x}; fi
+  prev=$a
+done
+exec 3<>/dev/tcp/127.0.0.1/${port} || { echo "ERROR fake hook tools: no tool server on port ${port}" >&2; exit 97; }
+{ printf '%s\\0' "${tool}" "$#" "$@" "\${#input}"; printf '%s' "$input"; } >&3
+IFS=' ' read -r code length <&3
+head -c "$length" <&3
+cat <&3 >&2
+exit "$code"
+`;
+}
+
+/** Writes one script per tool into `bin`. */
+export function installToolScripts(bin: string, tools: readonly string[], port: number): void {
+  for (const tool of tools) {
+    writeFileSync(join(bin, tool), toolScript(tool, port));
+    chmodSync(join(bin, tool), 0o755);
+  }
+}

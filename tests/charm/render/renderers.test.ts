@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import { renderDnsmasqConf } from "../../../charm/render/dnsmasq-conf.ts";
+import { renderSquidConf } from "../../../charm/render/squid-conf.ts";
+import { renderRsyslogConf } from "../../../charm/render/rsyslog-conf.ts";
+import { renderNginxWebdavSite } from "../../../charm/render/nginx-webdav-site.ts";
+import { renderPuppetConf } from "../../../charm/render/puppet-conf.ts";
+import { orchestraServeArgv, renderOrchestraEnv, renderOrchestraUnit, type OrchestraServiceInput } from "../../../charm/render/orchestra-service.ts";
+
+const base = { provisioningInterface: "eth1", provisioningSubnet: { network: "10.10.0.0", prefix: 24 }, dnsDomain: "lab", bootPort: 5248 };
+
+describe("dnsmasq", () => {
+  it("full DHCP hands out the range and chains BIOS, UEFI and iPXE clients", () => {
+    const text = renderDnsmasqConf({ config: { ...base, dhcpMode: "full", dhcpRange: { first: "10.10.0.100", last: "10.10.0.200" } }, address: "10.10.0.1", dataDir: "/var/lib/orchestra" });
+    expect(text.split("\n")).toEqual(expect.arrayContaining([
+      "port=0", "interface=eth1", "dhcp-range=10.10.0.100,10.10.0.200,12h", "dhcp-hostsdir=/var/lib/orchestra/dhcp-hosts",
+      "dhcp-boot=tag:!ipxe,tag:!efi64,undionly.kpxe", "dhcp-boot=tag:!ipxe,tag:efi64,snponly.efi", "dhcp-boot=tag:ipxe,http://10.10.0.1:5248/boot.ipxe",
+    ]));
+    expect(text).not.toContain("proxy");
+  });
+
+  it("proxy DHCP gives no addresses, only boot services", () => {
+    const text = renderDnsmasqConf({ config: { ...base, dhcpMode: "proxy", dhcpRange: null }, address: "10.10.0.1", dataDir: "/d" });
+    expect(text).toContain("dhcp-range=10.10.0.0,proxy\n");
+    expect(text).toContain('pxe-service=tag:ipxe,x86PC,"Orchestra iPXE",http://10.10.0.1:5248/boot.ipxe\n');
+    expect(text).not.toContain("dhcp-boot");
+  });
+
+  it("off renders TFTP only", () => {
+    const text = renderDnsmasqConf({ config: { ...base, dhcpMode: "off", dhcpRange: null }, address: "10.10.0.1", dataDir: "/d" });
+    expect(text).not.toContain("dhcp-range");
+    expect(text).toContain("enable-tftp\n");
+  });
+});
+
+describe("squid", () => {
+  it("caches only archive files for the provisioning subnet on its own port", () => {
+    const text = renderSquidConf({ aptProxyPort: 8000, provisioningSubnet: { network: "10.10.0.0", prefix: 24 }, listenAddress: "0.0.0.0" });
+    expect(text).toContain("http_port 8000\n");
+    expect(text).toContain("http_access allow orchestra_port orchestra_clients orchestra_archive\n");
+    expect(text).toContain("http_access deny orchestra_port\n");
+  });
+});
+
+describe("rsyslog, nginx, puppet", () => {
+  it("rsyslog listens with TLS and writes one file per host", () => {
+    const text = renderRsyslogConf({ address: "0.0.0.0", port: 6514, caFile: "/t/ca.pem", certFile: "/t/s.pem", keyFile: "/t/s.key", logDir: "/var/log/orchestra/hosts" });
+    expect(text).toContain('DefaultNetstreamDriverCAFile="/t/ca.pem"');
+    expect(text).toContain('StreamDriver.Mode="1"');
+    expect(text).toContain('string="/var/log/orchestra/hosts/%HOSTNAME%.log"');
+  });
+
+  it("nginx serves WebDAV with PROPFIND and images", () => {
+    const text = renderNginxWebdavSite({ address: "0.0.0.0", port: 80, dataDir: "/var/lib/orchestra" });
+    expect(text).toContain("alias /var/lib/orchestra/webdav/;");
+    expect(text).toContain("dav_ext_methods PROPFIND OPTIONS;");
+    expect(text).toContain("listen 80 default_server;");
+    expect(renderNginxWebdavSite({ address: "127.0.0.1", port: 80, dataDir: "/d" })).toContain("listen 127.0.0.1:80 default_server;");
+  });
+
+  it("listen-address narrows squid and rsyslog too", () => {
+    expect(renderSquidConf({ aptProxyPort: 8000, provisioningSubnet: null, listenAddress: "127.0.0.1" })).toContain("http_port 127.0.0.1:8000\n");
+    expect(renderRsyslogConf({ address: "127.0.0.1", port: 6514, caFile: "c", certFile: "s", keyFile: "k", logDir: "/l" })).toContain('input(type="imtcp" address="127.0.0.1" port="6514"');
+  });
+
+  it("puppet autosigns only with auto-accept", () => {
+    expect(renderPuppetConf({ serverName: "10.0.0.1", autosign: true, environmentPath: "/e" })).toContain("autosign = true\n");
+    expect(renderPuppetConf({ serverName: "10.0.0.1", autosign: false, environmentPath: "/e" })).toContain("server = 10.0.0.1\n");
+  });
+});
+
+describe("the orchestra service", () => {
+  const input: OrchestraServiceInput = {
+    config: { region: "lab", autoAccept: true, dnsDomain: "lab", listenAddress: "0.0.0.0", ec2Port: 8773, provisioningSubnet: { network: "10.10.0.0", prefix: 24 }, bootPort: 5248, imageSources: [], logLevel: "info", githubToken: "t\"ok", githubPuppetRepository: "" },
+    dataDir: "/var/lib/orchestra",
+    databaseUrl: null,
+    runtime: { node: "/opt/orchestra/bin/node", entry: "/opt/orchestra/orchestra.js" },
+    serveFlags: new Set(["--boot-listen"]),
+  };
+
+  it("passes the EC2 listener only to a serve that knows the flag", () => {
+    expect(orchestraServeArgv(input)).not.toContain("--api-listen");
+    expect(orchestraServeArgv({ ...input, serveFlags: new Set(["--api-listen", "--region", "--api-vpc-cidr"]) })).toEqual([
+      "/opt/orchestra/orchestra.js", "--data-dir", "/var/lib/orchestra", "serve", "--boot-listen", "0.0.0.0:5248", "--log-level", "info",
+      "--api-listen", "0.0.0.0:8773", "--region", "lab", "--api-vpc-cidr", "10.10.0.0/24",
+    ]);
+  });
+
+  it("quotes environment values and names the env file in the unit", () => {
+    expect(renderOrchestraEnv(input)).toContain('ORCHESTRA_GITHUB_TOKEN="t\\"ok"\n');
+    expect(renderOrchestraEnv({ ...input, databaseUrl: "postgresql://u:p@h:5432/o" })).toContain('ORCHESTRA_DATABASE_URL="postgresql://u:p@h:5432/o"');
+    const unit = renderOrchestraUnit(input, "/etc/orchestra/orchestra.env");
+    expect(unit).toContain("EnvironmentFile=/etc/orchestra/orchestra.env\n");
+    expect(unit).toContain("ExecStart=/opt/orchestra/bin/node /opt/orchestra/orchestra.js --data-dir /var/lib/orchestra serve --boot-listen 0.0.0.0:5248 --log-level info\n");
+    expect(unit).toContain("Restart=on-failure\n");
+  });
+});
