@@ -24,4 +24,3 @@ export { applyFilters, compileFilters, type Filter, type FilterFields } from "./
 export { paginate, type Page } from "./model/pagination.ts";
 export { ec2HttpStatus } from "./http/ec2-status.ts";
 export { createEc2Server, EC2_API_VERSION, DEFAULT_BODY_LIMIT, type Ec2ServerOptions } from "./http/ec2-server.ts";
-export { metadataForMachine, type InstanceMetadata } from "./model/instance-metadata.ts";
