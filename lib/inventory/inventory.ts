@@ -269,6 +269,19 @@ export class Inventory {
     return { instance, machine: allocated };
   }
 
+  /**
+   * Move a machine only if it is still in the state entry the caller saw (same state,
+   * same time of entry): a worker acting on an old reading never undoes a newer change.
+   * Returns the moved machine, or undefined when the machine moved on meanwhile.
+   */
+  async transitionFrom(ref: string, seen: Pick<Machine, "status" | "statusChangedAt">, to: MachineStatus, reason: string): Promise<Machine | undefined> {
+    return this.db.transaction(async (tx) => {
+      const machine = await this.#resolve(tx, ref);
+      if (machine.status !== seen.status || machine.statusChangedAt !== seen.statusChangedAt) return undefined;
+      return this.#transition(tx, machine, to, reason);
+    });
+  }
+
   /** `transition` inside the caller's transaction. */
   async transitionWithin(tx: SqlExecutor, ref: string, to: MachineStatus, reason: string): Promise<Machine> {
     const machine = await this.#resolve(tx, ref);

@@ -47,8 +47,10 @@ export class ImdsTokens {
     const match = text !== undefined ? TOKEN.exec(text) : null;
     if (!match) throw new OrchestraError("IMDS_TOKEN_INVALID", "the metadata token is missing or malformed");
     const expires = Number(match[1]);
-    const given = Buffer.from(match[2]!, "base64url");
-    const expected = Buffer.from(this.#mac(expires, address, instanceId), "base64url");
+    // Compare the text, not the decoded bytes: base64 decoding ignores trailing bits and
+    // stray characters, so a token with a character appended would otherwise still pass.
+    const given = Buffer.from(match[2]!, "utf8");
+    const expected = Buffer.from(this.#mac(expires, address, instanceId), "utf8");
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw new OrchestraError("IMDS_TOKEN_INVALID", "the metadata token was not issued to this node");
     }

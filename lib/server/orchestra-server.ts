@@ -20,7 +20,9 @@ import { metadataService } from "../metadata/metadata-service.ts";
 import type { MetadataSource } from "../metadata/metadata-source.ts";
 import { StoreMetadataSource } from "../metadata/store-metadata-source.ts";
 import type { ListenAddress } from "./listen-address.ts";
-import { startTimeoutWorker, type Worker } from "./timeout-worker.ts";
+import type { LifecycleEngine } from "../engine/lifecycle-engine.ts";
+import { startPeriodicWorker, type Worker } from "./periodic-worker.ts";
+import { startTimeoutWorker } from "./timeout-worker.ts";
 
 /** What the server needs. */
 export interface ServerOptions {
@@ -30,6 +32,8 @@ export interface ServerOptions {
   bootListen: ListenAddress;
   /** Seconds between two sweeps for machines stuck past their state's timeout. */
   timeoutSweepSeconds?: number;
+  /** The lifecycle engine that powers machines as they change state; omitted, nothing is powered. */
+  engine?: { engine: LifecycleEngine; sweepMs?: number };
   /** The metadata service on the boot listener: its source (default: the store) and whether IMDSv2 is required. */
   metadata?: { source?: MetadataSource; requireToken?: boolean };
   /** The EC2 API listener (8773 by default), its access keys and the region it presents. */
@@ -103,6 +107,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw error;
   }
   const workers: Worker[] = [startTimeoutWorker(inventory, logger, (options.timeoutSweepSeconds ?? 10) * 1000)];
+  if (options.engine) {
+    const { engine, sweepMs } = options.engine;
+    workers.push(startPeriodicWorker("lifecycle engine", async () => void (await engine.sweep()), logger, sweepMs ?? 2000));
+  }
   const addresses = { boot: boundAddress(boot), ...(ec2 ? { ec2: boundAddress(ec2) } : {}) };
   logger.info({ ...addresses, bootSocket: options.bootSocket, dnsmasqPid: dnsmasq?.pid() }, "orchestra serving");
   return {

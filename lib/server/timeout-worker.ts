@@ -4,37 +4,20 @@
  */
 import type { Logger } from "pino";
 import type { Inventory } from "../inventory/inventory.ts";
+import { startPeriodicWorker, type Worker } from "./periodic-worker.ts";
 
-/** A background worker. */
-export interface Worker {
-  /** Stop it; resolves once a sweep in flight has finished. */
-  stop(): Promise<void>;
-}
+export type { Worker } from "./periodic-worker.ts";
 
 /** Sweep now and then every `intervalMs`; sweeps never overlap. */
 export function startTimeoutWorker(inventory: Inventory, logger: Logger, intervalMs: number): Worker {
-  let running: Promise<void> = Promise.resolve();
-  let stopped = false;
-  const sweep = async () => {
-    try {
+  return startPeriodicWorker(
+    "timeout sweep",
+    async () => {
       for (const machine of await inventory.expireTimeouts()) {
         logger.warn({ systemId: machine.systemId, status: machine.status }, machine.statusMessage);
       }
-    } catch (error) {
-      logger.error({ err: error }, "timeout sweep failed");
-    }
-  };
-  const tick = () => {
-    if (stopped) return;
-    running = running.then(sweep);
-  };
-  tick();
-  const timer = setInterval(tick, intervalMs);
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
     },
-  };
+    logger,
+    intervalMs,
+  );
 }

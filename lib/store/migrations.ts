@@ -8,6 +8,7 @@ import { OrchestraError } from "../errors.ts";
 import type { SqlDatabase, SqlDialect } from "./sql-database.ts";
 import { EC2_MIGRATION } from "../ec2/model/ec2-schema.ts";
 import { METADATA_MIGRATION } from "../metadata/metadata-schema.ts";
+import { ENGINE_MIGRATION } from "../engine/power-action-rows.ts";
 
 /** One schema step. */
 export interface Migration {
@@ -86,6 +87,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   EC2_MIGRATION,
   METADATA_MIGRATION,
+  ENGINE_MIGRATION,
 ];
 
 /** Bring the database's schema up to the newest version; returns the versions applied. */

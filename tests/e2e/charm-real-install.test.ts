@@ -74,9 +74,15 @@ describe("the charm installed for real", () => {
   });
 
   it("the orchestra service it started answers on its boot port", async () => {
-    const response = await fetch(`http://127.0.0.1:${bootPort}/healthz`);
-    expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: "ok" });
+    // The start hook returns once the service is launched, as systemd's does; give it the
+    // moments it needs to open its listeners.
+    let response: Response | undefined;
+    for (let i = 0; i < 120 && !response?.ok; i++) {
+      response = await fetch(`http://127.0.0.1:${bootPort}/healthz`).catch(() => undefined);
+      if (!response?.ok) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(response?.status).toBe(200);
+    expect(await response!.json()).toEqual({ status: "ok" });
   });
 
   it("update-status reads the real inventory through the real CLI", async () => {

@@ -82,7 +82,12 @@ export function serveCommand(): Command {
       const sweep = parseWholeNumber("--timeout-sweep-seconds", o.timeoutSweepSeconds);
       const dhcp = o.dhcpInterface ? dhcpSettings(o, bootListen.host, bootListen.port) : undefined;
       // Loaded here, not at the top: every other command starts faster without the server.
-      const [{ pino }, { startServer }] = await Promise.all([import("pino"), import("../../server/orchestra-server.ts")]);
+      const [{ pino }, { startServer }, { LifecycleEngine }, { builtinPowerDrivers }] = await Promise.all([
+        import("pino"),
+        import("../../server/orchestra-server.ts"),
+        import("../../engine/lifecycle-engine.ts"),
+        import("../../power/registry.ts"),
+      ]);
       const logger = pino({ level: o.logLevel }, pino.destination(2));
       const dataDir = resolveDataDir(o.dataDir);
       const url = databaseUrl(o);
@@ -90,8 +95,11 @@ export function serveCommand(): Command {
       const credentials = new CredentialStore(db, secretBox(await loadOrCreateSecretKey(join(dataDir, SECRET_KEY_FILE))));
       let server;
       try {
+        const inventory = new Inventory(db);
+        const drivers = builtinPowerDrivers({ logger: logger.child({ service: "power" }) });
         server = await startServer({
-          inventory: new Inventory(db),
+          inventory,
+          engine: { engine: new LifecycleEngine({ inventory, drivers, logger: logger.child({ service: "engine" }) }) },
           logger,
           bootListen,
           timeoutSweepSeconds: Math.max(1, sweep),

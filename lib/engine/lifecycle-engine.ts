@@ -1,0 +1,92 @@
+/**
+ * @module engine/lifecycle-engine
+ * The engine that makes the hardware follow the inventory: when a machine enters a state
+ * with a power step (POWER_PLAN), it sets the boot device and powers the machine through its
+ * driver, then records the outcome. Steps for many machines run in parallel; a power failure
+ * (after the driver's retries) moves the machine to its failed state with the reason.
+ */
+import type { Logger } from "pino";
+import type { Inventory } from "../inventory/inventory.ts";
+import { FAILURE_STATUS, type MachineStatus } from "../inventory/lifecycle.ts";
+import type { Machine } from "../inventory/machine.ts";
+import type { PowerActionResult } from "../power/power-driver.ts";
+import { powerTargetFor } from "../power/power-target.ts";
+import type { PowerDriverRegistry } from "../power/registry.ts";
+import { scrubSecrets } from "../power/power-errors.ts";
+import { claimPowerAction, finishPowerAction } from "./power-action-rows.ts";
+import { POWER_PLAN } from "./power-plan.ts";
+
+/** What the engine needs. */
+export interface LifecycleEngineOptions {
+  inventory: Inventory;
+  drivers: PowerDriverRegistry;
+  logger: Logger;
+  /** Power steps running at once (BMCs are slow; a rack powers on together). */
+  concurrency?: number;
+  /** A claim older than this is taken to belong to a process that died, and is run again. */
+  staleClaimMs?: number;
+  now?: () => Date;
+}
+
+/** How one machine's step ended. */
+export interface StepReport {
+  systemId: string;
+  status: MachineStatus;
+  outcome: PowerActionResult["outcome"] | "failed";
+  message: string;
+}
+
+/** The lifecycle engine; `sweep()` runs every pending power step once. */
+export class LifecycleEngine {
+  readonly #o: Required<Omit<LifecycleEngineOptions, "now">> & { now: () => Date };
+
+  constructor(options: LifecycleEngineOptions) {
+    this.#o = { concurrency: 32, staleClaimMs: 10 * 60_000, now: () => new Date(), ...options };
+  }
+
+  /** Run the power step of every machine whose current state entry still needs one. */
+  async sweep(): Promise<StepReport[]> {
+    const pending: Machine[] = [];
+    for (const status of Object.keys(POWER_PLAN) as MachineStatus[]) pending.push(...(await this.#o.inventory.listMachines({ status })));
+    const reports: StepReport[] = [];
+    let next = 0;
+    const lane = async () => {
+      while (next < pending.length) {
+        const report = await this.#step(pending[next++]!);
+        if (report) reports.push(report);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, pending.length) }, lane));
+    return reports;
+  }
+
+  async #step(machine: Machine): Promise<StepReport | undefined> {
+    const { inventory, drivers, logger } = this.#o;
+    const plan = POWER_PLAN[machine.status];
+    if (!plan) return undefined;
+    const claimed = await inventory.db.transaction((tx) => claimPowerAction(tx, machine.systemId, machine.statusChangedAt, machine.status, this.#o.now(), this.#o.staleClaimMs));
+    if (!claimed) return undefined;
+    const finish = (outcome: string, message: string) => inventory.db.transaction((tx) => finishPowerAction(tx, machine.systemId, machine.statusChangedAt, outcome, message, this.#o.now()));
+    try {
+      const driver = drivers.get(machine.power.type);
+      const target = powerTargetFor(machine);
+      const results: PowerActionResult[] = [];
+      if (plan.bootDevice) results.push(await driver.setBootDevice(target, plan.bootDevice));
+      results.push(plan.power === "cycle" ? await driver.powerCycle(target) : await driver.powerOff(target));
+      const outcome = results.some((r) => r.outcome === "operator-action-required") ? "operator-action-required" : "done";
+      const message = results.map((r) => r.message).join("; ");
+      await finish(outcome, message);
+      logger.info({ systemId: machine.systemId, status: machine.status, outcome }, message);
+      if (plan.then) await inventory.transitionFrom(machine.systemId, machine, plan.then, `${machine.status} done: ${message}`);
+      return { systemId: machine.systemId, status: machine.status, outcome, message };
+    } catch (error) {
+      const secrets = drivers.powerTypes.get(machine.power.type).settings.filter((s) => s.secret).map((s) => machine.power.params[s.name] ?? "");
+      const message = scrubSecrets((error as Error).message, secrets);
+      await finish("failed", message);
+      logger.error({ systemId: machine.systemId, status: machine.status }, `power ${plan.power} failed: ${message}`);
+      const failed = FAILURE_STATUS[machine.status];
+      if (failed) await inventory.transitionFrom(machine.systemId, machine, failed, `power error: ${message}`);
+      return { systemId: machine.systemId, status: machine.status, outcome: "failed", message };
+    }
+  }
+}
