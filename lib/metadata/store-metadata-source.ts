@@ -135,43 +135,49 @@ export class StoreMetadataSource implements MetadataSource {
    * @throws INVALID_ARGUMENT, INSTANCE_NOT_FOUND (no open instance), METADATA_ADDRESS_IN_USE.
    */
   async put(input: MetadataInput): Promise<InstanceMetadata> {
+    return this.db.transaction((tx) => this.putWithin(tx, input));
+  }
+
+  /**
+   * `put` inside the caller's transaction, so RunInstances records an instance and what its
+   * node will be told in one commit.
+   */
+  async putWithin(tx: SqlExecutor, input: MetadataInput): Promise<InstanceMetadata> {
     const valid = validate(input);
-    return this.db.transaction(async (tx) => {
-      const open = await tx.get<{ instance_id: string }>("SELECT instance_id FROM instances WHERE instance_id = $1 AND ended_at IS NULL", [valid.instanceId]);
-      if (!open) throw new OrchestraError("INSTANCE_NOT_FOUND", `no open instance ${valid.instanceId}`, { instanceId: valid.instanceId });
-      if (valid.localIpv4) {
-        const holder = await tx.get<{ instance_id: string }>(
-          "SELECT md.instance_id FROM instance_metadata md JOIN instances i ON i.instance_id = md.instance_id AND i.ended_at IS NULL WHERE md.local_ipv4 = $1 AND md.instance_id <> $2",
-          [valid.localIpv4, valid.instanceId],
-        );
-        if (holder) throw new OrchestraError("METADATA_ADDRESS_IN_USE", `${valid.localIpv4} belongs to instance ${holder.instance_id}`, { localIpv4: valid.localIpv4, instanceId: holder.instance_id });
-      }
-      if (valid.nocloudSecret) {
-        const holder = await tx.get<{ instance_id: string }>("SELECT instance_id FROM instance_metadata WHERE nocloud_secret = $1 AND instance_id <> $2", [valid.nocloudSecret, valid.instanceId]);
-        if (holder) throw invalid("that NoCloud secret is in use; make a new one", "nocloudSecret");
-      }
-      await tx.run("DELETE FROM instance_metadata WHERE instance_id = $1", [valid.instanceId]);
-      await tx.run(
-        `INSERT INTO instance_metadata (instance_id, local_ipv4, hostname, mac, ami_id, instance_type, zone, region, public_keys, user_data, vendor_data, nocloud_secret, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-        [
-          valid.instanceId,
-          valid.localIpv4 ?? null,
-          valid.hostname,
-          valid.mac,
-          valid.amiId ?? null,
-          valid.instanceType ?? null,
-          valid.availabilityZone,
-          valid.region ?? "orchestra",
-          JSON.stringify((valid.publicKeys ?? []).map((k) => ({ name: k.name, openssh: k.openssh }))),
-          valid.userData ? Buffer.from(valid.userData).toString("base64") : null,
-          valid.vendorData ?? null,
-          valid.nocloudSecret ?? null,
-          this.#now().toISOString(),
-        ],
+    const open = await tx.get<{ instance_id: string }>("SELECT instance_id FROM instances WHERE instance_id = $1 AND ended_at IS NULL", [valid.instanceId]);
+    if (!open) throw new OrchestraError("INSTANCE_NOT_FOUND", `no open instance ${valid.instanceId}`, { instanceId: valid.instanceId });
+    if (valid.localIpv4) {
+      const holder = await tx.get<{ instance_id: string }>(
+        "SELECT md.instance_id FROM instance_metadata md JOIN instances i ON i.instance_id = md.instance_id AND i.ended_at IS NULL WHERE md.local_ipv4 = $1 AND md.instance_id <> $2",
+        [valid.localIpv4, valid.instanceId],
       );
-      return toMetadata((await selectOne(tx, "md.instance_id = $1", valid.instanceId))!);
-    });
+      if (holder) throw new OrchestraError("METADATA_ADDRESS_IN_USE", `${valid.localIpv4} belongs to instance ${holder.instance_id}`, { localIpv4: valid.localIpv4, instanceId: holder.instance_id });
+    }
+    if (valid.nocloudSecret) {
+      const holder = await tx.get<{ instance_id: string }>("SELECT instance_id FROM instance_metadata WHERE nocloud_secret = $1 AND instance_id <> $2", [valid.nocloudSecret, valid.instanceId]);
+      if (holder) throw invalid("that NoCloud secret is in use; make a new one", "nocloudSecret");
+    }
+    await tx.run("DELETE FROM instance_metadata WHERE instance_id = $1", [valid.instanceId]);
+    await tx.run(
+      `INSERT INTO instance_metadata (instance_id, local_ipv4, hostname, mac, ami_id, instance_type, zone, region, public_keys, user_data, vendor_data, nocloud_secret, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      [
+        valid.instanceId,
+        valid.localIpv4 ?? null,
+        valid.hostname,
+        valid.mac,
+        valid.amiId ?? null,
+        valid.instanceType ?? null,
+        valid.availabilityZone,
+        valid.region ?? "orchestra",
+        JSON.stringify((valid.publicKeys ?? []).map((k) => ({ name: k.name, openssh: k.openssh }))),
+        valid.userData ? Buffer.from(valid.userData).toString("base64") : null,
+        valid.vendorData ?? null,
+        valid.nocloudSecret ?? null,
+        this.#now().toISOString(),
+      ],
+    );
+    return toMetadata((await selectOne(tx, "md.instance_id = $1", valid.instanceId))!);
   }
 
   /** Forget an instance's metadata; returns whether there was any. */

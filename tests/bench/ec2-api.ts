@@ -22,21 +22,28 @@ import { openStore } from "../../lib/store/open-store.ts";
 const SIZES = [100, 1_000, 10_000].filter((n) => n <= Number(process.env.ORCHESTRA_BENCH_MAX ?? 10_000));
 const RUN_CALLS = 200;
 const RUN_CONCURRENCY = 8;
-const WATCHDOG_MS = 20 * 60_000;
+const WATCHDOG_MS = 30 * 60_000;
 const MAIN = resolve(import.meta.dirname, "../../lib/cli/main.ts");
 
 const children: ChildProcess[] = [];
 const dataDir = mkdtempSync(join(tmpdir(), "orchestra-bench-"));
 
-function stopAll(): void {
-  for (const child of children) if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, "SIGTERM");
+/** Stop every child by pid, wait (bounded) for them to exit, then remove the data directory. */
+async function stopAll(): Promise<void> {
+  const exits = children
+    .filter((child) => child.exitCode === null && child.pid !== undefined)
+    .map((child) => {
+      const exited = new Promise<void>((resolveExit) => child.once("exit", () => resolveExit()));
+      process.kill(child.pid!, "SIGTERM");
+      return Promise.race([exited, new Promise<void>((r) => setTimeout(r, 10_000))]);
+    });
+  await Promise.all(exits);
   rmSync(dataDir, { recursive: true, force: true });
 }
 
 const watchdog = setTimeout(() => {
   process.stderr.write(`bench: watchdog fired after ${WATCHDOG_MS / 1000} s; stopping\n`);
-  stopAll();
-  process.exit(2);
+  void stopAll().finally(() => process.exit(2));
 }, WATCHDOG_MS);
 
 async function freePort(): Promise<number> {
@@ -134,7 +141,7 @@ interface DescribeFigures {
 }
 
 async function measureDescribe(target: Target, size: number): Promise<DescribeFigures> {
-  const calls = size <= 100 ? 200 : size <= 1000 ? 50 : 10;
+  const calls = size <= 100 ? 200 : size <= 1000 ? 50 : 5;
   await target.client.send(new DescribeInstancesCommand({})); // warm-up
   const times: number[] = [];
   let someId = "";
@@ -178,21 +185,23 @@ async function measureRun(target: Target): Promise<{ callsPerSecond: number; p50
   return { callsPerSecond: RUN_CALLS / elapsed, p50: percentile(times, 50), p95: percentile(times, 95) };
 }
 
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+
 async function benchmark(target: Target) {
   const describe: DescribeFigures[] = [];
   let have = 0;
   for (const size of SIZES) {
     await growTo(target, have, size);
     have = size;
-    describe.push(await measureDescribe(target, size));
-    process.stderr.write(`bench: ${target.name} DescribeInstances at ${size} measured\n`);
+    const figures = await measureDescribe(target, size);
+    describe.push(figures);
+    // Figures go out as they come, so a run cut short by the watchdog still reports them.
+    process.stderr.write(`bench: ${target.name} DescribeInstances at ${size}: p50 ${ms(figures.p50)}, p95 ${ms(figures.p95)}, ${figures.callsPerSecond.toFixed(1)} calls/s, by id p50 ${ms(figures.byIdP50)}\n`);
   }
   const run = await measureRun(target);
-  process.stderr.write(`bench: ${target.name} RunInstances measured\n`);
+  process.stderr.write(`bench: ${target.name} RunInstances: ${run.callsPerSecond.toFixed(1)} instances/s, p50 ${ms(run.p50)}, p95 ${ms(run.p95)}\n`);
   return { describe, run };
 }
-
-const ms = (n: number) => `${n.toFixed(1)} ms`;
 
 try {
   const largest = SIZES.at(-1) ?? 0;
@@ -218,5 +227,5 @@ try {
   moto.client.destroy();
 } finally {
   clearTimeout(watchdog);
-  stopAll();
+  await stopAll();
 }

@@ -55,7 +55,7 @@ async function selectInstances(context: Ec2Context, ids: readonly string[], filt
   const narrowed = ids.length ? ids : idFilter?.Value;
   const instances = await loadInstances(services.db, { account, now: services.now(), ...(narrowed ? { instanceIds: narrowed } : {}) });
   if (ids.length) checkAllFound(ids, instances);
-  const tags = await tagsByResource(services.db, account, "i");
+  const tags = await tagsByResource(services.db, account, "i", narrowed);
   const keep = compileFilters(filters, INSTANCE_FILTERS, (i: InstanceRecord) => tags.get(i.instanceId) ?? new Map());
   return { instances: instances.filter(keep), tags };
 }

@@ -48,11 +48,11 @@ export const terminateInstances = defineAction("TerminateInstances", { ...ids, F
   }),
 );
 
-/** Power changes act at once on fake machines; real power drivers are another issue's work. */
+/** Power changes act at once on fake machines; wiring real ones to lib/power's drivers is still to do. */
 function requireInstantPower(context: Ec2Context, instance: InstanceRecord, action: string): void {
   const type = instance.powerType ? context.services.inventory.powerTypes.get(instance.powerType) : undefined;
   if (!type?.testOnly) {
-    throw new OrchestraError("EC2_UNSUPPORTED_OPERATION", `${action} needs the power driver for ${instance.powerType ?? "this machine"}, which Orchestra does not drive yet; instance ${instance.instanceId} was not changed.`);
+    throw new OrchestraError("EC2_UNSUPPORTED_OPERATION", `${action} needs the power driver for ${instance.powerType ?? "this machine"}, which the EC2 API does not drive yet; instance ${instance.instanceId} was not changed.`);
   }
 }
 

@@ -13,7 +13,9 @@ import { generateRsaKeyPair, importedKeyFingerprint, parseSshPublicKey } from ".
 import type { Ec2Context } from "../model/ec2-context.ts";
 import { defineAction } from "./define-action.ts";
 
-const KEY_NAME = str({ required: true, min: 1, max: 255 });
+// Narrower than AWS's 255 printable characters: the name reaches the node's metadata
+// (public-keys/0=NAME), which takes 1-64 letters, digits and _.@+- only.
+const KEY_NAME = str({ required: true, min: 1, max: 64, pattern: /^[A-Za-z0-9_.@+-]{1,64}$/ });
 
 interface KeyPairRow {
   key_pair_id: string;

@@ -2,11 +2,14 @@
  * @module ec2/actions/run-instances
  * RunInstances: allocate and deploy machines. All-or-nothing: between MinCount and
  * MaxCount machines are allocated in one transaction with every EC2 row, or none is.
- * ClientToken makes a retry return the first reservation instead of launching again.
+ * ClientToken makes a retry return the first reservation instead of launching again. The
+ * metadata service's record (user data, SSH key) is written in the same transaction.
  */
 import { createHash } from "node:crypto";
+import { isIPv4 } from "node:net";
 import { OrchestraError, isOrchestraError } from "../../errors.ts";
 import type { SqlExecutor } from "../../store/sql-database.ts";
+import { StoreMetadataSource } from "../../metadata/store-metadata-source.ts";
 import { bool, int, list, str, struct, tagSpecificationList } from "../query/param-shape.ts";
 import { findImage } from "../model/image-catalogue.ts";
 import { reservationsXml } from "../model/instance-xml.ts";
@@ -82,9 +85,9 @@ export const runInstances = defineAction("RunInstances", params, async (context,
       throw new OrchestraError("EC2_INVALID_PARAMETER_COMBINATION", `The subnet ${subnet.subnetId} is in ${subnet.zone}, not in the requested Availability Zone ${zone}.`);
     }
     const wantedZone = zone ?? subnet?.zone;
-    if (p.KeyName !== undefined && !(await tx.get("SELECT key_name FROM ec2_key_pairs WHERE account = $1 AND key_name = $2", [account, p.KeyName]))) {
-      throw new OrchestraError("EC2_KEY_PAIR_NOT_FOUND", `The key pair '${p.KeyName}' does not exist`);
-    }
+    const key = p.KeyName === undefined ? undefined : await tx.get<{ public_key: string }>("SELECT public_key FROM ec2_key_pairs WHERE account = $1 AND key_name = $2", [account, p.KeyName]);
+    if (p.KeyName !== undefined && !key) throw new OrchestraError("EC2_KEY_PAIR_NOT_FOUND", `The key pair '${p.KeyName}' does not exist`);
+    const metadata = new StoreMetadataSource(services.db, { now: services.now });
     const groups =
       p.SecurityGroupId.length || p.SecurityGroup.length
         ? await resolveGroups(tx, account, network.vpc.vpcId, p.SecurityGroupId, p.SecurityGroup)
@@ -124,6 +127,20 @@ export const runInstances = defineAction("RunInstances", params, async (context,
         clientToken: p.ClientToken ?? null,
         launchedAt: at,
       });
+      // What the node will learn from the metadata service, committed with the instance.
+      const ip = machine.hardware.ip_address;
+      await metadata.putWithin(tx, {
+        instanceId: allocation.instance.instanceId,
+        localIpv4: ip && isIPv4(ip) ? ip : null,
+        hostname: machine.hostname,
+        mac: (machine.interfaces.find((n) => n.boot) ?? machine.interfaces[0])?.mac ?? null,
+        amiId: image.imageId,
+        instanceType,
+        availabilityZone: machine.zone,
+        region: services.topology.region,
+        publicKeys: key ? [{ name: p.KeyName!, openssh: key.public_key }] : [],
+        userData: userData === null ? null : new Uint8Array(Buffer.from(userData, "base64")),
+      });
       for (const [position, group] of groups.entries()) {
         await tx.run("INSERT INTO ec2_instance_groups (instance_id, group_id, position) VALUES ($1, $2, $3)", [allocation.instance.instanceId, group.groupId, position]);
       }
@@ -139,11 +156,12 @@ export const runInstances = defineAction("RunInstances", params, async (context,
 
 async function reservationResponse({ services, account }: Ec2Context, reservationId: string) {
   const now = services.now();
-  const all = await loadInstances(services.db, { account, now, includeExpired: true, instanceIds: await reservationMembers(services.db, account, reservationId) });
+  const members = await reservationMembers(services.db, account, reservationId);
+  const all = await loadInstances(services.db, { account, now, includeExpired: true, instanceIds: members });
   const ownerId = await services.credentials.accountId(account);
   all.sort((a, b) => a.launchIndex - b.launchIndex);
-  const [reservation] = reservationsXml(all, await tagsByResource(services.db, account, "i"), ownerId);
-  return { ...reservation, requesterId: undefined };
+  const [reservation] = reservationsXml(all, await tagsByResource(services.db, account, "i", members), ownerId);
+  return reservation!;
 }
 
 async function reservationMembers(db: SqlExecutor, account: string, reservationId: string): Promise<string[]> {

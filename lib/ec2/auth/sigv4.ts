@@ -92,11 +92,6 @@ export async function verifySigV4(request: SignedRequest, lookup: SecretLookup, 
   return { accessKeyId: parts.accessKeyId, account: found.account, presigned: parts.presigned };
 }
 
-/** Whether the request carries any SigV4 material at all (header or query). */
-export function hasSignature(request: SignedRequest): boolean {
-  return header(request, "authorization") !== undefined || request.query.some((p) => p.name === "X-Amz-Signature" || p.name === "X-Amz-Algorithm");
-}
-
 function extractSignature(request: SignedRequest): SignatureParts {
   const authorization = header(request, "authorization");
   const presigned = request.query.some((p) => p.name === "X-Amz-Algorithm" || p.name === "X-Amz-Signature");

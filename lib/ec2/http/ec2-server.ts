@@ -10,7 +10,7 @@ import type { Logger } from "pino";
 import { OrchestraError, isOrchestraError } from "../../errors.ts";
 import { parseForm, type FormPair } from "../query/parse-form.ts";
 import { readParams } from "../query/read-params.ts";
-import { hasSignature, PRESIGN_PARAMETERS, verifySigV4, type SecretLookup } from "../auth/sigv4.ts";
+import { PRESIGN_PARAMETERS, verifySigV4, type SecretLookup } from "../auth/sigv4.ts";
 import { renderError, renderResponse } from "../xml/render-xml.ts";
 import { EC2_ACTIONS } from "../actions/action-table.ts";
 import type { Ec2Action } from "../actions/define-action.ts";
@@ -59,9 +59,6 @@ export function createEc2Server(options: Ec2ServerOptions): FastifyInstance {
       const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
       const query = q === -1 ? [] : parseForm(rawUrl.slice(q + 1));
       const signed = { method: request.method, path, query, headers: request.headers, body };
-      if (!hasSignature(signed)) {
-        throw new OrchestraError("EC2_MISSING_AUTHENTICATION", "Request is missing Authentication Token: sign it with Signature Version 4.");
-      }
       const caller = await verifySigV4(signed, options.lookupSecret, { region: options.services.topology.region, now: options.now });
       account = caller.account;
       const pairs = [...query.filter((p) => !PRESIGN_PARAMETERS.has(p.name)), ...readBody(request, body)];

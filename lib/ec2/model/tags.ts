@@ -2,7 +2,7 @@
  * @module ec2/model/tags
  * Tags are per account: two accounts may tag the same shared resource (a subnet) apart.
  */
-import type { SqlExecutor } from "../../store/sql-database.ts";
+import type { SqlExecutor, SqlValue } from "../../store/sql-database.ts";
 
 /** A key and value. */
 export interface Tag {
@@ -10,11 +10,13 @@ export interface Tag {
   readonly value: string;
 }
 
-/** Tags of an account's resources whose ids start with `prefix`, by resource id. */
-export async function tagsByResource(db: SqlExecutor, account: string, prefix: string): Promise<Map<string, Map<string, string>>> {
+/** Tags of an account's resources whose ids start with `prefix` (or only of `ids`), by resource id. */
+export async function tagsByResource(db: SqlExecutor, account: string, prefix: string, ids?: readonly string[]): Promise<Map<string, Map<string, string>>> {
+  const params: SqlValue[] = [account, `${prefix}-`, `${prefix}.`];
+  const only = ids ? ` AND resource_id IN (${ids.map((id) => `$${params.push(id)}`).join(", ") || "NULL"})` : "";
   const rows = await db.all<{ resource_id: string; key: string; value: string }>(
-    "SELECT resource_id, key, value FROM ec2_tags WHERE account = $1 AND resource_id >= $2 AND resource_id < $3 ORDER BY resource_id, key",
-    [account, `${prefix}-`, `${prefix}.`],
+    `SELECT resource_id, key, value FROM ec2_tags WHERE account = $1 AND resource_id >= $2 AND resource_id < $3${only} ORDER BY resource_id, key`,
+    params,
   );
   const map = new Map<string, Map<string, string>>();
   for (const row of rows) {

@@ -17,10 +17,9 @@ export interface XmlObject {
 
 /** Render a successful response for `action`. */
 export function renderResponse(action: string, requestId: string, body: XmlObject): string {
-  const parts: string[] = [`<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${EC2_NAMESPACE}"><requestId>${escapeXml(requestId)}</requestId>`];
-  renderChildren(body, parts);
-  parts.push(`</${action}Response>`);
-  return parts.join("");
+  // Plain concatenation: V8 builds a rope and flattens it once, which is several times
+  // faster than pushing millions of fragments into an array for a 10,000-instance answer.
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${EC2_NAMESPACE}"><requestId>${escapeXml(requestId)}</requestId>${renderChildren(body)}</${action}Response>`;
 }
 
 /** Render the AWS error document. */
@@ -31,28 +30,27 @@ export function renderError(code: string, message: string, requestId: string): s
   );
 }
 
-function renderChildren(object: XmlObject, parts: string[]): void {
+function renderChildren(object: XmlObject): string {
+  let out = "";
   for (const name in object) {
     const value = object[name];
     if (value === undefined || value === null) continue;
-    parts.push(`<${name}>`);
-    renderValue(value, parts);
-    parts.push(`</${name}>`);
+    out += `<${name}>${renderValue(value)}</${name}>`;
   }
+  return out;
 }
 
-function renderValue(value: XmlValue, parts: string[]): void {
-  if (value === undefined || value === null) return;
-  if (typeof value === "string") parts.push(escapeXml(value));
-  else if (typeof value === "number" || typeof value === "boolean") parts.push(String(value));
-  else if (value instanceof Date) parts.push(value.toISOString());
-  else if (Array.isArray(value)) {
-    for (const item of value as readonly XmlValue[]) {
-      parts.push("<item>");
-      renderValue(item, parts);
-      parts.push("</item>");
-    }
-  } else renderChildren(value as XmlObject, parts);
+function renderValue(value: XmlValue): string {
+  if (value === undefined || value === null) return "";
+  if (typeof value === "string") return escapeXml(value);
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) {
+    let out = "";
+    for (const item of value as readonly XmlValue[]) out += `<item>${renderValue(item)}</item>`;
+    return out;
+  }
+  return renderChildren(value as XmlObject);
 }
 
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;", "\r": "&#13;" };

@@ -23,6 +23,7 @@ import {
   ImportKeyPairCommand,
   RevokeSecurityGroupIngressCommand,
   RunInstancesCommand,
+  TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { IMAGES } from "../../../lib/ec2/model/image-catalogue.ts";
 import { startEc2Harness, storeSnapshot, type Ec2Harness } from "../helpers/ec2-harness.ts";
@@ -77,6 +78,15 @@ describe("security groups", () => {
     expect(await errorName(alice.send(new RevokeSecurityGroupIngressCommand({ GroupId, IpPermissions: rules })))).toBe("InvalidPermission.NotFound");
     await alice.send(new DeleteSecurityGroupCommand({ GroupId }));
     expect(await errorName(alice.send(new DeleteSecurityGroupCommand({ GroupId })))).toBe("InvalidGroup.NotFound");
+
+    // An instance lists its groups in the order they were asked for, whatever their ids.
+    const one = (await alice.send(new CreateSecurityGroupCommand({ GroupName: "one", Description: "1" }))).GroupId!;
+    const two = (await alice.send(new CreateSecurityGroupCommand({ GroupName: "two", Description: "2" }))).GroupId!;
+    for (const order of [[one, two], [two, one]]) {
+      const run = await alice.send(new RunInstancesCommand({ ImageId: IMAGE, MinCount: 1, MaxCount: 1, SecurityGroupIds: order }));
+      expect(run.Instances![0]!.SecurityGroups!.map((g) => g.GroupId)).toEqual(order);
+      await alice.send(new TerminateInstancesCommand({ InstanceIds: [run.Instances![0]!.InstanceId!] }));
+    }
     expect(await errorName(alice.send(new DeleteSecurityGroupCommand({ GroupName: "default" })))).toBe("InvalidParameterValue");
   });
 });

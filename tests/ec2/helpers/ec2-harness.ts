@@ -28,15 +28,17 @@ export interface Ec2Harness {
 }
 
 /** Start an endpoint; call close() in afterAll. */
-export async function startEc2Harness(options: { bodyLimit?: number; now?: () => Date; databaseUrl?: string } = {}): Promise<Ec2Harness> {
+export async function startEc2Harness(options: { bodyLimit?: number; databaseUrl?: string; modelClock?: () => Date } = {}): Promise<Ec2Harness> {
   const db = await openStore(":memory:", options.databaseUrl ? { databaseUrl: options.databaseUrl } : {});
   const inventory = new Inventory(db);
   const credentials = new CredentialStore(db, secretBox(randomBytes(32)));
   const region = "orchestra";
-  const services: Ec2Services = { topology: { region, vpcCidr: "10.20.0.0/16" }, db, inventory, credentials, now: options.now ?? (() => new Date()) };
+  const services: Ec2Services = { topology: { region, vpcCidr: "10.20.0.0/16" }, db, inventory, credentials, now: options.modelClock ?? (() => new Date()) };
   // Only unexpected failures are logged: a test that provokes a 500 shows its stack.
   const logger = pino({ level: "error" }, pino.destination(2));
-  const app = createEc2Server({ services, lookupSecret: credentials.lookup, bodyLimit: options.bodyLimit, now: options.now, logger });
+  // modelClock moves the EC2 model's time (e.g. terminated-instance expiry) but not the
+  // clock signatures are checked against, so the SDK's requests stay valid.
+  const app = createEc2Server({ services, lookupSecret: credentials.lookup, bodyLimit: options.bodyLimit, logger });
   const endpoint = await app.listen({ host: "127.0.0.1", port: 0 });
   const clients: EC2Client[] = [];
   return {
@@ -66,7 +68,7 @@ export async function startEc2Harness(options: { bodyLimit?: number; now?: () =>
 
 /** A snapshot of every row the EC2 API and the inventory write, to prove a refused request changed nothing. */
 export async function storeSnapshot(services: Ec2Services): Promise<string> {
-  const tables = ["machines", "machine_events", "instances", "ec2_accounts", "ec2_credentials", "ec2_instances", "ec2_instance_groups", "ec2_client_tokens", "ec2_security_groups", "ec2_security_group_rules", "ec2_key_pairs", "ec2_tags"];
+  const tables = ["machines", "machine_events", "instances", "ec2_accounts", "ec2_credentials", "ec2_instances", "ec2_instance_groups", "ec2_client_tokens", "ec2_security_groups", "ec2_security_group_rules", "ec2_key_pairs", "ec2_tags", "instance_metadata"];
   const parts: string[] = [];
   for (const table of tables) parts.push(table, JSON.stringify(await services.db.all(`SELECT * FROM ${table} ORDER BY 1, 2`)));
   return parts.join("\n");

@@ -100,6 +100,15 @@ describe("the EC2 endpoint", () => {
     expect(await response.text()).toContain("<Code>MalformedQueryString</Code>");
   });
 
+  it("accepts GET with the parameters in a signed query string", async () => {
+    const query = { Action: "DescribeAvailabilityZones", Version: "2016-11-15", "ZoneName.1": "zone-b" };
+    const headers = await signHeaders({ host: harness.host, method: "GET", query, ...key, region: harness.region });
+    const response = await fetch(`${harness.endpoint}/?${formEncode(query)}`, { headers });
+    const xml = new XMLParser().parse(await response.text());
+    expect(response.status).toBe(200);
+    expect(xml.DescribeAvailabilityZonesResponse.availabilityZoneInfo.item.zoneName).toBe("zone-b");
+  });
+
   it("answers a revoked key with AuthFailure", async () => {
     const other = await harness.client("acme");
     await harness.services.credentials.revoke(other.credential.accessKeyId);
