@@ -9,6 +9,24 @@ PACKAGES=(
   awscli
   python3-boto3
   openssh-client
+  # Network boot, discovery and the lab (lib/boot, lib/images, lib/lab, tests/e2e).
+  iproute2
+  dnsmasq-base
+  ipxe
+  ipxe-qemu
+  qemu-system-x86
+  ovmf
+  busybox-static
+  linux-image-amd64
+  ipmitool
+  cpio
+  # The boot-file benchmark's peer (tests/bench/boot-http.ts).
+  nginx-light
+  # Power drivers' tests: a real BMC simulator, both IPMI clients (ipmitool and
+  # qemu-system-x86 are listed above), and cloud-init's own EC2 code for the metadata service.
+  openipmi
+  freeipmi-tools
+  cloud-init
 )
 
 missing=()

@@ -6,7 +6,9 @@
 import { Command, CommanderError } from "commander";
 import { isOrchestraError } from "../errors.ts";
 import { credentialsCommand } from "./commands/credentials.ts";
+import { imagesCommand } from "./commands/images.ts";
 import { instanceTypesCommand } from "./commands/instance-types.ts";
+import { labCommand } from "./commands/lab.ts";
 import { machinesCommand } from "./commands/machines.ts";
 import { serveCommand } from "./commands/serve.ts";
 
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   program.addCommand(instanceTypesCommand());
   program.addCommand(serveCommand());
   program.addCommand(credentialsCommand());
+  program.addCommand(imagesCommand());
+  program.addCommand(labCommand());
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -1,1 +1,15 @@
 export { builtinPowerTypes, PowerTypeRegistry, REDACTED, type PowerSetting, type PowerType } from "./power-types.ts";
+export { powerTargetFor } from "./power-target.ts";
+export { BOOT_DEVICES, describeTarget, type BootDevice, type PowerActionResult, type PowerDriver, type PowerState, type PowerTarget } from "./power-driver.ts";
+export { PowerAuthError, PowerConnectionError, PowerError, PowerFatalError, scrubSecrets } from "./power-errors.ts";
+export { DEFAULT_RETRY_POLICY, retryPowerAction, withRetries, type RetryLogger, type RetryOptions, type RetryPolicy } from "./retry.ts";
+export { builtinPowerDrivers, PowerDriverRegistry, type PowerDriverRegistryOptions } from "./registry.ts";
+export { IpmiPowerDriver, type IpmiDriverOptions } from "./ipmi.ts";
+export type { BmcAccess, IpmiCli } from "./ipmi-cli.ts";
+export { IPMITOOL_ERRORS, IpmitoolCli } from "./ipmitool-cli.ts";
+export { FREEIPMI_ERRORS, FreeIpmiCli } from "./freeipmi-cli.ts";
+export { magicPacket, WolPowerDriver } from "./wol.ts";
+export { RedfishPowerDriver } from "./redfish.ts";
+export { QemuPowerDriver, QmpSession } from "./qemu.ts";
+export { ManualPowerDriver } from "./manual.ts";
+export { FakePowerDriver } from "./fake.ts";

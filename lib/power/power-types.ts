@@ -2,7 +2,8 @@
  * @module power/power-types
  * What each power type needs to know about a machine's BMC, declared as a schema: the
  * inventory validates power parameters against it and redacts the secret ones everywhere.
- * The drivers that act on these settings implement one interface each (lib/power, later).
+ * The drivers that act on these settings (one file each beside this one) name their power
+ * type from here: this file is the one source of truth for settings.
  */
 import { OrchestraError } from "../errors.ts";
 
@@ -38,7 +39,8 @@ const PORT = /^(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|65
 const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/i;
 const URL_HTTP = /^https?:\/\/[^\s/]+(?:\/\S*)?$/i;
 
-const IPMI: PowerType = {
+/** The `ipmi` power type. */
+export const IPMI_POWER_TYPE: PowerType = {
   name: "ipmi",
   description: "IPMI 2.0 BMC over the network (ipmitool -I lanplus)",
   settings: [
@@ -49,39 +51,47 @@ const IPMI: PowerType = {
   ],
 };
 
-const WOL: PowerType = {
+/** The `wol` power type. */
+export const WOL_POWER_TYPE: PowerType = {
   name: "wol",
   description: "Wake-on-LAN magic packet (power on only; the operator powers off)",
   settings: [
     { name: "mac", description: "MAC address to wake (default: the boot interface)", required: false, pattern: MAC, patternHint: "a MAC address such as 52:54:00:12:34:56" },
-    { name: "broadcast", description: "broadcast address to send to (default 255.255.255.255)", required: false, pattern: /^\d{1,3}(?:\.\d{1,3}){3}$/, patternHint: "an IPv4 address" },
+    { name: "broadcast", description: "broadcast address to send to (default 255.255.255.255); the provisioning subnet's own broadcast address sends it out of that interface", required: false, pattern: /^\d{1,3}(?:\.\d{1,3}){3}$/, patternHint: "an IPv4 address" },
+    { name: "port", description: "UDP port of the magic packet (default 9, discard)", required: false, pattern: PORT, patternHint: "a port number 1-65535" },
   ],
 };
 
-const REDFISH: PowerType = {
+/** The `redfish` power type. */
+export const REDFISH_POWER_TYPE: PowerType = {
   name: "redfish",
   description: "DMTF Redfish BMC over HTTPS",
   settings: [
     { name: "address", description: "BMC base URL, e.g. https://10.0.0.5", required: true, pattern: URL_HTTP, patternHint: "an http(s):// URL" },
     { name: "username", description: "BMC user", required: true },
     { name: "password", description: "BMC password", required: true, secret: true },
-    { name: "system", description: "ComputerSystem id (default: the only one)", required: false },
+    { name: "system", description: "ComputerSystem id (default: the only one)", required: false, pattern: /^[A-Za-z0-9._-]{1,64}$/, patternHint: "a ComputerSystem id such as 1 or System.Embedded.1" },
+    // BMCs ship self-signed certificates; turning verification off is the operator's explicit choice.
+    { name: "tls_verify", description: "verify the BMC's TLS certificate: yes (default) or no", required: false, pattern: /^(?:yes|no)$/, patternHint: "yes or no" },
   ],
 };
 
-const QEMU: PowerType = {
+/** The `qemu` power type. */
+export const QEMU_POWER_TYPE: PowerType = {
   name: "qemu",
   description: "a virtual machine of Orchestra's lab, through its QMP socket",
   settings: [{ name: "qmp_socket", description: "path of the VM's QMP unix socket", required: true, pattern: /^\/\S+$/, patternHint: "an absolute path" }],
 };
 
-const MANUAL: PowerType = {
+/** The `manual` power type. */
+export const MANUAL_POWER_TYPE: PowerType = {
   name: "manual",
   description: "no BMC: the operator is asked to press the button",
   settings: [],
 };
 
-const FAKE: PowerType = {
+/** The `fake` power type. */
+export const FAKE_POWER_TYPE: PowerType = {
   name: "fake",
   description: "TEST ONLY: no hardware; every step completes at once (API tests and benchmarks)",
   settings: [],
@@ -155,5 +165,11 @@ export class PowerTypeRegistry {
 
 /** The registry of every built-in power type, registered explicitly. */
 export function builtinPowerTypes(): PowerTypeRegistry {
-  return new PowerTypeRegistry().register(IPMI).register(WOL).register(REDFISH).register(QEMU).register(MANUAL).register(FAKE);
+  return new PowerTypeRegistry()
+    .register(IPMI_POWER_TYPE)
+    .register(WOL_POWER_TYPE)
+    .register(REDFISH_POWER_TYPE)
+    .register(QEMU_POWER_TYPE)
+    .register(MANUAL_POWER_TYPE)
+    .register(FAKE_POWER_TYPE);
 }

@@ -3,12 +3,22 @@
  * Assembles the long-running server: the HTTP services and the background workers, over
  * one inventory. `orchestra serve` is a thin shell around `startServer`.
  */
+import { createServer, type Server } from "node:http";
+import { rm } from "node:fs/promises";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
+import { checkBootImages, reportPreflight } from "../boot/boot-preflight.ts";
+import { type BootServiceOptions, registerBootService } from "../boot/boot-service.ts";
+import { type DhcpServiceSettings, startDhcpService } from "../boot/dhcp-service.ts";
+import type { DnsmasqSupervisor } from "../boot/dnsmasq-process.ts";
+import { OrchestraError } from "../errors.ts";
 import type { Inventory } from "../inventory/inventory.ts";
 import type { CredentialStore } from "../ec2/credentials/credential-store.ts";
 import { createEc2Server } from "../ec2/http/ec2-server.ts";
 import type { Ec2Topology } from "../ec2/model/ec2-services.ts";
+import { metadataService } from "../metadata/metadata-service.ts";
+import type { MetadataSource } from "../metadata/metadata-source.ts";
+import { StoreMetadataSource } from "../metadata/store-metadata-source.ts";
 import type { ListenAddress } from "./listen-address.ts";
 import { startTimeoutWorker, type Worker } from "./timeout-worker.ts";
 
@@ -20,8 +30,18 @@ export interface ServerOptions {
   bootListen: ListenAddress;
   /** Seconds between two sweeps for machines stuck past their state's timeout. */
   timeoutSweepSeconds?: number;
+  /** The metadata service on the boot listener: its source (default: the store) and whether IMDSv2 is required. */
+  metadata?: { source?: MetadataSource; requireToken?: boolean };
   /** The EC2 API listener (8773 by default), its access keys and the region it presents. */
   ec2?: { listen: ListenAddress; credentials: CredentialStore; topology: Ec2Topology };
+  /** The data directory: boot images live there, and dnsmasq's files when DHCP is managed. */
+  dataDir: string;
+  /** Boot service settings (enlistment policy, kernel arguments). */
+  boot?: Omit<BootServiceOptions, "dataDir" | "inventory">;
+  /** Run dnsmasq as a supervised child with these settings; omit when systemd (the charm) runs it. */
+  dhcp?: DhcpServiceSettings;
+  /** Also serve the boot listener on this unix socket (the lab publishes it on the host's loopback). */
+  bootSocket?: string;
 }
 
 /** A running server. */
@@ -47,29 +67,54 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await inventory.db.get("SELECT 1 AS ok");
     return { status: "ok" };
   });
-  await boot.listen({ host: options.bootListen.host, port: options.bootListen.port });
+  let dnsmasq: DnsmasqSupervisor | undefined;
+  let socketServer: Server | undefined;
   let ec2: FastifyInstance | undefined;
-  if (options.ec2) {
-    const { credentials, topology } = options.ec2;
-    ec2 = createEc2Server({
-      services: { topology, db: inventory.db, inventory, credentials, now: () => new Date() },
-      lookupSecret: credentials.lookup,
-      logger: logger.child({ service: "ec2" }),
+  try {
+    await registerBootService(boot, { ...options.boot, dataDir: options.dataDir, inventory });
+    await boot.register(metadataService, {
+      source: options.metadata?.source ?? new StoreMetadataSource(inventory.db),
+      requireToken: options.metadata?.requireToken ?? false,
     });
-    try {
-      await ec2.listen({ host: options.ec2.listen.host, port: options.ec2.listen.port });
-    } catch (error) {
-      await boot.close();
-      throw error;
+    if (reportPreflight(await checkBootImages(options.dataDir), logger)) {
+      throw new OrchestraError("BOOT_FILE_MISSING", "boot images are damaged (see the log above); re-import or remove them before serving");
     }
+    if (options.dhcp) dnsmasq = await startDhcpService(options.dataDir, options.dhcp, logger);
+    await boot.listen({ host: options.bootListen.host, port: options.bootListen.port });
+    if (options.bootSocket) {
+      await rm(options.bootSocket, { force: true });
+      socketServer = createServer((request, response) => boot.routing(request, response));
+      await new Promise<void>((resolve, reject) => socketServer!.once("error", reject).listen(options.bootSocket, resolve));
+    }
+    if (options.ec2) {
+      const { credentials, topology } = options.ec2;
+      ec2 = createEc2Server({
+        services: { topology, db: inventory.db, inventory, credentials, now: () => new Date() },
+        lookupSecret: credentials.lookup,
+        logger: logger.child({ service: "ec2" }),
+      });
+      await ec2.listen({ host: options.ec2.listen.host, port: options.ec2.listen.port });
+    }
+  } catch (error) {
+    // Nothing half-started stays behind: no dnsmasq child, no open listener.
+    await dnsmasq?.stop();
+    socketServer?.close();
+    await Promise.all([boot.close(), ec2?.close()]);
+    throw error;
   }
   const workers: Worker[] = [startTimeoutWorker(inventory, logger, (options.timeoutSweepSeconds ?? 10) * 1000)];
   const addresses = { boot: boundAddress(boot), ...(ec2 ? { ec2: boundAddress(ec2) } : {}) };
-  logger.info(addresses, "orchestra serving");
+  logger.info({ ...addresses, bootSocket: options.bootSocket, dnsmasqPid: dnsmasq?.pid() }, "orchestra serving");
   return {
     addresses,
     async close() {
       await Promise.all(workers.map((w) => w.stop()));
+      await dnsmasq?.stop();
+      if (socketServer) {
+        const closed = new Promise<void>((resolve) => socketServer!.close(() => resolve()));
+        socketServer.closeAllConnections();
+        await closed;
+      }
       await Promise.all([boot.close(), ec2?.close()]);
     },
   };

@@ -7,6 +7,7 @@
 import { OrchestraError } from "../errors.ts";
 import type { SqlDatabase, SqlDialect } from "./sql-database.ts";
 import { EC2_MIGRATION } from "../ec2/model/ec2-schema.ts";
+import { METADATA_MIGRATION } from "../metadata/metadata-schema.ts";
 
 /** One schema step. */
 export interface Migration {
@@ -84,6 +85,7 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   EC2_MIGRATION,
+  METADATA_MIGRATION,
 ];
 
 /** Bring the database's schema up to the newest version; returns the versions applied. */

@@ -14,7 +14,41 @@ import { resolveDataDir } from "../../store/data-dir.ts";
 import { openStore } from "../../store/open-store.ts";
 import { databaseUrl } from "../context.ts";
 import { parseWholeNumber } from "../parse-options.ts";
+import type { DhcpServiceSettings } from "../../boot/dhcp-service.ts";
 import { OrchestraError } from "../../errors.ts";
+
+/** DHCP settings from serve's --dhcp-* options. */
+function dhcpSettings(o: Record<string, string | undefined>, bootHost: string, bootPort: number): DhcpServiceSettings {
+  const serverAddress = o.dhcpServerAddress ?? bootHost;
+  if (serverAddress === "0.0.0.0" || !/^\d+\.\d+\.\d+\.\d+$/.test(serverAddress)) {
+    throw new OrchestraError("MISSING_ARGUMENT", "--dhcp-interface needs this server's IPv4 address on that network: give --dhcp-server-address (or a specific --boot-listen host)");
+  }
+  if ((o.dhcpRange === undefined) === (o.dhcpProxy === undefined)) {
+    throw new OrchestraError("INVALID_ARGUMENT", "--dhcp-interface needs exactly one of --dhcp-range START-END or --dhcp-proxy NETWORK");
+  }
+  const range = o.dhcpRange?.split("-");
+  if (range && range.length !== 2) throw new OrchestraError("INVALID_ARGUMENT", `invalid --dhcp-range ${JSON.stringify(o.dhcpRange)}: expected START-END`);
+  return {
+    interface: o.dhcpInterface!,
+    serverAddress,
+    bootPort,
+    mode: range ? "dhcp" : "proxy",
+    netmask: o.dhcpNetmask ?? "255.255.255.0",
+    range: range ? { start: range[0]!, end: range[1]! } : undefined,
+    network: o.dhcpProxy,
+    gateway: o.dhcpGateway,
+    domain: o.dhcpDomain,
+    uefiLoader: o.dhcpUefiLoader as DhcpServiceSettings["uefiLoader"],
+    user: o.dnsmasqUser,
+  };
+}
+
+/** Check --image-base-url: an http(s) URL that iPXE can fetch from. */
+function imageBaseUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^https?:\/\/[^\s${}#"'\\]+$/.test(value)) throw new OrchestraError("INVALID_ARGUMENT", `invalid --image-base-url ${JSON.stringify(value)}: expected an http(s) URL`);
+  return value;
+}
 
 /** The `serve` command. */
 export function serveCommand(): Command {
@@ -26,6 +60,19 @@ export function serveCommand(): Command {
     .option("--api-vpc-cidr <cidr>", "the provisioning network, shown to EC2 clients as the default VPC", DEFAULT_TOPOLOGY.vpcCidr)
     .option("--timeout-sweep-seconds <n>", "how often to fail machines stuck past their timeout", "10")
     .option("--log-level <level>", "trace, debug, info, warn or error", "info")
+    .option("--boot-socket <path>", "also serve the boot listener on this unix socket")
+    .option("--auto-accept", "enlisted machines become ready on their discovery report, without an operator's accept")
+    .option("--kernel-args <args>", "extra kernel arguments for every network-booted Linux, e.g. console=ttyS0")
+    .option("--image-base-url <url>", "where nodes fetch kernels and initrds when nginx (sendfile) serves <data dir>/images, e.g. http://192.0.2.1/images (default: this server)")
+    .option("--dhcp-interface <name>", "run dnsmasq (DHCP+TFTP) on this interface, supervised by this process")
+    .option("--dhcp-server-address <ip>", "this server's address on the provisioning network (default: the --boot-listen host)")
+    .option("--dhcp-range <start-end>", "dynamic range for unknown machines, e.g. 192.0.2.100-192.0.2.200")
+    .option("--dhcp-proxy <network>", "proxy-DHCP beside an existing DHCP server on this network address, instead of --dhcp-range")
+    .option("--dhcp-netmask <mask>", "the provisioning network's netmask", "255.255.255.0")
+    .option("--dhcp-gateway <ip>", "default gateway handed to machines")
+    .option("--dhcp-domain <domain>", "DNS domain handed to machines")
+    .option("--dhcp-uefi-loader <file>", "ipxe.efi or snponly.efi for x86-64 UEFI clients", "ipxe.efi")
+    .option("--dnsmasq-user <user>", "user dnsmasq runs as after binding (default: dnsmasq's own)")
     .action(async (_options, command: Command) => {
       const o = command.optsWithGlobals();
       const bootListen = parseListenAddress(o.bootListen, "--boot-listen");
@@ -33,6 +80,7 @@ export function serveCommand(): Command {
       parseCidr(o.apiVpcCidr);
       if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(o.region)) throw new OrchestraError("INVALID_ARGUMENT", `invalid --region ${JSON.stringify(o.region)}: lower-case letters, digits and '-'`);
       const sweep = parseWholeNumber("--timeout-sweep-seconds", o.timeoutSweepSeconds);
+      const dhcp = o.dhcpInterface ? dhcpSettings(o, bootListen.host, bootListen.port) : undefined;
       // Loaded here, not at the top: every other command starts faster without the server.
       const [{ pino }, { startServer }] = await Promise.all([import("pino"), import("../../server/orchestra-server.ts")]);
       const logger = pino({ level: o.logLevel }, pino.destination(2));
@@ -40,13 +88,23 @@ export function serveCommand(): Command {
       const url = databaseUrl(o);
       const db = await openStore(dataDir, url ? { databaseUrl: url } : {});
       const credentials = new CredentialStore(db, secretBox(await loadOrCreateSecretKey(join(dataDir, SECRET_KEY_FILE))));
-      const server = await startServer({
-        inventory: new Inventory(db),
-        logger,
-        bootListen,
-        timeoutSweepSeconds: Math.max(1, sweep),
-        ec2: { listen: apiListen, credentials, topology: { region: o.region, vpcCidr: o.apiVpcCidr } },
-      });
+      let server;
+      try {
+        server = await startServer({
+          inventory: new Inventory(db),
+          logger,
+          bootListen,
+          timeoutSweepSeconds: Math.max(1, sweep),
+          dataDir,
+          boot: { autoAccept: o.autoAccept === true, kernelArgs: o.kernelArgs, imageBaseUrl: imageBaseUrl(o.imageBaseUrl) },
+          dhcp,
+          bootSocket: o.bootSocket,
+          ec2: { listen: apiListen, credentials, topology: { region: o.region, vpcCidr: o.apiVpcCidr } },
+        });
+      } catch (error) {
+        await db.close();
+        throw error;
+      }
       const ec2 = server.addresses.ec2!;
       process.stderr.write(`orchestra: serving; data in ${dataDir}; boot http://${server.addresses.boot.host}:${server.addresses.boot.port}/; ec2 http://${ec2.host}:${ec2.port}/\n`);
       await new Promise<void>((resolve) => {

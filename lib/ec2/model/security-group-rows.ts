@@ -142,6 +142,7 @@ export async function resolveGroups(tx: SqlExecutor, account: string, vpcId: str
   for (const id of ids) if (!byId.some((g) => g.groupId === id)) throw new OrchestraError("EC2_GROUP_NOT_FOUND", `The security group '${id}' does not exist`);
   const byName = names.length ? (await selectGroups(tx, account, { names })).filter((g) => g.vpcId === vpcId) : [];
   for (const name of names) if (!byName.some((g) => g.groupName === name)) throw new OrchestraError("EC2_GROUP_NOT_FOUND", `The security group '${name}' does not exist in default VPC '${vpcId}'`);
-  const all = [...byId, ...byName];
+  // In the order the caller gave them: an instance lists its groups as it was launched with them.
+  const all = [...ids.map((id) => byId.find((g) => g.groupId === id)!), ...names.map((name) => byName.find((g) => g.groupName === name)!)];
   return all.filter((g, i) => all.findIndex((o) => o.groupId === g.groupId) === i);
 }

@@ -1,0 +1,14 @@
+export { chooseBootBranch, type BootImages, type BootMachine } from "./boot-branch.ts";
+export { checkBootImages, reportPreflight, type PreflightProblem } from "./boot-preflight.ts";
+export { DEFAULT_ENLIST_BODY_LIMIT, DEFAULT_ENLIST_RATE_LIMIT, registerBootService, type BootServiceOptions } from "./boot-service.ts";
+export { dhcpHostFileName, removeDhcpHost, renderDhcpHost, writeDhcpHost, type DhcpHost } from "./dhcp-host-file.ts";
+export { dhcpPaths, startDhcpService, type DhcpServiceSettings } from "./dhcp-service.ts";
+export { parseDiscoveryReport, type DiscoveryReport } from "./discovery-report.ts";
+export { BIOS_LOADER, renderDnsmasqConfig, tftpLoaders, type DnsmasqSettings } from "./dnsmasq-config.ts";
+export { parseDnsmasqLine, SERVED_ARCHITECTURES, type DnsmasqEvent } from "./dnsmasq-log.ts";
+export { checkDnsmasqConfig, superviseDnsmasq, type DnsmasqSupervisor } from "./dnsmasq-process.ts";
+export { enlistMachine, reportHardware, type EnlistmentOptions, type EnlistmentResult } from "./enlist-machine.ts";
+export { renderBootScript, renderChainScript, type BootBranch, type BootImageRef, type BootScriptContext } from "./ipxe-scripts.ts";
+export { RateLimiter, type RateLimit } from "./rate-limiter.ts";
+export { parseRange, serveFile, type ByteRange } from "./serve-file.ts";
+export { IPXE_DIR, prepareTftpRoot } from "./tftp-root.ts";

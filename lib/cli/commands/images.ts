@@ -1,0 +1,122 @@
+/**
+ * @module cli/commands/images
+ * `orchestra images ...`: import, build, list and remove boot images.
+ */
+import { Command } from "commander";
+import cliProgress from "cli-progress";
+import { OrchestraError } from "../../errors.ts";
+import { buildDiscoveryImage } from "../../images/build-discovery.ts";
+import { IMAGE_ROLES, type BootImage, type ImageRole } from "../../images/boot-image.ts";
+import { listImages, removeImage } from "../../images/image-store.ts";
+import { importImage, type ImageSource, type ProgressListener } from "../../images/import-image.ts";
+import { resolveDataDir } from "../../store/data-dir.ts";
+import { formatBytes, printJson, renderTable, type Column } from "../output.ts";
+
+const COLUMNS: Column<BootImage>[] = [
+  { heading: "ID", value: (i) => i.id },
+  { heading: "NAME", value: (i) => i.name },
+  { heading: "ROLE", value: (i) => i.role },
+  { heading: "RELEASE", value: (i) => i.release },
+  { heading: "ARCH", value: (i) => i.architecture },
+  { heading: "KERNEL", value: (i) => formatBytes(i.files.kernel.sizeBytes) },
+  { heading: "INITRD", value: (i) => formatBytes(i.files.initrd.sizeBytes) },
+  { heading: "SOURCE", value: (i) => i.source },
+];
+
+function printImage(image: BootImage, json: boolean | undefined, verb: string): void {
+  if (json) printJson(image);
+  else process.stdout.write(`${verb} ${image.id} (${image.name}, ${image.role}, ${image.release}/${image.architecture})\n`);
+}
+
+/** A progress bar on a terminal, nothing otherwise (logs and pipes get no control characters). */
+function progressBar(): { listener: ProgressListener | undefined; stop: () => void } {
+  if (!process.stderr.isTTY) return { listener: undefined, stop: () => undefined };
+  const bar = new cliProgress.SingleBar({ format: "{file} [{bar}] {percentage}% {value}/{total} bytes", stream: process.stderr }, cliProgress.Presets.shades_classic);
+  let current: string | undefined;
+  return {
+    listener: (file, received, total) => {
+      if (file !== current) {
+        if (current) bar.stop();
+        current = file;
+        bar.start(total ?? 0, 0, { file });
+      }
+      bar.update(received, { file });
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+/** The `images` command group. */
+export function imagesCommand(): Command {
+  const images = new Command("images").description("boot images: kernels, initrds and root images that machines network-boot");
+
+  images
+    .command("import")
+    .description("register a boot image set from a directory, an installed Debian package, or URLs with checksums")
+    .option("--dir <path>", "a local directory holding a kernel (vmlinuz*, linux) and an initrd (initrd*)")
+    .option("--package <name>", "an installed Debian package, e.g. debian-installer-12-netboot-amd64 or linux-image-amd64")
+    .option("--kernel <name|url>", "the kernel's file name (with --dir) or URL")
+    .option("--initrd <name|url>", "the initrd's file name (with --dir) or URL")
+    .option("--root <name|url>", "an optional root image's file name (with --dir) or URL")
+    .option("--kernel-sha256 <hex>", "the kernel's SHA-256 (required with URLs)")
+    .option("--initrd-sha256 <hex>", "the initrd's SHA-256 (required with URLs)")
+    .option("--root-sha256 <hex>", "the root image's SHA-256 (required with a root URL)")
+    .requiredOption("--name <name>", "a name for the image")
+    .option("--role <role>", `what it is for: ${IMAGE_ROLES.join(", ")}`, "os")
+    .option("--release <release>", "release, e.g. bookworm", "unknown")
+    .option("--arch <arch>", "architecture", "amd64")
+    .option("--json", "print the image as JSON")
+    .action(async (_options, command: Command) => {
+      const o = command.optsWithGlobals();
+      const given = [o.dir, o.package, /^https?:/i.test(o.kernel ?? "") ? o.kernel : undefined].filter(Boolean);
+      if (given.length !== 1) throw new OrchestraError("INVALID_ARGUMENT", "give exactly one source: --dir PATH, --package NAME, or --kernel URL --initrd URL with their --*-sha256");
+      let source: ImageSource;
+      if (o.dir) source = { kind: "directory", path: o.dir, kernel: o.kernel, initrd: o.initrd, root: o.root };
+      else if (o.package) source = { kind: "package", name: o.package };
+      else {
+        if (!o.initrd) throw new OrchestraError("MISSING_ARGUMENT", "a URL import needs --initrd URL as well as --kernel URL");
+        source = { kind: "url", kernel: o.kernel, initrd: o.initrd, root: o.root, sha256: { kernel: o.kernelSha256, initrd: o.initrdSha256, root: o.rootSha256 } };
+      }
+      const progress = progressBar();
+      try {
+        const image = await importImage(resolveDataDir(o.dataDir), { name: o.name, role: o.role as ImageRole, release: o.release, architecture: o.arch, source: o.dir ?? "" }, source, progress.listener);
+        progress.stop();
+        printImage(image, o.json, "imported");
+      } finally {
+        progress.stop();
+      }
+    });
+
+  images
+    .command("build-discovery")
+    .description("build the discovery ramdisk from Debian's busybox-static and linux-image-amd64, and register it")
+    .option("--kernel-version <version>", "kernel version (default: the one linux-image-amd64 depends on)")
+    .option("--json", "print the image as JSON")
+    .action(async (_options, command: Command) => {
+      const o = command.optsWithGlobals();
+      const image = await buildDiscoveryImage(resolveDataDir(o.dataDir), { kernelVersion: o.kernelVersion });
+      printImage(image, o.json, "built");
+    });
+
+  images
+    .command("list")
+    .description("list boot images")
+    .option("--json", "print JSON")
+    .action(async (_options, command: Command) => {
+      const o = command.optsWithGlobals();
+      const list = await listImages(resolveDataDir(o.dataDir));
+      if (o.json) printJson(list);
+      else process.stdout.write(list.length ? renderTable(list, COLUMNS) : "no images\n");
+    });
+
+  images
+    .command("remove")
+    .description("remove a boot image")
+    .argument("<id>", "image id (ami-...)")
+    .action(async (id: string, _options, command: Command) => {
+      await removeImage(resolveDataDir(command.optsWithGlobals().dataDir), id);
+      process.stdout.write(`removed ${id}\n`);
+    });
+
+  return images;
+}

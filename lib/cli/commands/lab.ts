@@ -1,0 +1,96 @@
+/**
+ * @module cli/commands/lab
+ * `orchestra lab up|status|down`: the virtual data centre tests and demos run against.
+ */
+import { writeFile, rename } from "node:fs/promises";
+import { Command } from "commander";
+import { OrchestraError } from "../../errors.ts";
+import { labDown } from "../../lab/lab-down.ts";
+import type { LabFirmware } from "../../lab/lab-state.ts";
+import { labStatus } from "../../lab/lab-status.ts";
+import { labUp } from "../../lab/lab-up.ts";
+import { startLoopbackRelay } from "../../lab/loopback-relay.ts";
+import { resolveDataDir } from "../../store/data-dir.ts";
+import { printJson } from "../output.ts";
+import { parseWholeNumber } from "../parse-options.ts";
+
+/** The `lab` command group. */
+export function labCommand(): Command {
+  const lab = new Command("lab").description("a virtual data centre on this host (root): a network namespace, orchestra serve, dnsmasq and qemu VMs");
+
+  lab
+    .command("up")
+    .description("create the lab and start N VMs that network-boot from it; returns once it runs")
+    .option("--nodes <n>", "how many VMs", "1")
+    .option("--firmware <list>", "firmware per VM, cycled: bios, uefi or a list such as bios,uefi", "bios")
+    .option("--memory-mib <n>", "memory per VM", "512")
+    .option("--cpus <n>", "CPUs per VM", "1")
+    .option("--disk-gib <n>", "blank disk per VM", "1")
+    .option("--dhcp <mode>", "dhcp: Orchestra's dnsmasq hands out addresses; proxy: a separate site DHCP server does and Orchestra runs proxy-DHCP beside it", "dhcp")
+    .option("--auto-accept", "the lab's server accepts enlisted machines at once")
+    .option("--json", "print the lab's status as JSON")
+    .action(async (_options, command: Command) => {
+      const o = command.optsWithGlobals();
+      const dataDir = resolveDataDir(o.dataDir);
+      await labUp({
+        dataDir,
+        nodes: parseWholeNumber("--nodes", o.nodes),
+        firmware: String(o.firmware).split(",").map((f) => f.trim()) as LabFirmware[],
+        memoryMib: parseWholeNumber("--memory-mib", o.memoryMib),
+        cpus: parseWholeNumber("--cpus", o.cpus),
+        diskGib: parseWholeNumber("--disk-gib", o.diskGib),
+        dhcpMode: o.dhcp,
+        serveArgs: o.autoAccept ? ["--auto-accept"] : [],
+      });
+      const status = await labStatus(dataDir);
+      if (o.json) printJson(status);
+      else process.stdout.write(`lab up: ${status?.vms.length ?? 0} VM(s) in namespace ${status?.namespace}; boot service on the host at ${status?.bootUrl}\n`);
+    });
+
+  lab
+    .command("status")
+    .description("the lab's addresses and VMs")
+    .option("--json", "print JSON")
+    .action(async (_options, command: Command) => {
+      const o = command.optsWithGlobals();
+      const status = await labStatus(resolveDataDir(o.dataDir));
+      if (!status) throw new OrchestraError("LAB_NOT_RUNNING", "no lab is running for this data directory");
+      if (o.json) {
+        printJson(status);
+        return;
+      }
+      const lines = [
+        `namespace: ${status.namespace} (${status.running ? "running" : "server not running"}; DHCP mode ${status.dhcpMode})`,
+        `boot (host): ${status.bootUrl ?? "-"}`,
+        `boot (nodes): ${status.nodeBootUrl}`,
+        ...status.vms.map((vm) => `${vm.name} ${vm.mac} ${vm.firmware} pid ${vm.pid ?? "-"} ${vm.running ? "running" : "stopped"} console ${vm.consoleLog}`),
+      ];
+      process.stdout.write(`${lines.join("\n")}\n`);
+    });
+
+  lab
+    .command("down")
+    .description("stop everything the lab started and remove its namespace and files")
+    .action(async (_options, command: Command) => {
+      const report = await labDown(resolveDataDir(command.optsWithGlobals().dataDir));
+      process.stdout.write(`lab down: namespace ${report.namespace} removed; stopped ${report.stopped.length ? report.stopped.join(", ") : "nothing"}\n`);
+    });
+
+  // Started by `lab up`, not by people: publishes the boot socket on the host's loopback.
+  lab
+    .command("relay", { hidden: true })
+    .requiredOption("--socket <path>")
+    .requiredOption("--port-file <path>")
+    .action(async (o: { socket: string; portFile: string }) => {
+      const relay = await startLoopbackRelay(o.socket);
+      await writeFile(`${o.portFile}.tmp`, `${relay.port}\n`);
+      await rename(`${o.portFile}.tmp`, o.portFile);
+      await new Promise<void>((resolve) => {
+        process.once("SIGTERM", resolve);
+        process.once("SIGINT", resolve);
+      });
+      await relay.close();
+    });
+
+  return lab;
+}

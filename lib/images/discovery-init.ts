@@ -1,0 +1,130 @@
+/**
+ * @module images/discovery-init
+ * The programs inside the discovery ramdisk: /init (busybox sh) and udhcpc's event script.
+ * The ramdisk is generic; everything machine- or site-specific arrives on the kernel command
+ * line that the boot service renders (orchestra.url, orchestra.mode, BOOTIF).
+ */
+
+/** The report format the init script sends; the enlistment endpoint checks the same number. */
+export const DISCOVERY_REPORT_VERSION = 1;
+
+/**
+ * The /init script. It reports once and powers off; with `orchestra.mode=commissioning` it
+ * says so in the report, and with `orchestra.debug=1` it drops to a shell instead of
+ * powering off, so an operator can look around on the console.
+ */
+export function renderDiscoveryInit(): string {
+  return `#!/bin/busybox sh
+# Orchestra discovery ramdisk: bring the network up, report this machine's hardware, power off.
+/bin/busybox mkdir -p /proc /sys /dev /tmp /run /sbin /usr/bin /usr/sbin
+/bin/busybox --install -s
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+
+log() { echo "orchestra-discovery: $*"; }
+arg() { for w in $(cat /proc/cmdline); do case "$w" in "$1="*) echo "\${w#*=}";; esac; done; }
+# JSON string content: drop what could break the quoting rather than escape it.
+js() { printf '%s' "$1" | tr -d '"\\\\\\000-\\037' | sed 's/ *$//'; }
+finish() {
+  log "$1"
+  if [ "$(arg orchestra.debug)" = 1 ]; then exec sh; fi
+  sync
+  poweroff -f
+}
+
+URL=$(arg orchestra.url)
+MODE=$(arg orchestra.mode)
+[ -n "$MODE" ] || MODE=enlist
+[ -n "$URL" ] || finish "no orchestra.url= on the kernel command line; nothing to report to"
+
+# Modules first: the Debian kernel builds its NIC and disk drivers as modules.
+while read -r m; do insmod "/lib/modules/$m" 2>/dev/null; done < /etc/modules.order
+
+# The boot interface is the one whose MAC iPXE put in BOOTIF (01-aa-bb-...), else any that gets a lease.
+BOOTMAC=$(arg BOOTIF | sed 's/^01-//; s/-/:/g' | tr 'A-F' 'a-f')
+tries=0
+while [ -z "$(ls /sys/class/net | grep -v '^lo$')" ] && [ $tries -lt 50 ]; do sleep 0.2; tries=$((tries + 1)); done
+CANDIDATES=""
+for d in /sys/class/net/*; do
+  n=\${d##*/}; [ "$n" = lo ] && continue
+  if [ "$(cat "$d/address")" = "$BOOTMAC" ]; then CANDIDATES="$n $CANDIDATES"; else CANDIDATES="$CANDIDATES $n"; fi
+done
+UP=""
+for n in $CANDIDATES; do
+  ip link set "$n" up
+  if udhcpc -i "$n" -n -q -t 8 -T 2 -s /etc/udhcpc.script >/dev/null 2>&1; then UP=$n; break; fi
+done
+[ -n "$UP" ] || finish "no interface got a DHCP lease (tried:$CANDIDATES)"
+[ -n "$BOOTMAC" ] || BOOTMAC=$(cat /sys/class/net/$UP/address)
+log "network up on $UP"
+
+ifaces=""
+for d in /sys/class/net/*; do
+  n=\${d##*/}; [ "$n" = lo ] && continue; [ -e "$d/device" ] || continue
+  ifaces="$ifaces\${ifaces:+,}{\\"name\\":\\"$(js "$n")\\",\\"mac\\":\\"$(js "$(cat "$d/address")")\\"}"
+done
+
+cpus=$(grep -c '^processor' /proc/cpuinfo)
+cpumodel=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+# Online memory blocks give the installed size; MemTotal lacks what the kernel reserved.
+mem=""
+if [ -r /sys/devices/system/memory/block_size_bytes ]; then
+  bs=$(printf '%d' "0x$(cat /sys/devices/system/memory/block_size_bytes)")
+  blocks=$(cat /sys/devices/system/memory/memory*/online 2>/dev/null | grep -c 1)
+  [ "$blocks" -gt 0 ] && mem=$((bs / 1048576 * blocks))
+fi
+[ -n "$mem" ] || mem=$(awk '/^MemTotal:/ { printf "%d", $2 / 1024 }' /proc/meminfo)
+
+disks=""
+for d in /sys/block/*; do
+  n=\${d##*/}
+  case "$n" in loop*|ram*|sr*|fd*|zram*|dm-*|md*) continue;; esac
+  size=$(awk '{ printf "%.0f", $1 * 512 }' "$d/size")
+  [ "$size" = 0 ] && continue
+  model=$(cat "$d/device/model" 2>/dev/null)
+  serial=$(cat "$d/serial" 2>/dev/null || cat "$d/device/serial" 2>/dev/null)
+  disks="$disks\${disks:+,}{\\"name\\":\\"$(js "$n")\\",\\"sizeBytes\\":$size,\\"model\\":\\"$(js "$model")\\",\\"serial\\":\\"$(js "$serial")\\"}"
+done
+
+dmi() { js "$(cat /sys/class/dmi/id/$1 2>/dev/null)"; }
+firmware=bios; [ -d /sys/firmware/efi ] && firmware=uefi
+case "$(uname -m)" in x86_64) arch=amd64;; aarch64) arch=arm64;; i?86) arch=i386;; *) arch=$(uname -m);; esac
+bmc=""
+if command -v ipmitool >/dev/null 2>&1 && [ -e /dev/ipmi0 ]; then
+  bmc=$(ipmitool lan print 1 2>/dev/null | awk -F: '/^IP Address  / { gsub(/ /, "", $2); print $2 }')
+fi
+
+cat > /tmp/report.json <<JSON
+{"version":${DISCOVERY_REPORT_VERSION},"mode":"$MODE","bootMac":"$(js "$BOOTMAC")","architecture":"$(js "$arch")","firmware":"$firmware","cpus":$cpus,"cpuModel":"$(js "$cpumodel")","memoryMib":$mem,"interfaces":[$ifaces],"disks":[$disks],"dmi":{"vendor":"$(dmi sys_vendor)","product":"$(dmi product_name)","serial":"$(dmi product_serial)"},"bmcAddress":"$(js "$bmc")"}
+JSON
+log "report: $(cat /tmp/report.json)"
+
+tries=0
+until wget -q -O /tmp/reply --header "Content-Type: application/json" --post-file /tmp/report.json "$URL/enlist"; do
+  tries=$((tries + 1))
+  [ $tries -ge 5 ] && finish "could not deliver the report to $URL/enlist"
+  sleep 2
+done
+finish "report delivered: $(cat /tmp/reply)"
+`;
+}
+
+/** udhcpc's event script: configure the lease on the interface, nothing more. */
+export function renderUdhcpcScript(): string {
+  return `#!/bin/sh
+case "$1" in
+  bound|renew)
+    ifconfig "$interface" "$ip" netmask "\${subnet:-255.255.255.0}" up
+    if [ -n "$router" ]; then
+      for r in $router; do route add default gw "$r" dev "$interface"; break; done
+    fi
+    ;;
+  deconfig)
+    ifconfig "$interface" 0.0.0.0
+    ;;
+esac
+exit 0
+`;
+}

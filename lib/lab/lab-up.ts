@@ -1,0 +1,210 @@
+/**
+ * @module lab/lab-up
+ * `orchestra lab up`: a virtual data centre on one host. A network namespace with a bridge
+ * on TEST-NET-1, `orchestra serve` inside it (boot HTTP, enlistment, supervised dnsmasq),
+ * a loopback relay so the host can reach it, and N qemu VMs that network-boot from it.
+ * Every piece is recorded in the state file as soon as it exists; if any step fails, what
+ * was made is removed again before the error is reported.
+ */
+import { copyFile, mkdir, readFile, stat, truncate, writeFile } from "node:fs/promises";
+import { get } from "node:http";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { execa } from "execa";
+import { OrchestraError } from "../errors.ts";
+import { buildDiscoveryImage } from "../images/build-discovery.ts";
+import { findImageByRole } from "../images/image-store.ts";
+import { labDown } from "./lab-down.ts";
+import { isRunning, startDetached } from "./lab-processes.ts";
+import { type LabFirmware, type LabState, type LabVm, labDir, labMac, labNamespace, labSiteNamespace, readLabState, writeLabState } from "./lab-state.ts";
+import { addTap, createLabNetwork, createSiteNetwork, namespaceExists } from "./network-namespace.ts";
+import { orchestraArgv } from "./orchestra-command.ts";
+import { OVMF_CODE, OVMF_VARS, qemuArgv } from "./qemu-argv.ts";
+
+/** What to build. */
+export interface LabUpOptions {
+  readonly dataDir: string;
+  readonly nodes: number;
+  /** Firmware per VM, cycled: ["bios", "uefi"] gives bios, uefi, bios, ... */
+  readonly firmware?: readonly LabFirmware[];
+  readonly memoryMib?: number;
+  readonly cpus?: number;
+  readonly diskGib?: number;
+  /** Who hands out addresses: Orchestra's dnsmasq (`dhcp`, default) or a separate site server beside it (`proxy`). */
+  readonly dhcpMode?: "dhcp" | "proxy";
+  /** Extra `orchestra serve` arguments (e.g. --auto-accept). */
+  readonly serveArgs?: readonly string[];
+  /** How long to wait for the server to answer, in milliseconds. */
+  readonly readyTimeoutMs?: number;
+}
+
+/** TEST-NET-1 (RFC 5737): documentation addresses, never routed anywhere. */
+export const LAB_SERVER_ADDRESS = "192.0.2.1";
+export const LAB_PREFIX_LENGTH = 24;
+export const LAB_DHCP_RANGE = "192.0.2.100-192.0.2.200";
+export const LAB_NETWORK = "192.0.2.0";
+/** The site DHCP server's address in proxy mode. */
+export const LAB_SITE_DHCP_ADDRESS = "192.0.2.2";
+export const LAB_BOOT_PORT = 5248;
+export const LAB_MAX_NODES = 16;
+
+async function requireProgram(program: string, debianPackage: string): Promise<void> {
+  const found = await execa("which", [program], { reject: false });
+  if (found.exitCode !== 0) throw new OrchestraError("PREREQUISITE_MISSING", `${program} not found: apt-get install ${debianPackage}`, { program });
+}
+
+async function requireFile(path: string, debianPackage: string): Promise<void> {
+  if (!(await stat(path).catch(() => undefined))) throw new OrchestraError("PREREQUISITE_MISSING", `${path} not found: apt-get install ${debianPackage}`, { path });
+}
+
+function healthz(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = get({ socketPath, path: "/healthz", timeout: 2000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    });
+    request.on("error", () => resolve(false));
+    request.on("timeout", () => request.destroy());
+  });
+}
+
+async function tail(path: string, lines = 20): Promise<string> {
+  const text = await readFile(path, "utf8").catch(() => "");
+  return text.split("\n").slice(-lines).join("\n");
+}
+
+/** Bring the lab up; resolves with its state once the server answers and every VM has started. */
+export async function labUp(options: LabUpOptions): Promise<LabState> {
+  const { dataDir } = options;
+  if (!Number.isSafeInteger(options.nodes) || options.nodes < 0 || options.nodes > LAB_MAX_NODES) {
+    throw new OrchestraError("INVALID_ARGUMENT", `--nodes must be a whole number from 0 to ${LAB_MAX_NODES}`);
+  }
+  const dhcpMode = options.dhcpMode ?? "dhcp";
+  if (dhcpMode !== "dhcp" && dhcpMode !== "proxy") throw new OrchestraError("INVALID_ARGUMENT", `unknown DHCP mode ${JSON.stringify(dhcpMode)}: dhcp or proxy`);
+  const firmware = options.firmware?.length ? options.firmware : (["bios"] as const);
+  for (const f of firmware) if (f !== "bios" && f !== "uefi") throw new OrchestraError("INVALID_ARGUMENT", `unknown firmware ${JSON.stringify(f)}: bios or uefi`);
+  if (process.getuid?.() !== 0) throw new OrchestraError("PREREQUISITE_MISSING", "the lab creates network namespaces and tap devices: run it as root");
+  await requireProgram("ip", "iproute2");
+  await requireProgram("qemu-system-x86_64", "qemu-system-x86");
+  await requireProgram("dnsmasq", "dnsmasq-base");
+  await requireFile("/usr/lib/ipxe/undionly.kpxe", "ipxe");
+  if (firmware.includes("uefi")) {
+    await requireFile(OVMF_CODE, "ovmf");
+    await requireFile(OVMF_VARS, "ovmf");
+  }
+
+  const namespace = labNamespace(dataDir);
+  if ((await readLabState(dataDir)) || (await namespaceExists(namespace)) || (await namespaceExists(labSiteNamespace(dataDir)))) {
+    throw new OrchestraError("LAB_ALREADY_RUNNING", `a lab for ${dataDir} exists already (namespace ${namespace}); run orchestra lab down first`, { namespace });
+  }
+  if (!(await findImageByRole(dataDir, "discovery"))) await buildDiscoveryImage(dataDir);
+
+  const dir = labDir(dataDir);
+  await mkdir(dir, { recursive: true });
+  let state: LabState = {
+    dataDir,
+    namespace,
+    dhcpMode,
+    bridge: "br0",
+    serverAddress: LAB_SERVER_ADDRESS,
+    prefixLength: LAB_PREFIX_LENGTH,
+    bootPort: LAB_BOOT_PORT,
+    bootSocket: join(dir, "boot.sock"),
+    vms: [],
+    createdAt: new Date().toISOString(),
+  };
+  await writeLabState(state);
+
+  try {
+    await createLabNetwork(namespace, state.bridge, state.serverAddress, state.prefixLength);
+    if (dhcpMode === "proxy") {
+      const siteNamespace = labSiteNamespace(dataDir);
+      state = { ...state, siteNamespace };
+      await writeLabState(state);
+      const siteInterface = await createSiteNetwork(namespace, state.bridge, siteNamespace, LAB_SITE_DHCP_ADDRESS, state.prefixLength);
+      const [start, end] = LAB_DHCP_RANGE.split("-");
+      // The site's DHCP server knows nothing of network boot: addresses only.
+      const siteDhcp = await startDetached("site dhcp", [
+        "ip", "netns", "exec", siteNamespace,
+        "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--port=0", `--interface=${siteInterface}`, "--bind-interfaces",
+        `--dhcp-range=${start},${end},255.255.255.0,1h`, `--dhcp-leasefile=${join(dir, "site.leases")}`, "--log-dhcp", "--log-facility=-", "--user=root",
+      ], join(dir, "site-dhcp.log"));
+      state = { ...state, siteDhcp };
+      await writeLabState(state);
+    }
+
+    const serveLog = join(dir, "serve.log");
+    const serve = await startDetached("serve", [
+      "ip", "netns", "exec", namespace,
+      ...orchestraArgv(),
+      "serve",
+      "--data-dir", dataDir,
+      "--boot-listen", `${state.serverAddress}:${state.bootPort}`,
+      "--boot-socket", state.bootSocket,
+      "--dhcp-interface", state.bridge,
+      ...(dhcpMode === "proxy" ? ["--dhcp-proxy", LAB_NETWORK] : ["--dhcp-range", LAB_DHCP_RANGE]),
+      // Inside a throwaway namespace, dropping to another user only costs file permissions.
+      "--dnsmasq-user", "root",
+      "--kernel-args", "console=ttyS0",
+      ...(options.serveArgs ?? []),
+    ], serveLog);
+    state = { ...state, serve };
+    await writeLabState(state);
+    const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+    while (!(await healthz(state.bootSocket))) {
+      if (!(await isRunning(serve))) throw new OrchestraError("LAB_FAILED", `orchestra serve exited during start:\n${await tail(serveLog)}`);
+      if (Date.now() > deadline) throw new OrchestraError("LAB_FAILED", `orchestra serve did not answer within ${options.readyTimeoutMs ?? 30_000} ms:\n${await tail(serveLog)}`);
+      await sleep(200);
+    }
+
+    const portFile = join(dir, "relay-port");
+    const relay = await startDetached("relay", [...orchestraArgv(), "lab", "relay", "--socket", state.bootSocket, "--port-file", portFile], join(dir, "relay.log"));
+    state = { ...state, relay };
+    await writeLabState(state);
+    let port: number | undefined;
+    for (let i = 0; i < 100 && port === undefined; i++) {
+      const text = await readFile(portFile, "utf8").catch(() => "");
+      if (/^\d+\n$/.test(text)) port = Number(text);
+      else await sleep(100);
+    }
+    if (port === undefined) throw new OrchestraError("LAB_FAILED", `the loopback relay did not start:\n${await tail(join(dir, "relay.log"))}`);
+    state = { ...state, hostBootUrl: `http://127.0.0.1:${port}` };
+    await writeLabState(state);
+
+    for (let index = 0; index < options.nodes; index++) {
+      const vmFirmware = firmware[index % firmware.length]!;
+      const name = `node${index}`;
+      let vm: LabVm = {
+        name,
+        mac: labMac(dataDir, index),
+        firmware: vmFirmware,
+        // Both NIC families the discovery ramdisk must drive: Intel e1000 and virtio.
+        nic: vmFirmware === "uefi" ? "virtio-net-pci" : "e1000",
+        tap: `tap${index}`,
+        memoryMib: options.memoryMib ?? 512,
+        cpus: options.cpus ?? 1,
+        diskBytes: (options.diskGib ?? 1) * 1024 ** 3,
+        diskPath: join(dir, `${name}.disk`),
+        consoleLog: join(dir, `${name}.console.log`),
+        qmpSocket: join(dir, `${name}.qmp`),
+      };
+      await addTap(namespace, state.bridge, vm.tap);
+      // A sparse file: a blank disk that costs no space until written.
+      await writeFile(vm.diskPath, "");
+      await truncate(vm.diskPath, vm.diskBytes);
+      let varsPath: string | undefined;
+      if (vm.firmware === "uefi") {
+        varsPath = join(dir, `${name}.ovmf-vars.fd`);
+        await copyFile(OVMF_VARS, varsPath);
+      }
+      const qemu = await startDetached(`vm ${name}`, ["ip", "netns", "exec", namespace, ...qemuArgv(vm, varsPath)], join(dir, `${name}.qemu.log`));
+      vm = { ...vm, process: qemu };
+      state = { ...state, vms: [...state.vms, vm] };
+      await writeLabState(state);
+    }
+    return state;
+  } catch (error) {
+    await labDown(dataDir).catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * Benchmark: the boot path at scale. Prints figures; not a timed test.
+ *
+ * 1. Boot-file throughput: C concurrent clients (C = 100, 1,000) each fetch the discovery
+ *    kernel and initrd, from `orchestra serve` and, in the same run, from nginx serving the
+ *    same files from the same directory (one worker process each: one event loop apiece).
+ * 2. Adding one machine to the boot/DHCP data (inventory row + its dnsmasq host file) when
+ *    the inventory already holds 10, 1,000 and 10,000 machines; it must stay flat.
+ *
+ * Run as: node tests/bench/boot-http.ts   (needs nginx-light or nginx installed)
+ */
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Pool } from "undici";
+import { buildDiscoveryImage } from "../../lib/images/build-discovery.ts";
+import { imagesDir } from "../../lib/images/image-store.ts";
+import { writeDhcpHost } from "../../lib/boot/dhcp-host-file.ts";
+import { Inventory } from "../../lib/inventory/inventory.ts";
+import { openStore } from "../../lib/store/open-store.ts";
+import { startDetached, stopProcess } from "../../lib/lab/lab-processes.ts";
+import { orchestraArgv } from "../../lib/lab/orchestra-command.ts";
+
+const work = mkdtempSync(join(tmpdir(), "orchestra-bench-"));
+// nginx's worker runs as an unprivileged user: it must be able to read the image files.
+chmodSync(work, 0o755);
+const stops: Array<() => Promise<unknown>> = [];
+
+function mac(n: number): string {
+  const hex = n.toString(16).padStart(6, "0");
+  return `52:54:01:${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}`;
+}
+
+async function waitFor(url: string): Promise<void> {
+  for (let i = 0; i < 150; i++) {
+    try {
+      const response = await fetch(url);
+      await response.arrayBuffer();
+      if (response.ok) return;
+    } catch {
+      // not up yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+/** C clients, each on its own connection, each fetching every path once; returns seconds and bytes. */
+async function load(origin: string, paths: readonly string[], clients: number): Promise<{ seconds: number; bytes: number; failures: number }> {
+  const pool = new Pool(origin, { connections: clients, pipelining: 1, bodyTimeout: 120_000, headersTimeout: 120_000 });
+  let bytes = 0;
+  let failures = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (const path of paths) {
+        try {
+          const { statusCode, body } = await pool.request({ method: "GET", path });
+          for await (const chunk of body) bytes += (chunk as Buffer).length;
+          if (statusCode !== 200) failures++;
+        } catch {
+          failures++;
+        }
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await pool.close();
+  return { seconds, bytes, failures };
+}
+
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds (user + system) used so far by `pid` and its children, from /proc. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const children = (await readFile(`/proc/${pid}/task/${pid}/children`, "utf8").catch(() => "")).split(" ").filter(Boolean).map(Number);
+  let ticks = 0;
+  for (const p of [pid, ...children]) {
+    const stat = await readFile(`/proc/${p}/stat`, "utf8").catch(() => "");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  }
+  return ticks / TICKS_PER_SECOND;
+}
+
+function nginxConfig(root: string, port: number, dir: string): string {
+  return `worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  server {
+    listen 127.0.0.1:${port} backlog=4096;
+    location / { root ${root}; }
+  }
+}
+`;
+}
+
+async function throughput(): Promise<void> {
+  const dataDir = join(work, "data");
+  const image = await buildDiscoveryImage(dataDir);
+  const size = image.files.kernel.sizeBytes + image.files.initrd.sizeBytes;
+  console.log(`files: kernel ${image.files.kernel.sizeBytes} B + initrd ${image.files.initrd.sizeBytes} B = ${(size / 2 ** 20).toFixed(1)} MiB per client, from ${imagesDir(dataDir)}`);
+
+  const oursPort = 40000 + Math.floor(Math.random() * 10000);
+  const nginxPort = oursPort + 1;
+  const serve = await startDetached("serve", [...orchestraArgv(), "serve", "--data-dir", dataDir, "--boot-listen", `127.0.0.1:${oursPort}`, "--log-level", "warn"], join(work, "serve.log"));
+  stops.push(() => stopProcess(serve));
+  const nginxDir = join(work, "nginx");
+  rmSync(nginxDir, { recursive: true, force: true });
+  await import("node:fs/promises").then((fs) => fs.mkdir(nginxDir, { recursive: true }));
+  writeFileSync(join(nginxDir, "nginx.conf"), nginxConfig(imagesDir(dataDir), nginxPort, nginxDir));
+  const nginx = await startDetached("nginx", ["nginx", "-c", join(nginxDir, "nginx.conf"), "-g", "daemon off;"], join(work, "nginx.log"));
+  stops.push(() => stopProcess(nginx));
+
+  await waitFor(`http://127.0.0.1:${oursPort}/healthz`);
+  await waitFor(`http://127.0.0.1:${nginxPort}/${image.id}/initrd`).catch(async (error: Error) => {
+    throw new Error(`${error.message}\n${await readFile(join(nginxDir, "nginx-error.log"), "utf8").catch(() => "")}${await readFile(join(work, "nginx.log"), "utf8").catch(() => "")}`);
+  });
+
+  const ours = { origin: `http://127.0.0.1:${oursPort}`, paths: [`/images/${image.id}/kernel`, `/images/${image.id}/initrd`] };
+  const theirs = { origin: `http://127.0.0.1:${nginxPort}`, paths: [`/${image.id}/kernel`, `/${image.id}/initrd`] };
+  console.log("\nboot-file throughput (each client: kernel + initrd, its own connection)");
+  console.log("(the load generator shares the machine's cores with both servers; server CPU per GiB is the steadier figure)");
+  console.log("clients  server     seconds   MiB/s     files/s  failures  server CPU s/GiB");
+  for (const clients of [100, 1000]) {
+    const results: Record<string, number> = {};
+    const cpu: Record<string, number> = {};
+    for (const [name, target, pid] of [["orchestra", ours, serve.pid], ["nginx", theirs, nginx.pid]] as const) {
+      const cpuBefore = await cpuSeconds(pid);
+      const r = await load(target.origin, target.paths, clients);
+      const cpuUsed = (await cpuSeconds(pid)) - cpuBefore;
+      if (r.failures === 0 && r.bytes !== clients * size) throw new Error(`${name}: short read (${r.bytes} of ${clients * size} bytes)`);
+      const mibs = r.bytes / 2 ** 20 / r.seconds;
+      results[name] = mibs;
+      cpu[name] = cpuUsed / (r.bytes / 2 ** 30);
+      console.log(`${String(clients).padStart(7)}  ${name.padEnd(9)} ${r.seconds.toFixed(2).padStart(8)}  ${mibs.toFixed(0).padStart(7)}  ${((clients * 2) / r.seconds).toFixed(0).padStart(9)}  ${String(r.failures).padStart(8)}  ${cpu[name]!.toFixed(2).padStart(16)}`);
+    }
+    console.log(`         orchestra/nginx: throughput ${(results.orchestra! / results.nginx!).toFixed(2)}x, CPU per GiB ${(cpu.orchestra! / cpu.nginx!).toFixed(1)}x`);
+  }
+  const rss = (await readFile(`/proc/${serve.pid}/status`, "utf8")).match(/VmHWM:\s+(\d+) kB/)?.[1];
+  console.log(`orchestra serve peak RSS: ${rss ? (Number(rss) / 1024).toFixed(0) : "?"} MiB`);
+}
+
+async function addMachineCost(): Promise<void> {
+  console.log("\nadding one machine to boot/DHCP data (inventory row + dnsmasq host file), by inventory size");
+  console.log("machines  adds  median ms  p95 ms  max ms");
+  for (const size of (process.env.BENCH_SKIP_SCALE ? [] : [10, 1000, 10_000])) {
+    const dir = join(work, `scale-${size}`);
+    const db = await openStore(dir);
+    const inventory = new Inventory(db);
+    const hostsDir = join(dir, "hosts.d");
+    await import("node:fs/promises").then((fs) => fs.mkdir(hostsDir, { recursive: true }));
+    let n = 0;
+    const add = async () => {
+      const address = mac(++n);
+      const machine = await inventory.addMachine({ interfaces: [{ mac: address }], cpus: 4, memoryMib: 8192, disks: [{ sizeBytes: 100 * 1024 ** 3 }], power: { type: "manual" } }, "benchmark");
+      await writeDhcpHost(hostsDir, { mac: address, hostname: machine.hostname });
+    };
+    while (n < size) await add();
+    const samples: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const started = process.hrtime.bigint();
+      await add();
+      samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+    samples.sort((a, b) => a - b);
+    const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!;
+    console.log(`${String(size).padStart(8)}  ${String(samples.length).padStart(4)}  ${at(0.5).toFixed(3).padStart(9)}  ${at(0.95).toFixed(3).padStart(6)}  ${samples.at(-1)!.toFixed(3).padStart(6)}`);
+    await db.close();
+  }
+}
+
+// Bounded: whatever happens, everything started here stops within two minutes of the limit.
+const limit = setTimeout(() => {
+  console.error("benchmark took too long; stopping");
+  void Promise.all(stops.map((stop) => stop())).finally(() => process.exit(1));
+}, 15 * 60_000);
+try {
+  await throughput();
+  await addMachineCost();
+} finally {
+  for (const stop of stops.reverse()) await stop();
+  clearTimeout(limit);
+  rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,44 @@
+/**
+ * End to end, proxy-DHCP: the site's own DHCP server (a plain dnsmasq that knows nothing of
+ * network boot) hands out the address; Orchestra's dnsmasq beside it only adds the boot
+ * data. A machine nobody registered still boots discovery and enlists.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { labNamespace, labSiteNamespace } from "../../lib/lab/lab-state.ts";
+import type { LabStatus } from "../../lib/lab/lab-status.ts";
+import { consoleTails, labDownAndCheck, orchestraCli, waitForMachines, waitForVmsToStop } from "../helpers/lab.ts";
+
+const dataDir = mkdtempSync(join(tmpdir(), "orchestra-e2e-proxy-"));
+let status: LabStatus | undefined;
+
+afterAll(async () => {
+  try {
+    await labDownAndCheck(dataDir, status, [labNamespace(dataDir), labSiteNamespace(dataDir)]);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}, 60_000);
+
+describe("the lab in proxy-DHCP mode", () => {
+  it("boots and enlists a machine whose address comes from another DHCP server", async () => {
+    expect(process.getuid?.(), "the lab needs root (network namespaces, tap devices)").toBe(0);
+    const up = await orchestraCli(dataDir, "lab", "up", "--nodes", "1", "--dhcp", "proxy", "--json");
+    expect(up.exitCode, up.all).toBe(0);
+    status = JSON.parse(up.stdout) as LabStatus;
+    expect(status.dhcpMode).toBe("proxy");
+    // Orchestra's dnsmasq runs in proxy mode: it has no range of its own.
+    expect(readFileSync(join(dataDir, "dnsmasq", "dnsmasq.conf"), "utf8")).toContain("dhcp-range=192.0.2.0,proxy,255.255.255.0\n");
+
+    const machines = await waitForMachines(dataDir, 1, 240_000);
+    expect(machines.length, `machine enlisted before the deadline:\n${consoleTails(status)}`).toBe(1);
+    const vm = status.vms[0]!;
+    expect(machines[0]).toMatchObject({ status: "new", cpus: 1, memoryMib: 512 });
+    expect(machines[0]!.interfaces[0]!.mac).toBe(vm.mac);
+    // The lease is the site server's, not Orchestra's.
+    expect(readFileSync(join(dataDir, "lab", "site.leases"), "utf8")).toContain(vm.mac);
+    expect(await waitForVmsToStop(dataDir, 60_000)).toBe(0);
+  }, 360_000);
+});

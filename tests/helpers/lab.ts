@@ -1,0 +1,63 @@
+/**
+ * Test helpers for end-to-end tests that drive `orchestra lab` as a user would.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { execa } from "execa";
+import { expect } from "vitest";
+import type { MachineView } from "../../lib/inventory/machine-view.ts";
+import { processStartTime } from "../../lib/lab/lab-processes.ts";
+import type { LabStatus } from "../../lib/lab/lab-status.ts";
+
+const CLI = join(import.meta.dirname, "../../lib/cli/main.ts");
+
+/** Run the orchestra CLI on `dataDir`; never throws, the caller checks the exit code. */
+export function orchestraCli(dataDir: string, ...args: string[]) {
+  return execa(process.execPath, [CLI, "--data-dir", dataDir, ...args], { reject: false, all: true });
+}
+
+/** The last lines of each VM's serial console, for a failure message. */
+export function consoleTails(status: LabStatus | undefined): string {
+  return (status?.vms ?? []).map((vm) => `--- ${vm.name} (${vm.firmware}) console:\n${existsSync(vm.consoleLog) ? readFileSync(vm.consoleLog, "utf8").slice(-2000) : "(none)"}`).join("\n");
+}
+
+/** Poll `machines list --json` until `count` machines exist or `timeoutMs` passes. */
+export async function waitForMachines(dataDir: string, count: number, timeoutMs: number): Promise<MachineView[]> {
+  const deadline = Date.now() + timeoutMs;
+  let machines: MachineView[] = [];
+  while (Date.now() < deadline) {
+    const list = await orchestraCli(dataDir, "machines", "list", "--json");
+    expect(list.exitCode, list.all).toBe(0);
+    machines = JSON.parse(list.stdout) as MachineView[];
+    if (machines.length >= count) break;
+    await sleep(2000);
+  }
+  return machines;
+}
+
+/** Poll `lab status` until no VM runs; returns how many still do. */
+export async function waitForVmsToStop(dataDir: string, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let running = Infinity;
+  while (Date.now() < deadline) {
+    const status = JSON.parse((await orchestraCli(dataDir, "lab", "status", "--json")).stdout) as LabStatus;
+    running = status.vms.filter((vm) => vm.running).length;
+    if (running === 0) break;
+    await sleep(1000);
+  }
+  return running;
+}
+
+/** Take the lab down and check it left no namespace, process or lab file behind. */
+export async function labDownAndCheck(dataDir: string, status: LabStatus | undefined, namespaces: readonly string[]): Promise<void> {
+  const down = await orchestraCli(dataDir, "lab", "down");
+  expect(down.exitCode, down.all).toBe(0);
+  const listed = (await execa("ip", ["netns", "list"])).stdout;
+  for (const namespace of namespaces) expect(listed).not.toContain(namespace);
+  for (const pid of [status?.serve?.pid, ...(status?.vms ?? []).map((vm) => vm.pid)]) {
+    if (pid) expect(await processStartTime(pid), `pid ${pid} still running`).toBeUndefined();
+  }
+  expect(existsSync(join(dataDir, "lab"))).toBe(false);
+  expect(existsSync(join(dataDir, "dnsmasq"))).toBe(false);
+}
