@@ -53,6 +53,8 @@ describe.concurrent("the install sequence", () => {
     expect(h.read("/etc/puppet/puppet.conf")).toContain("autosign = false");
     const unit = h.read("/etc/systemd/system/orchestra.service");
     expect(unit).toMatch(/ExecStart=\S+ \S+\/lib\/cli\/main\.ts --data-dir \S+\/var\/lib\/orchestra serve --boot-listen 0\.0\.0\.0:5248 --log-level info/);
+    // The flags come from the real `orchestra serve --help`: the EC2 API and nginx's images.
+    expect(unit).toContain(" --api-listen 0.0.0.0:8773 --region orchestra --api-vpc-cidr 10.10.0.0/24 --image-base-url http://192.0.2.0/images\n");
     expect(h.read("/etc/orchestra/orchestra.env")).toContain('ORCHESTRA_REGION="orchestra"');
   }));
 
