@@ -74,7 +74,7 @@ describe("the charm installed for real", () => {
   });
 
   it("the orchestra service it started answers on its boot port", async () => {
-    const response = await fetch(`http://127.0.0.1:${bootPort}/healthz`);
+    const response = await untilListening(`http://127.0.0.1:${bootPort}/healthz`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: "ok" });
   });
@@ -113,8 +113,25 @@ describe("the charm installed for real", () => {
   });
 });
 
+/**
+ * Fetches `url` once the service is listening: the start hook returns as soon as the
+ * process runs, and a loaded machine may take seconds more to open the port.
+ */
+async function untilListening(url: string, timeoutMs = 60_000): Promise<Response> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fetch(url);
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
 /** DescribeRegions against the unit's EC2 endpoint, signed with the given key. */
 async function describeRegions(accessKeyId: string, secretAccessKey: string): Promise<string[]> {
+  await untilListening(`http://127.0.0.1:${apiPort}/`);
   const { EC2Client, DescribeRegionsCommand } = await import("@aws-sdk/client-ec2");
   const client = new EC2Client({ endpoint: `http://127.0.0.1:${apiPort}`, region: "orchestra", credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 });
   const regions = await client.send(new DescribeRegionsCommand({}));
