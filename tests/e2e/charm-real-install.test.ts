@@ -62,14 +62,14 @@ describe("the charm installed for real", () => {
 
   it("rsyslog answers TLS on 6514 with a certificate from the charm's CA", async () => {
     const ca = readFileSync("/var/lib/orchestra/tls/ca.pem");
-    const authorized = await new Promise<boolean>((resolve, reject) => {
+    const authorized = await retryFor(60_000, () => new Promise<boolean>((resolve, reject) => {
       // The certificate names the unit's ingress address (the fake network-get's), not 127.0.0.1.
       const socket = connect({ host: "127.0.0.1", port: 6514, ca, checkServerIdentity: () => undefined }, () => {
         resolve(socket.authorized);
         socket.end();
       });
       socket.on("error", reject);
-    });
+    }));
     expect(authorized).toBe(true);
   });
 
@@ -117,11 +117,16 @@ describe("the charm installed for real", () => {
  * Fetches `url` once the service is listening: the start hook returns as soon as the
  * process runs, and a loaded machine may take seconds more to open the port.
  */
-async function untilListening(url: string, timeoutMs = 60_000): Promise<Response> {
+async function untilListening(url: string): Promise<Response> {
+  return await retryFor(60_000, () => fetch(url));
+}
+
+/** Retries `attempt` until it resolves or `timeoutMs` has passed (then its last error). */
+async function retryFor<T>(timeoutMs: number, attempt: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      return await fetch(url);
+      return await attempt();
     } catch (error) {
       if (Date.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 250));
