@@ -14,6 +14,8 @@ export interface OrchestraServiceInput {
   runtime: { node: string; entry: string };
   /** The `serve` flags this build of orchestra understands (from `serve --help`). */
   serveFlags: ReadonlySet<string>;
+  /** Where nodes fetch boot images when nginx serves them, or null to let orchestra serve them. */
+  imageBaseUrl: string | null;
 }
 
 function envLine(key: string, value: string): string {
@@ -52,6 +54,9 @@ export function orchestraServeArgv(input: OrchestraServiceInput): string[] {
   if (input.serveFlags.has("--api-vpc-cidr") && config.provisioningSubnet) {
     argv.push("--api-vpc-cidr", `${config.provisioningSubnet.network}/${config.provisioningSubnet.prefix}`);
   }
+  if (input.serveFlags.has("--auto-accept") && config.autoAccept) argv.push("--auto-accept");
+  // nginx serves <data dir>/images with sendfile: nodes fetch kernels and initrds from it.
+  if (input.serveFlags.has("--image-base-url") && input.imageBaseUrl !== null) argv.push("--image-base-url", input.imageBaseUrl);
   return argv;
 }
 

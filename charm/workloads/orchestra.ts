@@ -52,6 +52,7 @@ async function serviceInput(host: Host, settings: WorkloadSettings): Promise<Orc
     databaseUrl: settings.databaseUrl,
     runtime,
     serveFlags: await serveFlags(host, settings, runtime),
+    imageBaseUrl: settings.config.components.includes("nginx") ? `http://${settings.address}/images` : null,
   };
 }
 

@@ -5,7 +5,7 @@
  * commands it runs (apt-get, dpkg-query, systemctl, the daemons' config checks and the
  * orchestra CLI), each a real executable on PATH that records its argv.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -64,10 +64,26 @@ case "$1 $2" in
 esac`,
 };
 
-const bundleDir = mkdtempSync(join(tmpdir(), "orchestra-charm-bundle-"));
-process.on("exit", () => rmSync(bundleDir, { recursive: true, force: true }));
-// Built once per test worker: starting a bundle takes a tenth of loading the TypeScript.
-export const charmBundle = (await bundleCharm(repoRoot, bundleDir, "charm")).charm;
+/**
+ * The charm bundle the tests run, built once per test worker (starting a bundle takes a
+ * tenth of loading the TypeScript). It lives in node_modules/.cache, like other build
+ * caches, and is built beside its final name and renamed, so workers never see half a file.
+ */
+async function buildTestBundle(): Promise<string> {
+  const cacheDir = join(repoRoot, "node_modules", ".cache", "orchestra-charm");
+  mkdirSync(cacheDir, { recursive: true });
+  const staging = mkdtempSync(join(cacheDir, "build-"));
+  try {
+    const built = (await bundleCharm(repoRoot, staging, "charm")).charm;
+    const target = join(cacheDir, "charm.js");
+    renameSync(built, target);
+    return target;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+export const charmBundle = await buildTestBundle();
 
 /** One charm test's world: the Context, the temp root and the recorded commands. */
 export interface CharmHarness {

@@ -62,27 +62,21 @@ describe("the charm installed for real", () => {
 
   it("rsyslog answers TLS on 6514 with a certificate from the charm's CA", async () => {
     const ca = readFileSync("/var/lib/orchestra/tls/ca.pem");
-    const authorized = await new Promise<boolean>((resolve, reject) => {
+    const authorized = await retryFor(60_000, () => new Promise<boolean>((resolve, reject) => {
       // The certificate names the unit's ingress address (the fake network-get's), not 127.0.0.1.
       const socket = connect({ host: "127.0.0.1", port: 6514, ca, checkServerIdentity: () => undefined }, () => {
         resolve(socket.authorized);
         socket.end();
       });
       socket.on("error", reject);
-    });
+    }));
     expect(authorized).toBe(true);
   });
 
   it("the orchestra service it started answers on its boot port", async () => {
-    // The start hook returns once the service is launched, as systemd's does; give it the
-    // moments it needs to open its listeners.
-    let response: Response | undefined;
-    for (let i = 0; i < 120 && !response?.ok; i++) {
-      response = await fetch(`http://127.0.0.1:${bootPort}/healthz`).catch(() => undefined);
-      if (!response?.ok) await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    expect(response?.status).toBe(200);
-    expect(await response!.json()).toEqual({ status: "ok" });
+    const response = await untilListening(`http://127.0.0.1:${bootPort}/healthz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: "ok" });
   });
 
   it("update-status reads the real inventory through the real CLI", async () => {
@@ -119,8 +113,30 @@ describe("the charm installed for real", () => {
   });
 });
 
+/**
+ * Fetches `url` once the service is listening: the start hook returns as soon as the
+ * process runs, and a loaded machine may take seconds more to open the port.
+ */
+async function untilListening(url: string): Promise<Response> {
+  return await retryFor(60_000, () => fetch(url));
+}
+
+/** Retries `attempt` until it resolves or `timeoutMs` has passed (then its last error). */
+async function retryFor<T>(timeoutMs: number, attempt: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
 /** DescribeRegions against the unit's EC2 endpoint, signed with the given key. */
 async function describeRegions(accessKeyId: string, secretAccessKey: string): Promise<string[]> {
+  await untilListening(`http://127.0.0.1:${apiPort}/`);
   const { EC2Client, DescribeRegionsCommand } = await import("@aws-sdk/client-ec2");
   const client = new EC2Client({ endpoint: `http://127.0.0.1:${apiPort}`, region: "orchestra", credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 });
   const regions = await client.send(new DescribeRegionsCommand({}));

@@ -5,7 +5,7 @@ import { runProbe, probeContext } from "./probe.ts";
 
 const results = (r: { results: { result?: unknown; error?: string }[] }) => r.results.map((x) => x.error ?? x.result);
 
-describe("Context: environment and config", () => {
+describe.concurrent("Context: environment and config", () => {
   it("sets the hook environment of a relation hook", async () => {
     const db = relation({ endpoint: "db", remoteApp: "postgresql", remoteUnitsData: { 0: {}, 3: {} } });
     const r = await runProbe([["env"]], on.relationChanged(db, { remoteUnit: 3 }), state({ relations: [db] }));
@@ -34,7 +34,7 @@ describe("Context: environment and config", () => {
   });
 });
 
-describe("Context: relations", () => {
+describe.concurrent("Context: relations", () => {
   it("lists, reads and writes relation data; the new State carries the writes", async () => {
     const db = relation({ endpoint: "db", remoteApp: "postgresql", remoteAppData: { endpoints: "h:5432" }, remoteUnitsData: { 0: { a: "1" } } });
     const input = state({ leader: true, relations: [db] });
@@ -93,7 +93,7 @@ describe("Context: relations", () => {
   });
 });
 
-describe("Context: ports, status, logs, leadership, unit state", () => {
+describe.concurrent("Context: ports, status, logs, leadership, unit state", () => {
   it("records ports, statuses, logs, version, leader settings and stored state", async () => {
     const r = await runProbe([
       ["openPort", "8773/tcp"], ["openPort", "67-69/udp"], ["closePort", "80/tcp"], ["openedPorts"],
@@ -131,7 +131,7 @@ describe("Context: ports, status, logs, leadership, unit state", () => {
   });
 });
 
-describe("Context: secrets", () => {
+describe.concurrent("Context: secrets", () => {
   it("adds, reads, updates, grants and removes secrets", async () => {
     const db = relation({ endpoint: "db", remoteApp: "pg" });
     const old = secret({ label: "old", contents: { "old-key": "x" } });
@@ -162,7 +162,7 @@ describe("Context: secrets", () => {
   });
 });
 
-describe("Context: actions", () => {
+describe.concurrent("Context: actions", () => {
   it("returns nested results, logs and failure", async () => {
     const r = await runProbe([["actionSet", { "access-key": "AK", machines: { count: 2 } }], ["actionLog", "working"], ["actionFail", "nope"]], on.action("do", { label: "x" }), state());
     expect(r.out.exitCode).toBe(0);
@@ -177,7 +177,7 @@ describe("Context: actions", () => {
   });
 });
 
-describe("Context: a failing hook", () => {
+describe.concurrent("Context: a failing hook", () => {
   const db = relation({ endpoint: "db" });
   const input: State = state({ leader: true, relations: [db] });
   const steps = [
@@ -206,7 +206,7 @@ describe("Context: a failing hook", () => {
   });
 });
 
-describe("Context: consistency with the charm's metadata", () => {
+describe.concurrent("Context: consistency with the charm's metadata", () => {
   const ctx = probeContext([]);
   const refuse = async (event: Parameters<typeof ctx.run>[0], input: State, text: string) => {
     const error = await ctx.run(event, input).then(() => undefined, (e: unknown) => e);

@@ -1,15 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Output, type State } from "../../../lib/testing/index.ts";
 import { charmHarness, configured, type CharmHarness } from "../charm-harness.ts";
 
-let h: CharmHarness;
-beforeEach(() => { h = charmHarness(); });
-afterEach(() => h.cleanup());
 
 const ALL_PORTS = ["8773/tcp", "5248/tcp", "67/udp", "69/udp", "4011/udp", "8000/tcp", "6514/tcp", "8140/tcp", "80/tcp"];
 
 /** Juju's install phase for a leader: install, leader-elected, config-changed, start. */
-async function installSequence(input: State): Promise<Output[]> {
+async function installSequence(h: CharmHarness, input: State): Promise<Output[]> {
   const outs: Output[] = [];
   let s = input;
   for (const event of [h.ctx.on.install(), h.ctx.on.leaderElected(), h.ctx.on.configChanged(), h.ctx.on.start()]) {
@@ -20,9 +17,21 @@ async function installSequence(input: State): Promise<Output[]> {
   return outs;
 }
 
-describe("the install sequence", () => {
-  it("installs, configures and starts every component, opens its ports and goes active", async () => {
-    const outs = await installSequence(configured({ leader: true }));
+/** Runs a test body on a fresh unit of its own (so the tests can run concurrently). */
+function onFreshUnit(body: (h: CharmHarness) => Promise<void>): () => Promise<void> {
+  return async () => {
+    const h = charmHarness();
+    try {
+      await body(h);
+    } finally {
+      h.cleanup();
+    }
+  };
+}
+
+describe.concurrent("the install sequence", () => {
+  it("installs, configures and starts every component, opens its ports and goes active", onFreshUnit(async (h) => {
+    const outs = await installSequence(h, configured({ leader: true }));
     const last = outs.at(-1)!.state;
     expect(outs[0]!.unitStatusHistory[0]).toEqual({ status: "maintenance", message: "installing Orchestra" });
     expect(last.unitStatus).toEqual({ status: "active", message: "" });
@@ -44,26 +53,28 @@ describe("the install sequence", () => {
     expect(h.read("/etc/puppet/puppet.conf")).toContain("autosign = false");
     const unit = h.read("/etc/systemd/system/orchestra.service");
     expect(unit).toMatch(/ExecStart=\S+ \S+\/lib\/cli\/main\.ts --data-dir \S+\/var\/lib\/orchestra serve --boot-listen 0\.0\.0\.0:5248 --log-level info/);
+    // The flags come from the real `orchestra serve --help`: the EC2 API and nginx's images.
+    expect(unit).toContain(" --api-listen 0.0.0.0:8773 --region orchestra --api-vpc-cidr 10.10.0.0/24 --image-base-url http://192.0.2.0/images\n");
     expect(h.read("/etc/orchestra/orchestra.env")).toContain('ORCHESTRA_REGION="orchestra"');
-  });
+  }));
 
-  it("is idempotent: the sequence run again installs, rewrites and restarts nothing", async () => {
-    const first = await installSequence(configured({ leader: true }));
+  it("is idempotent: the sequence run again installs, rewrites and restarts nothing", onFreshUnit(async (h) => {
+    const first = await installSequence(h, configured({ leader: true }));
     const files = ["/etc/dnsmasq.d/orchestra.conf", "/etc/orchestra/orchestra.env", "/var/lib/orchestra/tls/syslog.pem"].map((f) => h.read(f));
     h.clearCommands();
-    const second = await installSequence(first.at(-1)!.state);
+    const second = await installSequence(h, first.at(-1)!.state);
     expect(second.at(-1)!.state).toEqual(first.at(-1)!.state);
     expect(["/etc/dnsmasq.d/orchestra.conf", "/etc/orchestra/orchestra.env", "/var/lib/orchestra/tls/syslog.pem"].map((f) => h.read(f))).toEqual(files);
     const changing = h.commands().filter((c) => c[0] === "apt-get" || c[1] === "restart" || c[1] === "reload-or-restart" || c[1] === "daemon-reload");
     expect(changing).toEqual([]);
-  });
+  }));
 
-  it("with components empty installs only the orchestra service", async () => {
-    const outs = await installSequence(configured({ leader: true, config: { components: "" } }));
+  it("with components empty installs only the orchestra service", onFreshUnit(async (h) => {
+    const outs = await installSequence(h, configured({ leader: true, config: { components: "" } }));
     expect(outs.at(-1)!.state.unitStatus.status).toBe("active");
     expect(outs.at(-1)!.state.openedPorts).toEqual(["8773/tcp", "5248/tcp"]);
     expect(h.commands().filter((c) => c[0] === "apt-get")).toEqual([]);
     expect(h.running("orchestra")).toBe(true);
     expect(h.exists("/etc/dnsmasq.d/orchestra.conf")).toBe(false);
-  });
+  }));
 });

@@ -23,7 +23,9 @@ const ENDPOINTS: Array<[string, () => Relation]> = [
   ["cluster", () => peerRelation({ endpoint: "cluster" })],
 ];
 
-describe.each(ENDPOINTS)("the %s relation's lifecycle", (endpoint, make) => {
+// Concurrent: each sequence has its own State; the hooks only rewrite the same files with
+// the same content, so they can overlap on the one unit.
+describe.concurrent.each(ENDPOINTS)("the %s relation's lifecycle", (endpoint, make) => {
   it("created, joined, changed, departed and broken each end in a settled status", async () => {
     const rel = make();
     let s: State = { ...installed, relations: [rel] };

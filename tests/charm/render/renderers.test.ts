@@ -75,6 +75,7 @@ describe("the orchestra service", () => {
     databaseUrl: null,
     runtime: { node: "/opt/orchestra/bin/node", entry: "/opt/orchestra/orchestra.js" },
     serveFlags: new Set(["--boot-listen"]),
+    imageBaseUrl: null,
   };
 
   it("passes the EC2 listener only to a serve that knows the flag", () => {
@@ -83,6 +84,14 @@ describe("the orchestra service", () => {
       "/opt/orchestra/orchestra.js", "--data-dir", "/var/lib/orchestra", "serve", "--boot-listen", "0.0.0.0:5248", "--log-level", "info",
       "--api-listen", "0.0.0.0:8773", "--region", "lab", "--api-vpc-cidr", "10.10.0.0/24",
     ]);
+  });
+
+  it("hands auto-accept and nginx's image URL to a serve that takes them", () => {
+    const argv = orchestraServeArgv({ ...input, serveFlags: new Set(["--auto-accept", "--image-base-url"]), imageBaseUrl: "http://10.0.0.1/images" });
+    expect(argv.slice(-3)).toEqual(["--auto-accept", "--image-base-url", "http://10.0.0.1/images"]);
+    const off = orchestraServeArgv({ ...input, config: { ...input.config, autoAccept: false }, serveFlags: new Set(["--auto-accept", "--image-base-url"]) });
+    expect(off).not.toContain("--auto-accept");
+    expect(off).not.toContain("--image-base-url");
   });
 
   it("quotes environment values and names the env file in the unit", () => {
