@@ -27,6 +27,12 @@ PACKAGES=(
   openipmi
   freeipmi-tools
   cloud-init
+  # Packing the charm (zip, unzip/zipinfo) and checking its POSIX dispatch (dash); the
+  # fake hook tools are bash scripts.
+  zip
+  unzip
+  dash
+  bash
 )
 
 missing=()

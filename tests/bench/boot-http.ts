@@ -111,7 +111,7 @@ async function throughput(): Promise<void> {
 
   const oursPort = 40000 + Math.floor(Math.random() * 10000);
   const nginxPort = oursPort + 1;
-  const serve = await startDetached("serve", [...orchestraArgv(), "serve", "--data-dir", dataDir, "--boot-listen", `127.0.0.1:${oursPort}`, "--log-level", "warn"], join(work, "serve.log"));
+  const serve = await startDetached("serve", [...orchestraArgv(), "serve", "--data-dir", dataDir, "--boot-listen", `127.0.0.1:${oursPort}`, "--api-listen", "127.0.0.1:0", "--log-level", "warn"], join(work, "serve.log"));
   stops.push(() => stopProcess(serve));
   const nginxDir = join(work, "nginx");
   rmSync(nginxDir, { recursive: true, force: true });

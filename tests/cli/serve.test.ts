@@ -8,7 +8,7 @@ function bootUrl(child: ReturnType<typeof startOrchestra>): Promise<string> {
     let seen = "";
     child.stderr!.on("data", (chunk: Buffer) => {
       seen += chunk.toString();
-      const match = /boot (http:\/\/[^\s]+)/.exec(seen);
+      const match = /boot (http:\/\/[^\s;]+)/.exec(seen);
       if (match) resolve(match[1]!);
     });
     void child.then(() => reject(new Error(`orchestra serve exited early:\n${seen}`)));
@@ -18,7 +18,7 @@ function bootUrl(child: ReturnType<typeof startOrchestra>): Promise<string> {
 describe("orchestra serve", () => {
   it("serves /healthz from the store, and stops cleanly on SIGTERM", async () => {
     const { dir, cleanup } = tempDataDir();
-    const child = startOrchestra(["--data-dir", dir, "serve", "--boot-listen", "127.0.0.1:0"]);
+    const child = startOrchestra(["--data-dir", dir, "serve", "--boot-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0"]);
     try {
       const url = await bootUrl(child);
       const response = await fetch(new URL("healthz", url));
