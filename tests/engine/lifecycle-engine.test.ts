@@ -1,6 +1,3 @@
-import { execa, type ResultPromise } from "execa";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,9 +5,10 @@ import { LifecycleEngine } from "../../lib/engine/lifecycle-engine.ts";
 import { selectPowerActions } from "../../lib/engine/power-action-rows.ts";
 import { builtinPowerTypes } from "../../lib/power/power-types.ts";
 import { ManualPowerDriver } from "../../lib/power/manual.ts";
-import { QemuPowerDriver, QmpSession } from "../../lib/power/qemu.ts";
+import { QemuPowerDriver } from "../../lib/power/qemu.ts";
 import { PowerDriverRegistry } from "../../lib/power/registry.ts";
 import { memoryInventory, nextMac } from "../helpers/inventory.ts";
+import { runState, startHeldQemu, type HeldQemu } from "../helpers/qemu-vm.ts";
 
 const logger = pino({ level: "silent" });
 // Fast retries: the failure tests should fail in milliseconds, not minutes.
@@ -18,38 +16,18 @@ const drivers = new PowerDriverRegistry(builtinPowerTypes(), { policy: { delaysM
   .register(new QemuPowerDriver({ commandTimeoutMs: 5_000 }))
   .register(new ManualPowerDriver());
 
-async function runState(socket: string): Promise<string> {
-  const qmp = await QmpSession.open(socket, 5_000);
-  try {
-    return ((await qmp.execute("query-status")) as { status: string }).status;
-  } finally {
-    qmp.close();
-  }
-}
-
 describe("the lifecycle engine", () => {
+  let vm: HeldQemu;
   let dir: string;
   let socket: string;
-  let vm: ResultPromise | undefined;
-  let exited = false;
 
   beforeAll(async () => {
     // A real qemu held before its first instruction: its power is what the engine drives.
-    dir = mkdtempSync(join(tmpdir(), "orchestra-engine-"));
-    socket = join(dir, "qmp.sock");
-    vm = execa("qemu-system-x86_64", ["-qmp", `unix:${socket},server,nowait`, "-S", "-display", "none", "-nodefaults", "-m", "64", "-accel", "tcg"], { reject: false, stdin: "ignore" });
-    void vm.then(() => (exited = true));
-    for (let i = 0; i < 200 && !existsSync(socket); i++) {
-      if (exited) throw new Error("qemu exited before opening its QMP socket");
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    vm = await startHeldQemu();
+    ({ dir, socket } = vm);
   });
   afterAll(async () => {
-    if (vm && !exited) {
-      vm.kill("SIGTERM");
-      await vm;
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await vm?.stop();
   });
 
   it("powers a machine on when it enters commissioning, once per state entry", async () => {

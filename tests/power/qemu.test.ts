@@ -1,53 +1,27 @@
-import { execa, type ResultPromise } from "execa";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PowerTarget } from "../../lib/power/power-driver.ts";
 import { PowerError, PowerFatalError } from "../../lib/power/power-errors.ts";
 import { builtinPowerTypes } from "../../lib/power/power-types.ts";
 import { QemuPowerDriver, QmpSession } from "../../lib/power/qemu.ts";
+import { runState, startHeldQemu, type HeldQemu } from "../helpers/qemu-vm.ts";
 import { PowerDriverRegistry } from "../../lib/power/registry.ts";
 
-/** The VM's run state, read over a session of our own. */
-async function runState(socket: string): Promise<string> {
-  const qmp = await QmpSession.open(socket, 5_000);
-  try {
-    return ((await qmp.execute("query-status")) as { status: string }).status;
-  } finally {
-    qmp.close();
-  }
-}
-
 describe("the qemu driver against a real qemu-system-x86_64 over QMP", () => {
+  let vm: HeldQemu;
   let dir: string;
   let socket: string;
-  let vm: ResultPromise | undefined;
-  let exited = false;
   let target: PowerTarget;
   const registry = new PowerDriverRegistry(builtinPowerTypes(), { policy: { delaysMs: [10], attemptTimeoutMs: 10_000 } }).register(new QemuPowerDriver({ commandTimeoutMs: 5_000 }));
   const qemu = () => registry.get("qemu");
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "orchestra-qemu-"));
-    socket = join(dir, "qmp.sock");
-    // No guest is needed: -S holds the VM before its first instruction (QMP "prelaunch").
-    vm = execa("qemu-system-x86_64", ["-qmp", `unix:${socket},server,nowait`, "-S", "-display", "none", "-nodefaults", "-m", "64", "-accel", "tcg"], { reject: false, stdin: "ignore" });
-    void vm.then(() => (exited = true));
-    const deadline = Date.now() + 10_000;
-    while (!existsSync(socket)) {
-      if (exited) throw new Error(`qemu exited before opening its QMP socket: ${String((await vm).stderr)}`);
-      if (Date.now() > deadline) throw new Error("qemu did not open its QMP socket within 10 s");
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    vm = await startHeldQemu();
+    ({ dir, socket } = vm);
     target = { systemId: "k7dq3m", params: { qmp_socket: socket } };
   });
   afterAll(async () => {
-    if (vm && !exited) {
-      vm.kill("SIGTERM");
-      await vm;
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await vm?.stop();
   });
 
   it("reads a VM held before its first instruction as off", async () => {
