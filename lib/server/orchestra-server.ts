@@ -20,6 +20,7 @@ import { StoreMetadataSource } from "../metadata/store-metadata-source.ts";
 import type { ListenAddress } from "./listen-address.ts";
 import type { LifecycleEngine } from "../engine/lifecycle-engine.ts";
 import { startPeriodicWorker, type Worker } from "./periodic-worker.ts";
+import { registerMetrics } from "./metrics.ts";
 import { startTimeoutWorker } from "./timeout-worker.ts";
 import { listenOnUnixSocket, type SocketListener } from "./unix-socket-listener.ts";
 
@@ -72,6 +73,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await inventory.db.get("SELECT 1 AS ok");
     return { status: "ok" };
   });
+  registerMetrics(boot, inventory.db);
   let dnsmasq: DnsmasqSupervisor | undefined;
   const sockets: SocketListener[] = [];
   let ec2: FastifyInstance | undefined;
