@@ -13,6 +13,7 @@ import type { PowerActionResult } from "../power/power-driver.ts";
 import { powerTargetFor } from "../power/power-target.ts";
 import type { PowerDriverRegistry } from "../power/registry.ts";
 import { scrubSecrets } from "../power/power-errors.ts";
+import { completePowerRequest, failPowerRequest, selectPowerRequests, type PowerRequest } from "../inventory/power-request.ts";
 import { claimPowerAction, finishPowerAction } from "./power-action-rows.ts";
 import { POWER_PLAN } from "./power-plan.ts";
 
@@ -25,6 +26,8 @@ export interface LifecycleEngineOptions {
   concurrency?: number;
   /** A claim older than this is taken to belong to a process that died, and is run again. */
   staleClaimMs?: number;
+  /** How long a failed power request waits before the next try (the driver has retried already). */
+  requestRetryMs?: number;
   now?: () => Date;
 }
 
@@ -41,23 +44,59 @@ export class LifecycleEngine {
   readonly #o: Required<Omit<LifecycleEngineOptions, "now">> & { now: () => Date };
 
   constructor(options: LifecycleEngineOptions) {
-    this.#o = { concurrency: 32, staleClaimMs: 10 * 60_000, now: () => new Date(), ...options };
+    this.#o = { concurrency: 32, staleClaimMs: 10 * 60_000, requestRetryMs: 60_000, now: () => new Date(), ...options };
   }
 
-  /** Run the power step of every machine whose current state entry still needs one. */
+  /**
+   * Run the power step of every machine whose current state entry still needs one, and
+   * carry out pending power requests (EC2's Stop, Start and Reboot).
+   */
   async sweep(): Promise<StepReport[]> {
-    const pending: Machine[] = [];
-    for (const status of Object.keys(POWER_PLAN) as MachineStatus[]) pending.push(...(await this.#o.inventory.listMachines({ status })));
+    const jobs: Array<() => Promise<StepReport | undefined>> = [];
+    for (const status of Object.keys(POWER_PLAN) as MachineStatus[]) {
+      for (const machine of await this.#o.inventory.listMachines({ status })) jobs.push(() => this.#step(machine));
+    }
+    const now = this.#o.now().getTime();
+    for (const request of await selectPowerRequests(this.#o.inventory.db)) {
+      if (request.attemptedAt && now - Date.parse(request.attemptedAt) < this.#o.requestRetryMs) continue;
+      jobs.push(() => this.#request(request));
+    }
     const reports: StepReport[] = [];
     let next = 0;
     const lane = async () => {
-      while (next < pending.length) {
-        const report = await this.#step(pending[next++]!);
+      while (next < jobs.length) {
+        const report = await jobs[next++]!();
         if (report) reports.push(report);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, pending.length) }, lane));
+    await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, jobs.length) }, lane));
     return reports;
+  }
+
+  async #request(request: PowerRequest): Promise<StepReport | undefined> {
+    const { inventory, drivers, logger } = this.#o;
+    // A machine deleted since the scan took its request with it.
+    const machine = await inventory.getMachine(request.systemId).catch(() => undefined);
+    if (!machine) return undefined;
+    try {
+      const driver = drivers.get(machine.power.type);
+      const target = powerTargetFor(machine);
+      const result = request.action === "on" ? await driver.powerOn(target) : request.action === "off" ? await driver.powerOff(target) : await driver.powerCycle(target);
+      await inventory.db.transaction((tx) => completePowerRequest(tx, request));
+      logger.info({ systemId: machine.systemId, power: request.action, outcome: result.outcome }, result.message);
+      return { systemId: machine.systemId, status: machine.status, outcome: result.outcome, message: result.message };
+    } catch (error) {
+      const message = this.#scrub(machine, error);
+      await inventory.db.transaction((tx) => failPowerRequest(tx, request, message, this.#o.now().toISOString()));
+      logger.error({ systemId: machine.systemId, power: request.action }, `power ${request.action} failed: ${message}`);
+      return { systemId: machine.systemId, status: machine.status, outcome: "failed", message };
+    }
+  }
+
+  /** An error's message with the machine's secret power parameters blanked out. */
+  #scrub(machine: Machine, error: unknown): string {
+    const secrets = this.#o.drivers.powerTypes.get(machine.power.type).settings.filter((s) => s.secret).map((s) => machine.power.params[s.name] ?? "");
+    return scrubSecrets((error as Error).message, secrets);
   }
 
   async #step(machine: Machine): Promise<StepReport | undefined> {
@@ -80,8 +119,7 @@ export class LifecycleEngine {
       if (plan.then) await inventory.transitionFrom(machine.systemId, machine, plan.then, `${machine.status} done: ${message}`);
       return { systemId: machine.systemId, status: machine.status, outcome, message };
     } catch (error) {
-      const secrets = drivers.powerTypes.get(machine.power.type).settings.filter((s) => s.secret).map((s) => machine.power.params[s.name] ?? "");
-      const message = scrubSecrets((error as Error).message, secrets);
+      const message = this.#scrub(machine, error);
       await finish("failed", message);
       logger.error({ systemId: machine.systemId, status: machine.status }, `power ${plan.power} failed: ${message}`);
       const failed = FAILURE_STATUS[machine.status];

@@ -23,3 +23,4 @@ export { BUILTIN_INSTANCE_TYPES, validateInstanceType, type InstanceType } from 
 export { describeConstraints, machineFits, resolveConstraints, type AllocationConstraints, type ResolvedConstraints } from "./constraints.ts";
 export type { Instance } from "./instance.ts";
 export { isInstanceId, newInstanceId, newSystemId } from "./ids.ts";
+export { completePowerRequest, failPowerRequest, POWER_REQUEST_MIGRATION, requestPowerWithin, selectPowerRequests, type PowerRequest, type PowerRequestAction } from "./power-request.ts";

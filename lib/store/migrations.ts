@@ -9,6 +9,7 @@ import type { SqlDatabase, SqlDialect } from "./sql-database.ts";
 import { EC2_MIGRATION } from "../ec2/model/ec2-schema.ts";
 import { METADATA_MIGRATION } from "../metadata/metadata-schema.ts";
 import { ENGINE_MIGRATION } from "../engine/power-action-rows.ts";
+import { POWER_REQUEST_MIGRATION } from "../inventory/power-request.ts";
 
 /** One schema step. */
 export interface Migration {
@@ -88,6 +89,7 @@ export const MIGRATIONS: readonly Migration[] = [
   EC2_MIGRATION,
   METADATA_MIGRATION,
   ENGINE_MIGRATION,
+  POWER_REQUEST_MIGRATION,
 ];
 
 /** Bring the database's schema up to the newest version; returns the versions applied. */

@@ -11,6 +11,7 @@ import { loadInstances, type InstanceRecord } from "../model/instance-records.ts
 import { instanceState } from "../model/instance-state.ts";
 import type { Ec2Context } from "../model/ec2-context.ts";
 import { defineAction } from "./define-action.ts";
+import { requestPowerWithin, type PowerRequestAction } from "../../inventory/power-request.ts";
 
 const ids = { InstanceId: list(str({ max: 64 }), { required: true, max: 1000 }) };
 
@@ -48,12 +49,15 @@ export const terminateInstances = defineAction("TerminateInstances", { ...ids, F
   }),
 );
 
-/** Power changes act at once on fake machines; wiring real ones to lib/power's drivers is still to do. */
-function requireInstantPower(context: Ec2Context, instance: InstanceRecord, action: string): void {
+/**
+ * Ask for a power change. A test-only (fake) machine has no power to change, so the change
+ * is complete at once; any other machine gets a power request that the lifecycle engine
+ * carries out through its driver (the instance shows stopping/pending until then).
+ */
+async function requestPower(tx: SqlExecutor, context: Ec2Context, instance: InstanceRecord, action: PowerRequestAction, what: string): Promise<void> {
   const type = instance.powerType ? context.services.inventory.powerTypes.get(instance.powerType) : undefined;
-  if (!type?.testOnly) {
-    throw new OrchestraError("EC2_UNSUPPORTED_OPERATION", `${action} needs the power driver for ${instance.powerType ?? "this machine"}, which the EC2 API does not drive yet; instance ${instance.instanceId} was not changed.`);
-  }
+  if (type?.testOnly || instance.systemId === null) return;
+  await requestPowerWithin(tx, instance.systemId, action, `${what} by ${context.account} (${instance.instanceId})`, context.services.now().toISOString());
 }
 
 function requireState(instance: InstanceRecord, allowed: readonly string[], action: string): void {
@@ -69,26 +73,28 @@ async function setPower(tx: SqlExecutor, instanceId: string, off: boolean): Prom
 export const stopInstances = defineAction("StopInstances", { ...ids, Force: bool(), Hibernate: bool() }, async (context, p) => {
   if (p.Hibernate) throw new OrchestraError("EC2_UNSUPPORTED_OPERATION", "Hibernation is not available on bare metal.");
   return changeStates(context, p.InstanceId, async (tx, instance) => {
-    requireState(instance, ["running", "stopped"], "stopped");
-    requireInstantPower(context, instance, "StopInstances");
+    requireState(instance, ["running", "stopped", "stopping"], "stopped");
+    if (instance.poweredOff) return;
     await setPower(tx, instance.instanceId, true);
+    await requestPower(tx, context, instance, "off", "StopInstances");
   });
 });
 
 export const startInstances = defineAction("StartInstances", { ...ids }, async (context, p) =>
   changeStates(context, p.InstanceId, async (tx, instance) => {
-    requireState(instance, ["running", "stopped"], "started");
-    requireInstantPower(context, instance, "StartInstances");
+    requireState(instance, ["running", "stopped", "pending"], "started");
+    if (!instance.poweredOff) return;
     await setPower(tx, instance.instanceId, false);
+    await requestPower(tx, context, instance, "on", "StartInstances");
   }),
 );
 
 export const rebootInstances = defineAction("RebootInstances", { ...ids }, async (context, p) => {
-  const instances = await named(context, p.InstanceId);
-  for (const instance of instances) {
-    requireState(instance, ["running"], "rebooted");
-    requireInstantPower(context, instance, "RebootInstances");
-  }
+  await context.services.db.transaction(async (tx) => {
+    const instances = await named(context, p.InstanceId, tx);
+    for (const instance of instances) requireState(instance, ["running"], "rebooted");
+    for (const instance of instances) await requestPower(tx, context, instance, "cycle", "RebootInstances");
+  });
   return { return: true };
 });
 

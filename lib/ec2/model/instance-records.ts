@@ -63,12 +63,14 @@ interface Row {
   hardware: string | null;
   disks: string | null;
   mac: string | null;
+  power_request: string | null;
 }
 
 const SELECT = `SELECT e.instance_id, e.account, e.reservation_id, e.launch_index, e.image_id, e.instance_type, e.key_name, e.zone,
   e.subnet_id, e.vpc_id, e.user_data, e.client_token, e.powered_off, e.launched_at, i.ended_at, i.machine_id,
   m.status, m.status_message, m.hostname, m.architecture, m.power_type, m.hardware, m.disks,
-  (SELECT n.mac FROM interfaces n WHERE n.machine_id = m.system_id ORDER BY n.boot DESC, n.position LIMIT 1) AS mac
+  (SELECT n.mac FROM interfaces n WHERE n.machine_id = m.system_id ORDER BY n.boot DESC, n.position LIMIT 1) AS mac,
+  (SELECT r.action FROM power_requests r WHERE r.machine_id = m.system_id) AS power_request
   FROM ec2_instances e JOIN instances i ON i.instance_id = e.instance_id LEFT JOIN machines m ON m.system_id = i.machine_id`;
 
 /** Which instances to load. */
@@ -118,7 +120,7 @@ async function loadGroups(db: SqlExecutor, account: string, instanceIds: readonl
 function toRecord(row: Row, groups: { groupId: string; groupName: string }[]): InstanceRecord {
   const hardware = row.hardware ? (JSON.parse(row.hardware) as Record<string, string>) : {};
   const status = row.status as MachineStatus | null;
-  const [state, stateReason] = mapState(row.ended_at, status, row.powered_off === 1, row.status_message);
+  const [state, stateReason] = mapState(row.ended_at, status, row.powered_off === 1, row.status_message, row.power_request !== null);
   return {
     instanceId: row.instance_id,
     account: row.account,
@@ -153,16 +155,18 @@ function toRecord(row: Row, groups: { groupId: string; groupName: string }[]): I
 /**
  * DESIGN.md's mapping: allocated/deploying = pending, deployed = running (or stopped when
  * powered off), releasing = shutting-down, allocation ended = terminated. A failed
- * deployment or a broken machine shows as stopped with the reason, so nothing hides.
+ * deployment or a broken machine shows as stopped with the reason, so nothing hides. While a
+ * power request (Stop, Start) is not yet carried out, a deployed machine is stopping or pending.
  */
-export function mapState(endedAt: string | null, status: MachineStatus | null, poweredOff: boolean, message: string | null): [InstanceStateName, { code: string; message: string } | null] {
+export function mapState(endedAt: string | null, status: MachineStatus | null, poweredOff: boolean, message: string | null, powerPending = false): [InstanceStateName, { code: string; message: string } | null] {
   if (endedAt !== null || status === null) return ["terminated", { code: "Client.UserInitiatedShutdown", message: "Client.UserInitiatedShutdown: User initiated shutdown" }];
   switch (status) {
     case "allocated":
     case "deploying":
       return ["pending", null];
     case "deployed":
-      return poweredOff ? ["stopped", { code: "Client.UserInitiatedShutdown", message: "Client.UserInitiatedShutdown: User initiated shutdown" }] : ["running", null];
+      if (poweredOff) return powerPending ? ["stopping", null] : ["stopped", { code: "Client.UserInitiatedShutdown", message: "Client.UserInitiatedShutdown: User initiated shutdown" }];
+      return powerPending ? ["pending", null] : ["running", null];
     case "releasing":
     case "disk_erasing":
     case "failed_releasing":

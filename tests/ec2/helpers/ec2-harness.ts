@@ -68,7 +68,7 @@ export async function startEc2Harness(options: { bodyLimit?: number; databaseUrl
 
 /** A snapshot of every row the EC2 API and the inventory write, to prove a refused request changed nothing. */
 export async function storeSnapshot(services: Ec2Services): Promise<string> {
-  const tables = ["machines", "machine_events", "instances", "ec2_accounts", "ec2_credentials", "ec2_instances", "ec2_instance_groups", "ec2_client_tokens", "ec2_security_groups", "ec2_security_group_rules", "ec2_key_pairs", "ec2_tags", "instance_metadata"];
+  const tables = ["machines", "machine_events", "instances", "ec2_accounts", "ec2_credentials", "ec2_instances", "ec2_instance_groups", "ec2_client_tokens", "ec2_security_groups", "ec2_security_group_rules", "ec2_key_pairs", "ec2_tags", "instance_metadata", "power_requests"];
   const parts: string[] = [];
   for (const table of tables) parts.push(table, JSON.stringify(await services.db.all(`SELECT * FROM ${table} ORDER BY 1, 2`)));
   return parts.join("\n");
