@@ -274,12 +274,12 @@ export class Inventory {
   /**
    * Move a machine only if it is still in the state entry the caller saw (same state,
    * same time of entry): a worker acting on an old reading never undoes a newer change.
-   * Returns the moved machine, or undefined when the machine moved on meanwhile.
+   * Returns the moved machine, or undefined when the machine moved on (or was deleted) meanwhile.
    */
-  async transitionFrom(ref: string, seen: Pick<Machine, "status" | "statusChangedAt">, to: MachineStatus, reason: string): Promise<Machine | undefined> {
+  async transitionFrom(systemId: string, seen: Pick<Machine, "status" | "statusChangedAt">, to: MachineStatus, reason: string): Promise<Machine | undefined> {
     return this.db.transaction(async (tx) => {
-      const machine = await this.#resolve(tx, ref);
-      if (machine.status !== seen.status || machine.statusChangedAt !== seen.statusChangedAt) return undefined;
+      const machine = await selectMachine(tx, systemId);
+      if (!machine || machine.status !== seen.status || machine.statusChangedAt !== seen.statusChangedAt) return undefined;
       return this.#transition(tx, machine, to, reason);
     });
   }
@@ -302,12 +302,8 @@ export class Inventory {
       const limitMs = this.timeouts[status] * 1000;
       for (const machine of await selectMachines(this.db, { status })) {
         if (Date.parse(machine.statusChangedAt) + limitMs > now) continue;
-        const moved = await this.db.transaction(async (tx) => {
-          const current = await selectMachine(tx, machine.systemId);
-          // It may have moved on since the scan; only a machine still stuck is failed.
-          if (!current || current.status !== status || current.statusChangedAt !== machine.statusChangedAt) return undefined;
-          return this.#transition(tx, current, FAILURE_STATUS[status]!, `timed out after ${this.timeouts[status]} s in ${status}`);
-        });
+        // It may have moved on since the scan; only a machine still stuck is failed.
+        const moved = await this.transitionFrom(machine.systemId, machine, FAILURE_STATUS[status]!, `timed out after ${this.timeouts[status]} s in ${status}`);
         if (moved) failed.push(moved);
       }
     }

@@ -3,7 +3,7 @@
  * The State a charm test passes in and gets back, and the helpers that build its parts.
  * Plain data: a run never changes the State it was given.
  */
-import type { ConfigValue, Databag, NetworkValue, StatusValue } from "./world.ts";
+import type { ConfigValue, Databag, NetworkValue, StatusValue, WorldSecret } from "./world.ts";
 
 export type { ConfigValue, Databag, NetworkValue, StatusValue };
 
@@ -23,17 +23,8 @@ export interface Relation {
   remoteUnitsData: Record<number, Databag>;
 }
 
-/** A Juju secret this unit can see. */
-export interface Secret {
-  id: string;
-  label?: string;
-  description?: string;
-  owner: "application" | "unit" | "remote";
-  revision: number;
-  contents: Record<string, string>;
-  /** Grants by relation id: unit names, or "*" for the whole remote application. */
-  grants: Record<string, string[]>;
-}
+/** A Juju secret this unit can see: the same record the fake hook tools serve. */
+export type Secret = WorldSecret;
 
 /** Everything Juju knows about the unit that a hook can observe or change. */
 export interface State {
