@@ -74,6 +74,10 @@ export const ERRORS = {
   LAB_ALREADY_RUNNING: { status: 409, ec2: "IncorrectState", summary: "A lab is already running for that data directory." },
   LAB_NOT_RUNNING: { status: 404, ec2: "IncorrectState", summary: "No lab is running for that data directory." },
   LAB_FAILED: { status: 500, ec2: "InternalError", summary: "Setting up or tearing down the lab failed; the message names the step." },
+  // Deployment: the deploy ramdisk's calls back, and images a real machine cannot take.
+  DEPLOYMENT_NOT_FOUND: { status: 404, ec2: "InvalidParameterValue", summary: "No deployment holds that token (it never existed or a newer deployment replaced it)." },
+  DEPLOYMENT_NOT_ACTIVE: { status: 409, ec2: "IncorrectInstanceState", summary: "The deployment is over (finished, failed, timed out or released); the node should stop." },
+  IMAGE_NOT_DEPLOYABLE: { status: 400, ec2: "InvalidAMIID.Unavailable", summary: "The image has no disk image file, so it cannot be written to a real machine." },
   POWER_AUTH_FAILED: { status: 502, ec2: "InternalError", summary: "The BMC refused the power credentials (wrong user or password); never retried." },
   POWER_CONNECTION_FAILED: { status: 504, ec2: "Unavailable", summary: "The BMC did not answer in time; retried with back-off, then given up." },
   POWER_COMMAND_FAILED: { status: 502, ec2: "InternalError", summary: "The BMC or power tool answered but refused or failed the command; never retried." },

@@ -3,6 +3,7 @@
  * Which boot script a machine gets, from its state at the moment it asks (DESIGN.md, "The
  * boot path", step 2). A table of states, not a chain of ifs.
  */
+import type { DeploymentPhase } from "../deploy/deployment-schema.ts";
 import type { BootBranch, BootImageRef } from "./ipxe-scripts.ts";
 
 /** What the boot service knows about a MAC's machine, if any. */
@@ -18,8 +19,18 @@ export interface BootImages {
   readonly deploy?: BootImageRef;
 }
 
-/** Choose the branch for a machine (undefined: a MAC nobody knows). */
-export function chooseBootBranch(machine: BootMachine | undefined, images: BootImages, deployToken?: (systemId: string) => string): BootBranch {
+/** The machine's current deployment, when it is deploying: its token and how far it got. */
+export interface BootDeployment {
+  readonly token: string;
+  readonly phase: DeploymentPhase;
+}
+
+/**
+ * Choose the branch for a machine (undefined: a MAC nobody knows). A deploying machine
+ * whose image is on its disk already boots from that disk: the reboot after the write
+ * comes back here, and must not write the image again.
+ */
+export function chooseBootBranch(machine: BootMachine | undefined, images: BootImages, deployment?: BootDeployment): BootBranch {
   if (machine === undefined) {
     return images.discovery ? { kind: "discovery", image: images.discovery } : { kind: "unavailable", reason: "no discovery image is registered (orchestra images build-discovery)" };
   }
@@ -30,10 +41,14 @@ export function chooseBootBranch(machine: BootMachine | undefined, images: BootI
       const image = images.commissioning ?? images.discovery;
       return image ? { kind: "commissioning", image, systemId } : { kind: "unavailable", reason: "no commissioning or discovery image is registered" };
     }
-    case "deploying":
-      if (!images.deploy) return { kind: "unavailable", reason: "no deploy image is registered" };
-      if (!deployToken) return { kind: "unavailable", reason: "deployment tokens are not available on this server" };
-      return { kind: "deploy", image: images.deploy, systemId, token: deployToken(systemId) };
+    case "deploying": {
+      if (!deployment) return { kind: "unavailable", reason: `no deployment is planned for ${systemId}` };
+      if (deployment.phase === "written" || deployment.phase === "booted") return { kind: "local-disk", systemId };
+      if (deployment.phase === "failed") return { kind: "power-off", reason: `the deployment of ${systemId} failed` };
+      // The discovery ramdisk carries the deploy program until a dedicated deploy image exists.
+      const image = images.deploy ?? images.discovery;
+      return image ? { kind: "deploy", image, systemId, token: deployment.token } : { kind: "unavailable", reason: "no deploy or discovery image is registered" };
+    }
     case "deployed":
       return { kind: "local-disk", systemId };
     default:

@@ -16,6 +16,8 @@ import { enlistMachine } from "./enlist-machine.ts";
 import { renderBootScript, renderChainScript } from "./ipxe-scripts.ts";
 import { type RateLimit, RateLimiter } from "./rate-limiter.ts";
 import { serveFile } from "./serve-file.ts";
+import { registerDeployService } from "../deploy/deploy-service.ts";
+import { deploymentOf } from "../deploy/deployment-rows.ts";
 
 /** What the boot service needs. */
 export interface BootServiceOptions {
@@ -87,7 +89,9 @@ export async function registerBootService(app: FastifyInstance, options: BootSer
         (["discovery", "commissioning", "deploy"] as const).map((role) => findImageByRole(options.dataDir, role, machine?.architecture ?? "amd64")),
       );
       const images: BootImages = { discovery, commissioning, deploy };
-      const branch = chooseBootBranch(machine, images);
+      // Only a deployment made for this very entry into deploying counts, never an earlier one's row.
+      const deployment = machine?.status === "deploying" ? await deploymentOf(options.inventory.db, machine.systemId) : undefined;
+      const branch = chooseBootBranch(machine, images, deployment && deployment.enteredAt === machine?.statusChangedAt ? deployment : undefined);
       request.log.info({ mac, systemId: machine?.systemId, status: machine?.status ?? "unknown", branch: branch.kind }, "boot script");
       return reply.type("text/plain").send(renderBootScript(scriptContext(request), branch));
     });
@@ -102,6 +106,8 @@ export async function registerBootService(app: FastifyInstance, options: BootSer
       });
     };
     scope.get("/images/:id/:file", imageRoute);
+
+    await registerDeployService(scope, { dataDir: options.dataDir, inventory: options.inventory, imageBaseUrl: options.imageBaseUrl });
 
     scope.post(
       "/enlist",

@@ -31,6 +31,8 @@ export interface BootImage {
   readonly release: string;
   readonly architecture: string;
   readonly files: Readonly<Partial<Record<ImageFileName, ImageFile>>> & { readonly kernel: ImageFile; readonly initrd: ImageFile };
+  /** For a disk image (`root` of an `os` image): the MBR partition with the root file system, where deployment writes the cloud-init seed. */
+  readonly rootPartition?: number;
   /** Where it came from: a directory, `deb:<package>` or a URL. */
   readonly source: string;
   readonly createdAt: string;

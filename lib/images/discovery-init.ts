@@ -59,6 +59,8 @@ done
 [ -n "$UP" ] || finish "no interface got a DHCP lease (tried:$CANDIDATES)"
 [ -n "$BOOTMAC" ] || BOOTMAC=$(cat /sys/class/net/$UP/address)
 log "network up on $UP"
+# Deployment is a program of its own; it reports and reboots or powers off by itself.
+if [ "$MODE" = deploy ]; then exec /bin/orchestra-deploy "$URL" "$(arg orchestra.token)"; fi
 
 ifaces=""
 for d in /sys/class/net/*; do

@@ -15,6 +15,8 @@ export const DISCOVERY_DRIVERS: readonly string[] = [
   "virtio_pci", "virtio_blk", "virtio_scsi", "ata_piix", "ahci", "nvme", "sd_mod",
   // The BMC, so that ipmitool can read its address where it is present.
   "ipmi_si", "ipmi_devintf",
+  // Deployment: the root file system of a freshly written image, mounted through a loop device to seed cloud-init.
+  "ext4", "loop",
 ];
 
 /** Parse modules.dep into module name → { path, dependency paths }. */

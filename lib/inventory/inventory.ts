@@ -277,11 +277,14 @@ export class Inventory {
    * Returns the moved machine, or undefined when the machine moved on (or was deleted) meanwhile.
    */
   async transitionFrom(systemId: string, seen: Pick<Machine, "status" | "statusChangedAt">, to: MachineStatus, reason: string): Promise<Machine | undefined> {
-    return this.db.transaction(async (tx) => {
-      const machine = await selectMachine(tx, systemId);
-      if (!machine || machine.status !== seen.status || machine.statusChangedAt !== seen.statusChangedAt) return undefined;
-      return this.#transition(tx, machine, to, reason);
-    });
+    return this.db.transaction((tx) => this.transitionFromWithin(tx, systemId, seen, to, reason));
+  }
+
+  /** `transitionFrom` inside the caller's transaction (with other writes that stand or fall with it). */
+  async transitionFromWithin(tx: SqlExecutor, systemId: string, seen: Pick<Machine, "status" | "statusChangedAt">, to: MachineStatus, reason: string): Promise<Machine | undefined> {
+    const machine = await selectMachine(tx, systemId);
+    if (!machine || machine.status !== seen.status || machine.statusChangedAt !== seen.statusChangedAt) return undefined;
+    return this.#transition(tx, machine, to, reason);
   }
 
   /** `transition` inside the caller's transaction. */

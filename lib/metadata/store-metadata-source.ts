@@ -180,6 +180,21 @@ export class StoreMetadataSource implements MetadataSource {
     return toMetadata((await selectOne(tx, "md.instance_id = $1", valid.instanceId))!);
   }
 
+  /**
+   * Record the address an instance's node turned out to have (deployment learns it when the
+   * node calls back), unless the instance has one already or another open instance holds it.
+   * Answers whether the address was recorded.
+   */
+  async recordAddressWithin(tx: SqlExecutor, instanceId: string, address: string): Promise<boolean> {
+    if (!isIPv4(address)) return false;
+    const holder = await tx.get<{ instance_id: string }>(
+      "SELECT md.instance_id FROM instance_metadata md JOIN instances i ON i.instance_id = md.instance_id AND i.ended_at IS NULL WHERE md.local_ipv4 = $1 AND md.instance_id <> $2",
+      [address, instanceId],
+    );
+    if (holder) return false;
+    return (await tx.run("UPDATE instance_metadata SET local_ipv4 = $2, updated_at = $3 WHERE instance_id = $1 AND local_ipv4 IS NULL", [instanceId, address, this.#now().toISOString()])) > 0;
+  }
+
   /** Forget an instance's metadata; returns whether there was any. */
   async remove(instanceId: string): Promise<boolean> {
     return (await this.db.run("DELETE FROM instance_metadata WHERE instance_id = $1", [instanceId])) > 0;

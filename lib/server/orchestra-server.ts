@@ -13,6 +13,8 @@ import { OrchestraError } from "../errors.ts";
 import type { Inventory } from "../inventory/inventory.ts";
 import type { CredentialStore } from "../ec2/credentials/credential-store.ts";
 import { createEc2Server } from "../ec2/http/ec2-server.ts";
+import { storeImageSource } from "../ec2/model/image-source.ts";
+import { fileConsoleLogs } from "../deploy/console-log.ts";
 import type { Ec2Topology } from "../ec2/model/ec2-services.ts";
 import { metadataService } from "../metadata/metadata-service.ts";
 import type { MetadataSource } from "../metadata/metadata-source.ts";
@@ -92,7 +94,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (options.ec2) {
       const { credentials, topology } = options.ec2;
       ec2 = createEc2Server({
-        services: { topology, db: inventory.db, inventory, credentials, now: () => new Date() },
+        services: { topology, db: inventory.db, inventory, credentials, now: () => new Date(), images: storeImageSource(options.dataDir), consoles: fileConsoleLogs(options.dataDir) },
         lookupSecret: credentials.lookup,
         logger: logger.child({ service: "ec2" }),
       });

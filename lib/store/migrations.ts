@@ -10,6 +10,7 @@ import { EC2_MIGRATION } from "../ec2/model/ec2-schema.ts";
 import { METADATA_MIGRATION } from "../metadata/metadata-schema.ts";
 import { ENGINE_MIGRATION } from "../engine/power-action-rows.ts";
 import { POWER_REQUEST_MIGRATION } from "../inventory/power-request.ts";
+import { DEPLOYMENT_MIGRATION } from "../deploy/deployment-schema.ts";
 
 /** One schema step. */
 export interface Migration {
@@ -90,6 +91,7 @@ export const MIGRATIONS: readonly Migration[] = [
   METADATA_MIGRATION,
   ENGINE_MIGRATION,
   POWER_REQUEST_MIGRATION,
+  DEPLOYMENT_MIGRATION,
 ];
 
 /** Bring the database's schema up to the newest version; returns the versions applied. */

@@ -42,14 +42,28 @@ describe("the boot scripts", () => {
     expect(script).toContain("/images/ami-0123456789abcdef0/kernel");
   });
 
-  it("a deploying machine boots the deploy image with a one-time token", () => {
-    const branch = chooseBootBranch({ systemId: "abc234", status: "deploying" }, images, (id) => `token-for-${id}`);
-    const script = renderBootScript(ctx, branch);
+  it("a deploying machine boots the deploy image with its deployment's token", () => {
+    const machine = { systemId: "abc234", status: "deploying" };
+    const token = "AbCdEfGhIjKlMnOpQrStUvWxYz012345";
+    const script = renderBootScript(ctx, chooseBootBranch(machine, images, { token, phase: "planned" }));
     expect(script).toContain("/images/ami-fedcba98765432100/kernel");
-    expect(script).toContain("orchestra.mode=deploy orchestra.system_id=abc234 orchestra.token=token-for-abc234");
-    // Without a token source, deployment waits rather than boots unauthenticated.
-    expect(chooseBootBranch({ systemId: "abc234", status: "deploying" }, images).kind).toBe("unavailable");
-    expect(chooseBootBranch({ systemId: "abc234", status: "deploying" }, { discovery: images.discovery }, () => "t").kind).toBe("unavailable");
+    expect(script).toContain(`orchestra.mode=deploy orchestra.system_id=abc234 orchestra.token=${token}`);
+    // A machine still writing (say, it rebooted mid-write) writes again.
+    expect(chooseBootBranch(machine, images, { token, phase: "writing" }).kind).toBe("deploy");
+    // Without a deployment, it waits rather than boots anything.
+    expect(chooseBootBranch(machine, images).kind).toBe("unavailable");
+    // Without a deploy image, the discovery ramdisk (which carries the deploy program) serves.
+    const fallback = chooseBootBranch(machine, { discovery: images.discovery }, { token, phase: "planned" });
+    expect(fallback).toMatchObject({ kind: "deploy", image: images.discovery });
+    expect(chooseBootBranch(machine, {}, { token, phase: "planned" }).kind).toBe("unavailable");
+  });
+
+  it("a deploying machine whose image is written boots from its disk; a failed one powers off", () => {
+    const machine = { systemId: "abc234", status: "deploying" };
+    const token = "AbCdEfGhIjKlMnOpQrStUvWxYz012345";
+    expect(renderBootScript(ctx, chooseBootBranch(machine, images, { token, phase: "written" }))).toContain("booting from local disk\nexit\n");
+    expect(chooseBootBranch(machine, images, { token, phase: "booted" }).kind).toBe("local-disk");
+    expect(chooseBootBranch(machine, images, { token, phase: "failed" }).kind).toBe("power-off");
   });
 
   it("a deployed machine boots from its local disk", () => {

@@ -1,11 +1,13 @@
 /**
  * @module ec2/actions/describe-images
- * DescribeImages over the image catalogue: the ami- ids RunInstances accepts.
+ * DescribeImages over the image store's deployable images and the built-in catalogue: the
+ * ami- ids RunInstances accepts.
  */
 import { OrchestraError } from "../../errors.ts";
 import { bool, filterList, list, pagination, str } from "../query/param-shape.ts";
 import { compileFilters, type FilterFields } from "../model/filters.ts";
-import { IMAGES, type Image } from "../model/image-catalogue.ts";
+import type { Image } from "../model/image-catalogue.ts";
+import { availableImages } from "../model/image-source.ts";
 import { paginate } from "../model/pagination.ts";
 import { accountNumber } from "../model/resource-ids.ts";
 import { defineAction } from "./define-action.ts";
@@ -33,15 +35,16 @@ const FIELDS: FilterFields<Image> = {
 export const describeImages = defineAction(
   "DescribeImages",
   { ImageId: list(str({ max: 64 }), { max: 1000 }), Owner: list(str({ max: 64 }), { max: 100 }), ExecutableBy: list(str({ max: 64 }), { max: 100 }), Filter: filterList, IncludeDeprecated: bool(), IncludeDisabled: bool(), ...pagination },
-  async (_context, p) => {
+  async (context, p) => {
+    const images = await availableImages(context.services.images);
     for (const id of p.ImageId) {
-      if (!IMAGES.some((i) => i.imageId === id)) throw new OrchestraError("EC2_IMAGE_NOT_FOUND", `The image id '[${id}]' does not exist`);
+      if (!images.some((i) => i.imageId === id)) throw new OrchestraError("EC2_IMAGE_NOT_FOUND", `The image id '[${id}]' does not exist`);
     }
     const owners = new Set(p.Owner);
     // Every image belongs to Orchestra: asking for other owners ("self", "amazon") finds none.
     const ownerMatches = owners.size === 0 || owners.has(IMAGE_OWNER) || owners.has("orchestra");
     const keep = compileFilters(p.Filter, FIELDS);
-    const chosen = ownerMatches ? IMAGES.filter((i) => (p.ImageId.length === 0 || p.ImageId.includes(i.imageId)) && keep(i)) : [];
+    const chosen = ownerMatches ? images.filter((i) => (p.ImageId.length === 0 || p.ImageId.includes(i.imageId)) && keep(i)) : [];
     const page = paginate(chosen, (i) => i.imageId, "DescribeImages", p.MaxResults, p.NextToken);
     return {
       imagesSet: page.items.map((i) => ({

@@ -12,6 +12,8 @@ import { instanceState } from "../model/instance-state.ts";
 import type { Ec2Context } from "../model/ec2-context.ts";
 import { defineAction } from "./define-action.ts";
 import { requestPowerWithin, type PowerRequestAction } from "../../inventory/power-request.ts";
+import { deploymentOfInstance } from "../../deploy/deployment-rows.ts";
+import { CONSOLE_OUTPUT_BYTES } from "../../deploy/console-log.ts";
 
 const ids = { InstanceId: list(str({ max: 64 }), { required: true, max: 1000 }) };
 
@@ -100,13 +102,22 @@ export const rebootInstances = defineAction("RebootInstances", { ...ids }, async
 
 export const getConsoleOutput = defineAction("GetConsoleOutput", { InstanceId: str({ required: true, max: 64 }), Latest: bool() }, async (context, p) => {
   const [instance] = await named(context, [p.InstanceId]);
-  // The serial console is not captured yet; the machine's lifecycle log is the boot log
-  // Orchestra knows, from allocation onwards only (earlier owners' history stays private).
-  const events = instance!.systemId ? await context.services.inventory.events(instance!.systemId) : [];
+  const { services } = context;
+  // The machine's serial console, from where this instance's deployment began: never an earlier owner's part.
+  const deployment = services.consoles ? await deploymentOfInstance(services.db, instance!.instanceId) : undefined;
+  const machine = deployment ? await services.inventory.getMachine(deployment.systemId).catch(() => undefined) : undefined;
+  const bootMac = machine ? (machine.interfaces.find((n) => n.boot) ?? machine.interfaces[0])?.mac : undefined;
+  if (deployment && bootMac && services.consoles) {
+    const console = await services.consoles.read(bootMac, deployment.consoleOffset, CONSOLE_OUTPUT_BYTES);
+    if (console.length > 0) return { instanceId: instance!.instanceId, timestamp: services.now(), output: console.toString("base64") };
+  }
+  // No console is captured for this machine: the lifecycle log is the boot log Orchestra
+  // knows, from allocation onwards only (earlier owners' history stays private).
+  const events = instance!.systemId ? await services.inventory.events(instance!.systemId) : [];
   const since = Date.parse(instance!.launchedAt);
   const text = events
     .filter((e) => Date.parse(e.at) >= since && (instance!.endedAt === null || Date.parse(e.at) <= Date.parse(instance!.endedAt)))
     .map((e) => `${e.at} ${e.from ?? "-"} -> ${e.to}: ${e.reason}`)
     .join("\n");
-  return { instanceId: instance!.instanceId, timestamp: context.services.now(), output: Buffer.from(text ? `${text}\n` : "").toString("base64") };
+  return { instanceId: instance!.instanceId, timestamp: services.now(), output: Buffer.from(text ? `${text}\n` : "").toString("base64") };
 });

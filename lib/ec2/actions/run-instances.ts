@@ -11,7 +11,9 @@ import { OrchestraError, isOrchestraError } from "../../errors.ts";
 import type { SqlExecutor } from "../../store/sql-database.ts";
 import { StoreMetadataSource } from "../../metadata/store-metadata-source.ts";
 import { bool, int, list, str, struct, tagSpecificationList } from "../query/param-shape.ts";
-import { findImage } from "../model/image-catalogue.ts";
+import { findAvailableImage } from "../model/image-source.ts";
+import { beginDeploymentWithin } from "../../deploy/begin-deployment.ts";
+import { newNocloudSecret } from "../../metadata/nocloud-secret.ts";
 import { reservationsXml } from "../model/instance-xml.ts";
 import { loadInstances } from "../model/instance-records.ts";
 import { networkView } from "../model/network-topology.ts";
@@ -55,7 +57,7 @@ export const runInstances = defineAction("RunInstances", params, async (context,
   const { services, account } = context;
   if (p.MinCount > p.MaxCount) throw new OrchestraError("INVALID_ARGUMENT", `MinCount (${p.MinCount}) must not be greater than MaxCount (${p.MaxCount}).`);
   if (p.Monitoring?.Enabled) throw new OrchestraError("EC2_UNSUPPORTED_OPERATION", "Detailed monitoring is not available on Orchestra's bare metal.");
-  const image = findImage(p.ImageId);
+  const image = await findAvailableImage(services.images, p.ImageId);
   if (!image) {
     if (!/^ami-[0-9a-f]{8,17}$/.test(p.ImageId)) throw new OrchestraError("EC2_IMAGE_ID_MALFORMED", `Invalid id: "${p.ImageId}" (expecting "ami-...")`);
     throw new OrchestraError("EC2_IMAGE_NOT_FOUND", `The image id '[${p.ImageId}]' does not exist`);
@@ -127,19 +129,27 @@ export const runInstances = defineAction("RunInstances", params, async (context,
         clientToken: p.ClientToken ?? null,
         launchedAt: at,
       });
+      const bootMac = (machine.interfaces.find((n) => n.boot) ?? machine.interfaces[0])?.mac ?? null;
+      const nocloudSecret = newNocloudSecret();
+      // A real machine is now deploying (a test-only one is deployed already): record what it gets.
+      if (machine.status === "deploying") {
+        const consoleOffset = bootMac && services.consoles ? await services.consoles.size(bootMac) : 0;
+        await beginDeploymentWithin(tx, { machine, instanceId: allocation.instance.instanceId, image, nocloudSecret, consoleOffset, at });
+      }
       // What the node will learn from the metadata service, committed with the instance.
       const ip = machine.hardware.ip_address;
       await metadata.putWithin(tx, {
         instanceId: allocation.instance.instanceId,
         localIpv4: ip && isIPv4(ip) ? ip : null,
         hostname: machine.hostname,
-        mac: (machine.interfaces.find((n) => n.boot) ?? machine.interfaces[0])?.mac ?? null,
+        mac: bootMac,
         amiId: image.imageId,
         instanceType,
         availabilityZone: machine.zone,
         region: services.topology.region,
         publicKeys: key ? [{ name: p.KeyName!, openssh: key.public_key }] : [],
         userData: userData === null ? null : new Uint8Array(Buffer.from(userData, "base64")),
+        nocloudSecret,
       });
       for (const [position, group] of groups.entries()) {
         await tx.run("INSERT INTO ec2_instance_groups (instance_id, group_id, position) VALUES ($1, $2, $3)", [allocation.instance.instanceId, group.groupId, position]);

@@ -7,7 +7,7 @@ import { OrchestraError } from "../../errors.ts";
 import type { SqlExecutor, SqlValue } from "../../store/sql-database.ts";
 import { filterList, list, pagination, str, struct } from "../query/param-shape.ts";
 import { compileFilters, type FilterFields } from "../model/filters.ts";
-import { findImage } from "../model/image-catalogue.ts";
+import { findAvailableImage } from "../model/image-source.ts";
 import { checkInstanceIdShapes } from "../model/instance-ids.ts";
 import { networkView } from "../model/network-topology.ts";
 import { paginate } from "../model/pagination.ts";
@@ -51,7 +51,7 @@ async function checkResources(tx: SqlExecutor, context: Ec2Context, resourceIds:
       found = !!(await tx.get("SELECT key_pair_id FROM ec2_key_pairs WHERE account = $1 AND key_pair_id = $2", [context.account, id]));
       if (!found) throw new OrchestraError("EC2_KEY_PAIR_NOT_FOUND", `The key pair '${id}' does not exist`);
     } else if (prefix === "ami") {
-      if (!findImage(id)) throw new OrchestraError("EC2_IMAGE_NOT_FOUND", `The image id '[${id}]' does not exist`);
+      if (!(await findAvailableImage(context.services.images, id))) throw new OrchestraError("EC2_IMAGE_NOT_FOUND", `The image id '[${id}]' does not exist`);
     } else if (prefix === "vol") {
       throw new OrchestraError("EC2_UNSUPPORTED_OPERATION", "Volumes are a machine's own disks and cannot be tagged.");
     } else {

@@ -5,6 +5,8 @@
 import type { Inventory } from "../../inventory/inventory.ts";
 import type { SqlDatabase } from "../../store/sql-database.ts";
 import type { CredentialStore } from "../credentials/credential-store.ts";
+import type { ImageSource } from "./image-source.ts";
+import type { ConsoleLogSource } from "../../deploy/console-log.ts";
 
 /** The region and network Orchestra presents itself as. */
 export interface Ec2Topology {
@@ -21,6 +23,10 @@ export interface Ec2Services {
   readonly inventory: Inventory;
   readonly credentials: CredentialStore;
   readonly now: () => Date;
+  /** The image store's deployable images (omitted: the built-in catalogue only). */
+  readonly images?: ImageSource;
+  /** Machines' serial console logs, for GetConsoleOutput (omitted: the lifecycle log stands in). */
+  readonly consoles?: ConsoleLogSource;
 }
 
 /** The defaults `orchestra serve` uses. */

@@ -16,6 +16,11 @@ export interface Image {
   /** EC2 architecture name. */
   readonly architecture: string;
   readonly creationDate: string;
+  /**
+   * Whether a real machine can be given it: an image in the image store with a disk image
+   * file. The built-in catalogue names releases only; fake (test-only) machines take those.
+   */
+  readonly deployable: boolean;
 }
 
 const RELEASES = [
@@ -40,6 +45,7 @@ export const IMAGES: readonly Image[] = RELEASES.flatMap((release) =>
       debianArchitecture: arch,
       architecture: ec2Architecture(arch),
       creationDate: release.created,
+      deployable: false,
     };
   }),
 ).sort((a, b) => (a.imageId < b.imageId ? -1 : 1));

@@ -13,7 +13,11 @@ import { startEc2Harness, type Ec2Harness } from "../helpers/ec2-harness.ts";
 
 // Stop, Start and Reboot on a machine with a real power type: the EC2 call leaves a power
 // request, the lifecycle engine carries it out through the qemu driver on a real qemu.
-const AMD64 = IMAGES.find((i) => i.name.includes("noble") && i.architecture === "x86_64")!.imageId;
+// A deployable image, as the image store would list one (its files do not matter here: the
+// deployment itself is set up by forceStatus below).
+const NOBLE = IMAGES.find((i) => i.name.includes("noble") && i.architecture === "x86_64")!;
+const DEPLOYABLE = { ...NOBLE, imageId: "ami-0aaaaaaaaaaaaaaa1", deployable: true };
+const AMD64 = DEPLOYABLE.imageId;
 
 let harness: Ec2Harness;
 let client: EC2Client;
@@ -25,7 +29,7 @@ const state = async () => (await client.send(new DescribeInstancesCommand({ Inst
 
 beforeAll(async () => {
   vm = await startHeldQemu();
-  harness = await startEc2Harness();
+  harness = await startEc2Harness({ images: async () => [DEPLOYABLE] });
   client = await harness.client("alice");
   const { inventory } = harness.services;
   const drivers = new PowerDriverRegistry(builtinPowerTypes(), { policy: { delaysMs: [10], attemptTimeoutMs: 10_000 } }).register(new QemuPowerDriver({ commandTimeoutMs: 5_000 }));

@@ -12,6 +12,7 @@ import { CredentialStore, type NewCredential } from "../../../lib/ec2/credential
 import { secretBox } from "../../../lib/ec2/credentials/secret-box.ts";
 import { createEc2Server } from "../../../lib/ec2/http/ec2-server.ts";
 import type { Ec2Services } from "../../../lib/ec2/model/ec2-services.ts";
+import type { ImageSource } from "../../../lib/ec2/model/image-source.ts";
 import { addReadyMachines } from "../../helpers/inventory.ts";
 
 /** A running endpoint. */
@@ -28,12 +29,12 @@ export interface Ec2Harness {
 }
 
 /** Start an endpoint; call close() in afterAll. */
-export async function startEc2Harness(options: { bodyLimit?: number; databaseUrl?: string; modelClock?: () => Date } = {}): Promise<Ec2Harness> {
+export async function startEc2Harness(options: { bodyLimit?: number; databaseUrl?: string; modelClock?: () => Date; images?: ImageSource } = {}): Promise<Ec2Harness> {
   const db = await openStore(":memory:", options.databaseUrl ? { databaseUrl: options.databaseUrl } : {});
   const inventory = new Inventory(db);
   const credentials = new CredentialStore(db, secretBox(randomBytes(32)));
   const region = "orchestra";
-  const services: Ec2Services = { topology: { region, vpcCidr: "10.20.0.0/16" }, db, inventory, credentials, now: options.modelClock ?? (() => new Date()) };
+  const services: Ec2Services = { topology: { region, vpcCidr: "10.20.0.0/16" }, db, inventory, credentials, now: options.modelClock ?? (() => new Date()), ...(options.images ? { images: options.images } : {}) };
   // Only unexpected failures are logged: a test that provokes a 500 shows its stack.
   const logger = pino({ level: "error" }, pino.destination(2));
   // modelClock moves the EC2 model's time (e.g. terminated-instance expiry) but not the

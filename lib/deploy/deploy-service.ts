@@ -1,0 +1,190 @@
+/**
+ * @module deploy/deploy-service
+ * The routes the deploy ramdisk and the deployed system call, on the boot listener:
+ *
+ *   GET  /deploy/<token>/plan                  what to write where (KEY=value lines)
+ *   POST /deploy/<token>/progress              bytes written so far (best effort)
+ *   POST /deploy/<token>/report?status=…       success or failure; body: summary line, then the log
+ *   POST /deploy/<token>/booted                cloud-init's phone_home from the deployed system
+ *
+ * The token names the deployment; a call counts only while the machine is still in the
+ * `deploying` entry the deployment belongs to. A success report leaves the machine
+ * deploying (its image is on disk, it reboots into it); the deployed system's call makes
+ * it `deployed` (the instance `running`). Repeated calls answer the same and change nothing.
+ */
+import { open } from "node:fs/promises";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { OrchestraError } from "../errors.ts";
+import { getImage, imageFilePath } from "../images/image-store.ts";
+import type { Inventory } from "../inventory/inventory.ts";
+import type { Machine } from "../inventory/machine.ts";
+import { StoreMetadataSource } from "../metadata/store-metadata-source.ts";
+import { chooseDisk, type DeployPlan, imageFormatOf, renderDeployPlan } from "./deploy-plan.ts";
+import { isDeployToken } from "./deploy-token.ts";
+import { type Deployment, deploymentByToken, updateDeployment } from "./deployment-rows.ts";
+
+/** What the deploy routes need. */
+export interface DeployServiceOptions {
+  readonly dataDir: string;
+  readonly inventory: Inventory;
+  /** Where nodes fetch image files when another server (nginx) serves `<data dir>/images`. */
+  readonly imageBaseUrl?: string;
+  readonly now?: () => Date;
+}
+
+/** A node's log is kept up to this size (its tail, where the failure is). */
+export const DEPLOY_LOG_LIMIT = 256 * 1024;
+
+/** The deployment a token names and its machine, if the machine is still in that deployment. */
+async function activeDeployment(inventory: Inventory, token: string): Promise<{ deployment: Deployment; machine: Machine }> {
+  if (!isDeployToken(token)) throw new OrchestraError("DEPLOYMENT_NOT_FOUND", "no deployment has that token");
+  const deployment = await deploymentByToken(inventory.db, token);
+  if (!deployment) throw new OrchestraError("DEPLOYMENT_NOT_FOUND", "no deployment has that token");
+  const machine = await inventory.getMachine(deployment.systemId);
+  if (machine.status !== "deploying" || machine.statusChangedAt !== deployment.enteredAt) {
+    throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", `machine ${machine.systemId} is ${machine.status}; this deployment is over`, { machine: machine.systemId, status: machine.status });
+  }
+  return { deployment, machine };
+}
+
+function baseUrl(request: FastifyRequest): string {
+  return `${request.protocol}://${request.host}`;
+}
+
+async function readHead(path: string, bytes: number): Promise<Uint8Array> {
+  const file = await open(path, "r");
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const { bytesRead } = await file.read(buffer, 0, bytes, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
+}
+
+/** A body as text: text/plain and form bodies arrive as strings (see the parser below). */
+function bodyText(request: FastifyRequest): string {
+  return typeof request.body === "string" ? request.body : "";
+}
+
+/** Register the deploy routes on `app` (inside the boot service's scope, sharing its error handling). */
+export async function registerDeployService(app: FastifyInstance, options: DeployServiceOptions): Promise<void> {
+  const { inventory, dataDir } = options;
+  const now = () => (options.now ?? (() => new Date()))().toISOString();
+  const metadata = new StoreMetadataSource(inventory.db);
+
+  await app.register(async (scope) => {
+    // busybox wget posts as x-www-form-urlencoded; cloud-init's phone_home too. Both are read as text.
+    scope.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string", bodyLimit: 16 * 1024 }, (_request, body, done) => done(null, body));
+
+    /** Fail the deployment and its machine with `reason` (guarded: a deployment already over stays as it is). */
+    const failDeployment = async (deployment: Deployment, machine: Machine, reason: string, log?: string) =>
+      inventory.db.transaction(async (tx) => {
+        const moved = await inventory.transitionFromWithin(tx, machine.systemId, machine, "failed_deployment", `deployment failed: ${reason}`);
+        if (moved) await updateDeployment(tx, deployment.token, ["planned", "writing", "written"], { phase: "failed", message: reason, ...(log === undefined ? {} : { log }) }, now());
+        return moved;
+      });
+
+    scope.get<{ Params: { token: string } }>("/deploy/:token/plan", { logLevel: "warn" }, async (request, reply) => {
+      const { deployment, machine } = await activeDeployment(inventory, request.params.token);
+      if (deployment.phase === "failed" || deployment.phase === "booted") {
+        throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", `this deployment is ${deployment.phase}`, { machine: machine.systemId });
+      }
+      const image = await getImage(dataDir, deployment.imageId).catch(() => undefined);
+      const root = image?.files.root;
+      if (!image || !root) {
+        const reason = `image ${deployment.imageId} ${image ? "has no disk image file" : "is no longer in the image store"}`;
+        await failDeployment(deployment, machine, reason);
+        throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", reason, { machine: machine.systemId });
+      }
+      const disk = chooseDisk(machine.disks, root.sizeBytes);
+      if (!disk) {
+        const reason = `no disk of at least ${root.sizeBytes} bytes on ${machine.systemId} (disks: ${machine.disks.map((d) => `${d.name} ${d.sizeBytes}`).join(", ") || "none"})`;
+        await failDeployment(deployment, machine, reason);
+        throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", reason, { machine: machine.systemId });
+      }
+      const base = baseUrl(request);
+      const files = (options.imageBaseUrl ?? `${base}/images`).replace(/\/+$/, "");
+      const deployBase = `${base}/deploy/${deployment.token}`;
+      const plan: DeployPlan = {
+        systemId: machine.systemId,
+        imageId: image.id,
+        imageUrl: `${files}/${image.id}/root`,
+        imageFormat: imageFormatOf(await readHead(imageFilePath(dataDir, image.id, "root"), 6)),
+        imageSha256: root.sha256,
+        imageBytes: root.sizeBytes,
+        disk,
+        ...(image.rootPartition === undefined ? {} : { rootPartition: image.rootPartition }),
+        ...(deployment.nocloudSecret ? { seedUrl: `${base}/nocloud/${deployment.nocloudSecret}/` } : {}),
+        progressUrl: `${deployBase}/progress`,
+        reportUrl: `${deployBase}/report`,
+        bootedUrl: `${deployBase}/booted`,
+      };
+      await inventory.db.transaction(async (tx) => {
+        await updateDeployment(tx, deployment.token, ["planned", "writing"], { phase: "writing", bytesTotal: root.sizeBytes, nodeAddress: request.ip }, now());
+        // The address the node has now is the one its deployed system will have (same MAC, same lease).
+        if (deployment.instanceId) await metadata.recordAddressWithin(tx, deployment.instanceId, request.ip);
+      });
+      request.log.warn({ systemId: machine.systemId, image: image.id, disk, source: request.ip }, "deploy plan handed out");
+      return reply.type("text/plain").send(renderDeployPlan(plan));
+    });
+
+    scope.post<{ Params: { token: string } }>("/deploy/:token/progress", { logLevel: "warn" }, async (request, reply) => {
+      const { deployment } = await activeDeployment(inventory, request.params.token);
+      const match = /^bytes=(\d{1,15})$/.exec(bodyText(request).trim());
+      if (!match) throw new OrchestraError("INVALID_ARGUMENT", "a progress report is bytes=<number>");
+      await inventory.db.transaction((tx) => updateDeployment(tx, deployment.token, ["writing"], { bytesDone: Number(match[1]) }, now()));
+      return reply.code(204).send();
+    });
+
+    scope.post<{ Params: { token: string }; Querystring: { status?: string } }>("/deploy/:token/report", { logLevel: "warn", bodyLimit: DEPLOY_LOG_LIMIT * 2 }, async (request, reply) => {
+      const status = request.query.status;
+      if (status !== "success" && status !== "failure") throw new OrchestraError("INVALID_ARGUMENT", "a report is ?status=success or ?status=failure");
+      const text = bodyText(request);
+      const newline = text.indexOf("\n");
+      const summary = (newline < 0 ? text : text.slice(0, newline)).replace(/[^\x20-\x7e]/g, " ").trim().slice(0, 500) || (status === "success" ? "image written" : "the node gave no reason");
+      const log = (newline < 0 ? "" : text.slice(newline + 1)).slice(-DEPLOY_LOG_LIMIT);
+      const { deployment, machine } = await activeDeployment(inventory, request.params.token).catch(async (error: unknown) => {
+        // A repeated report after the first one ended the deployment gets the same answer.
+        if (error instanceof OrchestraError && error.code === "DEPLOYMENT_NOT_ACTIVE") {
+          const done = await deploymentByToken(inventory.db, request.params.token);
+          if (done && ((status === "failure" && done.phase === "failed") || (status === "success" && (done.phase === "written" || done.phase === "booted")))) return { deployment: done, machine: undefined };
+        }
+        throw error;
+      });
+      if (!machine) return reply.send({ systemId: deployment.systemId, phase: deployment.phase });
+      if (status === "failure") {
+        await failDeployment(deployment, machine, summary, log);
+        request.log.warn({ systemId: machine.systemId, reason: summary }, "deployment failed on the node");
+        return reply.send({ systemId: machine.systemId, phase: "failed" });
+      }
+      await inventory.db.transaction((tx) => updateDeployment(tx, deployment.token, ["planned", "writing"], { phase: "written", message: summary, log, bytesDone: deployment.bytesTotal ?? deployment.bytesDone }, now()));
+      request.log.warn({ systemId: machine.systemId }, `image written: ${summary}`);
+      return reply.send({ systemId: machine.systemId, phase: "written" });
+    });
+
+    scope.post<{ Params: { token: string } }>("/deploy/:token/booted", { logLevel: "warn" }, async (request, reply) => {
+      const { deployment, machine } = await activeDeployment(inventory, request.params.token).catch(async (error: unknown) => {
+        const done = error instanceof OrchestraError && error.code === "DEPLOYMENT_NOT_ACTIVE" ? await deploymentByToken(inventory.db, request.params.token) : undefined;
+        if (done?.phase === "booted") return { deployment: done, machine: undefined };
+        throw error;
+      });
+      if (!machine) return reply.send({ systemId: deployment.systemId, phase: "booted" });
+      // The system booted from its disk, so the image was written even if that report was lost.
+      if (deployment.phase !== "writing" && deployment.phase !== "written") {
+        throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", `this deployment is ${deployment.phase}, not written`, { machine: machine.systemId });
+      }
+      const moved = await inventory.db.transaction(async (tx) => {
+        const done = await inventory.transitionFromWithin(tx, machine.systemId, machine, "deployed", `booted the deployed image; reported from ${request.ip}`);
+        if (done) {
+          await updateDeployment(tx, deployment.token, ["writing", "written"], { phase: "booted", nodeAddress: request.ip }, now());
+          if (deployment.instanceId) await metadata.recordAddressWithin(tx, deployment.instanceId, request.ip);
+        }
+        return done;
+      });
+      if (!moved) throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", `machine ${machine.systemId} changed state meanwhile`, { machine: machine.systemId });
+      request.log.warn({ systemId: machine.systemId, source: request.ip }, "deployed system booted");
+      return reply.send({ systemId: machine.systemId, phase: "booted" });
+    });
+  });
+}

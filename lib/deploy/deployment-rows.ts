@@ -1,0 +1,148 @@
+/**
+ * @module deploy/deployment-rows
+ * Reading and writing deployment rows. Every write that moves a deployment on is guarded by
+ * the phase it expects, so a late or repeated call from a node changes nothing twice.
+ */
+import type { SqlExecutor, SqlValue } from "../store/sql-database.ts";
+import type { DeploymentPhase } from "./deployment-schema.ts";
+
+/** A machine's latest deployment. */
+export interface Deployment {
+  readonly systemId: string;
+  readonly token: string;
+  /** The machine's statusChangedAt when it entered `deploying` for this deployment. */
+  readonly enteredAt: string;
+  readonly instanceId: string | null;
+  readonly imageId: string;
+  readonly nocloudSecret: string | null;
+  readonly phase: DeploymentPhase;
+  readonly bytesDone: number;
+  readonly bytesTotal: number | null;
+  /** The address the node called from (its provisioning address). */
+  readonly nodeAddress: string | null;
+  /** Where this deployment's part of the machine's console log starts, in bytes. */
+  readonly consoleOffset: number;
+  readonly message: string;
+  readonly log: string;
+  readonly startedAt: string;
+  readonly updatedAt: string;
+}
+
+interface Row {
+  machine_id: string;
+  token: string;
+  entered_at: string;
+  instance_id: string | null;
+  image_id: string;
+  nocloud_secret: string | null;
+  phase: string;
+  bytes_done: number | string;
+  bytes_total: number | string | null;
+  node_address: string | null;
+  console_offset: number | string;
+  message: string;
+  log: string;
+  started_at: string;
+  updated_at: string;
+}
+
+// PostgreSQL hands BIGINT-ish columns back as strings; SQLite as numbers.
+function toDeployment(row: Row): Deployment {
+  return {
+    systemId: row.machine_id,
+    token: row.token,
+    enteredAt: row.entered_at,
+    instanceId: row.instance_id,
+    imageId: row.image_id,
+    nocloudSecret: row.nocloud_secret,
+    phase: row.phase as DeploymentPhase,
+    bytesDone: Number(row.bytes_done),
+    bytesTotal: row.bytes_total === null ? null : Number(row.bytes_total),
+    nodeAddress: row.node_address,
+    consoleOffset: Number(row.console_offset),
+    message: row.message,
+    log: row.log,
+    startedAt: row.started_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** What starting a deployment records. */
+export interface NewDeployment {
+  readonly systemId: string;
+  readonly token: string;
+  readonly enteredAt: string;
+  readonly instanceId: string | null;
+  readonly imageId: string;
+  readonly nocloudSecret: string | null;
+  readonly consoleOffset: number;
+  readonly at: string;
+}
+
+/** Record a new deployment for a machine, replacing its previous one. */
+export async function insertDeployment(tx: SqlExecutor, d: NewDeployment): Promise<void> {
+  await tx.run("DELETE FROM deployments WHERE machine_id = $1", [d.systemId]);
+  await tx.run(
+    `INSERT INTO deployments (machine_id, token, entered_at, instance_id, image_id, nocloud_secret, phase, console_offset, started_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, 'planned', $7, $8, $8)`,
+    [d.systemId, d.token, d.enteredAt, d.instanceId, d.imageId, d.nocloudSecret, d.consoleOffset, d.at],
+  );
+}
+
+/** The deployment that holds `token`, if any. */
+export async function deploymentByToken(db: SqlExecutor, token: string): Promise<Deployment | undefined> {
+  const row = await db.get<Row>("SELECT * FROM deployments WHERE token = $1", [token]);
+  return row && toDeployment(row);
+}
+
+/** A machine's latest deployment, if any. */
+export async function deploymentOf(db: SqlExecutor, systemId: string): Promise<Deployment | undefined> {
+  const row = await db.get<Row>("SELECT * FROM deployments WHERE machine_id = $1", [systemId]);
+  return row && toDeployment(row);
+}
+
+/** The deployment made for an instance, if any. */
+export async function deploymentOfInstance(db: SqlExecutor, instanceId: string): Promise<Deployment | undefined> {
+  const row = await db.get<Row>("SELECT * FROM deployments WHERE instance_id = $1", [instanceId]);
+  return row && toDeployment(row);
+}
+
+/** Fields a phase change may set along with the phase. */
+export interface DeploymentUpdate {
+  readonly phase?: DeploymentPhase;
+  readonly bytesDone?: number;
+  readonly bytesTotal?: number | null;
+  readonly nodeAddress?: string;
+  readonly message?: string;
+  readonly log?: string;
+}
+
+const COLUMNS: Readonly<Record<keyof DeploymentUpdate, string>> = {
+  phase: "phase",
+  bytesDone: "bytes_done",
+  bytesTotal: "bytes_total",
+  nodeAddress: "node_address",
+  message: "message",
+  log: "log",
+};
+
+/**
+ * Update the deployment holding `token` if its phase is one of `from`; answers whether a
+ * row changed (false: the token is gone or the deployment has moved on meanwhile).
+ */
+export async function updateDeployment(tx: SqlExecutor, token: string, from: readonly DeploymentPhase[], update: DeploymentUpdate, at: string): Promise<boolean> {
+  const sets: string[] = [];
+  const values: SqlValue[] = [token];
+  for (const [key, value] of Object.entries(update) as Array<[keyof DeploymentUpdate, SqlValue | undefined]>) {
+    if (value === undefined) continue;
+    values.push(value);
+    sets.push(`${COLUMNS[key]} = $${values.length}`);
+  }
+  values.push(at);
+  sets.push(`updated_at = $${values.length}`);
+  const phases = from.map((phase) => {
+    values.push(phase);
+    return `$${values.length}`;
+  });
+  return (await tx.run(`UPDATE deployments SET ${sets.join(", ")} WHERE token = $1 AND phase IN (${phases.join(", ")})`, values)) > 0;
+}

@@ -1,0 +1,38 @@
+/**
+ * @module ec2/model/image-source
+ * The images EC2 offers: the image store's deployable (`os`) images, which a real machine can
+ * be given, and the built-in release catalogue. One list for RunInstances, DescribeImages and
+ * CreateTags, so what one action accepts the others know.
+ */
+import { listImages } from "../../images/image-store.ts";
+import { ec2Architecture, IMAGES, type Image } from "./image-catalogue.ts";
+
+/** Where the image store's images come from; read on every call, so an import shows at once. */
+export type ImageSource = () => Promise<readonly Image[]>;
+
+/** The image store under `dataDir`: its `os` images, as EC2 images. */
+export function storeImageSource(dataDir: string): ImageSource {
+  return async () =>
+    (await listImages(dataDir))
+      .filter((image) => image.role === "os")
+      .map((image) => ({
+        imageId: image.id,
+        name: image.name,
+        description: `${image.name} (${image.release}, ${image.architecture}), from ${image.source}`,
+        debianArchitecture: image.architecture,
+        architecture: ec2Architecture(image.architecture),
+        creationDate: image.createdAt,
+        deployable: image.files.root !== undefined,
+      }));
+}
+
+/** Every image on offer: the store's first, then the catalogue, ordered by id. */
+export async function availableImages(source: ImageSource | undefined): Promise<Image[]> {
+  const stored = source ? await source() : [];
+  return [...stored, ...IMAGES].sort((a, b) => (a.imageId < b.imageId ? -1 : a.imageId > b.imageId ? 1 : 0));
+}
+
+/** One image by id, or undefined. */
+export async function findAvailableImage(source: ImageSource | undefined, imageId: string): Promise<Image | undefined> {
+  return (await availableImages(source)).find((image) => image.imageId === imageId);
+}

@@ -1,0 +1,159 @@
+/**
+ * @module images/deploy-script
+ * The deploy program inside the Orchestra ramdisk (/bin/orchestra-deploy). The discovery
+ * /init runs it once the network is up when the kernel command line says
+ * `orchestra.mode=deploy`. It fetches the deployment's plan, streams the image over HTTP
+ * through its decompressor onto the disk while hashing what it downloaded, checks the hash,
+ * writes the cloud-init seed into the new root file system, reports with its log, and
+ * reboots (the boot service then tells the machine's PXE request to boot from disk).
+ *
+ * Every call back is retried for minutes, so a restarting server loses nothing; a failure
+ * is reported with the reason and the disk's first MiB is wiped, so a half-written image
+ * never boots.
+ */
+
+/** The script. `ORCHESTRA_DEV` (default /dev) and `ORCHESTRA_DEPLOY_NO_REBOOT` exist for tests that run it on a host against a file. */
+export function renderDeployScript(): string {
+  return `#!/bin/busybox sh
+# Orchestra deploy: plan, write, verify, seed, report, reboot.
+BASE=$1
+TOKEN=$2
+DEV=\${ORCHESTRA_DEV:-/dev}
+WORK=\${ORCHESTRA_DEPLOY_WORK:-/tmp/orchestra-deploy}
+rm -rf "$WORK"; mkdir -p "$WORK"
+LOG=$WORK/log
+: > "$LOG"
+log() { echo "orchestra-deploy: $*"; echo "$(date -u +%H:%M:%S) $*" >> "$LOG"; }
+
+# POST a file to a URL, retrying for about five minutes (a restarting server must not lose a report).
+post_file() {
+  url=$1; file=$2; type=$3; tries=0
+  until wget -q -T 20 -O "$WORK/reply" --header "Content-Type: $type" --post-file "$file" "$url"; do
+    tries=$((tries + 1))
+    [ $tries -ge 60 ] && return 1
+    sleep 5
+  done
+  return 0
+}
+
+finish() {
+  if [ -n "$ORCHESTRA_DEPLOY_NO_REBOOT" ]; then exit "$1"; fi
+  sync
+  if [ "$1" = 0 ]; then log "rebooting into the deployed system"; reboot -f; fi
+  log "powering off"
+  poweroff -f
+}
+
+# Report the outcome: the body's first line is the summary (or the reason), then the log.
+report() {
+  status=$1; summary=$2
+  { echo "$summary"; cat "$LOG"; } > "$WORK/report"
+  if [ -n "$REPORT_URL" ] && post_file "$REPORT_URL?status=$status" "$WORK/report" text/plain; then return 0; fi
+  log "could not deliver the $status report"
+  return 1
+}
+
+fail() {
+  log "FAILED: $1"
+  [ -n "$TARGET" ] && [ "$WROTE" = 1 ] && dd if=/dev/zero of="$TARGET" bs=1048576 count=1 conv=notrunc,fsync 2>/dev/null
+  report failure "$1"
+  finish 1
+}
+
+[ -n "$BASE" ] && [ -n "$TOKEN" ] || { log "usage: orchestra-deploy BASE-URL TOKEN (from orchestra.url= and orchestra.token=)"; finish 2; }
+
+# The plan. A 404/409 means this deployment is over (replaced, released): stop quietly.
+tries=0
+until wget -q -T 20 -O "$WORK/plan" "$BASE/deploy/$TOKEN/plan" 2>"$WORK/plan.err"; do
+  if grep -q -e " 404" -e " 409" "$WORK/plan.err"; then log "the server has no active deployment for this token; stopping"; finish 3; fi
+  tries=$((tries + 1))
+  [ $tries -ge 60 ] && { log "could not fetch the plan from $BASE"; finish 4; }
+  sleep 5
+done
+while IFS='=' read -r key value; do
+  case "$key" in
+    ORCHESTRA_DEPLOY_PLAN) PLAN_VERSION=$value ;;
+    SYSTEM_ID) SYSTEM_ID=$value ;;
+    IMAGE_ID) IMAGE_ID=$value ;;
+    IMAGE_URL) IMAGE_URL=$value ;;
+    IMAGE_FORMAT) IMAGE_FORMAT=$value ;;
+    IMAGE_SHA256) IMAGE_SHA256=$value ;;
+    IMAGE_BYTES) IMAGE_BYTES=$value ;;
+    DISK) DISK=$value ;;
+    ROOT_PARTITION) ROOT_PARTITION=$value ;;
+    SEED_URL) SEED_URL=$value ;;
+    PROGRESS_URL) PROGRESS_URL=$value ;;
+    REPORT_URL) REPORT_URL=$value ;;
+    BOOTED_URL) BOOTED_URL=$value ;;
+  esac
+done < "$WORK/plan"
+[ "$PLAN_VERSION" = 1 ] || fail "plan format $PLAN_VERSION is not one this ramdisk reads (1)"
+log "deploying $IMAGE_ID ($IMAGE_FORMAT, $IMAGE_BYTES bytes) to $DISK on $SYSTEM_ID"
+
+TARGET=$DEV/$DISK
+[ -b "$TARGET" ] || [ -f "$TARGET" ] || fail "no disk $TARGET on this machine"
+case "$IMAGE_FORMAT" in
+  gz) DECOMPRESS="gunzip -c" ;;
+  xz) DECOMPRESS="xzcat" ;;
+  raw) DECOMPRESS="cat" ;;
+  *) fail "unknown image format $IMAGE_FORMAT" ;;
+esac
+
+# Progress: bytes written to the disk so far, from the block layer's counters, every 5 s.
+sectors_written() { awk '{ print $7 }' "/sys/block/$DISK/stat" 2>/dev/null || echo 0; }
+START_SECTORS=$(sectors_written)
+( while sleep 5; do
+    done_bytes=$(( ($(sectors_written) - START_SECTORS) * 512 ))
+    wget -q -T 5 -O /dev/null --post-data "bytes=$done_bytes" "$PROGRESS_URL" 2>/dev/null
+  done ) &
+PROGRESS_PID=$!
+
+# Stream: download | tee (to the hasher) | decompress | disk. Each stage leaves a mark when it fails.
+mkfifo "$WORK/hash.fifo"
+sha256sum < "$WORK/hash.fifo" > "$WORK/hash" &
+HASH_PID=$!
+WROTE=1
+{ wget -q -T 60 -O - "$IMAGE_URL" 2>"$WORK/fetch.err" || echo "download failed: $(cat "$WORK/fetch.err")" > "$WORK/fetch.failed"; } \\
+  | tee "$WORK/hash.fifo" \\
+  | { $DECOMPRESS 2>"$WORK/decompress.err" || echo "$IMAGE_FORMAT decompression failed: $(cat "$WORK/decompress.err")" > "$WORK/decompress.failed"; } \\
+  | dd of="$TARGET" bs=1048576 conv=fsync 2>"$WORK/dd.err" || echo "writing $TARGET failed: $(cat "$WORK/dd.err")" > "$WORK/write.failed"
+wait $HASH_PID
+kill $PROGRESS_PID 2>/dev/null
+[ -f "$WORK/fetch.failed" ] && fail "$(cat "$WORK/fetch.failed")"
+read -r GOT _ < "$WORK/hash"
+[ "$GOT" = "$IMAGE_SHA256" ] || fail "checksum mismatch: the image downloaded has SHA-256 $GOT, the plan says $IMAGE_SHA256"
+[ -f "$WORK/decompress.failed" ] && fail "$(cat "$WORK/decompress.failed")"
+[ -f "$WORK/write.failed" ] && fail "$(cat "$WORK/write.failed")"
+sync
+log "image written and verified (SHA-256 $GOT): $(tail -n 1 "$WORK/dd.err")"
+
+# The seed: mount the root partition through a loop device at the offset the MBR gives.
+if [ -n "$ROOT_PARTITION" ] && [ -n "$SEED_URL" ]; then
+  entry=$((446 + 16 * (ROOT_PARTITION - 1)))
+  start=$(dd if="$TARGET" bs=1 skip=$((entry + 8)) count=4 2>/dev/null | od -An -tu4 | tr -d ' ')
+  [ -n "$start" ] && [ "$start" -gt 0 ] || fail "partition $ROOT_PARTITION has no start sector in the disk's MBR"
+  LOOP=$(losetup -f) || fail "no free loop device to mount the root file system"
+  losetup -o $((start * 512)) "$LOOP" "$TARGET" || fail "losetup of partition $ROOT_PARTITION failed"
+  mkdir -p "$WORK/root"
+  if ! mount -t ext4 "$LOOP" "$WORK/root" 2>"$WORK/mount.err"; then losetup -d "$LOOP"; fail "mounting partition $ROOT_PARTITION failed: $(cat "$WORK/mount.err")"; fi
+  mkdir -p "$WORK/root/etc/cloud/cloud.cfg.d"
+  cat > "$WORK/root/etc/cloud/cloud.cfg.d/99-orchestra.cfg" <<SEED
+# Written by Orchestra's deploy step: where this deployment's metadata is, and where to say it booted.
+datasource_list: [ NoCloud, None ]
+datasource:
+  NoCloud:
+    seedfrom: $SEED_URL
+phone_home:
+  url: $BOOTED_URL
+  post: [ instance_id, hostname ]
+  tries: 20
+SEED
+  sync
+  umount "$WORK/root"; losetup -d "$LOOP"
+  log "cloud-init seed written to partition $ROOT_PARTITION"
+fi
+
+report success "deployed $IMAGE_ID to $DISK" || finish 1
+finish 0
+`;
+}
