@@ -7,6 +7,7 @@
  * writes the cloud-init seed into the new root file system, reports with its log, and
  * reboots (the boot service then tells the machine's PXE request to boot from disk).
  *
+ * busybox 1.35's wget crashes when given -T, so calls are bounded with \`timeout\` instead.
  * Every call back is retried for minutes, so a restarting server loses nothing; a failure
  * is reported with the reason and the disk's first MiB is wiped, so a half-written image
  * never boots.
@@ -28,7 +29,7 @@ log() { echo "orchestra-deploy: $*"; echo "$(date -u +%H:%M:%S) $*" >> "$LOG"; }
 # POST a file to a URL, retrying for about five minutes (a restarting server must not lose a report).
 post_file() {
   url=$1; file=$2; type=$3; tries=0
-  until wget -q -T 20 -O "$WORK/reply" --header "Content-Type: $type" --post-file "$file" "$url"; do
+  until timeout 30 wget -q -O "$WORK/reply" --header "Content-Type: $type" --post-file "$file" "$url"; do
     tries=$((tries + 1))
     [ $tries -ge 60 ] && return 1
     sleep 5
@@ -64,7 +65,7 @@ fail() {
 
 # The plan. A 404/409 means this deployment is over (replaced, released): stop quietly.
 tries=0
-until wget -q -T 20 -O "$WORK/plan" "$BASE/deploy/$TOKEN/plan" 2>"$WORK/plan.err"; do
+until timeout 30 wget -q -O "$WORK/plan" "$BASE/deploy/$TOKEN/plan" 2>"$WORK/plan.err"; do
   if grep -q -e " 404" -e " 409" "$WORK/plan.err"; then log "the server has no active deployment for this token; stopping"; finish 3; fi
   tries=$((tries + 1))
   [ $tries -ge 60 ] && { log "could not fetch the plan from $BASE"; finish 4; }
@@ -102,10 +103,10 @@ esac
 # Progress: bytes written to the disk so far, from the block layer's counters, every 5 s.
 sectors_written() { awk '{ print $7 }' "/sys/block/$DISK/stat" 2>/dev/null || echo 0; }
 START_SECTORS=$(sectors_written)
-( while sleep 5; do
+( while sleep 5 && [ ! -f "$WORK/stop-progress" ]; do
     done_bytes=$(( ($(sectors_written) - START_SECTORS) * 512 ))
-    wget -q -T 5 -O /dev/null --post-data "bytes=$done_bytes" "$PROGRESS_URL" 2>/dev/null
-  done ) &
+    timeout 5 wget -q -O /dev/null --post-data "bytes=$done_bytes" "$PROGRESS_URL"
+  done ) >/dev/null 2>&1 &
 PROGRESS_PID=$!
 
 # Stream: download | tee (to the hasher) | decompress | disk. Each stage leaves a mark when it fails.
@@ -113,11 +114,12 @@ mkfifo "$WORK/hash.fifo"
 sha256sum < "$WORK/hash.fifo" > "$WORK/hash" &
 HASH_PID=$!
 WROTE=1
-{ wget -q -T 60 -O - "$IMAGE_URL" 2>"$WORK/fetch.err" || echo "download failed: $(cat "$WORK/fetch.err")" > "$WORK/fetch.failed"; } \\
+{ wget -q -O - "$IMAGE_URL" 2>"$WORK/fetch.err" || echo "download failed: $(cat "$WORK/fetch.err")" > "$WORK/fetch.failed"; } \\
   | tee "$WORK/hash.fifo" \\
   | { $DECOMPRESS 2>"$WORK/decompress.err" || echo "$IMAGE_FORMAT decompression failed: $(cat "$WORK/decompress.err")" > "$WORK/decompress.failed"; } \\
   | dd of="$TARGET" bs=1048576 conv=fsync 2>"$WORK/dd.err" || echo "writing $TARGET failed: $(cat "$WORK/dd.err")" > "$WORK/write.failed"
 wait $HASH_PID
+touch "$WORK/stop-progress"
 kill $PROGRESS_PID 2>/dev/null
 [ -f "$WORK/fetch.failed" ] && fail "$(cat "$WORK/fetch.failed")"
 read -r GOT _ < "$WORK/hash"

@@ -64,6 +64,8 @@ export interface NewImage {
   release: string;
   architecture: string;
   source: string;
+  /** For an `os` image whose `root` is a partitioned disk image: the MBR partition (1-4) with the root file system. */
+  rootPartition?: number;
 }
 
 /** Files to store: a local path each, and the SHA-256 each must have when one is known. */
@@ -79,6 +81,7 @@ function checkNewImage(meta: NewImage): void {
   if (!NAME.test(meta.release)) bad("release", meta.release, "letters, digits, '.', '_', '+', '-'");
   if (!(IMAGE_ROLES as readonly string[]).includes(meta.role)) bad("role", meta.role, `one of ${IMAGE_ROLES.join(", ")}`);
   if (!/^[a-z0-9]{2,16}$/.test(meta.architecture)) bad("architecture", meta.architecture, "a Debian architecture such as amd64");
+  if (meta.rootPartition !== undefined && !(Number.isInteger(meta.rootPartition) && meta.rootPartition >= 1 && meta.rootPartition <= 4)) bad("rootPartition", meta.rootPartition, "an MBR primary partition number, 1-4");
 }
 
 async function copyHashing(from: string, to: string): Promise<ImageFile> {
