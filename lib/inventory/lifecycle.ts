@@ -33,7 +33,8 @@ export const TRANSITIONS: Readonly<Record<MachineStatus, readonly MachineStatus[
   failed_commissioning: ["commissioning", "broken", "retired"],
   ready: ["allocated", "commissioning", "broken", "retired"],
   allocated: ["deploying", "releasing", "broken"],
-  deploying: ["deployed", "failed_deployment", "broken"],
+  // Terminating a pending instance stops its deployment: the machine is powered off and released.
+  deploying: ["deployed", "failed_deployment", "releasing", "broken"],
   failed_deployment: ["deploying", "releasing", "broken"],
   deployed: ["releasing", "broken"],
   releasing: ["ready", "disk_erasing", "failed_releasing", "broken"],

@@ -25,7 +25,7 @@ let server: RunningServer;
 let base: string;
 
 async function start(timeouts?: Partial<Record<"deploying", number>>) {
-  inventory = new InventoryClass(await openStore(join(dir, "data", "orchestra.db")), timeouts ? { timeouts: { commissioning: 1200, deploying: 2400, releasing: 600, disk_erasing: 7200, ...timeouts } } : {});
+  inventory = new InventoryClass(await openStore(join(dir, "data")), timeouts ? { timeouts: { commissioning: 1200, deploying: 2400, releasing: 600, disk_erasing: 7200, ...timeouts } } : {});
   server = await startServer({ inventory, logger: pino({ level: "silent" }), bootListen: { host: "127.0.0.1", port: 0 }, timeoutSweepSeconds: 3600, dataDir: join(dir, "data") });
   base = `http://127.0.0.1:${server.addresses.boot.port}`;
 }
