@@ -4,7 +4,7 @@
  * deployment recorded the way RunInstances records it, and the ramdisk's real deploy program
  * run by busybox on this host against a file standing in for the disk.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -29,8 +29,13 @@ function mbrEntry(type: number, startSector: number, sectors: number): Buffer {
   return entry;
 }
 
-/** A raw disk: 1 MiB gap, partition 1 (2 MiB, blank), partition 2 (8 MiB ext4 labelled orchestra-root, holding /etc/orchestra-test). */
-export async function makeDiskImage(dir: string): Promise<{ raw: Buffer; rootOffset: number }> {
+/**
+ * A raw disk: 1 MiB gap, partition 1 (`bulkMiB` MiB, default 2, random bytes so that it does
+ * not compress: a download that takes a while), partition 2 (8 MiB ext4 labelled
+ * orchestra-root, holding /etc/orchestra-test).
+ */
+export async function makeDiskImage(dir: string, options: { bulkMiB?: number } = {}): Promise<{ raw: Buffer; rootOffset: number }> {
+  const bulk = options.bulkMiB ?? 2;
   const tree = join(dir, "tree");
   await mkdir(join(tree, "etc/cloud/cloud.cfg.d"), { recursive: true });
   await writeFile(join(tree, "etc/orchestra-test"), "written by the deploy test\n");
@@ -38,12 +43,12 @@ export async function makeDiskImage(dir: string): Promise<{ raw: Buffer; rootOff
   await execa("mkfs.ext4", ["-q", "-F", "-L", "orchestra-root", "-d", tree, part, "8M"]);
   const root = await readFile(part);
   const mbr = Buffer.alloc(512);
-  mbrEntry(0x0c, 2048, 4096).copy(mbr, 446);
-  mbrEntry(0x83, 6144, root.length / 512).copy(mbr, 462);
+  mbrEntry(0x0c, 2048, bulk * 2048).copy(mbr, 446);
+  mbrEntry(0x83, 2048 + bulk * 2048, root.length / 512).copy(mbr, 462);
   mbr[510] = 0x55;
   mbr[511] = 0xaa;
-  const raw = Buffer.concat([mbr, Buffer.alloc(3 * MIB - 512), root]);
-  return { raw, rootOffset: 3 * MIB };
+  const raw = Buffer.concat([mbr, Buffer.alloc(MIB - 512), randomBytes(bulk * MIB), root]);
+  return { raw, rootOffset: (1 + bulk) * MIB };
 }
 
 /** Register `gz` as an `os` image (dummy kernel and initrd: only the disk image is used here). */
