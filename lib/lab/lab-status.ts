@@ -15,7 +15,7 @@ export interface LabVmStatus {
   readonly mac: string;
   readonly firmware: string;
   /** The VM's BMC (its password is in the lab's state file, readable by root only). */
-  readonly bmc: { readonly address: string; readonly port: number; readonly username: string; readonly running: boolean };
+  readonly bmc: { readonly address: string; readonly port: number; readonly username: string; readonly pid: number | null; readonly running: boolean };
   /** What the BMC says, asked over IPMI; `unknown` when it does not answer. */
   readonly power: PowerState;
   /** The qemu process, from its pidfile. */
@@ -55,7 +55,7 @@ export async function labStatus(dataDir: string): Promise<LabStatus | undefined>
         name: vm.name,
         mac: vm.mac,
         firmware: vm.firmware,
-        bmc: { address: vm.bmc.address, port: vm.bmc.port, username: vm.bmc.username, running: bmcRunning },
+        bmc: { address: vm.bmc.address, port: vm.bmc.port, username: vm.bmc.username, pid: vm.bmc.process?.pid ?? null, running: bmcRunning },
         power,
         pid: qemu?.pid ?? null,
         running: qemu !== undefined,
