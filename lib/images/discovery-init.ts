@@ -102,7 +102,32 @@ if command -v ipmitool >/dev/null 2>&1 && [ -e /dev/ipmi0 ]; then
   bmc=$(ipmitool lan print 1 2>/dev/null | awk -F: '/^IP Address  / { gsub(/ /, "", $2); print $2 }')
   [ "$bmc" = 0.0.0.0 ] && bmc=""
 fi
-if [ -n "$bmc" ]; then
+${renderBmcUserSetup()}
+
+cat > /tmp/report.json <<JSON
+{"version":${DISCOVERY_REPORT_VERSION},"mode":"$MODE","bootMac":"$(js "$BOOTMAC")","architecture":"$(js "$arch")","firmware":"$firmware","cpus":$cpus,"cpuModel":"$(js "$cpumodel")","memoryMib":$mem,"interfaces":[$ifaces],"disks":[$disks],"dmi":{"vendor":"$(dmi sys_vendor)","product":"$(dmi product_name)","serial":"$(dmi product_serial)"},"bmcAddress":"$(js "$bmc")","bmcUsername":"$(js "$bmcuser")","bmcPassword":"$(js "$bmcpass")"}
+JSON
+# The console is kept and shown (GetConsoleOutput): never the BMC password.
+log "report: $(sed 's/"bmcPassword":"[^"]*"/"bmcPassword":"********"/' /tmp/report.json)"
+
+tries=0
+until wget -q -O /tmp/reply --header "Content-Type: application/json" --post-file /tmp/report.json "$URL/enlist"; do
+  tries=$((tries + 1))
+  [ $tries -ge 5 ] && finish "could not deliver the report to $URL/enlist"
+  sleep 2
+done
+finish "report delivered: $(cat /tmp/reply)"
+`;
+}
+
+/**
+ * The part of /init that sets up Orchestra's BMC user in-band, given the BMC's address in
+ * `$bmc` and a `log` function; it leaves the user and password in `$bmcuser` and `$bmcpass`,
+ * both empty when it could not. A function of its own so that it can be run against a BMC
+ * in a test.
+ */
+export function renderBmcUserSetup(): string {
+  return `if [ -n "$bmc" ]; then
   # Like MAAS: a BMC user of Orchestra's own, with a fresh random password, reported with the
   # address. Its slot: the one already named orchestra, else the first unnamed one after the
   # anonymous user (1) and the vendor's admin (2). ipmitool's exit code is not trusted alone:
@@ -120,22 +145,7 @@ if [ -n "$bmc" ]; then
   else
     log "BMC $bmc: could not set up a user for Orchestra; reporting its address only"
   fi
-fi
-
-cat > /tmp/report.json <<JSON
-{"version":${DISCOVERY_REPORT_VERSION},"mode":"$MODE","bootMac":"$(js "$BOOTMAC")","architecture":"$(js "$arch")","firmware":"$firmware","cpus":$cpus,"cpuModel":"$(js "$cpumodel")","memoryMib":$mem,"interfaces":[$ifaces],"disks":[$disks],"dmi":{"vendor":"$(dmi sys_vendor)","product":"$(dmi product_name)","serial":"$(dmi product_serial)"},"bmcAddress":"$(js "$bmc")","bmcUsername":"$(js "$bmcuser")","bmcPassword":"$(js "$bmcpass")"}
-JSON
-# The console is kept and shown (GetConsoleOutput): never the BMC password.
-log "report: $(sed 's/"bmcPassword":"[^"]*"/"bmcPassword":"********"/' /tmp/report.json)"
-
-tries=0
-until wget -q -O /tmp/reply --header "Content-Type: application/json" --post-file /tmp/report.json "$URL/enlist"; do
-  tries=$((tries + 1))
-  [ $tries -ge 5 ] && finish "could not deliver the report to $URL/enlist"
-  sleep 2
-done
-finish "report delivered: $(cat /tmp/reply)"
-`;
+fi`;
 }
 
 /** udhcpc's event script: configure the lease on the interface, nothing more. */
