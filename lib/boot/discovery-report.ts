@@ -22,12 +22,21 @@ export interface DiscoveryReport {
   readonly interfaces: ReadonlyArray<{ readonly name: string; readonly mac: string }>;
   readonly disks: ReadonlyArray<{ readonly name: string; readonly sizeBytes: number; readonly model: string; readonly serial: string }>;
   readonly dmi: { readonly vendor: string; readonly product: string; readonly serial: string };
+  /** The BMC's IPv4 address, as the BMC reports it in-band; empty when there is none. */
   readonly bmcAddress: string;
+  /** The BMC's UDP port, when reported (else IPMI's 623 applies). */
+  readonly bmcPort?: number;
+  /** The BMC user the ramdisk set up and its password (a secret), when it could. */
+  readonly bmcUsername?: string;
+  readonly bmcPassword?: string;
 }
 
-const TOP_KEYS = ["version", "mode", "bootMac", "architecture", "firmware", "cpus", "cpuModel", "memoryMib", "interfaces", "disks", "dmi", "bmcAddress"];
+const TOP_KEYS = ["version", "mode", "bootMac", "architecture", "firmware", "cpus", "cpuModel", "memoryMib", "interfaces", "disks", "dmi", "bmcAddress", "bmcPort", "bmcUsername", "bmcPassword"];
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)$/;
+// IPMI user names are at most 16 bytes; passwords at most 20 (IPMI 2.0).
+const BMC_USERNAME = /^[A-Za-z0-9._-]{1,16}$/;
+const BMC_PASSWORD = /^[\x21-\x7e]{1,20}$/;
 
 function refuse(field: string, message: string): never {
   throw new OrchestraError("INVALID_ARGUMENT", `discovery report: ${field} ${message}`, { field });
@@ -98,8 +107,7 @@ export function parseDiscoveryReport(body: unknown): DiscoveryReport {
   });
 
   const dmi = object("dmi", top.dmi ?? {}, ["vendor", "product", "serial"]);
-  const bmcAddress = text("bmcAddress", top.bmcAddress, 15);
-  if (bmcAddress && !IPV4.test(bmcAddress)) refuse("bmcAddress", "must be an IPv4 address or empty");
+  const bmc = parseBmc(top);
 
   return {
     version,
@@ -113,6 +121,25 @@ export function parseDiscoveryReport(body: unknown): DiscoveryReport {
     interfaces,
     disks,
     dmi: { vendor: text("dmi.vendor", dmi.vendor, 128), product: text("dmi.product", dmi.product, 128), serial: text("dmi.serial", dmi.serial, 128) },
+    ...bmc,
+  };
+}
+
+/** The BMC fields: an address (or none), and credentials only as a pair and only with an address. */
+function parseBmc(top: Record<string, unknown>): Pick<DiscoveryReport, "bmcAddress" | "bmcPort" | "bmcUsername" | "bmcPassword"> {
+  const bmcAddress = text("bmcAddress", top.bmcAddress, 15);
+  if (bmcAddress && (!IPV4.test(bmcAddress) || bmcAddress === "0.0.0.0")) refuse("bmcAddress", "must be an IPv4 address other than 0.0.0.0, or empty");
+  const bmcPort = top.bmcPort === undefined ? undefined : integer("bmcPort", top.bmcPort, 1, 65_535);
+  const bmcUsername = text("bmcUsername", top.bmcUsername, 16);
+  if (bmcUsername && !BMC_USERNAME.test(bmcUsername)) refuse("bmcUsername", "must be 1-16 letters, digits, dots, dashes or underscores, or empty");
+  // Not trimmed and never quoted back: the password is a secret.
+  const bmcPassword = top.bmcPassword ?? "";
+  if (typeof bmcPassword !== "string" || (bmcPassword !== "" && !BMC_PASSWORD.test(bmcPassword))) refuse("bmcPassword", "must be 1-20 printable ASCII characters without spaces, or empty");
+  if (Boolean(bmcUsername) !== Boolean(bmcPassword)) refuse(bmcUsername ? "bmcPassword" : "bmcUsername", "must be reported together with the other BMC credential");
+  if (!bmcAddress && (bmcUsername || bmcPort !== undefined)) refuse("bmcAddress", "must be reported with the BMC's port or credentials");
+  return {
     bmcAddress,
+    ...(bmcPort !== undefined ? { bmcPort } : {}),
+    ...(bmcUsername ? { bmcUsername, bmcPassword } : {}),
   };
 }

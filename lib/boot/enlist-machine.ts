@@ -1,13 +1,13 @@
 /**
  * @module boot/enlist-machine
  * What a discovery report may do to the inventory: create a `new` machine for MACs nobody
- * owns, or refresh the hardware of the one machine that owns them while it is being
- * commissioned. Everything else is refused and changes nothing: a report can never take
+ * owns (with `ipmi` power at the BMC it reported), or refresh the hardware and BMC
+ * credentials of the one machine that owns them while it is being commissioned. Everything else is refused and changes nothing: a report can never take
  * over, merge or alter a machine outside commissioning.
  */
 import { isOrchestraError, OrchestraError } from "../errors.ts";
 import type { Inventory } from "../inventory/inventory.ts";
-import { selectMachine, selectSystemIdByMac, updateMachineHardware } from "../inventory/machine-rows.ts";
+import { selectMachine, selectSystemIdByMac, updateMachineHardware, updateMachinePower } from "../inventory/machine-rows.ts";
 import type { Machine } from "../inventory/machine.ts";
 import type { DiscoveryReport } from "./discovery-report.ts";
 
@@ -36,6 +36,18 @@ export function reportHardware(report: DiscoveryReport): Record<string, string> 
   return Object.fromEntries(Object.entries(facts).filter((entry): entry is [string, string] => Boolean(entry[1])));
 }
 
+/**
+ * The power settings a report gives its machine: `ipmi` at the BMC it reported, with the
+ * port and the user the ramdisk set up when it reported them; `manual` when it found no BMC.
+ */
+export function reportPower(report: DiscoveryReport): { type: string; params: Record<string, string> } {
+  if (!report.bmcAddress) return { type: "manual", params: {} };
+  const params: Record<string, string> = { address: report.bmcAddress };
+  if (report.bmcPort !== undefined) params.port = String(report.bmcPort);
+  if (report.bmcUsername && report.bmcPassword) Object.assign(params, { username: report.bmcUsername, password: report.bmcPassword });
+  return { type: "ipmi", params };
+}
+
 function refuse(message: string, details: Record<string, unknown>): never {
   throw new OrchestraError("ENLISTMENT_REFUSED", message, details);
 }
@@ -60,8 +72,7 @@ export async function enlistMachine(inventory: Inventory, report: DiscoveryRepor
           disks: report.disks,
           interfaces: report.interfaces.map((nic) => ({ mac: nic.mac, name: nic.name, boot: nic.mac === report.bootMac })),
           hardware: reportHardware(report),
-          // No BMC is known yet: the operator (or the power issue's BMC discovery) sets one.
-          power: { type: "manual" },
+          power: reportPower(report),
         },
         `enlisted by discovery (boot MAC ${report.bootMac})`,
       );
@@ -93,8 +104,13 @@ export async function enlistMachine(inventory: Inventory, report: DiscoveryRepor
       // An interface that appeared since enlistment is for the operator to confirm, not for a report to add.
       refuse(`the report for ${systemId} names interface(s) ${unknown.join(", ")} the machine does not have`, { systemId, macs: unknown });
     }
+    // Commissioning set up the BMC user afresh (a new password): the machine's power settings
+    // follow, or the next power action would be refused. A report without credentials
+    // leaves settings alone that the operator may have made.
+    const power = report.bmcUsername ? inventory.powerTypes.validateParams("ipmi", reportPower(report).params) : undefined;
     const next: Machine = {
       ...machine,
+      ...(power ? { power: { type: "ipmi", params: power } } : {}),
       architecture: report.architecture,
       cpus: report.cpus,
       memoryMib: report.memoryMib,
@@ -103,6 +119,7 @@ export async function enlistMachine(inventory: Inventory, report: DiscoveryRepor
       updatedAt: new Date().toISOString(),
     };
     await updateMachineHardware(tx, next);
+    if (power) await updateMachinePower(tx, next);
     return next;
   });
   const machine = await inventory.transition(updated.systemId, "ready", "commissioning completed: hardware reported");

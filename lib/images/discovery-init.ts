@@ -93,15 +93,24 @@ done
 dmi() { js "$(cat /sys/class/dmi/id/$1 2>/dev/null)"; }
 firmware=bios; [ -d /sys/firmware/efi ] && firmware=uefi
 case "$(uname -m)" in x86_64) arch=amd64;; aarch64) arch=arm64;; i?86) arch=i386;; *) arch=$(uname -m);; esac
-bmc=""
+# The BMC, in-band. ipmi_si finds it from SMBIOS (type 38) or ACPI and probes it in the
+# background: wait for /dev/ipmi0 only where SMBIOS says there is one.
+if [ -e /sys/firmware/dmi/entries/38-0 ]; then
+  tries=0
+  while [ ! -e /dev/ipmi0 ] && [ $tries -lt 50 ]; do sleep 0.2; tries=$((tries + 1)); done
+fi
+bmc=""; bmcuser=""; bmcpass=""
 if command -v ipmitool >/dev/null 2>&1 && [ -e /dev/ipmi0 ]; then
   bmc=$(ipmitool lan print 1 2>/dev/null | awk -F: '/^IP Address  / { gsub(/ /, "", $2); print $2 }')
+  [ "$bmc" = 0.0.0.0 ] && bmc=""
 fi
+${renderBmcUserSetup()}
 
 cat > /tmp/report.json <<JSON
-{"version":${DISCOVERY_REPORT_VERSION},"mode":"$MODE","bootMac":"$(js "$BOOTMAC")","architecture":"$(js "$arch")","firmware":"$firmware","cpus":$cpus,"cpuModel":"$(js "$cpumodel")","memoryMib":$mem,"interfaces":[$ifaces],"disks":[$disks],"dmi":{"vendor":"$(dmi sys_vendor)","product":"$(dmi product_name)","serial":"$(dmi product_serial)"},"bmcAddress":"$(js "$bmc")"}
+{"version":${DISCOVERY_REPORT_VERSION},"mode":"$MODE","bootMac":"$(js "$BOOTMAC")","architecture":"$(js "$arch")","firmware":"$firmware","cpus":$cpus,"cpuModel":"$(js "$cpumodel")","memoryMib":$mem,"interfaces":[$ifaces],"disks":[$disks],"dmi":{"vendor":"$(dmi sys_vendor)","product":"$(dmi product_name)","serial":"$(dmi product_serial)"},"bmcAddress":"$(js "$bmc")","bmcUsername":"$(js "$bmcuser")","bmcPassword":"$(js "$bmcpass")"}
 JSON
-log "report: $(cat /tmp/report.json)"
+# The console is kept and shown (GetConsoleOutput): never the BMC password.
+log "report: $(sed 's/"bmcPassword":"[^"]*"/"bmcPassword":"********"/' /tmp/report.json)"
 
 tries=0
 until wget -q -O /tmp/reply --header "Content-Type: application/json" --post-file /tmp/report.json "$URL/enlist"; do
@@ -111,6 +120,34 @@ until wget -q -O /tmp/reply --header "Content-Type: application/json" --post-fil
 done
 finish "report delivered: $(cat /tmp/reply)"
 `;
+}
+
+/**
+ * The part of /init that sets up Orchestra's BMC user in-band, given the BMC's address in
+ * `$bmc` and a `log` function; it leaves the user and password in `$bmcuser` and `$bmcpass`,
+ * both empty when it could not. A function of its own so that it can be run against a BMC
+ * in a test.
+ */
+export function renderBmcUserSetup(): string {
+  return `if [ -n "$bmc" ]; then
+  # Like MAAS: a BMC user of Orchestra's own, with a fresh random password, reported with the
+  # address. Its slot: the one already named orchestra, else the first unnamed one after the
+  # anonymous user (1) and the vendor's admin (2). ipmitool's exit code is not trusted alone:
+  # each step must also print its success line where it has one.
+  slot=$(ipmitool user list 1 2>/dev/null | awk 'NR > 1 { id = substr($0, 1, 4) + 0; name = substr($0, 5, 17); gsub(/ /, "", name); if (name == "orchestra") { print id; found = 1; exit } if (name == "" && id > 2 && !free) free = id } END { if (!found && free) print free }')
+  pass=$(tr -dc 'A-Za-z0-9' < /dev/urandom | head -c 16)
+  if [ -n "$slot" ] && [ \${#pass} -eq 16 ] \\
+    && ipmitool user set name "$slot" orchestra >/dev/null 2>&1 \\
+    && ipmitool user set password "$slot" "$pass" 16 2>&1 | grep -q successful \\
+    && ipmitool channel setaccess 1 "$slot" callin=on ipmi=on link=on privilege=4 2>&1 | grep -q successful \\
+    && ipmitool user priv "$slot" 4 1 2>&1 | grep -q successful \\
+    && ipmitool user enable "$slot" >/dev/null 2>&1; then
+    bmcuser=orchestra; bmcpass=$pass
+    log "BMC $bmc: user orchestra (slot $slot) set up"
+  else
+    log "BMC $bmc: could not set up a user for Orchestra; reporting its address only"
+  fi
+fi`;
 }
 
 /** udhcpc's event script: configure the lease on the interface, nothing more. */

@@ -102,6 +102,11 @@ export async function updateMachineHardware(tx: SqlExecutor, machine: Machine): 
   ]);
 }
 
+/** Replace a machine's power settings (commissioning sets up the BMC user afresh). */
+export async function updateMachinePower(tx: SqlExecutor, machine: Machine): Promise<void> {
+  await tx.run("UPDATE machines SET power_type = $2, power_params = $3, updated_at = $4 WHERE system_id = $1", [machine.systemId, machine.power.type, JSON.stringify(machine.power.params), machine.updatedAt]);
+}
+
 /** One machine by system id, with its interfaces. */
 export async function selectMachine(tx: SqlExecutor, systemId: string): Promise<Machine | undefined> {
   const row = await tx.get<MachineRow>(`SELECT ${MACHINE_COLUMNS} FROM machines WHERE system_id = $1`, [systemId]);

@@ -1,9 +1,12 @@
+export { renderBmcEmulatorCommands, renderBmcLanConfig, renderLanConfigProgram, type BmcLanInput, type LanConfigProgramInput } from "./bmc-config.ts";
+export { renderChassisControl, shellQuote, type ChassisControlInput } from "./chassis-control.ts";
+export { bmcTarget, labIpmiDriver, labPowerDrivers, prefixToNetmask, randomBmcPassword } from "./lab-bmc.ts";
 export { labDown, type LabDownReport } from "./lab-down.ts";
-export { isRunning, processStartTime, startDetached, stopProcess } from "./lab-processes.ts";
-export { labDir, labMac, labNamespace, labSiteNamespace, labStatePath, readLabState, writeLabState, type LabFirmware, type LabProcess, type LabState, type LabVm } from "./lab-state.ts";
-export { labStatus, type LabStatus } from "./lab-status.ts";
-export { LAB_API_PORT, LAB_BOOT_PORT, LAB_DHCP_RANGE, LAB_MAX_NODES, LAB_NETWORK, LAB_PREFIX_LENGTH, LAB_SERVER_ADDRESS, LAB_SITE_DHCP_ADDRESS, labUp, type LabUpOptions } from "./lab-up.ts";
+export { isRunning, pidFileProcess, processStartTime, startDetached, stopProcess } from "./lab-processes.ts";
+export { labConsoleLog, labDir, labMac, labNamespace, labSiteNamespace, labStatePath, readLabState, writeLabState, type LabBmc, type LabFirmware, type LabProcess, type LabState, type LabVm } from "./lab-state.ts";
+export { labStatus, type LabStatus, type LabVmStatus } from "./lab-status.ts";
+export { LAB_API_PORT, LAB_BMC_PORT, LAB_BOOT_PORT, labBmcAddress, LAB_DHCP_RANGE, LAB_MAX_NODES, LAB_NETWORK, LAB_PREFIX_LENGTH, LAB_SERVER_ADDRESS, LAB_SITE_DHCP_ADDRESS, labUp, type LabUpOptions } from "./lab-up.ts";
 export { startLoopbackRelay } from "./loopback-relay.ts";
-export { addTap, createLabNetwork, createSiteNetwork, deleteNamespace, namespaceExists, namespacePids } from "./network-namespace.ts";
+export { addAddress, addTap, createLabNetwork, createSiteNetwork, deleteNamespace, namespaceExists, namespacePids } from "./network-namespace.ts";
 export { orchestraArgv } from "./orchestra-command.ts";
-export { OVMF_CODE, OVMF_VARS, qemuArgv } from "./qemu-argv.ts";
+export { OVMF_CODE, OVMF_VARS, qemuArgv, type LabBootDevice } from "./qemu-argv.ts";

@@ -1,14 +1,15 @@
 /**
  * @module lab/lab-down
  * `orchestra lab down`: stop every process the lab started (by pid), then anything else
- * still inside its namespace, delete the namespace and the lab's files.
+ * still inside its namespace, delete the namespace and the lab's files (the VMs' console
+ * logs among them).
  */
-import { rm } from "node:fs/promises";
+import { rm, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import { OrchestraError } from "../errors.ts";
 import { dhcpPaths } from "../boot/dhcp-service.ts";
-import { processStartTime, stopProcess } from "./lab-processes.ts";
-import { labDir, labNamespace, labSiteNamespace, readLabState } from "./lab-state.ts";
+import { pidFileProcess, processStartTime, stopProcess } from "./lab-processes.ts";
+import { type LabProcess, labDir, labNamespace, labSiteNamespace, readLabState } from "./lab-state.ts";
 import { deleteNamespace, namespaceExists, namespacePids } from "./network-namespace.ts";
 
 /** What `lab down` removed. */
@@ -25,12 +26,17 @@ export async function labDown(dataDir: string): Promise<LabDownReport> {
     throw new OrchestraError("LAB_NOT_RUNNING", `no lab is running for ${dataDir}`, { dataDir });
   }
   const stopped: string[] = [];
-  // VMs first (nothing boots against a server going away), then the relay, then the server,
-  // which stops its own dnsmasq.
-  const processes = [...(state?.vms ?? []).map((vm) => vm.process), state?.relay, state?.apiRelay, state?.serve, state?.siteDhcp].filter((p) => p !== undefined);
-  for (const process of processes) {
-    if (await stopProcess(process, process.role === "serve" ? 10_000 : 5000)) stopped.push(`${process.role} (pid ${process.pid})`);
+  const stop = async (process: LabProcess | undefined, graceMs = 5000) => {
+    if (process && (await stopProcess(process, graceMs))) stopped.push(`${process.role} (pid ${process.pid})`);
+  };
+  // VMs first (nothing boots against a server going away): each BMC before its VM, so that
+  // nothing starts the VM again; ipmi_sim does not stop the qemu it started, so both go.
+  for (const vm of state?.vms ?? []) {
+    await stop(vm.bmc.process);
+    await stop(await pidFileProcess(`vm ${vm.name}`, vm.bmc.pidFile));
   }
+  // Then the relays, then the server, which stops its own dnsmasq.
+  for (const process of [state?.relay, state?.apiRelay, state?.serve, state?.siteDhcp]) await stop(process, process?.role === "serve" ? 10_000 : 5000);
   for (const ns of [namespace, state?.siteNamespace ?? labSiteNamespace(dataDir)]) {
     if (!(await namespaceExists(ns))) continue;
     // Whatever is left inside the namespace was started by this lab (a dnsmasq orphaned by a
@@ -44,6 +50,9 @@ export async function labDown(dataDir: string): Promise<LabDownReport> {
   }
   const dhcp = dhcpPaths(dataDir);
   await rm(labDir(dataDir), { recursive: true, force: true });
+  for (const vm of state?.vms ?? []) await rm(vm.consoleLog, { force: true });
+  // The consoles directory goes too once the lab's were the only logs in it.
+  await rmdir(join(dataDir, "consoles")).catch(() => undefined);
   // The server's dnsmasq files belong to the lab too; the images and the inventory stay.
   await rm(join(dhcp.configPath, ".."), { recursive: true, force: true });
   await rm(dhcp.tftpRoot, { recursive: true, force: true });

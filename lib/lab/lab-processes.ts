@@ -78,3 +78,17 @@ export async function stopProcess(process: LabProcess, graceMs = 5000): Promise<
   if (await isRunning(process)) throw new OrchestraError("LAB_FAILED", `${process.role} (pid ${process.pid}) survived SIGKILL`, { pid: process.pid });
   return true;
 }
+
+/**
+ * The process a pidfile names, if it is still the one that wrote it: the pidfile's path must
+ * be among its arguments (as with qemu's `-pidfile PATH`), so a reused pid is never taken.
+ */
+export async function pidFileProcess(role: string, pidFile: string): Promise<LabProcess | undefined> {
+  const text = await readFile(pidFile, "utf8").catch(() => "");
+  if (!/^\d+\s*$/.test(text)) return undefined;
+  const pid = Number(text);
+  const argv = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+  if (!argv.split("\0").includes(pidFile)) return undefined;
+  const startTime = await processStartTime(pid);
+  return startTime === undefined ? undefined : { role, pid, startTime };
+}

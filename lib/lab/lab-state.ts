@@ -18,6 +18,25 @@ export interface LabProcess {
 /** Firmware a lab VM boots with. */
 export type LabFirmware = "bios" | "uefi";
 
+/**
+ * A VM's BMC: an ipmi_sim inside the lab's namespace, its LAN channel on its own address on
+ * the bridge, that starts and stops the VM's qemu through a chassis_control program. The
+ * password is the BMC's admin password (random per BMC): the state file is kept 0600.
+ */
+export interface LabBmc {
+  readonly address: string;
+  readonly port: number;
+  readonly username: string;
+  readonly password: string;
+  /** Where ipmi_sim listens (namespace loopback) for the VM's in-band BMC interface. */
+  readonly serialPort: number;
+  /** ipmi_sim's configuration, programs and persisted state. */
+  readonly dir: string;
+  /** qemu's pidfile, written by qemu itself (-daemonize -pidfile): the VM runs iff it names a live qemu. */
+  readonly pidFile: string;
+  readonly process?: LabProcess;
+}
+
 /** One virtual machine of the lab. */
 export interface LabVm {
   readonly name: string;
@@ -29,9 +48,10 @@ export interface LabVm {
   readonly cpus: number;
   readonly diskBytes: number;
   readonly diskPath: string;
+  /** The serial console, appended to across power cycles (see labConsoleLog). */
   readonly consoleLog: string;
   readonly qmpSocket: string;
-  readonly process?: LabProcess;
+  readonly bmc: LabBmc;
 }
 
 /** The lab's state file. */
@@ -88,6 +108,14 @@ export function labMac(dataDir: string, index: number): string {
   return `52:54:00:${digest.subarray(0, 2).toString("hex").match(/../g)!.join(":")}:${(index & 0xff).toString(16).padStart(2, "0")}`;
 }
 
+/**
+ * Where a VM's serial console is written: `<data dir>/consoles/<mac with dashes>.log`, by
+ * MAC so that the server can find a machine's console without knowing the lab.
+ */
+export function labConsoleLog(dataDir: string, mac: string): string {
+  return join(dataDir, "consoles", `${mac.toLowerCase().replaceAll(":", "-")}.log`);
+}
+
 /** Read the state file, or undefined when there is none. */
 export async function readLabState(dataDir: string): Promise<LabState | undefined> {
   try {
@@ -98,7 +126,7 @@ export async function readLabState(dataDir: string): Promise<LabState | undefine
   }
 }
 
-/** Write the state file atomically. */
+/** Write the state file atomically, readable by root only: it holds the BMCs' passwords. */
 export async function writeLabState(state: LabState): Promise<void> {
-  await writeFileAtomic(labStatePath(state.dataDir), `${JSON.stringify(state, null, 2)}\n`);
+  await writeFileAtomic(labStatePath(state.dataDir), `${JSON.stringify(state, null, 2)}\n`, 0o600);
 }

@@ -2,24 +2,26 @@
  * @module lab/lab-up
  * `orchestra lab up`: a virtual data centre on one host. A network namespace with a bridge
  * on TEST-NET-1, `orchestra serve` inside it (boot HTTP, enlistment, supervised dnsmasq),
- * a loopback relay so the host can reach it, and N qemu VMs that network-boot from it.
+ * a loopback relay so the host can reach it, and N qemu VMs, each behind its own IPMI BMC
+ * (ipmi_sim on the bridge), powered on through their BMCs to network-boot and enlist.
  * Every piece is recorded in the state file as soon as it exists; if any step fails, what
  * was made is removed again before the error is reported.
  */
 import { copyFile, mkdir, readFile, stat, truncate, writeFile } from "node:fs/promises";
 import { get } from "node:http";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { OrchestraError } from "../errors.ts";
 import { buildDiscoveryImage } from "../images/build-discovery.ts";
 import { findImageByRole } from "../images/image-store.ts";
 import { labDown } from "./lab-down.ts";
+import { bmcTarget, labIpmiDriver, labPowerDrivers, randomBmcPassword, startBmc, waitForBmc, writeBmcFiles } from "./lab-bmc.ts";
 import { isRunning, startDetached } from "./lab-processes.ts";
-import { type LabFirmware, type LabProcess, type LabState, type LabVm, labDir, labMac, labNamespace, labSiteNamespace, readLabState, writeLabState } from "./lab-state.ts";
-import { addTap, createLabNetwork, createSiteNetwork, namespaceExists } from "./network-namespace.ts";
+import { type LabFirmware, type LabProcess, type LabState, type LabVm, labConsoleLog, labDir, labMac, labNamespace, labSiteNamespace, readLabState, writeLabState } from "./lab-state.ts";
+import { addAddress, addTap, createLabNetwork, createSiteNetwork, namespaceExists } from "./network-namespace.ts";
 import { orchestraArgv } from "./orchestra-command.ts";
-import { OVMF_CODE, OVMF_VARS, qemuArgv } from "./qemu-argv.ts";
+import { OVMF_CODE, OVMF_VARS } from "./qemu-argv.ts";
 
 /** What to build. */
 export interface LabUpOptions {
@@ -48,6 +50,16 @@ export const LAB_SITE_DHCP_ADDRESS = "192.0.2.2";
 export const LAB_BOOT_PORT = 5248;
 export const LAB_API_PORT = 8773;
 export const LAB_MAX_NODES = 16;
+/** VM n's BMC listens on 192.0.2.(10 + n), port 623, below the DHCP range. */
+export const LAB_BMC_PORT = 623;
+const LAB_BMC_FIRST_HOST = 10;
+/** ipmi_sim's listener for VM n's in-band interface, on the namespace's loopback. */
+const LAB_BMC_SERIAL_PORT_BASE = 9000;
+
+/** The BMC address of VM `index`. */
+export function labBmcAddress(index: number): string {
+  return `192.0.2.${LAB_BMC_FIRST_HOST + index}`;
+}
 
 async function requireProgram(program: string, debianPackage: string): Promise<void> {
   const found = await execa("which", [program], { reject: false });
@@ -108,6 +120,8 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
   await requireProgram("qemu-system-x86_64", "qemu-system-x86");
   await requireProgram("dnsmasq", "dnsmasq-base");
   await requireFile("/usr/lib/ipxe/undionly.kpxe", "ipxe");
+  await requireProgram("ipmi_sim", "openipmi");
+  await requireProgram("ipmitool", "ipmitool");
   if (firmware.includes("uefi")) {
     await requireFile(OVMF_CODE, "ovmf");
     await requireFile(OVMF_VARS, "ovmf");
@@ -193,12 +207,14 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
     state = { ...state, hostApiUrl: `http://127.0.0.1:${await apiRelay.port}` };
     await writeLabState(state);
 
+    const drivers = labPowerDrivers(namespace);
     for (let index = 0; index < options.nodes; index++) {
       const vmFirmware = firmware[index % firmware.length]!;
       const name = `node${index}`;
+      const mac = labMac(dataDir, index);
       let vm: LabVm = {
         name,
-        mac: labMac(dataDir, index),
+        mac,
         firmware: vmFirmware,
         // Both NIC families the discovery ramdisk must drive: Intel e1000 and virtio.
         nic: vmFirmware === "uefi" ? "virtio-net-pci" : "e1000",
@@ -207,22 +223,43 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
         cpus: options.cpus ?? 1,
         diskBytes: (options.diskGib ?? 1) * 1024 ** 3,
         diskPath: join(dir, `${name}.disk`),
-        consoleLog: join(dir, `${name}.console.log`),
+        consoleLog: labConsoleLog(dataDir, mac),
         qmpSocket: join(dir, `${name}.qmp`),
+        bmc: {
+          address: labBmcAddress(index),
+          port: LAB_BMC_PORT,
+          username: "admin",
+          password: randomBmcPassword(),
+          serialPort: LAB_BMC_SERIAL_PORT_BASE + index,
+          dir: join(dir, `${name}.bmc`),
+          pidFile: join(dir, `${name}.pid`),
+        },
       };
+      // Recorded before anything of it exists, so that lab down finds whatever did get made.
+      state = { ...state, vms: [...state.vms, vm] };
+      await writeLabState(state);
       await addTap(namespace, state.bridge, vm.tap);
+      await addAddress(namespace, state.bridge, `${vm.bmc.address}/32`);
       // A sparse file: a blank disk that costs no space until written.
       await writeFile(vm.diskPath, "");
       await truncate(vm.diskPath, vm.diskBytes);
+      await mkdir(dirname(vm.consoleLog), { recursive: true });
       let varsPath: string | undefined;
       if (vm.firmware === "uefi") {
         varsPath = join(dir, `${name}.ovmf-vars.fd`);
         await copyFile(OVMF_VARS, varsPath);
       }
-      const qemu = await startDetached(`vm ${name}`, ["ip", "netns", "exec", namespace, ...qemuArgv(vm, varsPath)], join(dir, `${name}.qemu.log`));
-      vm = { ...vm, process: qemu };
-      state = { ...state, vms: [...state.vms, vm] };
+      const files = await writeBmcFiles(vm, state.prefixLength, state.serverAddress, varsPath);
+      vm = { ...vm, bmc: { ...vm.bmc, process: await startBmc(namespace, vm, files) } };
+      state = { ...state, vms: state.vms.map((v) => (v.name === name ? vm : v)) };
       await writeLabState(state);
+    }
+    // Orchestra registers nothing: each VM is powered on through its BMC, as an operator
+    // would, network-boots the discovery ramdisk and enlists itself with its BMC.
+    for (const vm of state.vms) {
+      await waitForBmc(labIpmiDriver(namespace), vm);
+      await drivers.get("ipmi").setBootDevice(bmcTarget(vm), "pxe");
+      await drivers.get("ipmi").powerOn(bmcTarget(vm));
     }
     return state;
   } catch (error) {

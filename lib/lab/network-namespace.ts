@@ -41,6 +41,11 @@ export async function addTap(namespace: string, bridge: string, tap: string): Pr
   await ipIn(namespace, ["link", "set", tap, "up"]);
 }
 
+/** Add an address (`a.b.c.d/prefix`) to an interface inside the namespace. */
+export async function addAddress(namespace: string, device: string, cidr: string): Promise<void> {
+  await ipIn(namespace, ["addr", "add", cidr, "dev", device]);
+}
+
 /** The pids of every process still inside the namespace. */
 export async function namespacePids(namespace: string): Promise<number[]> {
   const out = await ip(["netns", "pids", namespace]).catch(() => "");

@@ -45,7 +45,7 @@ export class FreeIpmiCli implements IpmiCli {
   async bootdev(bmc: BmcAccess, device: BootDevice): Promise<void> {
     const what = `boot device ${device}`;
     await this.#withConfig(bmc, async (argv, where) => {
-      const { exitCode, output } = await runTool(join(this.#sbin, "ipmi-chassis-config"), [...argv, "--commit", "-e", `Chassis_Boot_Flags:Boot_Device=${BOOT_DEVICE[device]}`], this.#timeouts.commandMs, where);
+      const { exitCode, output } = await runTool(join(this.#sbin, "ipmi-chassis-config"), [...argv, "--commit", "-e", `Chassis_Boot_Flags:Boot_Device=${BOOT_DEVICE[device]}`], this.#timeouts.commandMs, where, {}, this.#timeouts.prefix);
       if (exitCode === 0 && !/ERROR/.test(output)) return;
       raiseFor(output, FREEIPMI_ERRORS, what, where, `ipmi-chassis-config: ${output.trim().split("\n")[0] || `exit code ${exitCode}`}`, bmc.username);
     });
@@ -53,7 +53,7 @@ export class FreeIpmiCli implements IpmiCli {
 
   async #ipmipower(bmc: BmcAccess, flag: string, expected: RegExp): Promise<RegExpExecArray> {
     return this.#withConfig(bmc, async (argv, where) => {
-      const { exitCode, output } = await runTool(join(this.#sbin, "ipmipower"), [...argv, flag], this.#timeouts.commandMs, where);
+      const { exitCode, output } = await runTool(join(this.#sbin, "ipmipower"), [...argv, flag], this.#timeouts.commandMs, where, {}, this.#timeouts.prefix);
       const match = expected.exec(output);
       if (exitCode === 0 && match) return match;
       return raiseFor(output, FREEIPMI_ERRORS, `ipmipower ${flag}`, where, `ipmipower: ${output.trim().split("\n")[0] || `exit code ${exitCode}`}`, bmc.username);

@@ -31,6 +31,8 @@ export interface IpmiTimeouts {
   /** The tool's own wait for each BMC answer, in seconds, and its resends. */
   readonly answerSeconds: number;
   readonly resends: number;
+  /** An argv prefix the tool runs through (`ip netns exec NS` reaches a BMC inside a network namespace). */
+  readonly prefix?: readonly string[];
 }
 
 /** A line of a tool's output that means a failure of a known kind. */
@@ -46,9 +48,13 @@ export interface ToolRun {
   readonly output: string;
 }
 
-/** Run `tool argv` once, bounded; a missing tool and a timeout become typed errors. */
-export async function runTool(tool: string, argv: readonly string[], timeoutMs: number, bmc: string, env: Record<string, string> = {}): Promise<ToolRun> {
-  const result = await execa(tool, argv, { reject: false, stdin: "ignore", timeout: timeoutMs, env });
+/**
+ * Run `tool argv` once, bounded; a missing tool and a timeout become typed errors. A
+ * non-empty `prefix` runs the tool through another command (`ip netns exec NS`, say).
+ */
+export async function runTool(tool: string, argv: readonly string[], timeoutMs: number, bmc: string, env: Record<string, string> = {}, prefix: readonly string[] = []): Promise<ToolRun> {
+  const [file, ...args] = [...prefix, tool, ...argv];
+  const result = await execa(file!, args, { reject: false, stdin: "ignore", timeout: timeoutMs, env });
   const spawnCode = (result as { code?: string }).code ?? (result.cause as NodeJS.ErrnoException | undefined)?.code;
   if (spawnCode === "ENOENT") throw new PowerFatalError(`${tool} is not installed`, { tool }, { code: "POWER_TOOL_MISSING" });
   if (result.timedOut) throw new PowerConnectionError(`${bmc}: ${tool} did not finish within ${timeoutMs / 1000} s`, { bmc });

@@ -26,6 +26,8 @@ export interface IpmiDriverOptions {
   /** The tool's own wait for each BMC answer (seconds) and its resends. */
   readonly answerTimeoutSeconds?: number;
   readonly resends?: number;
+  /** Run the tool through this argv prefix, e.g. `["ip", "netns", "exec", NS]` for BMCs inside a network namespace. */
+  readonly commandPrefix?: readonly string[];
 }
 
 function onPath(name: string): boolean {
@@ -46,7 +48,7 @@ export class IpmiPowerDriver implements PowerDriver {
   readonly #cli: IpmiCli;
 
   constructor(options: IpmiDriverOptions = {}) {
-    const timeouts: IpmiTimeouts = { commandMs: options.commandTimeoutMs ?? 20_000, answerSeconds: options.answerTimeoutSeconds ?? 1, resends: options.resends ?? 2 };
+    const timeouts: IpmiTimeouts = { commandMs: options.commandTimeoutMs ?? 20_000, answerSeconds: options.answerTimeoutSeconds ?? 1, resends: options.resends ?? 2, ...(options.commandPrefix ? { prefix: options.commandPrefix } : {}) };
     const ipmitool = options.ipmitool ?? "ipmitool";
     const sbin = options.freeipmiSbin ?? "/usr/sbin";
     const tool = options.tool ?? "auto";

@@ -56,7 +56,7 @@ export class IpmitoolCli implements IpmiCli {
     const argv = ["-I", "lanplus", "-H", bmc.address, "-p", bmc.port, "-C", "3", "-N", String(this.#timeouts.answerSeconds), "-R", String(this.#timeouts.resends), "-v"];
     if (bmc.username !== undefined) argv.push("-U", bmc.username);
     argv.push("-E", ...command);
-    const { exitCode, output } = await runTool(this.#tool, argv, this.#timeouts.commandMs, where, { IPMI_PASSWORD: bmc.password ?? "" });
+    const { exitCode, output } = await runTool(this.#tool, argv, this.#timeouts.commandMs, where, { IPMI_PASSWORD: bmc.password ?? "" }, this.#timeouts.prefix);
     const match = expected.exec(output);
     const failure = FAILURE_LINE.exec(output);
     if (match && !failure) return match;

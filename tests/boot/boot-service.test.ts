@@ -6,6 +6,8 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { registerBootService } from "../../lib/boot/boot-service.ts";
 import { addImage } from "../../lib/images/image-store.ts";
 import type { Inventory } from "../../lib/inventory/inventory.ts";
+import { machineView } from "../../lib/inventory/machine-view.ts";
+import { REDACTED } from "../../lib/power/power-types.ts";
 import { forceStatus, memoryInventory } from "../helpers/inventory.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "orchestra-boot-service-test-"));
@@ -126,6 +128,40 @@ describe("enlistment", () => {
     expect(machine!.power.type).toBe("manual");
   });
 
+  it("a machine that reports its BMC and the user it set up gets ipmi power with them; the password shows nowhere", async () => {
+    const password = "Zq81abcDEF234xyz";
+    const response = await enlist(report({ bmcAddress: "192.0.2.10", bmcUsername: "orchestra", bmcPassword: password }));
+    expect(response.statusCode).toBe(201);
+    expect(response.body).not.toContain(password);
+    const machine = await inventory.getMachine(response.json().systemId);
+    // Port 623 is implied: none was reported.
+    expect(machine.power).toEqual({ type: "ipmi", params: { address: "192.0.2.10", username: "orchestra", password } });
+    expect(machine.hardware.bmc_address).toBe("192.0.2.10");
+    const view = machineView(machine, inventory.powerTypes);
+    expect(view.power.params).toEqual({ address: "192.0.2.10", username: "orchestra", password: REDACTED });
+    expect(JSON.stringify(view)).not.toContain(password);
+    expect(JSON.stringify(await inventory.events(machine.systemId))).not.toContain(password);
+  });
+
+  it("a BMC reported with an address only gives ipmi power at that address, with a port when one is reported", async () => {
+    const { systemId } = (await enlist(report({ bmcAddress: "192.0.2.10", bmcPort: 6230 }))).json();
+    expect((await inventory.getMachine(systemId)).power).toEqual({ type: "ipmi", params: { address: "192.0.2.10", port: "6230" } });
+  });
+
+  it("commissioning replaces the BMC credentials with the ones it set up afresh", async () => {
+    const { systemId } = (await enlist(report({ bmcAddress: "192.0.2.10", bmcUsername: "orchestra", bmcPassword: "first-Password-1" }))).json();
+    await inventory.accept(systemId);
+    await enlist(report({ mode: "commissioning", bmcAddress: "192.0.2.10", bmcUsername: "orchestra", bmcPassword: "second-Password-2" }));
+    expect(await inventory.getMachine(systemId)).toMatchObject({ status: "ready", power: { type: "ipmi", params: { address: "192.0.2.10", username: "orchestra", password: "second-Password-2" } } });
+  });
+
+  it("a commissioning report without credentials leaves the power settings alone", async () => {
+    const { systemId } = (await enlist(report())).json();
+    await inventory.accept(systemId);
+    await enlist(report({ mode: "commissioning", bmcAddress: "192.0.2.10" }));
+    expect(await inventory.getMachine(systemId)).toMatchObject({ status: "ready", power: { type: "manual", params: {} }, hardware: { bmc_address: "192.0.2.10" } });
+  });
+
   it("with auto-accept, a new machine is ready on its report", async () => {
     await build({ autoAccept: true });
     const response = await enlist(report());
@@ -184,6 +220,8 @@ describe("enlistment", () => {
       ["a control character", { cpuModel: "evil\u0007" }, /printable/],
       ["a disk of size zero", { disks: [{ name: "vda", sizeBytes: 0 }] }, /sizeBytes/],
       ["a bad BMC address", { bmcAddress: "not-an-ip" }, /bmcAddress/],
+      ["BMC credentials without a BMC address", { bmcUsername: "orchestra", bmcPassword: "Zq81abcDEF234xyz" }, /bmcAddress/],
+      ["a BMC password without its user", { bmcAddress: "192.0.2.10", bmcPassword: "Zq81abcDEF234xyz" }, /bmcUsername/],
       ["a list instead of an object", [1, 2], /must be an object/],
     ])("%s: 400", async (_name, overrides, message) => {
       const body = Array.isArray(overrides) ? overrides : report(overrides as Record<string, unknown>);

@@ -1,7 +1,8 @@
 /**
  * End to end, proxy-DHCP: the site's own DHCP server (a plain dnsmasq that knows nothing of
  * network boot) hands out the address; Orchestra's dnsmasq beside it only adds the boot
- * data. A machine nobody registered still boots discovery and enlists.
+ * data. A machine nobody registered, powered on through its BMC, still boots discovery and
+ * enlists with that BMC.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -37,6 +38,8 @@ describe("the lab in proxy-DHCP mode", () => {
     const vm = status.vms[0]!;
     expect(machines[0]).toMatchObject({ status: "new", cpus: 1, memoryMib: 512 });
     expect(machines[0]!.interfaces[0]!.mac).toBe(vm.mac);
+    // Powered on through its BMC, it reported that BMC, whoever handed out its address.
+    expect(machines[0]!.power).toMatchObject({ type: "ipmi", params: { address: vm.bmc.address, username: "orchestra" } });
     // The lease is the site server's, not Orchestra's.
     expect(readFileSync(join(dataDir, "lab", "site.leases"), "utf8")).toContain(vm.mac);
     expect(await waitForVmsToStop(dataDir, 60_000)).toBe(0);

@@ -4,11 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LifecycleEngine } from "../../lib/engine/lifecycle-engine.ts";
 import { selectPowerActions } from "../../lib/engine/power-action-rows.ts";
 import { builtinPowerTypes } from "../../lib/power/power-types.ts";
+import { IpmiPowerDriver } from "../../lib/power/ipmi.ts";
 import { ManualPowerDriver } from "../../lib/power/manual.ts";
 import { QemuPowerDriver } from "../../lib/power/qemu.ts";
 import { PowerDriverRegistry } from "../../lib/power/registry.ts";
 import { memoryInventory, nextMac } from "../helpers/inventory.ts";
 import { runState, startHeldQemu, type HeldQemu } from "../helpers/qemu-vm.ts";
+import { startIpmiSim, type IpmiSim } from "../power/fixtures/ipmi-sim.ts";
 
 const logger = pino({ level: "silent" });
 // Fast retries: the failure tests should fail in milliseconds, not minutes.
@@ -109,5 +111,40 @@ describe("the lifecycle engine", () => {
     await inventory.markBroken(machine.systemId, "operator pulled it");
     expect(await inventory.transitionFrom(machine.systemId, entered, "failed_commissioning", "late power error")).toBeUndefined();
     expect((await inventory.getMachine(machine.systemId)).status).toBe("broken");
+  });
+});
+
+describe("the lifecycle engine against a real BMC (ipmi_sim)", () => {
+  let sim: IpmiSim;
+  beforeAll(async () => {
+    sim = await startIpmiSim();
+  });
+  afterAll(async () => {
+    await sim?.stop();
+  });
+
+  it("a wrong BMC password fails commissioning with a reason naming authentication, the password in no reason or log", async () => {
+    const wrong = "Wr0ng-Passw0rd-77";
+    const lines: string[] = [];
+    const captured = pino({ level: "debug" }, { write: (line: string) => lines.push(line) });
+    const ipmiDrivers = new PowerDriverRegistry(builtinPowerTypes(), { policy: { delaysMs: [10, 10], attemptTimeoutMs: 30_000 }, logger: captured }).register(new IpmiPowerDriver({ resends: 1 }));
+    const inventory = await memoryInventory();
+    const engine = new LifecycleEngine({ inventory, drivers: ipmiDrivers, logger: captured });
+    const machine = await inventory.addMachine({ interfaces: [{ mac: nextMac() }], power: { type: "ipmi", params: { address: "127.0.0.1", port: String(sim.port), username: sim.username, password: wrong } } });
+    await inventory.accept(machine.systemId);
+    const before = sim.calls().length;
+    const [report] = await engine.sweep();
+    expect(report).toMatchObject({ systemId: machine.systemId, status: "commissioning", outcome: "failed" });
+    const after = await inventory.getMachine(machine.systemId);
+    expect(after.status).toBe("failed_commissioning");
+    expect(after.statusMessage).toMatch(/^power error: .*BMC 127\.0\.0\.1:\d+ .*wrong password/);
+    // An authentication failure is not retried (it could lock the account), and nothing reached the chassis.
+    expect(after.statusMessage).not.toMatch(/gave up after/);
+    expect(sim.calls().slice(before).filter((call) => call.startsWith("set"))).toEqual([]);
+    const events = await inventory.events(machine.systemId);
+    const actions = await selectPowerActions(inventory.db, machine.systemId);
+    expect(actions[0]).toMatchObject({ outcome: "failed" });
+    for (const text of [after.statusMessage, report!.message, JSON.stringify(events), JSON.stringify(actions), lines.join("")]) expect(text).not.toContain(wrong);
+    expect(lines.join("")).toMatch(/wrong password/);
   });
 });

@@ -7,7 +7,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { expect } from "vitest";
 import type { MachineView } from "../../lib/inventory/machine-view.ts";
-import { processStartTime } from "../../lib/lab/lab-processes.ts";
+import { pidFileProcess, processStartTime } from "../../lib/lab/lab-processes.ts";
+import { readLabState } from "../../lib/lab/lab-state.ts";
 import type { LabStatus } from "../../lib/lab/lab-status.ts";
 
 const CLI = join(import.meta.dirname, "../../lib/cli/main.ts");
@@ -49,15 +50,22 @@ export async function waitForVmsToStop(dataDir: string, timeoutMs: number): Prom
   return running;
 }
 
+/** The qemu process of a lab VM, from its pidfile, or undefined when it does not run. */
+export async function labVmProcess(dataDir: string, name: string) {
+  const vm = (await readLabState(dataDir))?.vms.find((v) => v.name === name);
+  return vm ? pidFileProcess(`vm ${name}`, vm.bmc.pidFile) : undefined;
+}
+
 /** Take the lab down and check it left no namespace, process or lab file behind. */
 export async function labDownAndCheck(dataDir: string, status: LabStatus | undefined, namespaces: readonly string[]): Promise<void> {
   const down = await orchestraCli(dataDir, "lab", "down");
   expect(down.exitCode, down.all).toBe(0);
   const listed = (await execa("ip", ["netns", "list"])).stdout;
   for (const namespace of namespaces) expect(listed).not.toContain(namespace);
-  for (const pid of [status?.serve?.pid, ...(status?.vms ?? []).map((vm) => vm.pid)]) {
+  for (const pid of [status?.serve?.pid, ...(status?.vms ?? []).flatMap((vm) => [vm.pid, vm.bmc.pid])]) {
     if (pid) expect(await processStartTime(pid), `pid ${pid} still running`).toBeUndefined();
   }
   expect(existsSync(join(dataDir, "lab"))).toBe(false);
+  expect(existsSync(join(dataDir, "consoles"))).toBe(false);
   expect(existsSync(join(dataDir, "dnsmasq"))).toBe(false);
 }

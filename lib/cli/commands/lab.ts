@@ -16,11 +16,11 @@ import { parseWholeNumber } from "../parse-options.ts";
 
 /** The `lab` command group. */
 export function labCommand(): Command {
-  const lab = new Command("lab").description("a virtual data centre on this host (root): a network namespace, orchestra serve, dnsmasq and qemu VMs");
+  const lab = new Command("lab").description("a virtual data centre on this host (root): a network namespace, orchestra serve, dnsmasq, and qemu VMs behind IPMI BMCs (ipmi_sim)");
 
   lab
     .command("up")
-    .description("create the lab and start N VMs that network-boot from it; returns once it runs")
+    .description("create the lab and N VMs, each behind its own IPMI BMC, powered on through it to network-boot and enlist; returns once they are on")
     .option("--nodes <n>", "how many VMs", "1")
     .option("--firmware <list>", "firmware per VM, cycled: bios, uefi or a list such as bios,uefi", "bios")
     .option("--memory-mib <n>", "memory per VM", "512")
@@ -64,7 +64,7 @@ export function labCommand(): Command {
         `boot (host): ${status.bootUrl ?? "-"}`,
         `EC2 API (host): ${status.apiUrl ?? "-"}`,
         `boot (nodes): ${status.nodeBootUrl}`,
-        ...status.vms.map((vm) => `${vm.name} ${vm.mac} ${vm.firmware} pid ${vm.pid ?? "-"} ${vm.running ? "running" : "stopped"} console ${vm.consoleLog}`),
+        ...status.vms.map((vm) => `${vm.name} ${vm.mac} ${vm.firmware} BMC ${vm.bmc.address}:${vm.bmc.port} (user ${vm.bmc.username}${vm.bmc.running ? "" : ", BMC not running"}) power ${vm.power} pid ${vm.pid ?? "-"} console ${vm.consoleLog}`),
       ];
       process.stdout.write(`${lines.join("\n")}\n`);
     });
