@@ -64,13 +64,15 @@ interface Row {
   disks: string | null;
   mac: string | null;
   power_request: string | null;
+  node_ipv4: string | null;
 }
 
 const SELECT = `SELECT e.instance_id, e.account, e.reservation_id, e.launch_index, e.image_id, e.instance_type, e.key_name, e.zone,
   e.subnet_id, e.vpc_id, e.user_data, e.client_token, e.powered_off, e.launched_at, i.ended_at, i.machine_id,
   m.status, m.status_message, m.hostname, m.architecture, m.power_type, m.hardware, m.disks,
   (SELECT n.mac FROM interfaces n WHERE n.machine_id = m.system_id ORDER BY n.boot DESC, n.position LIMIT 1) AS mac,
-  (SELECT r.action FROM power_requests r WHERE r.machine_id = m.system_id) AS power_request
+  (SELECT r.action FROM power_requests r WHERE r.machine_id = m.system_id) AS power_request,
+  (SELECT md.local_ipv4 FROM instance_metadata md WHERE md.instance_id = e.instance_id) AS node_ipv4
   FROM ec2_instances e JOIN instances i ON i.instance_id = e.instance_id LEFT JOIN machines m ON m.system_id = i.machine_id`;
 
 /** Which instances to load. */
@@ -143,7 +145,8 @@ function toRecord(row: Row, groups: { groupId: string; groupName: string }[]): I
     hostname: row.hostname,
     architecture: row.architecture,
     powerType: row.power_type,
-    privateIp: hardware.ip_address ?? null,
+    // The address the node called back from while deploying (what its metadata answers to), else the inventory's.
+    privateIp: row.node_ipv4 ?? hardware.ip_address ?? null,
     mac: row.mac,
     disks: row.disks ? (JSON.parse(row.disks) as { name: string; sizeBytes: number }[]) : [],
     groups,
