@@ -17,6 +17,7 @@ import { StoreMetadataSource } from "../../lib/metadata/store-metadata-source.ts
 import { type RunningServer, startServer } from "../../lib/server/orchestra-server.ts";
 import { Inventory as InventoryClass } from "../../lib/inventory/index.ts";
 import { openStore } from "../../lib/store/open-store.ts";
+import { orchestra } from "../helpers/cli.ts";
 import { addOsImage, deployingMachine, gz, makeDiskImage, runDeployScript } from "./deploy-fixture.ts";
 
 let dir: string;
@@ -68,6 +69,15 @@ describe("deployment", () => {
     expect((await inventory.getMachine(systemId)).status).toBe("deploying");
     // The node learnt its address: the metadata service now answers that address only.
     expect((await new StoreMetadataSource(inventory.db).findByNocloudSecret(nocloudSecret))?.localIpv4).toBe("127.0.0.1");
+
+    // The operator sees the deployment's phase and progress, never its token or secrets.
+    const show = await orchestra(["--data-dir", join(dir, "data"), "machines", "show", systemId, "--json"]);
+    expect(show.exitCode, show.stderr).toBe(0);
+    expect(JSON.parse(show.stdout).deployment).toMatchObject({ instanceId, imageId: image.id, phase: "written", bytesDone: image.files.root!.sizeBytes });
+    expect(show.stdout).not.toContain(token);
+    expect(show.stdout).not.toContain(nocloudSecret);
+    const text = await orchestra(["--data-dir", join(dir, "data"), "machines", "show", systemId]);
+    expect(text.stdout).toMatch(new RegExp(`deployment: +${image.id} for ${instanceId}: written .*\\(100%\\)`));
 
     // A reboot now boots the disk, not the deploy ramdisk again.
     const mac = (await inventory.getMachine(systemId)).interfaces[0]!.mac;

@@ -2,6 +2,7 @@
  * @module cli/commands/machines
  * `orchestra machines ...`: the operator's hands on the inventory.
  */
+import { deploymentOf } from "../../deploy/deployment-rows.ts";
 import { Command } from "commander";
 import { OrchestraError } from "../../errors.ts";
 import { assertTransition, type MachineStatus } from "../../inventory/lifecycle.ts";
@@ -150,9 +151,26 @@ export function machinesCommand(): Command {
       await withInventory(o, async (inventory) => {
         const view = machineView(await inventory.getMachine(ref), inventory.powerTypes);
         const events = await inventory.events(view.systemId);
-        if (o.json) printJson({ ...view, events });
+        const found = await deploymentOf(inventory.db, view.systemId);
+        // The token and secrets stay out: they are the node's credentials.
+        const deployment = found && {
+          instanceId: found.instanceId,
+          imageId: found.imageId,
+          phase: found.phase,
+          bytesDone: found.bytesDone,
+          bytesTotal: found.bytesTotal,
+          nodeAddress: found.nodeAddress,
+          message: found.message,
+          startedAt: found.startedAt,
+          updatedAt: found.updatedAt,
+        };
+        if (o.json) printJson({ ...view, deployment: deployment ?? null, events });
         else {
           process.stdout.write(showMachine(view));
+          if (deployment) {
+            const progress = deployment.bytesTotal ? ` ${formatBytes(deployment.bytesDone)} of ${formatBytes(deployment.bytesTotal)} (${Math.min(100, Math.round((100 * deployment.bytesDone) / deployment.bytesTotal))}%)` : "";
+            process.stdout.write(`deployment:   ${deployment.imageId} for ${deployment.instanceId ?? "-"}: ${deployment.phase}${progress}${deployment.message ? `; ${deployment.message}` : ""}\n`);
+          }
           process.stdout.write("events:\n" + events.map((e) => `  ${e.at}  ${e.from ?? "-"} -> ${e.to}  ${e.reason}`).join("\n") + "\n");
         }
       });

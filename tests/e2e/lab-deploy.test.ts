@@ -1,0 +1,157 @@
+/**
+ * End to end, the whole promise: a lab VM nobody registered, behind its own IPMI BMC
+ * (ipmi_sim), enlists itself; the operator accepts it and Orchestra commissions it through
+ * the BMC; `aws ec2 run-instances` (Debian's AWS CLI) with a shell-script user-data and an
+ * imported key pair deploys Orchestra's own Debian cloud image (built by `orchestra images
+ * build-os`) to its disk: the deploy ramdisk writes it, the VM boots it from disk, real
+ * cloud-init reads the deployment's metadata from Orchestra and runs the user-data, whose
+ * proof the test reads back with `aws ec2 get-console-output`; phone-home makes the instance
+ * `running` with a private IP. `aws ec2 terminate-instances` powers the VM off through
+ * ipmi_sim and the machine is `ready` again. The lab leaves nothing behind.
+ */
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import type { MachineView } from "../../lib/inventory/machine-view.ts";
+import { labNamespace } from "../../lib/lab/lab-state.ts";
+import type { LabStatus } from "../../lib/lab/lab-status.ts";
+import { consoleTails, labDownAndCheck, labVmProcess, orchestraCli, waitForMachines } from "../helpers/lab.ts";
+
+const run = promisify(execFile);
+const dataDir = mkdtempSync(join(tmpdir(), "orchestra-e2e-deploy-"));
+let status: LabStatus | undefined;
+
+afterAll(async () => {
+  try {
+    await labDownAndCheck(dataDir, status, [labNamespace(dataDir)]);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}, 120_000);
+
+/** Poll `check` every `everyMs` until it answers something, or fail with `what` and the consoles. */
+async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, everyMs = 3000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await check();
+    if (value !== undefined) return value;
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out waiting for ${what}\n${consoleTails(status)}\n--- serve log:\n${readFileSync(join(dataDir, "lab", "serve.log"), "utf8").slice(-3000)}`);
+}
+
+async function machine(systemId: string): Promise<MachineView> {
+  const show = await orchestraCli(dataDir, "machines", "show", systemId, "--json");
+  expect(show.exitCode, show.all).toBe(0);
+  return JSON.parse(show.stdout) as MachineView;
+}
+
+describe("the lab, end to end", () => {
+  it("run-instances deploys a real Debian with cloud-init to a VM behind a BMC; terminate powers it off and returns it", async () => {
+    expect(process.getuid?.(), "the lab needs root (network namespaces, tap devices)").toBe(0);
+    const t0 = Date.now();
+    const marks: string[] = [];
+    const mark = (what: string) => marks.push(`${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+    const up = await orchestraCli(dataDir, "lab", "up", "--nodes", "1", "--firmware", "bios", "--memory-mib", "1024", "--disk-gib", "4", "--json");
+    expect(up.exitCode, up.all).toBe(0);
+    status = JSON.parse(up.stdout) as LabStatus;
+    mark("lab up");
+
+    // The OS image builds (or comes from the cache) while the VM enlists.
+    const [built, enlisted] = await Promise.all([orchestraCli(dataDir, "images", "build-os", "--json"), waitForMachines(dataDir, 1, 240_000)]);
+    expect(built.exitCode, built.all).toBe(0);
+    const image = JSON.parse(built.stdout) as { id: string; role: string; rootPartition: number };
+    expect(image).toMatchObject({ role: "os", rootPartition: 2 });
+    expect(enlisted.length, consoleTails(status)).toBe(1);
+    const systemId = enlisted[0]!.systemId;
+    expect(enlisted[0]!.power.type).toBe("ipmi");
+    mark("enlisted (and OS image ready)");
+
+    const accept = await orchestraCli(dataDir, "machines", "accept", systemId);
+    expect(accept.exitCode, accept.all).toBe(0);
+    await waitFor("commissioning to finish", 300_000, async () => {
+      const m = await machine(systemId);
+      expect(m.status, m.statusMessage).not.toBe("failed_commissioning");
+      return m.status === "ready" ? m : undefined;
+    });
+    mark("commissioned through the BMC");
+
+    // An EC2 client with its own key pair and a shell-script user-data.
+    const key = JSON.parse((await orchestraCli(dataDir, "credentials", "create", "--account", "e2e", "--json")).stdout) as { accessKeyId: string; secretAccessKey: string };
+    const env = {
+      PATH: "/usr/bin:/bin",
+      HOME: dataDir,
+      AWS_ACCESS_KEY_ID: key.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
+      AWS_DEFAULT_REGION: "orchestra",
+      AWS_CONFIG_FILE: join(dataDir, "no-aws-config"),
+      AWS_SHARED_CREDENTIALS_FILE: join(dataDir, "no-aws-credentials"),
+      AWS_PAGER: "",
+      AWS_MAX_ATTEMPTS: "1",
+    };
+    const aws = async (...args: string[]) => JSON.parse((await run("/usr/bin/aws", ["ec2", ...args, "--endpoint-url", status!.apiUrl!, "--output", "json"], { env, encoding: "utf8" })).stdout || "{}");
+    await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "e2e@orchestra", "-f", join(dataDir, "id_e2e")]);
+    const publicKey = readFileSync(join(dataDir, "id_e2e.pub"), "utf8").trim();
+    await aws("import-key-pair", "--key-name", "e2e", "--public-key-material", `fileb://${join(dataDir, "id_e2e.pub")}`);
+
+    const proof = randomBytes(8).toString("hex");
+    const userData = join(dataDir, "user-data.sh");
+    // The script writes to the console (the serial log Orchestra captures) what only the node can know.
+    writeFileSync(
+      userData,
+      [
+        "#!/bin/sh",
+        `echo "ORCHESTRA-PROOF ${proof} ran on $(hostname) as $(id -un)" > /dev/console`,
+        "grep -o 'ssh-ed25519 [A-Za-z0-9+/=]*' /run/cloud-init/instance-data.json | head -n 1 | sed 's/^/ORCHESTRA-KEY /' > /dev/console",
+        "",
+      ].join("\n"),
+    );
+    const launched = await aws("run-instances", "--image-id", image.id, "--instance-type", "t2.micro", "--count", "1", "--key-name", "e2e", "--user-data", `file://${userData}`);
+    const instanceId = launched.Instances[0].InstanceId as string;
+    expect(launched.Instances[0].State.Name).toBe("pending");
+    mark("run-instances answered");
+
+    const running = await waitFor("the instance to be running", 900_000, async () => {
+      const m = await machine(systemId);
+      expect(m.status, m.statusMessage).not.toBe("failed_deployment");
+      const described = await aws("describe-instances", "--instance-ids", instanceId);
+      const instance = described.Reservations[0].Instances[0];
+      return instance.State.Name === "running" ? instance : undefined;
+    }, 5000);
+    mark("running");
+    expect(running.PrivateIpAddress).toMatch(/^192\.0\.2\.(1\d\d|200)$/);
+    expect(running.KeyName).toBe("e2e");
+
+    // The user-data ran on the node under real cloud-init, and the key it was given is ours.
+    const output = await waitFor("the user-data's proof on the console", 120_000, async () => {
+      const console = await aws("get-console-output", "--instance-id", instanceId);
+      const text = String(console.Output ?? "");
+      return text.includes(`ORCHESTRA-PROOF ${proof}`) && text.includes("ORCHESTRA-KEY") ? text : undefined;
+    });
+    expect(output).toMatch(new RegExp(`ORCHESTRA-PROOF ${proof} ran on \\S+ as root`));
+    expect(output).toContain(`ORCHESTRA-KEY ${publicKey.split(" ").slice(0, 2).join(" ")}`);
+    expect(output).toMatch(/Cloud-init v\. \d+/);
+
+    const terminated = await aws("terminate-instances", "--instance-ids", instanceId);
+    expect(terminated.TerminatingInstances[0].CurrentState.Name).toBe("shutting-down");
+    await waitFor("the machine to be ready again", 180_000, async () => {
+      const m = await machine(systemId);
+      expect(m.status, m.statusMessage).not.toBe("failed_releasing");
+      return m.status === "ready" ? m : undefined;
+    });
+    mark("terminated: powered off and ready");
+    // Powered off through ipmi_sim: the VM's qemu is gone and the BMC says off.
+    expect(await labVmProcess(dataDir, "node0")).toBeUndefined();
+    const after = JSON.parse((await orchestraCli(dataDir, "lab", "status", "--json")).stdout) as LabStatus;
+    expect(after.vms[0]!.power).toBe("off");
+    const described = await aws("describe-instances", "--instance-ids", instanceId);
+    expect(described.Reservations[0].Instances[0].State.Name).toBe("terminated");
+    console.log(`lab deploy e2e timeline:\n  ${marks.join("\n  ")}`);
+  }, 1_800_000);
+});
