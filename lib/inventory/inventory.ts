@@ -48,6 +48,16 @@ export interface InventoryOptions {
   timeouts?: Partial<StatusTimeouts>;
   /** The clock, replaceable in tests. */
   now?: () => Date;
+  /**
+   * Whether machines of a test-only power type (`fake`) complete an in-progress state
+   * (commissioning, deploying, releasing, disk erasing) the moment they enter it. Default
+   * true: API tests get ready and deployed machines at once. With false they stay in the
+   * state like a real machine, until the lifecycle engine (fake driver, no hardware) and
+   * the deploy routes move them on: the deployment benchmark uses this to run fake
+   * deployments through the real path. It changes nothing for any other power type.
+   * @example new Inventory(db, { fakeCompletesAtOnce: false })
+   */
+  fakeCompletesAtOnce?: boolean;
 }
 
 /** Filters for listing machines. */
@@ -74,12 +84,14 @@ export class Inventory {
   readonly db: SqlDatabase;
   readonly powerTypes: PowerTypeRegistry;
   readonly timeouts: StatusTimeouts;
+  readonly fakeCompletesAtOnce: boolean;
   readonly #now: () => Date;
 
   constructor(db: SqlDatabase, options: InventoryOptions = {}) {
     this.db = db;
     this.powerTypes = options.powerTypes ?? builtinPowerTypes();
     this.timeouts = { ...DEFAULT_STATUS_TIMEOUTS, ...options.timeouts };
+    this.fakeCompletesAtOnce = options.fakeCompletesAtOnce ?? true;
     this.#now = options.now ?? (() => new Date());
   }
 
@@ -163,7 +175,8 @@ export class Inventory {
 
   /**
    * Move a machine to `to`, if the lifecycle table allows it from the state it is in at
-   * that moment. Test-only (fake) machines finish in-progress work at once.
+   * that moment. Test-only (fake) machines finish in-progress work at once, unless the
+   * inventory was made with `fakeCompletesAtOnce: false`.
    */
   async transition(ref: string, to: MachineStatus, reason: string): Promise<Machine> {
     return this.db.transaction(async (tx) => {
@@ -184,7 +197,7 @@ export class Inventory {
     await insertEvent(tx, machine.systemId, machine.status, to, reason, at);
     if (ENDS_INSTANCE.includes(to)) await endOpenInstance(tx, machine.systemId, at);
     const moved: Machine = { ...machine, status: to, statusMessage: reason, statusChangedAt: at, updatedAt: at };
-    if (isInProgress(to) && this.powerTypes.get(machine.power.type).testOnly) {
+    if (isInProgress(to) && this.fakeCompletesAtOnce && this.powerTypes.get(machine.power.type).testOnly) {
       return this.#transition(tx, moved, SUCCESS_STATUS[to], `${to} completed at once (fake power type, test only)`);
     }
     return moved;

@@ -25,8 +25,10 @@ export interface PowerType {
   readonly description: string;
   readonly settings: readonly PowerSetting[];
   /**
-   * Test-only power types (only `fake`) complete every in-progress step at once: they exist
-   * for API tests and benchmarks, are never a default, and are labelled wherever shown.
+   * Test-only power types (only `fake`) complete every in-progress step at once (unless
+   * the Inventory is made with `fakeCompletesAtOnce: false`, as the deployment benchmark
+   * does): they exist for API tests and benchmarks, are never a default, and are labelled
+   * wherever shown.
    */
   readonly testOnly?: boolean;
 }

@@ -26,6 +26,9 @@ import { registerMetrics } from "./metrics.ts";
 import { startTimeoutWorker } from "./timeout-worker.ts";
 import { listenOnUnixSocket, type SocketListener } from "./unix-socket-listener.ts";
 
+/** How often the lifecycle engine sweeps for pending power steps unless told otherwise (what `orchestra serve` uses). */
+export const DEFAULT_ENGINE_SWEEP_MS = 2000;
+
 /** What the server needs. */
 export interface ServerOptions {
   inventory: Inventory;
@@ -111,7 +114,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const workers: Worker[] = [startTimeoutWorker(inventory, logger, (options.timeoutSweepSeconds ?? 10) * 1000)];
   if (options.engine) {
     const { engine, sweepMs } = options.engine;
-    workers.push(startPeriodicWorker("lifecycle engine", async () => void (await engine.sweep()), logger, sweepMs ?? 2000));
+    workers.push(startPeriodicWorker("lifecycle engine", async () => void (await engine.sweep()), logger, sweepMs ?? DEFAULT_ENGINE_SWEEP_MS));
   }
   const addresses = { boot: boundAddress(boot), ...(ec2 ? { ec2: boundAddress(ec2) } : {}) };
   logger.info({ ...addresses, bootSocket: options.bootSocket, apiSocket: options.apiSocket, dnsmasqPid: dnsmasq?.pid() }, "orchestra serving");
