@@ -33,6 +33,11 @@ export interface BootImage {
   readonly files: Readonly<Partial<Record<ImageFileName, ImageFile>>> & { readonly kernel: ImageFile; readonly initrd: ImageFile };
   /** Where it came from: a directory, `deb:<package>` or a URL. */
   readonly source: string;
+  /**
+   * For a disk image (an `os` image's `root`): the 1-based number of the partition holding
+   * the root file system, which the deploy step opens to write the machine's seed config.
+   */
+  readonly rootPartition?: number;
   readonly createdAt: string;
 }
 

@@ -64,6 +64,8 @@ export interface NewImage {
   release: string;
   architecture: string;
   source: string;
+  /** The root file system's partition in the `root` disk image (see BootImage). */
+  rootPartition?: number;
 }
 
 /** Files to store: a local path each, and the SHA-256 each must have when one is known. */
@@ -79,6 +81,8 @@ function checkNewImage(meta: NewImage): void {
   if (!NAME.test(meta.release)) bad("release", meta.release, "letters, digits, '.', '_', '+', '-'");
   if (!(IMAGE_ROLES as readonly string[]).includes(meta.role)) bad("role", meta.role, `one of ${IMAGE_ROLES.join(", ")}`);
   if (!/^[a-z0-9]{2,16}$/.test(meta.architecture)) bad("architecture", meta.architecture, "a Debian architecture such as amd64");
+  // 128: the most partitions a GPT holds by default; an MBR has at most 4 primary ones.
+  if (meta.rootPartition !== undefined && !(Number.isInteger(meta.rootPartition) && meta.rootPartition >= 1 && meta.rootPartition <= 128)) bad("rootPartition", meta.rootPartition, "a partition number from 1 to 128");
 }
 
 async function copyHashing(from: string, to: string): Promise<ImageFile> {
@@ -101,6 +105,9 @@ async function copyHashing(from: string, to: string): Promise<ImageFile> {
  */
 export async function addImage(dataDir: string, meta: NewImage, sources: ImageSources): Promise<BootImage> {
   checkNewImage(meta);
+  if (meta.rootPartition !== undefined && !sources.root) {
+    throw new OrchestraError("INVALID_ARGUMENT", "an image with a rootPartition needs a root disk image to hold it", { field: "rootPartition" });
+  }
   for (const [file, source] of Object.entries(sources)) {
     if (!source) continue;
     const info = await stat(source.path).catch(() => undefined);

@@ -1,0 +1,119 @@
+/**
+ * @module images/os-image-cache
+ * Finished OS images kept by recipe key: `<cache dir>/<key>/` holds `disk.img.gz`,
+ * `kernel`, `initrd` and `build.json`. An entry is built in `.building-<key>-<pid>/` beside
+ * it and appears by one rename once complete, so a build that fails or is killed halfway
+ * never looks like a cached image.
+ */
+import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { writeFileAtomic } from "../files/write-file-atomic.ts";
+import type { OsDiskLayout } from "./os-disk-layout.ts";
+import type { OsImageRecipe } from "./os-image-recipe.ts";
+
+/** The default cache directory (shared by every data directory on the machine, and by CI runs). */
+export const DEFAULT_OS_IMAGE_CACHE_DIR = "/var/cache/orchestra/os-images";
+
+/** What a build records beside its files. */
+export interface OsImageBuildInfo {
+  readonly key: string;
+  readonly recipe: OsImageRecipe;
+  readonly layout: OsDiskLayout;
+  readonly kernelVersion: string;
+  readonly diskBytes: number;
+  readonly builtAt: string;
+  readonly buildSeconds: number;
+}
+
+/** The files of one cache entry. */
+export interface OsImageCacheEntry {
+  readonly dir: string;
+  readonly disk: string;
+  readonly kernel: string;
+  readonly initrd: string;
+  readonly info: OsImageBuildInfo;
+}
+
+function entryFiles(dir: string): { disk: string; kernel: string; initrd: string; infoPath: string } {
+  return { disk: join(dir, "disk.img.gz"), kernel: join(dir, "kernel"), initrd: join(dir, "initrd"), infoPath: join(dir, "build.json") };
+}
+
+/** The complete entry for `key`, or undefined. */
+export async function findCachedOsImage(cacheDir: string, key: string): Promise<OsImageCacheEntry | undefined> {
+  const dir = join(cacheDir, key);
+  const files = entryFiles(dir);
+  let info: OsImageBuildInfo;
+  try {
+    info = JSON.parse(await readFile(files.infoPath, "utf8")) as OsImageBuildInfo;
+  } catch {
+    return undefined;
+  }
+  for (const path of [files.disk, files.kernel, files.initrd]) {
+    if (!(await stat(path).catch(() => undefined))?.isFile()) return undefined;
+  }
+  return { dir, disk: files.disk, kernel: files.kernel, initrd: files.initrd, info };
+}
+
+/** A cache entry being built: write its files, then commit or discard it. */
+export interface StagedOsImage {
+  /** Scratch space for the build, removed on commit or discard. */
+  readonly workDir: string;
+  readonly disk: string;
+  readonly kernel: string;
+  readonly initrd: string;
+  commit(info: OsImageBuildInfo): Promise<OsImageCacheEntry>;
+  discard(): Promise<void>;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Start an entry for `key`, first removing what builds that died (their pid gone) left behind. */
+export async function stageOsImage(cacheDir: string, key: string): Promise<StagedOsImage> {
+  await mkdir(cacheDir, { recursive: true });
+  for (const name of await readdir(cacheDir)) {
+    const pid = /^\.building-[0-9a-f]+-(\d+)$/.exec(name)?.[1];
+    if (pid && Number(pid) !== process.pid && !isAlive(Number(pid))) await rm(join(cacheDir, name), { recursive: true, force: true });
+  }
+  const dir = join(cacheDir, `.building-${key}-${process.pid}`);
+  await rm(dir, { recursive: true, force: true });
+  const workDir = join(dir, "work");
+  await mkdir(workDir, { recursive: true });
+  const files = entryFiles(dir);
+  const discard = () => rm(dir, { recursive: true, force: true });
+  return {
+    workDir,
+    disk: files.disk,
+    kernel: files.kernel,
+    initrd: files.initrd,
+    discard,
+    async commit(info) {
+      for (const path of [files.disk, files.kernel, files.initrd]) {
+        if (!(await stat(path).catch(() => undefined))?.isFile()) {
+          await discard();
+          throw new Error(`a build committed without ${path}; nothing was cached`);
+        }
+      }
+      await rm(workDir, { recursive: true, force: true });
+      await writeFileAtomic(files.infoPath, `${JSON.stringify(info, null, 2)}\n`);
+      const final = join(cacheDir, key);
+      try {
+        await rename(dir, final);
+      } catch (error) {
+        // Another build of the same recipe finished first: its entry is as good as ours.
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== "ENOTEMPTY" && code !== "EEXIST") throw error;
+        await discard();
+      }
+      const entry = await findCachedOsImage(cacheDir, key);
+      if (!entry) throw new Error(`the cache entry ${final} vanished after it was written`);
+      return entry;
+    },
+  };
+}
