@@ -211,7 +211,7 @@ export async function buildOsDisk(options: OsImageBuildOptions = {}): Promise<Os
       await run("installing syslinux", programs.syslinux!, ["--install", "--offset", String(partitionOffsetBytes(layout.boot)), disk]);
     });
     await timed(onProgress, "compressing the disk", () => gzipFile(disk, staged.disk));
-    const entry = await staged.commit({ key, recipe, layout, kernelVersion, diskBytes: layout.totalBytes, builtAt: new Date().toISOString(), buildSeconds: Math.round((Date.now() - started) / 1000) });
+    const entry = await staged.commit({ key, recipe, layout, kernelVersion, diskBytes: layout.totalBytes, builtAt: new Date().toISOString(), buildSeconds: Math.round((Date.now() - started) / 1000) }, { replace: options.rebuild });
     onProgress(`built ${entry.dir} in ${entry.info.buildSeconds} s`);
     return { entry, cached: false };
   } catch (error) {

@@ -3,7 +3,7 @@
  * Finished OS images kept by recipe key: `<cache dir>/<key>/` holds `disk.img.gz`,
  * `kernel`, `initrd` and `build.json`. An entry is built in `.building-<key>-<pid>/` beside
  * it and appears by one rename once complete, so a build that fails or is killed halfway
- * never looks like a cached image.
+ * never looks like a cached image. A rebuild's entry replaces the old one the same way.
  */
 import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -61,7 +61,12 @@ export interface StagedOsImage {
   readonly disk: string;
   readonly kernel: string;
   readonly initrd: string;
-  commit(info: OsImageBuildInfo): Promise<OsImageCacheEntry>;
+  /**
+   * Move the entry into place. An entry of the same key that appeared meanwhile is kept
+   * (it is as good as this one) unless `replace` is set, as for a rebuild that should pick
+   * up the mirror's newer packages.
+   */
+  commit(info: OsImageBuildInfo, options?: { replace?: boolean }): Promise<OsImageCacheEntry>;
   discard(): Promise<void>;
 }
 
@@ -78,7 +83,7 @@ function isAlive(pid: number): boolean {
 export async function stageOsImage(cacheDir: string, key: string): Promise<StagedOsImage> {
   await mkdir(cacheDir, { recursive: true });
   for (const name of await readdir(cacheDir)) {
-    const pid = /^\.building-[0-9a-f]+-(\d+)$/.exec(name)?.[1];
+    const pid = /^\.(?:building|replaced)-[0-9a-f]+-(\d+)$/.exec(name)?.[1];
     if (pid && Number(pid) !== process.pid && !isAlive(Number(pid))) await rm(join(cacheDir, name), { recursive: true, force: true });
   }
   const dir = join(cacheDir, `.building-${key}-${process.pid}`);
@@ -93,7 +98,7 @@ export async function stageOsImage(cacheDir: string, key: string): Promise<Stage
     kernel: files.kernel,
     initrd: files.initrd,
     discard,
-    async commit(info) {
+    async commit(info, { replace = false } = {}) {
       for (const path of [files.disk, files.kernel, files.initrd]) {
         if (!(await stat(path).catch(() => undefined))?.isFile()) {
           await discard();
@@ -103,6 +108,11 @@ export async function stageOsImage(cacheDir: string, key: string): Promise<Stage
       await rm(workDir, { recursive: true, force: true });
       await writeFileAtomic(files.infoPath, `${JSON.stringify(info, null, 2)}\n`);
       const final = join(cacheDir, key);
+      const replaced = join(cacheDir, `.replaced-${key}-${process.pid}`);
+      // rename(2) cannot replace a non-empty directory: the old entry steps aside first.
+      if (replace) await rename(final, replaced).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== "ENOENT") throw error;
+      });
       try {
         await rename(dir, final);
       } catch (error) {
@@ -111,6 +121,7 @@ export async function stageOsImage(cacheDir: string, key: string): Promise<Stage
         if (code !== "ENOTEMPTY" && code !== "EEXIST") throw error;
         await discard();
       }
+      await rm(replaced, { recursive: true, force: true });
       const entry = await findCachedOsImage(cacheDir, key);
       if (!entry) throw new Error(`the cache entry ${final} vanished after it was written`);
       return entry;

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { osDiskLayout } from "../../lib/images/os-disk-layout.ts";
@@ -29,6 +29,20 @@ describe("the OS image cache", () => {
     expect(entry.dir).toBe(join(cache.dir, "aa11"));
     expect(readdirSync(entry.dir).sort()).toEqual(["build.json", "disk.img.gz", "initrd", "kernel"]);
     expect((await findCachedOsImage(cache.dir, "aa11"))?.info.kernelVersion).toBe("6.1.0-test-amd64");
+  });
+
+  it("keeps the first entry of a key unless the commit replaces it", async () => {
+    const commit = async (kernelVersion: string, replace: boolean) => {
+      const staged = await stageOsImage(cache.dir, "aa11");
+      for (const path of [staged.disk, staged.kernel, staged.initrd]) writeFileSync(path, kernelVersion);
+      return staged.commit({ ...info("aa11"), kernelVersion }, { replace });
+    };
+    expect((await commit("6.1.0-second", false)).info.kernelVersion).toBe("6.1.0-test-amd64");
+    expect((await commit("6.1.0-rebuilt", true)).info.kernelVersion).toBe("6.1.0-rebuilt");
+    const entry = (await findCachedOsImage(cache.dir, "aa11"))!;
+    expect(entry.info.kernelVersion).toBe("6.1.0-rebuilt");
+    expect(readFileSync(entry.kernel, "utf8")).toBe("6.1.0-rebuilt");
+    expect(readdirSync(cache.dir).filter((n) => n.startsWith("."))).toEqual([]);
   });
 
   it("leaves nothing of a discarded build", async () => {
