@@ -17,7 +17,7 @@ import { hostDebianMirror } from "./apt-sources.ts";
 import type { BootImage } from "./boot-image.ts";
 import { requirePrograms, type HostProgram } from "./host-programs.ts";
 import { addImage } from "./image-store.ts";
-import { bootPartitionBytes, osDiskLayout, partitionOffsetBytes, PARTITION_ALIGN_BYTES, renderSfdiskScript, rootFilesystemBytes, type OsDiskLayout } from "./os-disk-layout.ts";
+import { bootPartitionBytes, osDiskLayout, partitionOffsetBytes, PARTITION_ALIGN_BYTES, renderSfdiskScript, rootFilesystemBytes, SECTOR_BYTES, type OsDiskLayout } from "./os-disk-layout.ts";
 import { DEFAULT_OS_IMAGE_CACHE_DIR, findCachedOsImage, stageOsImage, type OsImageCacheEntry } from "./os-image-cache.ts";
 import { OS_BOOT_LABEL, OS_ROOT_LABEL, renderSyslinuxCfg } from "./os-image-config.ts";
 import { osImageName, osImageRecipe, osImageRecipeKey, type OsImageRecipe } from "./os-image-recipe.ts";
@@ -129,7 +129,7 @@ async function diskUsage(programs: Programs, path: string): Promise<number> {
 
 async function makeBootFilesystem(programs: Programs, file: string, layout: OsDiskLayout, files: Record<string, string>): Promise<void> {
   // Hidden sectors = where the partition starts, for boot code that reads it from the BPB.
-  await run("making the boot file system", programs["mkfs.vfat"]!, ["-C", "-F", "16", "-n", OS_BOOT_LABEL, "-h", String(layout.boot.startSector), file, String((layout.boot.sectors * 512) / 1024)]);
+  await run("making the boot file system", programs["mkfs.vfat"]!, ["-C", "-F", "16", "-n", OS_BOOT_LABEL, "-h", String(layout.boot.startSector), file, String((layout.boot.sectors * SECTOR_BYTES) / 1024)]);
   for (const [name, source] of Object.entries(files)) {
     await run(`copying ${name} to the boot file system`, programs.mcopy!, ["-i", file, source, `::/${name}`], { env: { MTOOLS_SKIP_CHECK: "1" } });
   }
@@ -198,8 +198,8 @@ export async function buildOsDisk(options: OsImageBuildOptions = {}): Promise<Os
     const rootFs = join(staged.workDir, "root.ext4");
     const disk = join(staged.workDir, "disk.img");
     await timed(onProgress, "making the boot file system", () => makeBootFilesystem(programs, bootFs, layout, bootFiles));
-    await timed(onProgress, `making the ${Math.round((layout.root.sectors * 512) / 2 ** 20)} MiB root file system`, () =>
-      run("making the root file system", programs["mkfs.ext4"]!, ["-q", "-F", "-L", OS_ROOT_LABEL, "-d", root, rootFs, `${(layout.root.sectors * 512) / 1024}k`]),
+    await timed(onProgress, `making the ${Math.round((layout.root.sectors * SECTOR_BYTES) / 2 ** 20)} MiB root file system`, () =>
+      run("making the root file system", programs["mkfs.ext4"]!, ["-q", "-F", "-L", OS_ROOT_LABEL, "-d", root, rootFs, `${(layout.root.sectors * SECTOR_BYTES) / 1024}k`]),
     );
     await timed(onProgress, "assembling the disk", async () => {
       await writeFile(disk, "");

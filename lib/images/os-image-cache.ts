@@ -70,6 +70,24 @@ export interface StagedOsImage {
   discard(): Promise<void>;
 }
 
+/** Mount points at or under `dir` (from /proc/self/mounts, whose octal escapes are decoded). */
+export async function mountsUnder(dir: string, mounts?: string): Promise<string[]> {
+  const text = mounts ?? (await readFile("/proc/self/mounts", "utf8").catch(() => ""));
+  const points = text.split("\n").map((line) => (line.split(" ")[1] ?? "").replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))));
+  return points.filter((point) => point === dir || point.startsWith(`${dir}/`));
+}
+
+/**
+ * Remove a build directory, unless something is mounted inside it: debootstrap mounts /proc
+ * and /sys (in containers it bind-mounts /dev) in the new tree, and a debootstrap killed
+ * before its cleanup leaves them there. A recursive delete would then reach the host's own.
+ */
+async function removeBuildDir(dir: string): Promise<void> {
+  const mounted = await mountsUnder(dir);
+  if (mounted.length > 0) throw new Error(`not removing ${dir}: ${mounted.join(", ")} still mounted there; unmount ${mounted.length > 1 ? "them" : "it"} first`);
+  await rm(dir, { recursive: true, force: true });
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -84,14 +102,14 @@ export async function stageOsImage(cacheDir: string, key: string): Promise<Stage
   await mkdir(cacheDir, { recursive: true });
   for (const name of await readdir(cacheDir)) {
     const pid = /^\.(?:building|replaced)-[0-9a-f]+-(\d+)$/.exec(name)?.[1];
-    if (pid && Number(pid) !== process.pid && !isAlive(Number(pid))) await rm(join(cacheDir, name), { recursive: true, force: true });
+    if (pid && Number(pid) !== process.pid && !isAlive(Number(pid))) await removeBuildDir(join(cacheDir, name));
   }
   const dir = join(cacheDir, `.building-${key}-${process.pid}`);
-  await rm(dir, { recursive: true, force: true });
+  await removeBuildDir(dir);
   const workDir = join(dir, "work");
   await mkdir(workDir, { recursive: true });
   const files = entryFiles(dir);
-  const discard = () => rm(dir, { recursive: true, force: true });
+  const discard = () => removeBuildDir(dir);
   return {
     workDir,
     disk: files.disk,
@@ -105,7 +123,7 @@ export async function stageOsImage(cacheDir: string, key: string): Promise<Stage
           throw new Error(`a build committed without ${path}; nothing was cached`);
         }
       }
-      await rm(workDir, { recursive: true, force: true });
+      await removeBuildDir(workDir);
       await writeFileAtomic(files.infoPath, `${JSON.stringify(info, null, 2)}\n`);
       const final = join(cacheDir, key);
       const replaced = join(cacheDir, `.replaced-${key}-${process.pid}`);
@@ -121,7 +139,7 @@ export async function stageOsImage(cacheDir: string, key: string): Promise<Stage
         if (code !== "ENOTEMPTY" && code !== "EEXIST") throw error;
         await discard();
       }
-      await rm(replaced, { recursive: true, force: true });
+      await removeBuildDir(replaced);
       const entry = await findCachedOsImage(cacheDir, key);
       if (!entry) throw new Error(`the cache entry ${final} vanished after it was written`);
       return entry;

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { osDiskLayout } from "../../lib/images/os-disk-layout.ts";
-import { findCachedOsImage, stageOsImage, type OsImageBuildInfo } from "../../lib/images/os-image-cache.ts";
+import { findCachedOsImage, mountsUnder, stageOsImage, type OsImageBuildInfo } from "../../lib/images/os-image-cache.ts";
 import { osImageRecipe } from "../../lib/images/os-image-recipe.ts";
 import { tempDataDir } from "../helpers/inventory.ts";
 
@@ -71,5 +71,11 @@ describe("the OS image cache", () => {
     expect(existsSync(dead)).toBe(false);
     expect(existsSync(live)).toBe(true);
     await staged.discard();
+  });
+
+  it("finds mounts left inside a build directory, which a recursive delete must not reach", async () => {
+    const mounts = "proc /proc proc rw 0 0\nproc /c/.building-1-2/work/root/proc proc rw 0 0\n/dev/vda /c/.building-1-2/work/root/my\\040dev ext4 rw 0 0\nsysfs /c/.building-1-22/sys sysfs rw 0 0\n";
+    expect(await mountsUnder("/c/.building-1-2", mounts)).toEqual(["/c/.building-1-2/work/root/proc", "/c/.building-1-2/work/root/my dev"]);
+    expect(await mountsUnder(cache.dir)).toEqual([]);
   });
 });
