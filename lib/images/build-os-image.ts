@@ -18,7 +18,7 @@ import type { BootImage } from "./boot-image.ts";
 import { requirePrograms, type HostProgram } from "./host-programs.ts";
 import { addImage } from "./image-store.ts";
 import { bootPartitionBytes, osDiskLayout, partitionOffsetBytes, PARTITION_ALIGN_BYTES, renderSfdiskScript, rootFilesystemBytes, SECTOR_BYTES, type OsDiskLayout } from "./os-disk-layout.ts";
-import { DEFAULT_OS_IMAGE_CACHE_DIR, findCachedOsImage, stageOsImage, type OsImageCacheEntry } from "./os-image-cache.ts";
+import { DEFAULT_OS_IMAGE_CACHE_DIR, findCachedOsImage, lockOsImageBuild, stageOsImage, type OsImageCacheEntry } from "./os-image-cache.ts";
 import { OS_BOOT_LABEL, OS_ROOT_LABEL, renderSyslinuxCfg } from "./os-image-config.ts";
 import { osImageName, osImageRecipe, osImageRecipeKey, type OsImageRecipe } from "./os-image-recipe.ts";
 
@@ -169,16 +169,26 @@ export async function buildOsDisk(options: OsImageBuildOptions = {}): Promise<Os
   const cacheDir = options.cacheDir ?? DEFAULT_OS_IMAGE_CACHE_DIR;
   const recipe = osImageRecipe(suite, options.mirror ?? (await hostDebianMirror(suite)), options.extraPackages);
   const key = osImageRecipeKey(recipe);
-  if (!options.rebuild) {
-    const cached = await findCachedOsImage(cacheDir, key);
-    if (cached) {
-      onProgress(`using the cached image ${cached.dir} (built ${cached.info.builtAt})`);
-      return { entry: cached, cached: true };
-    }
-  }
+  const fromCache = async (): Promise<OsDiskBuild | undefined> => {
+    const cached = options.rebuild ? undefined : await findCachedOsImage(cacheDir, key);
+    if (cached) onProgress(`using the cached image ${cached.dir} (built ${cached.info.builtAt})`);
+    return cached && { entry: cached, cached: true };
+  };
+  const early = await fromCache();
+  if (early) return early;
   const programs = await requirePrograms(PROGRAMS);
   if (process.getuid?.() !== 0) throw new OrchestraError("PREREQUISITE_MISSING", "debootstrap installs packages as root into the new tree: run the build as root");
 
+  const release = await lockOsImageBuild(cacheDir, key, (holder) => onProgress(`waiting for process ${holder}, which is building the same recipe`));
+  try {
+    return (await fromCache()) ?? (await buildUncached(programs, recipe, key, cacheDir, Boolean(options.rebuild), onProgress));
+  } finally {
+    await release();
+  }
+}
+
+async function buildUncached(programs: Programs, recipe: OsImageRecipe, key: string, cacheDir: string, rebuild: boolean, onProgress: (message: string) => void): Promise<OsDiskBuild> {
+  const suite = recipe.suite;
   const started = Date.now();
   const staged = await stageOsImage(cacheDir, key);
   try {
@@ -211,7 +221,7 @@ export async function buildOsDisk(options: OsImageBuildOptions = {}): Promise<Os
       await run("installing syslinux", programs.syslinux!, ["--install", "--offset", String(partitionOffsetBytes(layout.boot)), disk]);
     });
     await timed(onProgress, "compressing the disk", () => gzipFile(disk, staged.disk));
-    const entry = await staged.commit({ key, recipe, layout, kernelVersion, diskBytes: layout.totalBytes, builtAt: new Date().toISOString(), buildSeconds: Math.round((Date.now() - started) / 1000) }, { replace: options.rebuild });
+    const entry = await staged.commit({ key, recipe, layout, kernelVersion, diskBytes: layout.totalBytes, builtAt: new Date().toISOString(), buildSeconds: Math.round((Date.now() - started) / 1000) }, { replace: rebuild });
     onProgress(`built ${entry.dir} in ${entry.info.buildSeconds} s`);
     return { entry, cached: false };
   } catch (error) {

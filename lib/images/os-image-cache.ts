@@ -5,7 +5,7 @@
  * it and appears by one rename once complete, so a build that fails or is killed halfway
  * never looks like a cached image. A rebuild's entry replaces the old one the same way.
  */
-import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../files/write-file-atomic.ts";
 import type { OsDiskLayout } from "./os-disk-layout.ts";
@@ -145,4 +145,42 @@ export async function stageOsImage(cacheDir: string, key: string): Promise<Stage
       return entry;
     },
   };
+}
+
+/**
+ * Hold the build lock of `key` (`<cache dir>/.lock-<key>`, holding the builder's pid) until
+ * the returned release is called. Two builds of one recipe at once (CI runs test files in
+ * parallel) would each take minutes of the same CPU for one result: the second waits, and
+ * then usually finds the first's entry in the cache. A lock whose pid is gone is taken over.
+ */
+export async function lockOsImageBuild(cacheDir: string, key: string, onWait: (holder: number) => void = () => undefined, pollMs = 2_000): Promise<() => Promise<void>> {
+  await mkdir(cacheDir, { recursive: true });
+  const path = join(cacheDir, `.lock-${key}`);
+  let reported: number | undefined;
+  let emptySeen = false;
+  for (;;) {
+    try {
+      const handle = await open(path, "wx");
+      await handle.writeFile(`${process.pid}\n`);
+      await handle.close();
+      return () => rm(path, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const text = (await readFile(path, "utf8").catch(() => "")).trim();
+    const holder = Number(text);
+    const wait = () => new Promise((resolve) => setTimeout(resolve, pollMs));
+    if (text === "" && !emptySeen) {
+      // Created but not yet written by its holder: look again before calling it abandoned.
+      emptySeen = true;
+      await wait();
+    } else if (Number.isSafeInteger(holder) && holder > 0 && isAlive(holder)) {
+      if (reported !== holder) onWait((reported = holder));
+      await wait();
+    } else {
+      // Its builder died, or never wrote its pid.
+      emptySeen = false;
+      await rm(path, { force: true });
+    }
+  }
 }

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { osDiskLayout } from "../../lib/images/os-disk-layout.ts";
-import { findCachedOsImage, mountsUnder, stageOsImage, type OsImageBuildInfo } from "../../lib/images/os-image-cache.ts";
+import { findCachedOsImage, lockOsImageBuild, mountsUnder, stageOsImage, type OsImageBuildInfo } from "../../lib/images/os-image-cache.ts";
 import { osImageRecipe } from "../../lib/images/os-image-recipe.ts";
 import { tempDataDir } from "../helpers/inventory.ts";
 
@@ -77,5 +77,21 @@ describe("the OS image cache", () => {
     const mounts = "proc /proc proc rw 0 0\nproc /c/.building-1-2/work/root/proc proc rw 0 0\n/dev/vda /c/.building-1-2/work/root/my\\040dev ext4 rw 0 0\nsysfs /c/.building-1-22/sys sysfs rw 0 0\n";
     expect(await mountsUnder("/c/.building-1-2", mounts)).toEqual(["/c/.building-1-2/work/root/proc", "/c/.building-1-2/work/root/my dev"]);
     expect(await mountsUnder(cache.dir)).toEqual([]);
+  });
+
+  it("lets one build of a recipe run at a time, and takes over the lock of a build that died", async () => {
+    const release = await lockOsImageBuild(cache.dir, "ab12", undefined, 20);
+    const waits: number[] = [];
+    let second = false;
+    const other = lockOsImageBuild(cache.dir, "ab12", (holder) => waits.push(holder), 20).then((r) => ((second = true), r));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(second).toBe(false);
+    expect(waits).toEqual([process.pid]);
+    await release();
+    await (await other)();
+
+    writeFileSync(join(cache.dir, ".lock-cd34"), "999999999\n");
+    await (await lockOsImageBuild(cache.dir, "cd34", undefined, 20))();
+    expect(existsSync(join(cache.dir, ".lock-cd34"))).toBe(false);
   });
 });
