@@ -71,6 +71,7 @@ export const ERRORS = {
   BOOT_FILE_MISSING: { status: 500, ec2: "InternalError", summary: "A file the boot path serves (iPXE binary, kernel, initrd) is missing." },
   DHCP_CONFIG_INVALID: { status: 400, ec2: "InvalidParameterValue", summary: "The DHCP settings cannot make a valid dnsmasq configuration." },
   PREREQUISITE_MISSING: { status: 500, ec2: "InternalError", summary: "A program or Debian package Orchestra needs is not installed." },
+  IMAGE_BUILD_FAILED: { status: 500, ec2: "InternalError", summary: "A step of an image build (debootstrap, mkfs, syslinux) failed; the message names the step and carries its output." },
   LAB_ALREADY_RUNNING: { status: 409, ec2: "IncorrectState", summary: "A lab is already running for that data directory." },
   LAB_NOT_RUNNING: { status: 404, ec2: "IncorrectState", summary: "No lab is running for that data directory." },
   LAB_FAILED: { status: 500, ec2: "InternalError", summary: "Setting up or tearing down the lab failed; the message names the step." },

@@ -27,6 +27,15 @@ PACKAGES=(
   openipmi
   freeipmi-tools
   cloud-init
+  # The OS disk image (lib/images/build-os-image.ts): debootstrap, the FAT boot partition and
+  # syslinux (mtools writes into the image file; nothing is mounted), the ext4 root, the MBR.
+  debootstrap
+  syslinux
+  syslinux-common
+  mtools
+  dosfstools
+  e2fsprogs
+  fdisk
   # Packing the charm (zip, unzip/zipinfo) and checking its POSIX dispatch (dash); the
   # fake hook tools are bash scripts.
   zip

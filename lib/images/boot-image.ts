@@ -31,10 +31,13 @@ export interface BootImage {
   readonly release: string;
   readonly architecture: string;
   readonly files: Readonly<Partial<Record<ImageFileName, ImageFile>>> & { readonly kernel: ImageFile; readonly initrd: ImageFile };
-  /** For a disk image (`root` of an `os` image): the MBR partition with the root file system, where deployment writes the cloud-init seed. */
-  readonly rootPartition?: number;
   /** Where it came from: a directory, `deb:<package>` or a URL. */
   readonly source: string;
+  /**
+   * For a disk image (an `os` image's `root`): the 1-based number of the partition holding
+   * the root file system, which the deploy step opens to write the machine's seed config.
+   */
+  readonly rootPartition?: number;
   readonly createdAt: string;
 }
 

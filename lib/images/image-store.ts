@@ -81,7 +81,7 @@ function checkNewImage(meta: NewImage): void {
   if (!NAME.test(meta.release)) bad("release", meta.release, "letters, digits, '.', '_', '+', '-'");
   if (!(IMAGE_ROLES as readonly string[]).includes(meta.role)) bad("role", meta.role, `one of ${IMAGE_ROLES.join(", ")}`);
   if (!/^[a-z0-9]{2,16}$/.test(meta.architecture)) bad("architecture", meta.architecture, "a Debian architecture such as amd64");
-  if (meta.rootPartition !== undefined && !(Number.isInteger(meta.rootPartition) && meta.rootPartition >= 1 && meta.rootPartition <= 4)) bad("rootPartition", meta.rootPartition, "an MBR primary partition number, 1-4");
+  if (meta.rootPartition !== undefined && !(Number.isInteger(meta.rootPartition) && meta.rootPartition >= 1 && meta.rootPartition <= 4)) bad("rootPartition", meta.rootPartition, "an MBR primary partition number, 1-4 (the deploy ramdisk reads the start from the MBR)");
 }
 
 async function copyHashing(from: string, to: string): Promise<ImageFile> {
@@ -104,6 +104,9 @@ async function copyHashing(from: string, to: string): Promise<ImageFile> {
  */
 export async function addImage(dataDir: string, meta: NewImage, sources: ImageSources): Promise<BootImage> {
   checkNewImage(meta);
+  if (meta.rootPartition !== undefined && !sources.root) {
+    throw new OrchestraError("INVALID_ARGUMENT", "an image with a rootPartition needs a root disk image to hold it", { field: "rootPartition" });
+  }
   for (const [file, source] of Object.entries(sources)) {
     if (!source) continue;
     const info = await stat(source.path).catch(() => undefined);

@@ -6,3 +6,18 @@ export { DISCOVERY_REPORT_VERSION, renderBmcUserSetup, renderDiscoveryInit, rend
 export { addImage, findImageByRole, getImage, imageFilePath, imagesDir, listImages, removeImage, type ImageSources, type NewImage } from "./image-store.ts";
 export { DISCOVERY_DRIVERS, moduleName, parseModulesDep, readKernelModuleIndex, resolveModuleOrder } from "./kernel-modules.ts";
 export { importImage, parseSha256Sums, type ImageSource, type ProgressListener } from "./import-image.ts";
+export { hostDebianMirror, mirrorForSuite, parseDeb822Sources, parseOneLineSources, type AptSource } from "./apt-sources.ts";
+export { buildOsDisk, buildOsImage, SYSLINUX_MBR, type OsDiskBuild, type OsImageBuildOptions } from "./build-os-image.ts";
+export { bootPartitionBytes, osDiskLayout, partitionOffsetBytes, renderSfdiskScript, rootFilesystemBytes, type OsDiskLayout, type PartitionExtent } from "./os-disk-layout.ts";
+export { DEFAULT_OS_IMAGE_CACHE_DIR, findCachedOsImage, type OsImageBuildInfo, type OsImageCacheEntry } from "./os-image-cache.ts";
+export {
+  OS_BOOT_LABEL,
+  OS_DATASOURCE_CONFIG_PATH,
+  OS_KERNEL_CMDLINE,
+  OS_ROOT_LABEL,
+  OS_SEED_CONFIG_PATH,
+  renderCloudDatasourceConfig,
+  renderNoCloudSeedConfig,
+  renderSyslinuxCfg,
+} from "./os-image-config.ts";
+export { OS_IMAGE_BUILDER_VERSION, OS_IMAGE_PACKAGES, osImageName, osImageRecipe, osImageRecipeKey, type OsImageRecipe } from "./os-image-recipe.ts";

@@ -6,6 +6,8 @@ import { Command } from "commander";
 import cliProgress from "cli-progress";
 import { OrchestraError } from "../../errors.ts";
 import { buildDiscoveryImage } from "../../images/build-discovery.ts";
+import { buildOsImage } from "../../images/build-os-image.ts";
+import { DEFAULT_OS_IMAGE_CACHE_DIR } from "../../images/os-image-cache.ts";
 import { IMAGE_ROLES, type BootImage, type ImageRole } from "../../images/boot-image.ts";
 import { listImages, removeImage } from "../../images/image-store.ts";
 import { importImage, type ImageSource, type ProgressListener } from "../../images/import-image.ts";
@@ -95,6 +97,29 @@ export function imagesCommand(): Command {
     .action(async (_options, command: Command) => {
       const o = command.optsWithGlobals();
       const image = await buildDiscoveryImage(resolveDataDir(o.dataDir), { kernelVersion: o.kernelVersion });
+      printImage(image, o.json, "built");
+    });
+
+  images
+    .command("build-os")
+    .description("build a Debian disk image with cloud-init (debootstrap, an MBR disk with a syslinux FAT boot partition and an ext4 root) and register it as an os image")
+    .option("--suite <suite>", "Debian suite to debootstrap", "bookworm")
+    .option("--mirror <url>", "Debian mirror (default: the host's apt source for the suite)")
+    .option("--cache-dir <dir>", "where finished images are kept by recipe, so a second build is a copy", DEFAULT_OS_IMAGE_CACHE_DIR)
+    .option("--extra-packages <names>", "comma-separated packages to install as well (e.g. openssh-server)")
+    .option("--rebuild", "build even if the cache holds this recipe")
+    .option("--json", "print the image as JSON")
+    .addHelpText("after", "\nThe image's partition 2 is the root file system (rootPartition in the image record); the deploy step\nwrites /etc/cloud/cloud.cfg.d/99-orchestra.cfg there with the machine's NoCloud seed URL (docs/images.md).\nNeeds root and debootstrap, syslinux, syslinux-common, mtools, dosfstools, e2fsprogs, fdisk.\n")
+    .action(async (_options, command: Command) => {
+      const o = command.optsWithGlobals();
+      const image = await buildOsImage(resolveDataDir(o.dataDir), {
+        suite: o.suite,
+        mirror: o.mirror,
+        cacheDir: o.cacheDir,
+        extraPackages: o.extraPackages ? String(o.extraPackages).split(",").map((p) => p.trim()).filter(Boolean) : [],
+        rebuild: Boolean(o.rebuild),
+        onProgress: (message) => process.stderr.write(`build-os: ${message}\n`),
+      });
       printImage(image, o.json, "built");
     });
 

@@ -1,0 +1,33 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { addImage, getImage, listImages } from "../../lib/images/image-store.ts";
+import { tempDataDir } from "../helpers/inventory.ts";
+
+const data = tempDataDir();
+afterAll(() => data.cleanup());
+for (const name of ["kernel", "initrd", "disk.img.gz"]) writeFileSync(join(data.dir, name), `${name} bytes`);
+const files = { kernel: { path: join(data.dir, "kernel") }, initrd: { path: join(data.dir, "initrd") } };
+const meta = { name: "debian-12-cloud", role: "os", release: "bookworm", architecture: "amd64", source: "test" } as const;
+
+describe("an image's root partition", () => {
+  it("is stored with a disk image and read back", async () => {
+    const image = await addImage(data.dir, { ...meta, rootPartition: 2 }, { ...files, root: { path: join(data.dir, "disk.img.gz") } });
+    expect(image.rootPartition).toBe(2);
+    expect((await getImage(data.dir, image.id)).rootPartition).toBe(2);
+  });
+
+  it("is absent from images that are not disk images", async () => {
+    const image = await addImage(data.dir, meta, files);
+    expect("rootPartition" in image).toBe(false);
+  });
+
+  it("must be a partition number, and needs a root disk image to be in", async () => {
+    const before = (await listImages(data.dir)).length;
+    for (const rootPartition of [0, 2.5, 5, 129, Number.NaN]) {
+      await expect(addImage(data.dir, { ...meta, rootPartition }, { ...files, root: { path: join(data.dir, "disk.img.gz") } })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    }
+    await expect(addImage(data.dir, { ...meta, rootPartition: 2 }, files)).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    expect((await listImages(data.dir)).length).toBe(before);
+  });
+});
