@@ -21,8 +21,8 @@ export interface DeployPlan {
   readonly disk: string;
   /** The MBR partition holding the root file system, where the cloud-init seed is written. */
   readonly rootPartition?: number;
-  /** The deployment's NoCloud URL (ends with a slash, as cloud-init's seedfrom wants). */
-  readonly seedUrl?: string;
+  /** Where the ramdisk fetches the cloud-init seed file it writes into the root file system. */
+  readonly seedConfigUrl?: string;
   readonly progressUrl: string;
   readonly reportUrl: string;
   /** Where the deployed system says it booted (cloud-init's phone_home). */
@@ -52,7 +52,7 @@ export function renderDeployPlan(plan: DeployPlan): string {
     ["IMAGE_BYTES", String(Math.trunc(plan.imageBytes))],
     ["DISK", check("DISK", plan.disk, /^[a-z][a-z0-9]{1,31}$/)],
     ["ROOT_PARTITION", plan.rootPartition === undefined ? "" : String(checkPartition(plan.rootPartition))],
-    ["SEED_URL", plan.seedUrl === undefined ? "" : check("SEED_URL", plan.seedUrl, SAFE_URL)],
+    ["SEED_CONFIG_URL", plan.seedConfigUrl === undefined ? "" : check("SEED_CONFIG_URL", plan.seedConfigUrl, SAFE_URL)],
     ["PROGRESS_URL", check("PROGRESS_URL", plan.progressUrl, SAFE_URL)],
     ["REPORT_URL", check("REPORT_URL", plan.reportUrl, SAFE_URL)],
     ["BOOTED_URL", check("BOOTED_URL", plan.bootedUrl, SAFE_URL)],

@@ -3,6 +3,7 @@
  * The routes the deploy ramdisk and the deployed system call, on the boot listener:
  *
  *   GET  /deploy/<token>/plan                  what to write where (KEY=value lines)
+ *   GET  /deploy/<token>/seed                  the cloud-init seed file to put in the root file system
  *   POST /deploy/<token>/progress              bytes written so far (best effort)
  *   POST /deploy/<token>/report?status=…       success or failure; body: summary line, then the log
  *   POST /deploy/<token>/booted                cloud-init's phone_home from the deployed system
@@ -16,6 +17,7 @@ import { open } from "node:fs/promises";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { OrchestraError } from "../errors.ts";
 import { getImage, imageFilePath } from "../images/image-store.ts";
+import { renderNoCloudSeedConfig } from "../images/os-image-config.ts";
 import type { Inventory } from "../inventory/inventory.ts";
 import type { Machine } from "../inventory/machine.ts";
 import { StoreMetadataSource } from "../metadata/store-metadata-source.ts";
@@ -115,7 +117,7 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
         imageBytes: root.sizeBytes,
         disk,
         ...(image.rootPartition === undefined ? {} : { rootPartition: image.rootPartition }),
-        ...(deployment.nocloudSecret ? { seedUrl: `${base}/nocloud/${deployment.nocloudSecret}/` } : {}),
+        ...(deployment.nocloudSecret ? { seedConfigUrl: `${deployBase}/seed` } : {}),
         progressUrl: `${deployBase}/progress`,
         reportUrl: `${deployBase}/report`,
         bootedUrl: `${deployBase}/booted`,
@@ -127,6 +129,15 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
       });
       request.log.warn({ systemId: machine.systemId, image: image.id, disk, source: request.ip }, "deploy plan handed out");
       return reply.type("text/plain").send(renderDeployPlan(plan));
+    });
+
+    // Rendered here, not on the node: one renderer for the file the OS image expects (lib/images/os-image-config.ts).
+    scope.get<{ Params: { token: string } }>("/deploy/:token/seed", { logLevel: "warn" }, async (request, reply) => {
+      const { deployment } = await activeDeployment(inventory, request.params.token);
+      if (!deployment.nocloudSecret) throw new OrchestraError("DEPLOYMENT_NOT_FOUND", "this deployment has no metadata seed");
+      const base = baseUrl(request);
+      const seed = renderNoCloudSeedConfig(`${base}/nocloud/${deployment.nocloudSecret}/`, { phoneHomeUrl: `${base}/deploy/${deployment.token}/booted` });
+      return reply.type("text/plain").send(seed);
     });
 
     scope.post<{ Params: { token: string } }>("/deploy/:token/progress", { logLevel: "warn" }, async (request, reply) => {

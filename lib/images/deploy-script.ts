@@ -13,6 +13,8 @@
  * never boots.
  */
 
+import { OS_SEED_CONFIG_PATH } from "./os-image-config.ts";
+
 /** The script. `ORCHESTRA_DEV` (default /dev) and `ORCHESTRA_DEPLOY_NO_REBOOT` exist for tests that run it on a host against a file. */
 export function renderDeployScript(): string {
   return `#!/bin/busybox sh
@@ -82,7 +84,7 @@ while IFS='=' read -r key value; do
     IMAGE_BYTES) IMAGE_BYTES=$value ;;
     DISK) DISK=$value ;;
     ROOT_PARTITION) ROOT_PARTITION=$value ;;
-    SEED_URL) SEED_URL=$value ;;
+    SEED_CONFIG_URL) SEED_CONFIG_URL=$value ;;
     PROGRESS_URL) PROGRESS_URL=$value ;;
     REPORT_URL) REPORT_URL=$value ;;
     BOOTED_URL) BOOTED_URL=$value ;;
@@ -129,8 +131,15 @@ read -r GOT _ < "$WORK/hash"
 sync
 log "image written and verified (SHA-256 $GOT): $(tail -n 1 "$WORK/dd.err")"
 
-# The seed: mount the root partition through a loop device at the offset the MBR gives.
-if [ -n "$ROOT_PARTITION" ] && [ -n "$SEED_URL" ]; then
+# The seed: the server renders the file; mount the root partition through a loop device at
+# the offset the MBR gives, and put it where the image's cloud-init reads it.
+if [ -n "$ROOT_PARTITION" ] && [ -n "$SEED_CONFIG_URL" ]; then
+  tries=0
+  until timeout 30 wget -q -O "$WORK/seed.cfg" "$SEED_CONFIG_URL"; do
+    tries=$((tries + 1))
+    [ $tries -ge 60 ] && fail "could not fetch the cloud-init seed from $SEED_CONFIG_URL"
+    sleep 5
+  done
   entry=$((446 + 16 * (ROOT_PARTITION - 1)))
   start=$(dd if="$TARGET" bs=1 skip=$((entry + 8)) count=4 2>/dev/null | od -An -tu4 | tr -d ' ')
   [ -n "$start" ] && [ "$start" -gt 0 ] || fail "partition $ROOT_PARTITION has no start sector in the disk's MBR"
@@ -138,18 +147,8 @@ if [ -n "$ROOT_PARTITION" ] && [ -n "$SEED_URL" ]; then
   losetup -o $((start * 512)) "$LOOP" "$TARGET" || fail "losetup of partition $ROOT_PARTITION failed"
   mkdir -p "$WORK/root"
   if ! mount -t ext4 "$LOOP" "$WORK/root" 2>"$WORK/mount.err"; then losetup -d "$LOOP"; fail "mounting partition $ROOT_PARTITION failed: $(cat "$WORK/mount.err")"; fi
-  mkdir -p "$WORK/root/etc/cloud/cloud.cfg.d"
-  cat > "$WORK/root/etc/cloud/cloud.cfg.d/99-orchestra.cfg" <<SEED
-# Written by Orchestra's deploy step: where this deployment's metadata is, and where to say it booted.
-datasource_list: [ NoCloud, None ]
-datasource:
-  NoCloud:
-    seedfrom: $SEED_URL
-phone_home:
-  url: $BOOTED_URL
-  post: [ instance_id, hostname ]
-  tries: 20
-SEED
+  mkdir -p "$WORK/root/${OS_SEED_CONFIG_PATH.slice(0, OS_SEED_CONFIG_PATH.lastIndexOf("/"))}"
+  cp "$WORK/seed.cfg" "$WORK/root/${OS_SEED_CONFIG_PATH}"
   sync
   umount "$WORK/root"; losetup -d "$LOOP"
   log "cloud-init seed written to partition $ROOT_PARTITION"

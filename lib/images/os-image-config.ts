@@ -79,7 +79,7 @@ export function renderCloudDatasourceConfig(): string {
  * fetches `<seedUrl>meta-data` and `<seedUrl>user-data` (and vendor-data) once the first
  * NIC has a DHCP lease, so the URL must end with a slash.
  */
-export function renderNoCloudSeedConfig(seedUrl: string): string {
+export function renderNoCloudSeedConfig(seedUrl: string, options: { phoneHomeUrl?: string } = {}): string {
   let url: URL;
   try {
     url = new URL(seedUrl);
@@ -89,7 +89,12 @@ export function renderNoCloudSeedConfig(seedUrl: string): string {
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new RangeError(`NoCloud fetches a seed over http or https only, not ${url.protocol}`);
   if (!url.pathname.endsWith("/") || url.search || url.hash) throw new RangeError(`a NoCloud seed URL is a directory ending in '/', with no query: ${seedUrl}`);
   // A JSON string is a valid YAML scalar, so the URL needs no YAML quoting rules of its own.
-  return `# Written by Orchestra's deploy step.\ndatasource:\n  NoCloud:\n    seedfrom: ${JSON.stringify(url.href)}\n`;
+  const seed = `# Written by Orchestra's deploy step.\ndatasource:\n  NoCloud:\n    seedfrom: ${JSON.stringify(url.href)}\n`;
+  if (options.phoneHomeUrl === undefined) return seed;
+  const home = new URL(options.phoneHomeUrl);
+  if (home.protocol !== "http:" && home.protocol !== "https:") throw new RangeError(`phone_home posts over http or https only, not ${home.protocol}`);
+  // cloud-init's phone_home (a final-stage module) posts once the system is up: Orchestra's sign that the deployment booted.
+  return `${seed}phone_home:\n  url: ${JSON.stringify(home.href)}\n  post: [ instance_id, hostname ]\n  tries: 20\n`;
 }
 
 /** /etc/fstab: the root by label, so that the disk's name on the real machine does not matter. */

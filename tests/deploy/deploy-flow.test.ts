@@ -61,8 +61,8 @@ describe("deployment", () => {
     const written = await readFile(disk);
     expect(written.subarray(0, rootOffset).equals(raw.subarray(0, rootOffset))).toBe(true);
     const seed = await seedOf(disk, rootOffset);
-    expect(seed).toContain(`seedfrom: ${base}/nocloud/${nocloudSecret}/`);
-    expect(seed).toContain(`url: ${base}/deploy/${token}/booted`);
+    expect(seed).toContain(`seedfrom: "${base}/nocloud/${nocloudSecret}/"`);
+    expect(seed).toContain(`url: "${base}/deploy/${token}/booted"`);
     const deployment = await deploymentOf(inventory.db, systemId);
     expect(deployment).toMatchObject({ phase: "written", nodeAddress: "127.0.0.1", bytesTotal: image.files.root!.sizeBytes });
     expect(deployment!.log).toContain("image written and verified");

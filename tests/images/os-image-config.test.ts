@@ -51,6 +51,15 @@ describe("cloud-init configuration", () => {
     expect(load(text)).toEqual({ datasource: { NoCloud: { seedfrom: "http://192.0.2.1:5248/nocloud/s3cr3t/" } } });
   });
 
+  it("adds cloud-init's phone_home when the deployment wants to hear the system booted", () => {
+    const text = renderNoCloudSeedConfig("http://192.0.2.1:5248/nocloud/s3cr3t/", { phoneHomeUrl: "http://192.0.2.1:5248/deploy/t0k3n/booted" });
+    expect(load(text)).toEqual({
+      datasource: { NoCloud: { seedfrom: "http://192.0.2.1:5248/nocloud/s3cr3t/" } },
+      phone_home: { url: "http://192.0.2.1:5248/deploy/t0k3n/booted", post: ["instance_id", "hostname"], tries: 20 },
+    });
+    expect(() => renderNoCloudSeedConfig("http://192.0.2.1/x/", { phoneHomeUrl: "file:///etc/passwd" })).toThrow(/http or https/);
+  });
+
   it("refuses a seed URL NoCloud could not use", () => {
     expect(() => renderNoCloudSeedConfig("http://192.0.2.1/nocloud/x")).toThrow(/ending in '\/'/);
     expect(() => renderNoCloudSeedConfig("ftp://192.0.2.1/x/")).toThrow(/http or https/);
