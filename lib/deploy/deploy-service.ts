@@ -122,11 +122,9 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
         reportUrl: `${deployBase}/report`,
         bootedUrl: `${deployBase}/booted`,
       };
-      await inventory.db.transaction(async (tx) => {
-        await updateDeployment(tx, deployment.token, ["planned", "writing"], { phase: "writing", bytesTotal: root.sizeBytes, nodeAddress: request.ip }, now());
-        // The address the node has now is the one its deployed system will have (same MAC, same lease).
-        if (deployment.instanceId) await metadata.recordAddressWithin(tx, deployment.instanceId, request.ip);
-      });
+      // The ramdisk's address is not recorded as the instance's: the deployed system may lease
+      // another one (its DHCP client is not the ramdisk's); it tells its own when it has booted.
+      await inventory.db.transaction((tx) => updateDeployment(tx, deployment.token, ["planned", "writing"], { phase: "writing", bytesTotal: root.sizeBytes, nodeAddress: request.ip }, now()));
       request.log.warn({ systemId: machine.systemId, image: image.id, disk, source: request.ip }, "deploy plan handed out");
       return reply.type("text/plain").send(renderDeployPlan(plan));
     });
@@ -184,6 +182,14 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
       // The system booted from its disk, so the image was written even if that report was lost.
       if (deployment.phase !== "writing" && deployment.phase !== "written") {
         throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", `this deployment is ${deployment.phase}, not written`, { machine: machine.systemId });
+      }
+      // cloud-init posts the instance id its datasource gave it: another one (iid-datasource-none)
+      // means the system booted without its metadata, so the user-data never ran.
+      const posted = new URLSearchParams(bodyText(request)).get("instance_id");
+      if (deployment.instanceId && posted !== null && posted !== deployment.instanceId) {
+        const reason = `the deployed system booted without its metadata: cloud-init reported instance id ${JSON.stringify(posted.slice(0, 64))}, not ${deployment.instanceId} (it could not read ${baseUrl(request)}/nocloud/…)`;
+        await failDeployment(deployment, machine, reason);
+        throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", reason, { machine: machine.systemId });
       }
       const moved = await inventory.db.transaction(async (tx) => {
         const done = await inventory.transitionFromWithin(tx, machine.systemId, machine, "deployed", `booted the deployed image; reported from ${request.ip}`);

@@ -54,9 +54,7 @@ done
 UP=""
 for n in $CANDIDATES; do
   ip link set "$n" up
-  # -C: no client identifier, so the DHCP server keys the lease by MAC alone, as the deployed
-  # system's own DHCP client will: the node keeps one address from the ramdisk to its OS.
-  if udhcpc -i "$n" -C -n -q -t 8 -T 2 -s /etc/udhcpc.script >/dev/null 2>&1; then UP=$n; break; fi
+  if udhcpc -i "$n" -n -q -t 8 -T 2 -s /etc/udhcpc.script >/dev/null 2>&1; then UP=$n; break; fi
 done
 [ -n "$UP" ] || finish "no interface got a DHCP lease (tried:$CANDIDATES)"
 [ -n "$BOOTMAC" ] || BOOTMAC=$(cat /sys/class/net/$UP/address)

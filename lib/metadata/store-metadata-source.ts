@@ -182,8 +182,8 @@ export class StoreMetadataSource implements MetadataSource {
 
   /**
    * Record the address an instance's node turned out to have (deployment learns it when the
-   * node calls back), unless the instance has one already or another open instance holds it.
-   * Answers whether the address was recorded.
+   * deployed system calls back), replacing what the instance had, unless another open
+   * instance holds that address. Answers whether the address was recorded.
    */
   async recordAddressWithin(tx: SqlExecutor, instanceId: string, address: string): Promise<boolean> {
     if (!isIPv4(address)) return false;
@@ -192,7 +192,7 @@ export class StoreMetadataSource implements MetadataSource {
       [address, instanceId],
     );
     if (holder) return false;
-    return (await tx.run("UPDATE instance_metadata SET local_ipv4 = $2, updated_at = $3 WHERE instance_id = $1 AND local_ipv4 IS NULL", [instanceId, address, this.#now().toISOString()])) > 0;
+    return (await tx.run("UPDATE instance_metadata SET local_ipv4 = $2, updated_at = $3 WHERE instance_id = $1", [instanceId, address, this.#now().toISOString()])) > 0;
   }
 
   /** Forget an instance's metadata; returns whether there was any. */

@@ -67,8 +67,8 @@ describe("deployment", () => {
     expect(deployment).toMatchObject({ phase: "written", nodeAddress: "127.0.0.1", bytesTotal: image.files.root!.sizeBytes });
     expect(deployment!.log).toContain("image written and verified");
     expect((await inventory.getMachine(systemId)).status).toBe("deploying");
-    // The node learnt its address: the metadata service now answers that address only.
-    expect((await new StoreMetadataSource(inventory.db).findByNocloudSecret(nocloudSecret))?.localIpv4).toBe("127.0.0.1");
+    // The ramdisk's address is not taken for the deployed system's: the secret alone reads the seed until it boots.
+    expect((await new StoreMetadataSource(inventory.db).findByNocloudSecret(nocloudSecret))?.localIpv4).toBeNull();
 
     // The operator sees the deployment's phase and progress, never its token or secrets.
     const show = await orchestra(["--data-dir", join(dir, "data"), "machines", "show", systemId, "--json"]);
@@ -91,8 +91,24 @@ describe("deployment", () => {
     expect(machine.status).toBe("deployed");
     expect(machine.statusMessage).toContain("booted the deployed image");
     expect((await deploymentOf(inventory.db, systemId))?.phase).toBe("booted");
+    // The deployed system's address is the instance's now: its metadata answers that address only.
+    expect((await new StoreMetadataSource(inventory.db).findByNocloudSecret(nocloudSecret))?.localIpv4).toBe("127.0.0.1");
     // The deployment is over: its plan is no longer handed out.
     expect((await fetch(`${base}/deploy/${token}/plan`)).status).toBe(409);
+  }, 120_000);
+
+  it("a deployed system that booted without its metadata fails the deployment, naming what cloud-init reported", async () => {
+    const { raw } = await makeDiskImage(dir);
+    const image = await addOsImage(join(dir, "data"), dir, gz(raw));
+    const { systemId, instanceId, token } = await deployingMachine(inventory, image);
+    const run = await runDeployScript(dir, base, token);
+    expect(run.exitCode, run.all).toBe(0);
+    // What cloud-init's phone_home posts when NoCloud found nothing and it fell back to DataSourceNone.
+    const booted = await fetch(`${base}/deploy/${token}/booted`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "instance_id=iid-datasource-none&hostname=debian" });
+    expect(booted.status).toBe(409);
+    const machine = await inventory.getMachine(systemId);
+    expect(machine.status).toBe("failed_deployment");
+    expect(machine.statusMessage).toContain(`the deployed system booted without its metadata: cloud-init reported instance id "iid-datasource-none", not ${instanceId}`);
   }, 120_000);
 
   it("a wrong checksum fails the deployment with the reason, wipes the disk's start, and the machine is failed_deployment", async () => {
