@@ -67,17 +67,8 @@ function toDeployment(row: Row): Deployment {
   };
 }
 
-/** What starting a deployment records. */
-export interface NewDeployment {
-  readonly systemId: string;
-  readonly token: string;
-  readonly enteredAt: string;
-  readonly instanceId: string | null;
-  readonly imageId: string;
-  readonly nocloudSecret: string | null;
-  readonly consoleOffset: number;
-  readonly at: string;
-}
+/** What starting a deployment records (the rest starts empty: phase `planned`, no bytes, no log). */
+export type NewDeployment = Pick<Deployment, "systemId" | "token" | "enteredAt" | "instanceId" | "imageId" | "nocloudSecret" | "consoleOffset"> & { readonly at: string };
 
 /** Record a new deployment for a machine, replacing its previous one. */
 export async function insertDeployment(tx: SqlExecutor, d: NewDeployment): Promise<void> {
