@@ -26,6 +26,7 @@ PACKAGES=(
   # qemu-system-x86 are listed above), and cloud-init's own EC2 code for the metadata service.
   openipmi
   freeipmi-tools
+  tcpdump
   cloud-init
   # The OS disk image (lib/images/build-os-image.ts): debootstrap, the FAT boot partition and
   # syslinux (mtools writes into the image file; nothing is mounted), the ext4 root, the MBR.
