@@ -79,6 +79,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     return { status: "ok" };
   });
   registerMetrics(boot, inventory.db);
+  // A write through the API (RunInstances, a deploy report, an enlistment) wakes the lifecycle
+  // engine at once instead of leaving its power step to the next sweep. Set once the engine runs.
+  let wakeEngine = () => {};
+  const wakeOnWrite = async (request: { method: string }) => {
+    if (request.method !== "GET" && request.method !== "HEAD") wakeEngine();
+  };
+  boot.addHook("onResponse", wakeOnWrite);
   let dnsmasq: DnsmasqSupervisor | undefined;
   const sockets: SocketListener[] = [];
   let ec2: FastifyInstance | undefined;
@@ -101,6 +108,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         lookupSecret: credentials.lookup,
         logger: logger.child({ service: "ec2" }),
       });
+      ec2.addHook("onResponse", wakeOnWrite);
       await ec2.listen({ host: options.ec2.listen.host, port: options.ec2.listen.port });
       if (options.apiSocket) sockets.push(await listenOnUnixSocket(ec2, options.apiSocket));
     }
@@ -114,7 +122,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const workers: Worker[] = [startTimeoutWorker(inventory, logger, (options.timeoutSweepSeconds ?? 10) * 1000)];
   if (options.engine) {
     const { engine, sweepMs } = options.engine;
-    workers.push(startPeriodicWorker("lifecycle engine", async () => void (await engine.sweep()), logger, sweepMs ?? DEFAULT_ENGINE_SWEEP_MS));
+    const worker = startPeriodicWorker("lifecycle engine", async () => void (await engine.sweep()), logger, sweepMs ?? DEFAULT_ENGINE_SWEEP_MS);
+    workers.push(worker);
+    wakeEngine = worker.wake;
   }
   const addresses = { boot: boundAddress(boot), ...(ec2 ? { ec2: boundAddress(ec2) } : {}) };
   logger.info({ ...addresses, bootSocket: options.bootSocket, apiSocket: options.apiSocket, dnsmasqPid: dnsmasq?.pid() }, "orchestra serving");

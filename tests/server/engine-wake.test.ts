@@ -1,0 +1,40 @@
+/**
+ * A write through the server's API wakes the lifecycle engine at once: with a sweep interval
+ * of an hour, a machine that entered a state with a power step gets it right after the next
+ * POST, not an hour later.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
+import { LifecycleEngine } from "../../lib/engine/lifecycle-engine.ts";
+import { builtinPowerDrivers } from "../../lib/power/registry.ts";
+import { startServer } from "../../lib/server/orchestra-server.ts";
+import { forceStatus, memoryInventory, nextMac, tempDataDir } from "../helpers/inventory.ts";
+
+describe("the engine's wake-up", () => {
+  it("runs the power step after a POST to the boot listener, without waiting for the sweep", async () => {
+    const inventory = await memoryInventory();
+    const logger = pino({ level: "silent" });
+    const data = tempDataDir();
+    const engine = new LifecycleEngine({ inventory, drivers: builtinPowerDrivers(), logger });
+    const server = await startServer({ inventory, logger, bootListen: { host: "127.0.0.1", port: 0 }, timeoutSweepSeconds: 3600, dataDir: data.dir, engine: { engine, sweepMs: 3_600_000 } });
+    const actions = async () => (await inventory.db.all("SELECT machine_id FROM power_actions")).length;
+    try {
+      await sleep(100); // the engine's first sweep, at start, finds nothing
+      const machine = await inventory.addMachine({ interfaces: [{ mac: nextMac() }], power: { type: "manual" } });
+      await forceStatus(inventory, machine.systemId, "new");
+      await inventory.accept(machine.systemId); // commissioning: a power step (manual: the operator is told)
+      await sleep(200);
+      expect(await actions()).toBe(0);
+      // Any write through the API: here, a report with an unknown token (refused, but a write attempt).
+      const post = await fetch(`http://127.0.0.1:${server.addresses.boot.port}/deploy/${"A".repeat(32)}/progress`, { method: "POST", headers: { "content-type": "text/plain" }, body: "bytes=1" });
+      expect(post.status).toBe(404);
+      for (let i = 0; i < 50 && (await actions()) === 0; i++) await sleep(20);
+      expect(await actions()).toBe(1);
+    } finally {
+      await server.close();
+      await inventory.db.close();
+      data.cleanup();
+    }
+  });
+});
