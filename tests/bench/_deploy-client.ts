@@ -14,7 +14,7 @@ import { DescribeInstancesCommand, EC2Client, RunInstancesCommand, type Instance
 export type Mode = "one call" | "N calls";
 
 /** The steps a node's deployment is timed in; `download` is the node's own time. */
-export const STEPS = ["bootScript", "plan", "download", "progress", "report", "rebootScript", "seed", "booted", "toRunning"] as const;
+export const STEPS = ["bootScript", "plan", "download", "seedConfig", "progress", "report", "rebootScript", "seed", "booted", "toRunning"] as const;
 export type Step = (typeof STEPS)[number];
 
 export type ClientMessage =
@@ -128,6 +128,9 @@ async function simulateNode(bootBase: string, mac: string, poweredAt: number, cl
   if (String(bytes) !== plan.IMAGE_BYTES) throw new Error(`image of ${mac}: ${bytes} bytes downloaded, the plan says ${plan.IMAGE_BYTES}`);
   const form = { "content-type": "application/x-www-form-urlencoded" };
   await timed("progress", async () => void (await checked(await fetch(plan.PROGRESS_URL!, { method: "POST", headers: form, body: `bytes=${bytes}` }), "progress")).arrayBuffer());
+  // The seed file the ramdisk writes into the root file system: where cloud-init will read its metadata.
+  const seedConfig = await timed("seedConfig", async () => (await checked(await fetch(plan.SEED_CONFIG_URL!), "seed config")).text());
+  const seedUrl = /seedfrom: "([^"]+)"/.exec(seedConfig)![1]!;
   const log = `deploying ${plan.IMAGE_ID} (${plan.IMAGE_FORMAT}, ${plan.IMAGE_BYTES} bytes) to ${plan.DISK} on ${plan.SYSTEM_ID}\nimage written and verified (SHA-256 ${plan.IMAGE_SHA256})\ncloud-init seed written\n`;
   await timed("report", async () => void (await checked(await fetch(`${plan.REPORT_URL}?status=success`, { method: "POST", headers: { "content-type": "text/plain" }, body: `deployed ${plan.IMAGE_ID} to ${plan.DISK}\n${log}` }), "report")).arrayBuffer());
   // The reboot: iPXE asks again and is sent to the local disk.
@@ -135,7 +138,7 @@ async function simulateNode(bootBase: string, mac: string, poweredAt: number, cl
   if (!again.includes("local disk")) throw new Error(`${mac} was not sent to its disk after its report:\n${again}`);
   // The deployed system's cloud-init: the NoCloud seed, then phone_home.
   const metaData = await timed("seed", async () => {
-    const [meta] = await Promise.all(["meta-data", "user-data", "vendor-data"].map(async (file) => (await checked(await fetch(`${plan.SEED_URL}${file}`), file)).text()));
+    const [meta] = await Promise.all(["meta-data", "user-data", "vendor-data"].map(async (file) => (await checked(await fetch(`${seedUrl}${file}`), file)).text()));
     return meta!;
   });
   const instanceId = /instance-id: (\S+)/.exec(metaData)![1]!;
