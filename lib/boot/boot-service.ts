@@ -1,8 +1,9 @@
 /**
  * @module boot/boot-service
  * The boot HTTP service's routes (port 5248): the iPXE entry script, per-MAC scripts
- * rendered from the machine's state on each request, the image files, and the enlistment
- * endpoint the discovery ramdisk reports to.
+ * rendered from the machine's state on each request, the image files, the enlistment
+ * endpoint the discovery ramdisk reports to, and the deploy routes (lib/deploy) the deploy
+ * ramdisk and the deployed system call back on.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isOrchestraError, OrchestraError } from "../errors.ts";
