@@ -25,12 +25,19 @@ export interface BootDeployment {
   readonly phase: DeploymentPhase;
 }
 
+/** The machine's current erasure, when its disks are being erased. */
+export interface BootErasure {
+  readonly token: string;
+  readonly mode: string;
+  readonly phase: string;
+}
+
 /**
  * Choose the branch for a machine (undefined: a MAC nobody knows). A deploying machine
  * whose image is on its disk already boots from that disk: the reboot after the write
  * comes back here, and must not write the image again.
  */
-export function chooseBootBranch(machine: BootMachine | undefined, images: BootImages, deployment?: BootDeployment): BootBranch {
+export function chooseBootBranch(machine: BootMachine | undefined, images: BootImages, deployment?: BootDeployment, erasure?: BootErasure): BootBranch {
   if (machine === undefined) {
     return images.discovery ? { kind: "discovery", image: images.discovery } : { kind: "unavailable", reason: "no discovery image is registered (orchestra images build-discovery)" };
   }
@@ -48,6 +55,11 @@ export function chooseBootBranch(machine: BootMachine | undefined, images: BootI
       // The discovery ramdisk carries the deploy program until a dedicated deploy image exists.
       const image = images.deploy ?? images.discovery;
       return image ? { kind: "deploy", image, systemId, token: deployment.token } : { kind: "unavailable", reason: "no deploy or discovery image is registered" };
+    }
+    case "disk_erasing": {
+      if (!erasure || erasure.phase !== "planned") return { kind: "power-off", reason: `machine ${systemId} is disk_erasing, but no erasure is pending` };
+      const image = images.deploy ?? images.discovery;
+      return image ? { kind: "erase", image, systemId, token: erasure.token, mode: erasure.mode } : { kind: "unavailable", reason: "no deploy or discovery image is registered" };
     }
     case "deployed":
       return { kind: "local-disk", systemId };

@@ -18,7 +18,9 @@ import { renderBootScript, renderChainScript } from "./ipxe-scripts.ts";
 import { type RateLimit, RateLimiter } from "./rate-limiter.ts";
 import { serveFile } from "./serve-file.ts";
 import { registerDeployService } from "../deploy/deploy-service.ts";
+import { registerEraseService } from "../deploy/erase-service.ts";
 import { deploymentOf } from "../deploy/deployment-rows.ts";
+import { erasureOf } from "../deploy/erasure-rows.ts";
 
 /** What the boot service needs. */
 export interface BootServiceOptions {
@@ -92,7 +94,13 @@ export async function registerBootService(app: FastifyInstance, options: BootSer
       const images: BootImages = { discovery, commissioning, deploy };
       // Only a deployment made for this very entry into deploying counts, never an earlier one's row.
       const deployment = machine?.status === "deploying" ? await deploymentOf(options.inventory.db, machine.systemId) : undefined;
-      const branch = chooseBootBranch(machine, images, deployment && deployment.enteredAt === machine?.statusChangedAt ? deployment : undefined);
+      const erasure = machine?.status === "disk_erasing" ? await erasureOf(options.inventory.db, machine.systemId) : undefined;
+      const branch = chooseBootBranch(
+        machine,
+        images,
+        deployment && deployment.enteredAt === machine?.statusChangedAt ? deployment : undefined,
+        erasure && erasure.enteredAt === machine?.statusChangedAt ? erasure : undefined,
+      );
       request.log.info({ mac, systemId: machine?.systemId, status: machine?.status ?? "unknown", branch: branch.kind }, "boot script");
       return reply.type("text/plain").send(renderBootScript(scriptContext(request), branch));
     });
@@ -109,6 +117,7 @@ export async function registerBootService(app: FastifyInstance, options: BootSer
     scope.get("/images/:id/:file", imageRoute);
 
     await registerDeployService(scope, { dataDir: options.dataDir, inventory: options.inventory, imageBaseUrl: options.imageBaseUrl });
+    await registerEraseService(scope, { inventory: options.inventory });
 
     scope.post(
       "/enlist",

@@ -27,6 +27,7 @@ export type BootBranch =
   | { readonly kind: "discovery"; readonly image: BootImageRef }
   | { readonly kind: "commissioning"; readonly image: BootImageRef; readonly systemId: string }
   | { readonly kind: "deploy"; readonly image: BootImageRef; readonly systemId: string; readonly token: string }
+  | { readonly kind: "erase"; readonly image: BootImageRef; readonly systemId: string; readonly token: string; readonly mode: string }
   | { readonly kind: "local-disk"; readonly systemId: string }
   | { readonly kind: "power-off"; readonly reason: string }
   | { readonly kind: "unavailable"; readonly reason: string };
@@ -77,6 +78,8 @@ export function renderBootScript(ctx: BootScriptContext, branch: BootBranch): st
       return linuxBoot(ctx, `commissioning ${checkArg(branch.systemId)}`, branch.image, `orchestra.url=${base} orchestra.mode=commissioning orchestra.system_id=${checkArg(branch.systemId)}`);
     case "deploy":
       return linuxBoot(ctx, `deploying ${checkArg(branch.systemId)}`, branch.image, `orchestra.url=${base} orchestra.mode=deploy orchestra.system_id=${checkArg(branch.systemId)} orchestra.token=${checkArg(branch.token)}`);
+    case "erase":
+      return linuxBoot(ctx, `erasing the disks of ${checkArg(branch.systemId)}`, branch.image, `orchestra.url=${base} orchestra.mode=erase orchestra.system_id=${checkArg(branch.systemId)} orchestra.token=${checkArg(branch.token)} orchestra.erase=${checkArg(branch.mode)}`);
     case "local-disk":
       // exit hands control back to the firmware, which tries the next boot device: the disk.
       return ["#!ipxe", `echo Orchestra: ${checkArg(branch.systemId)} is deployed, booting from local disk`, "exit", ""].join("\n");

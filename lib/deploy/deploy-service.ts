@@ -23,6 +23,7 @@ import type { Machine } from "../inventory/machine.ts";
 import { StoreMetadataSource } from "../metadata/store-metadata-source.ts";
 import { chooseDisk, type DeployPlan, imageFormatOf, renderDeployPlan } from "./deploy-plan.ts";
 import { isDeployToken } from "./deploy-token.ts";
+import { DEPLOY_LOG_LIMIT, splitReport } from "./node-report.ts";
 import { type Deployment, deploymentByToken, updateDeployment } from "./deployment-rows.ts";
 
 /** What the deploy routes need. */
@@ -34,8 +35,6 @@ export interface DeployServiceOptions {
   readonly now?: () => Date;
 }
 
-/** A node's log is kept up to this size (its tail, where the failure is). */
-export const DEPLOY_LOG_LIMIT = 256 * 1024;
 
 /** The deployment a token names and its machine, if the machine is still in that deployment. */
 async function activeDeployment(inventory: Inventory, token: string): Promise<{ deployment: Deployment; machine: Machine }> {
@@ -149,10 +148,7 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
     scope.post<{ Params: { token: string }; Querystring: { status?: string } }>("/deploy/:token/report", { logLevel: "warn", bodyLimit: DEPLOY_LOG_LIMIT * 2 }, async (request, reply) => {
       const status = request.query.status;
       if (status !== "success" && status !== "failure") throw new OrchestraError("INVALID_ARGUMENT", "a report is ?status=success or ?status=failure");
-      const text = bodyText(request);
-      const newline = text.indexOf("\n");
-      const summary = (newline < 0 ? text : text.slice(0, newline)).replace(/[^\x20-\x7e]/g, " ").trim().slice(0, 500) || (status === "success" ? "image written" : "the node gave no reason");
-      const log = (newline < 0 ? "" : text.slice(newline + 1)).slice(-DEPLOY_LOG_LIMIT);
+      const { summary, log } = splitReport(bodyText(request), status === "success" ? "image written" : "the node gave no reason");
       const { deployment, machine } = await activeDeployment(inventory, request.params.token).catch(async (error: unknown) => {
         // A repeated report after the first one ended the deployment gets the same answer.
         if (error instanceof OrchestraError && error.code === "DEPLOYMENT_NOT_ACTIVE") {

@@ -16,6 +16,8 @@ import { scrubSecrets } from "../power/power-errors.ts";
 import { completePowerRequest, failPowerRequest, selectPowerRequests, type PowerRequest } from "../inventory/power-request.ts";
 import { claimPowerAction, finishPowerAction } from "./power-action-rows.ts";
 import { POWER_PLAN } from "./power-plan.ts";
+import { type EraseMode, insertErasure } from "../deploy/erasure-rows.ts";
+import { newDeployToken } from "../deploy/deploy-token.ts";
 
 /** What the engine needs. */
 export interface LifecycleEngineOptions {
@@ -28,6 +30,8 @@ export interface LifecycleEngineOptions {
   staleClaimMs?: number;
   /** How long a failed power request waits before the next try (the driver has retried already). */
   requestRetryMs?: number;
+  /** Erase a released machine's disks before it goes back to the pool (default: no erasure). */
+  eraseOnRelease?: EraseMode;
   now?: () => Date;
 }
 
@@ -41,10 +45,14 @@ export interface StepReport {
 
 /** The lifecycle engine; `sweep()` runs every pending power step once. */
 export class LifecycleEngine {
-  readonly #o: Required<Omit<LifecycleEngineOptions, "now">> & { now: () => Date };
+  readonly #o: Required<Omit<LifecycleEngineOptions, "now" | "eraseOnRelease">> & { now: () => Date };
+
+  readonly #erase: EraseMode | undefined;
 
   constructor(options: LifecycleEngineOptions) {
-    this.#o = { concurrency: 32, staleClaimMs: 10 * 60_000, requestRetryMs: 60_000, now: () => new Date(), ...options };
+    const { eraseOnRelease, ...rest } = options;
+    this.#erase = eraseOnRelease;
+    this.#o = { concurrency: 32, staleClaimMs: 10 * 60_000, requestRetryMs: 60_000, now: () => new Date(), ...rest };
   }
 
   /**
@@ -99,6 +107,15 @@ export class LifecycleEngine {
     return scrubSecrets((error as Error).message, secrets);
   }
 
+  /** Move a released machine on to disk_erasing, with the erasure its ramdisk will report on, in one transaction. */
+  async #startErasure(machine: Machine, mode: EraseMode, message: string): Promise<void> {
+    const { inventory } = this.#o;
+    await inventory.db.transaction(async (tx) => {
+      const moved = await inventory.transitionFromWithin(tx, machine.systemId, machine, "disk_erasing", `releasing done: ${message}; erasing disks (${mode})`);
+      if (moved?.status === "disk_erasing") await insertErasure(tx, { systemId: moved.systemId, token: newDeployToken(), enteredAt: moved.statusChangedAt, mode }, this.#o.now().toISOString());
+    });
+  }
+
   async #step(machine: Machine): Promise<StepReport | undefined> {
     const { inventory, drivers, logger } = this.#o;
     const plan = POWER_PLAN[machine.status];
@@ -116,7 +133,8 @@ export class LifecycleEngine {
       const message = results.map((r) => r.message).join("; ");
       await finish(outcome, message);
       logger.info({ systemId: machine.systemId, status: machine.status, outcome }, message);
-      if (plan.then) await inventory.transitionFrom(machine.systemId, machine, plan.then, `${machine.status} done: ${message}`);
+      if (plan.then && machine.status === "releasing" && this.#erase) await this.#startErasure(machine, this.#erase, message);
+      else if (plan.then) await inventory.transitionFrom(machine.systemId, machine, plan.then, `${machine.status} done: ${message}`);
       return { systemId: machine.systemId, status: machine.status, outcome, message };
     } catch (error) {
       const message = this.#scrub(machine, error);

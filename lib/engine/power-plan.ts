@@ -20,6 +20,8 @@ export const POWER_PLAN: Readonly<Partial<Record<MachineStatus, PowerStep>>> = {
   commissioning: { bootDevice: "pxe", power: "cycle" },
   // Network-boot the deploy ramdisk; its report moves the machine to deployed.
   deploying: { bootDevice: "pxe", power: "cycle" },
-  // Releasing powers the machine off; then it is back in the pool.
+  // Releasing powers the machine off; then it is back in the pool (or its disks are erased first, when the engine is told to).
   releasing: { power: "off", then: "ready" },
+  // Network-boot the Orchestra ramdisk in erase mode; its report moves the machine to ready.
+  disk_erasing: { bootDevice: "pxe", power: "cycle" },
 };

@@ -15,6 +15,7 @@ import { kernelVersionOf } from "./debian-packages.ts";
 import { sharedLibraries } from "./shared-libraries.ts";
 import { renderDiscoveryInit, renderUdhcpcScript } from "./discovery-init.ts";
 import { renderDeployScript } from "./deploy-script.ts";
+import { renderEraseScript } from "./erase-script.ts";
 import { addImage } from "./image-store.ts";
 import { DISCOVERY_DRIVERS, readKernelModuleIndex, resolveModuleOrder } from "./kernel-modules.ts";
 
@@ -94,6 +95,7 @@ export async function buildDiscoveryRamdisk(options: DiscoveryBuildOptions = {})
   entries.push({ kind: "file", path: "init", data: new TextEncoder().encode(renderDiscoveryInit()), mode: 0o755 });
   entries.push({ kind: "file", path: "etc/udhcpc.script", data: new TextEncoder().encode(renderUdhcpcScript()), mode: 0o755 });
   entries.push({ kind: "file", path: "bin/orchestra-deploy", data: new TextEncoder().encode(renderDeployScript()), mode: 0o755 });
+  entries.push({ kind: "file", path: "bin/orchestra-erase", data: new TextEncoder().encode(renderEraseScript()), mode: 0o755 });
   for (const module of modules) {
     const target = `lib/modules/${module}`;
     addDir(target.slice(0, target.lastIndexOf("/")));

@@ -59,8 +59,9 @@ done
 [ -n "$UP" ] || finish "no interface got a DHCP lease (tried:$CANDIDATES)"
 [ -n "$BOOTMAC" ] || BOOTMAC=$(cat /sys/class/net/$UP/address)
 log "network up on $UP"
-# Deployment is a program of its own; it reports and reboots or powers off by itself.
+# Deployment and erasure are programs of their own; they report and reboot or power off by themselves.
 if [ "$MODE" = deploy ]; then exec /bin/orchestra-deploy "$URL" "$(arg orchestra.token)"; fi
+if [ "$MODE" = erase ]; then exec /bin/orchestra-erase "$URL" "$(arg orchestra.token)" "$(arg orchestra.erase)"; fi
 
 ifaces=""
 for d in /sys/class/net/*; do

@@ -11,6 +11,7 @@ import { METADATA_MIGRATION } from "../metadata/metadata-schema.ts";
 import { ENGINE_MIGRATION } from "../engine/power-action-rows.ts";
 import { POWER_REQUEST_MIGRATION } from "../inventory/power-request.ts";
 import { DEPLOYMENT_MIGRATION } from "../deploy/deployment-schema.ts";
+import { ERASURE_MIGRATION } from "../deploy/erasure-rows.ts";
 
 /** One schema step. */
 export interface Migration {
@@ -92,6 +93,7 @@ export const MIGRATIONS: readonly Migration[] = [
   ENGINE_MIGRATION,
   POWER_REQUEST_MIGRATION,
   DEPLOYMENT_MIGRATION,
+  ERASURE_MIGRATION,
 ];
 
 /** Bring the database's schema up to the newest version; returns the versions applied. */

@@ -46,4 +46,18 @@ describe("orchestra serve", () => {
       cleanup();
     }
   });
+
+  it("refuses an unknown --erase-disks mode before starting anything", async () => {
+    const { dir, cleanup } = tempDataDir();
+    try {
+      const child = startOrchestra(["--data-dir", dir, "serve", "--boot-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0", "--erase-disks", "thorough"]);
+      let stderr = "";
+      child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+      const result = await child;
+      expect(result.exitCode).toBe(1);
+      expect(stderr).toMatch(/invalid --erase-disks "thorough": quick or full/);
+    } finally {
+      cleanup();
+    }
+  });
 });

@@ -16,6 +16,7 @@ import { databaseUrl } from "../context.ts";
 import { parseWholeNumber } from "../parse-options.ts";
 import type { DhcpServiceSettings } from "../../boot/dhcp-service.ts";
 import { OrchestraError } from "../../errors.ts";
+import { ERASE_MODES, type EraseMode } from "../../deploy/erasure-rows.ts";
 
 /** DHCP settings from serve's --dhcp-* options. */
 function dhcpSettings(o: Record<string, string | undefined>, bootHost: string, bootPort: number): DhcpServiceSettings {
@@ -63,6 +64,7 @@ export function serveCommand(): Command {
     .option("--boot-socket <path>", "also serve the boot listener on this unix socket")
     .option("--api-socket <path>", "also serve the EC2 API on this unix socket")
     .option("--auto-accept", "enlisted machines become ready on their discovery report, without an operator's accept")
+    .option("--erase-disks <mode>", "erase a released machine's disks before it goes back to the pool: quick (first and last 2 MiB of each disk) or full (every byte)")
     .option("--kernel-args <args>", "extra kernel arguments for every network-booted Linux, e.g. console=ttyS0")
     .option("--image-base-url <url>", "where nodes fetch kernels and initrds when nginx (sendfile) serves <data dir>/images, e.g. http://192.0.2.1/images (default: this server)")
     .option("--dhcp-interface <name>", "run dnsmasq (DHCP+TFTP) on this interface, supervised by this process")
@@ -81,6 +83,9 @@ export function serveCommand(): Command {
       parseCidr(o.apiVpcCidr);
       if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(o.region)) throw new OrchestraError("INVALID_ARGUMENT", `invalid --region ${JSON.stringify(o.region)}: lower-case letters, digits and '-'`);
       const sweep = parseWholeNumber("--timeout-sweep-seconds", o.timeoutSweepSeconds);
+      if (o.eraseDisks !== undefined && !(ERASE_MODES as readonly string[]).includes(o.eraseDisks)) {
+        throw new OrchestraError("INVALID_ARGUMENT", `invalid --erase-disks ${JSON.stringify(o.eraseDisks)}: ${ERASE_MODES.join(" or ")}`);
+      }
       const dhcp = o.dhcpInterface ? dhcpSettings(o, bootListen.host, bootListen.port) : undefined;
       // Loaded here, not at the top: every other command starts faster without the server.
       const [{ pino }, { startServer }, { LifecycleEngine }, { builtinPowerDrivers }] = await Promise.all([
@@ -100,7 +105,7 @@ export function serveCommand(): Command {
         const drivers = builtinPowerDrivers({ logger: logger.child({ service: "power" }) });
         server = await startServer({
           inventory,
-          engine: { engine: new LifecycleEngine({ inventory, drivers, logger: logger.child({ service: "engine" }) }) },
+          engine: { engine: new LifecycleEngine({ inventory, drivers, logger: logger.child({ service: "engine" }), eraseOnRelease: o.eraseDisks as EraseMode | undefined }) },
           logger,
           bootListen,
           timeoutSweepSeconds: Math.max(1, sweep),
