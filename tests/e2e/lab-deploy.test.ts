@@ -7,11 +7,12 @@
  * cloud-init reads the deployment's metadata from Orchestra and runs the user-data, whose
  * proof the test reads back with `aws ec2 get-console-output`; phone-home makes the instance
  * `running` with a private IP. `aws ec2 terminate-instances` powers the VM off through
- * ipmi_sim and the machine is `ready` again. The lab leaves nothing behind.
+ * ipmi_sim, the ramdisk erases its disk (the lab's server erases on release), and the
+ * machine is `ready` again. The lab leaves nothing behind.
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -58,7 +59,7 @@ describe("the lab, end to end", () => {
     const marks: string[] = [];
     const mark = (what: string) => marks.push(`${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-    const up = await orchestraCli(dataDir, "lab", "up", "--nodes", "1", "--firmware", "bios", "--memory-mib", "1024", "--disk-gib", "4", "--json");
+    const up = await orchestraCli(dataDir, "lab", "up", "--nodes", "1", "--firmware", "bios", "--memory-mib", "1024", "--disk-gib", "4", "--erase-disks", "quick", "--json");
     expect(up.exitCode, up.all).toBe(0);
     status = JSON.parse(up.stdout) as LabStatus;
     mark("lab up");
@@ -140,14 +141,25 @@ describe("the lab, end to end", () => {
 
     const terminated = await aws("terminate-instances", "--instance-ids", instanceId);
     expect(terminated.TerminatingInstances[0].CurrentState.Name).toBe("shutting-down");
-    await waitFor("the machine to be ready again", 180_000, async () => {
+    // Released: powered off through the BMC, then its disk erased by the ramdisk (the lab's
+    // server runs with --erase-disks quick), and only then back in the pool.
+    const ready = await waitFor("the machine to be erased and ready again", 300_000, async () => {
       const m = await machine(systemId);
-      expect(m.status, m.statusMessage).not.toBe("failed_releasing");
+      expect(m.status, m.statusMessage).not.toMatch(/^failed_/);
       return m.status === "ready" ? m : undefined;
     });
-    mark("terminated: powered off and ready");
-    // Powered off through ipmi_sim: the VM's qemu is gone and the BMC says off.
-    expect(await labVmProcess(dataDir, "node0")).toBeUndefined();
+    mark("terminated: powered off, disk erased, ready");
+    expect(ready.statusMessage).toBe("disks erased (quick): vda");
+    const moves = (JSON.parse((await orchestraCli(dataDir, "machines", "show", systemId, "--json")).stdout) as { events: { to: string }[] }).events.map((e) => e.to);
+    expect(moves.slice(-3)).toEqual(["releasing", "disk_erasing", "ready"]);
+    // The deployed image's MBR and boot partition start are gone from the VM's disk.
+    const start = Buffer.alloc(2 * 1024 * 1024, 0xee);
+    const fd = openSync(join(dataDir, "lab", "node0.disk"), "r");
+    readSync(fd, start, 0, start.length, 0);
+    closeSync(fd);
+    expect(start.every((b) => b === 0)).toBe(true);
+    // Powered off (the erase ramdisk powers itself off after its report): qemu is gone and the BMC says off.
+    await waitFor("the VM to power off after its erasure", 60_000, async () => ((await labVmProcess(dataDir, "node0")) === undefined ? true : undefined), 1000);
     const after = JSON.parse((await orchestraCli(dataDir, "lab", "status", "--json")).stdout) as LabStatus;
     expect(after.vms[0]!.power).toBe("off");
     const described = await aws("describe-instances", "--instance-ids", instanceId);

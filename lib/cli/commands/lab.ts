@@ -28,6 +28,7 @@ export function labCommand(): Command {
     .option("--disk-gib <n>", "blank disk per VM", "1")
     .option("--dhcp <mode>", "dhcp: Orchestra's dnsmasq hands out addresses; proxy: a separate site DHCP server does and Orchestra runs proxy-DHCP beside it", "dhcp")
     .option("--auto-accept", "the lab's server accepts enlisted machines at once")
+    .option("--erase-disks <mode>", "the lab's server erases released machines' disks: quick or full")
     .option("--json", "print the lab's status as JSON")
     .action(async (_options, command: Command) => {
       const o = command.optsWithGlobals();
@@ -40,7 +41,8 @@ export function labCommand(): Command {
         cpus: parseWholeNumber("--cpus", o.cpus),
         diskGib: parseWholeNumber("--disk-gib", o.diskGib),
         dhcpMode: o.dhcp,
-        serveArgs: o.autoAccept ? ["--auto-accept"] : [],
+        // Checked by serve itself, which refuses an unknown mode before the lab goes on.
+        serveArgs: [...(o.autoAccept ? ["--auto-accept"] : []), ...(o.eraseDisks !== undefined ? ["--erase-disks", String(o.eraseDisks)] : [])],
       });
       const status = await labStatus(dataDir);
       if (o.json) printJson(status);
