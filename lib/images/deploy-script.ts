@@ -13,21 +13,12 @@
  * never boots.
  */
 
+import { renderNodeScriptPrelude } from "./node-script.ts";
 import { OS_SEED_CONFIG_PATH } from "./os-image-config.ts";
 
 /** The script. `ORCHESTRA_DEV` (default /dev) and `ORCHESTRA_DEPLOY_NO_REBOOT` exist for tests that run it on a host against a file. */
 export function renderDeployScript(): string {
-  return `#!/bin/busybox sh
-# Orchestra deploy: plan, write, verify, seed, report, reboot.
-BASE=$1
-TOKEN=$2
-DEV=\${ORCHESTRA_DEV:-/dev}
-WORK=\${ORCHESTRA_DEPLOY_WORK:-/tmp/orchestra-deploy}
-rm -rf "$WORK"; mkdir -p "$WORK"
-LOG=$WORK/log
-: > "$LOG"
-log() { echo "orchestra-deploy: $*"; echo "$(date -u +%H:%M:%S) $*" >> "$LOG"; }
-
+  return `${renderNodeScriptPrelude("deploy", "plan, write, verify, seed, report, reboot.")}
 # POST a file to a URL, retrying for about five minutes (a restarting server must not lose a report).
 post_file() {
   url=$1; file=$2; type=$3; tries=0

@@ -7,19 +7,11 @@
  * next tenant finds a blank disk; `full` writes zeros over every byte.
  */
 
+import { renderNodeScriptPrelude } from "./node-script.ts";
+
 /** The script. `ORCHESTRA_DEV`, `ORCHESTRA_ERASE_DISKS` and `ORCHESTRA_ERASE_NO_POWEROFF` exist for tests that run it on a host against files. */
 export function renderEraseScript(): string {
-  return `#!/bin/busybox sh
-# Orchestra erase: wipe every disk, report, power off.
-BASE=$1
-TOKEN=$2
-MODE=$3
-DEV=\${ORCHESTRA_DEV:-/dev}
-WORK=\${ORCHESTRA_ERASE_WORK:-/tmp/orchestra-erase}
-rm -rf "$WORK"; mkdir -p "$WORK"
-LOG=$WORK/log
-: > "$LOG"
-log() { echo "orchestra-erase: $*"; echo "$(date -u +%H:%M:%S) $*" >> "$LOG"; }
+  return `${renderNodeScriptPrelude("erase", "wipe every disk, report, power off.")}MODE=$3
 
 finish() {
   [ -n "$ORCHESTRA_ERASE_NO_POWEROFF" ] && exit "$1"
