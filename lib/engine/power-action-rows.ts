@@ -41,7 +41,13 @@ export interface PowerActionRow {
  * already, or claimed by someone else less than `staleMs` ago (still running elsewhere).
  */
 export async function claimPowerAction(tx: SqlExecutor, machineId: string, enteredAt: string, status: string, now: Date, staleMs: number): Promise<boolean> {
-  const row = await tx.get<PowerActionRow>("SELECT * FROM power_actions WHERE machine_id = $1 AND entered_at = $2", [machineId, enteredAt]);
+  let row = await tx.get<PowerActionRow>("SELECT * FROM power_actions WHERE machine_id = $1 AND entered_at = $2", [machineId, enteredAt]);
+  if (row && row.status !== status) {
+    // Two state entries within one millisecond share a timestamp: the row is the earlier
+    // entry's (deploying, say), not this one's (releasing), and must not stand in for it.
+    await tx.run("DELETE FROM power_actions WHERE machine_id = $1 AND entered_at = $2", [machineId, enteredAt]);
+    row = undefined;
+  }
   if (row?.finished_at) return false;
   if (row && now.getTime() - Date.parse(row.claimed_at) < staleMs) return false;
   if (row) await tx.run("UPDATE power_actions SET claimed_at = $3 WHERE machine_id = $1 AND entered_at = $2", [machineId, enteredAt, now.toISOString()]);
