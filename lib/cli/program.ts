@@ -11,6 +11,7 @@ import { instanceTypesCommand } from "./commands/instance-types.ts";
 import { labCommand } from "./commands/lab.ts";
 import { machinesCommand } from "./commands/machines.ts";
 import { serveCommand } from "./commands/serve.ts";
+import { vendorDataCommand } from "./commands/vendor-data.ts";
 
 /** Exit codes: 1 for a refused request, 2 for bad usage, 3 for an unexpected failure. */
 export const EXIT = { refused: 1, usage: 2, internal: 3 } as const;
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   program.addCommand(credentialsCommand());
   program.addCommand(imagesCommand());
   program.addCommand(labCommand());
+  program.addCommand(vendorDataCommand());
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -41,8 +41,8 @@ export interface ServerOptions {
   engine?: { engine: LifecycleEngine; sweepMs?: number };
   /** The metadata service on the boot listener: its source (default: the store) and whether IMDSv2 is required. */
   metadata?: { source?: MetadataSource; requireToken?: boolean };
-  /** The EC2 API listener (8773 by default), its access keys and the region it presents. */
-  ec2?: { listen: ListenAddress; credentials: CredentialStore; topology: Ec2Topology };
+  /** The EC2 API listener (8773 by default), its access keys, the region it presents, and the vendor-data new instances get. */
+  ec2?: { listen: ListenAddress; credentials: CredentialStore; topology: Ec2Topology; vendorData?: string };
   /** The data directory: boot images live there, and dnsmasq's files when DHCP is managed. */
   dataDir: string;
   /** Boot service settings (enlistment policy, kernel arguments). */
@@ -102,9 +102,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await boot.listen({ host: options.bootListen.host, port: options.bootListen.port });
     if (options.bootSocket) sockets.push(await listenOnUnixSocket(boot, options.bootSocket));
     if (options.ec2) {
-      const { credentials, topology } = options.ec2;
+      const { credentials, topology, vendorData } = options.ec2;
       ec2 = createEc2Server({
-        services: { topology, db: inventory.db, inventory, credentials, now: () => new Date(), images: storeImageSource(options.dataDir), consoles: fileConsoleLogs(options.dataDir) },
+        services: { topology, db: inventory.db, inventory, credentials, now: () => new Date(), images: storeImageSource(options.dataDir), consoles: fileConsoleLogs(options.dataDir), ...(vendorData ? { vendorData } : {}) },
         lookupSecret: credentials.lookup,
         logger: logger.child({ service: "ec2" }),
       });

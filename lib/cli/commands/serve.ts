@@ -15,8 +15,10 @@ import { openStore } from "../../store/open-store.ts";
 import { databaseUrl } from "../context.ts";
 import { parseWholeNumber } from "../parse-options.ts";
 import type { DhcpServiceSettings } from "../../boot/dhcp-service.ts";
+import { readFile } from "node:fs/promises";
 import { OrchestraError } from "../../errors.ts";
 import { ERASE_MODES, type EraseMode } from "../../deploy/erasure-rows.ts";
+import { checkVendorData } from "../../metadata/vendor-data.ts";
 
 /** DHCP settings from serve's --dhcp-* options. */
 function dhcpSettings(o: Record<string, string | undefined>, bootHost: string, bootPort: number): DhcpServiceSettings {
@@ -64,6 +66,7 @@ export function serveCommand(): Command {
     .option("--boot-socket <path>", "also serve the boot listener on this unix socket")
     .option("--api-socket <path>", "also serve the EC2 API on this unix socket")
     .option("--auto-accept", "enlisted machines become ready on their discovery report, without an operator's accept")
+    .option("--vendor-data <file>", "cloud-init vendor-data every new instance gets (#cloud-config or a script; `orchestra vendor-data` renders Orchestra's client setup)")
     .option("--erase-disks <mode>", "erase a released machine's disks before it goes back to the pool: quick (first and last 2 MiB of each disk) or full (every byte)")
     .option("--kernel-args <args>", "extra kernel arguments for every network-booted Linux, e.g. console=ttyS0")
     .option("--image-base-url <url>", "where nodes fetch kernels and initrds when nginx (sendfile) serves <data dir>/images, e.g. http://192.0.2.1/images (default: this server)")
@@ -87,6 +90,9 @@ export function serveCommand(): Command {
         throw new OrchestraError("INVALID_ARGUMENT", `invalid --erase-disks ${JSON.stringify(o.eraseDisks)}: ${ERASE_MODES.join(" or ")}`);
       }
       const dhcp = o.dhcpInterface ? dhcpSettings(o, bootListen.host, bootListen.port) : undefined;
+      const vendorData = o.vendorData === undefined ? undefined : checkVendorData(await readFile(String(o.vendorData), "utf8").catch((error: Error) => {
+        throw new OrchestraError("INVALID_ARGUMENT", `cannot read --vendor-data ${JSON.stringify(o.vendorData)}: ${error.message}`);
+      }), String(o.vendorData));
       // Loaded here, not at the top: every other command starts faster without the server.
       const [{ pino }, { startServer }, { LifecycleEngine }, { builtinPowerDrivers }] = await Promise.all([
         import("pino"),
@@ -114,7 +120,7 @@ export function serveCommand(): Command {
           dhcp,
           bootSocket: o.bootSocket,
           apiSocket: o.apiSocket,
-          ec2: { listen: apiListen, credentials, topology: { region: o.region, vpcCidr: o.apiVpcCidr } },
+          ec2: { listen: apiListen, credentials, topology: { region: o.region, vpcCidr: o.apiVpcCidr }, ...(vendorData ? { vendorData } : {}) },
         });
       } catch (error) {
         await db.close();

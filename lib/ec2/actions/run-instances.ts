@@ -150,6 +150,7 @@ export const runInstances = defineAction("RunInstances", params, async (context,
         publicKeys: key ? [{ name: p.KeyName!, openssh: key.public_key }] : [],
         userData: userData === null ? null : new Uint8Array(Buffer.from(userData, "base64")),
         nocloudSecret,
+        vendorData: services.vendorData ?? null,
       });
       for (const [position, group] of groups.entries()) {
         await tx.run("INSERT INTO ec2_instance_groups (instance_id, group_id, position) VALUES ($1, $2, $3)", [allocation.instance.instanceId, group.groupId, position]);

@@ -25,6 +25,8 @@ export interface Ec2Services {
   readonly now: () => Date;
   /** The image store's deployable images (omitted: the built-in catalogue only). */
   readonly images?: ImageSource;
+  /** Vendor-data every new instance's metadata carries (Orchestra's client setup), if any. */
+  readonly vendorData?: string;
   /** Machines' serial console logs, for GetConsoleOutput (omitted: the lifecycle log stands in). */
   readonly consoles?: ConsoleLogSource;
 }

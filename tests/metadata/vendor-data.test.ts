@@ -1,0 +1,96 @@
+/**
+ * Orchestra's client setup as vendor-data: rendered, checked by cloud-init's own schema
+ * validator (`cloud-init schema`, Debian's cloud-init), refused when malformed, and carried
+ * by every new instance's metadata when `serve --vendor-data` is given.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { RunInstancesCommand } from "@aws-sdk/client-ec2";
+import { execa } from "execa";
+import { load } from "js-yaml";
+import { afterAll, describe, expect, it } from "vitest";
+import { IMAGES } from "../../lib/ec2/model/image-catalogue.ts";
+import { StoreMetadataSource } from "../../lib/metadata/store-metadata-source.ts";
+import { checkVendorData, NODE_SYSLOG_CA_PATH, renderVendorData } from "../../lib/metadata/vendor-data.ts";
+import { orchestra } from "../helpers/cli.ts";
+import { addReadyMachines } from "../helpers/inventory.ts";
+import { startEc2Harness } from "../ec2/helpers/ec2-harness.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "orchestra-vendor-data-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const CA = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUXr0bYw==\n-----END CERTIFICATE-----\n";
+const FULL = { aptProxyUrl: "http://192.0.2.1:3128", syslog: { host: "192.0.2.1", port: 6514, caPem: CA }, puppetServer: "puppet.orchestra.example" };
+
+async function cloudInitSchema(text: string): Promise<{ exitCode: number; output: string }> {
+  const file = join(dir, `schema-${Math.random().toString(16).slice(2)}.yaml`);
+  writeFileSync(file, text);
+  const result = await execa("cloud-init", ["schema", "--config-file", file], { reject: false, all: true });
+  return { exitCode: result.exitCode ?? -1, output: String(result.all) };
+}
+
+describe("vendor-data", () => {
+  it("renders the apt proxy, TLS syslog with its CA and the puppet server as cloud-config that cloud-init's schema accepts", async () => {
+    const text = renderVendorData(FULL);
+    expect(text.startsWith("#cloud-config\n")).toBe(true);
+    expect(load(text)).toMatchObject({
+      apt: { proxy: "http://192.0.2.1:3128/" },
+      write_files: [{ path: NODE_SYSLOG_CA_PATH, content: CA }],
+      packages: ["rsyslog-gnutls"],
+      puppet: { conf: { agent: { server: "puppet.orchestra.example" } } },
+    });
+    expect(text).toContain('target="192.0.2.1" port="6514" protocol="tcp" StreamDriver="gtls"');
+    const schema = await cloudInitSchema(text);
+    expect(schema.exitCode, schema.output).toBe(0);
+    expect(schema.output).toContain("Valid cloud-config");
+    // The validator is not a rubber stamp: a wrong type is refused.
+    expect((await cloudInitSchema("#cloud-config\napt:\n  proxy: 5\n")).exitCode).not.toBe(0);
+  });
+
+  it("renders nothing when there is nothing to set up, and refuses malformed parts", () => {
+    expect(renderVendorData({})).toBe("");
+    expect(() => renderVendorData({ aptProxyUrl: "https://192.0.2.1:3128" })).toThrow(/http:\/\//);
+    expect(() => renderVendorData({ aptProxyUrl: "not a url" })).toThrow(/not a URL/);
+    expect(() => renderVendorData({ syslog: { host: "bad host", port: 6514, caPem: CA } })).toThrow(/syslog host/);
+    expect(() => renderVendorData({ syslog: { host: "192.0.2.1", port: 70000, caPem: CA } })).toThrow(/port/);
+    expect(() => renderVendorData({ syslog: { host: "192.0.2.1", port: 6514, caPem: "not a certificate" } })).toThrow(/PEM/);
+    expect(() => renderVendorData({ puppetServer: "puppet;reboot" })).toThrow(/puppet server/);
+  });
+
+  it("checks a vendor-data file: cloud-config mapping or script, at most 64 KiB", () => {
+    expect(checkVendorData("#cloud-config\napt: {proxy: http://x/}\n", "f")).toContain("apt");
+    expect(checkVendorData("#!/bin/sh\necho hi\n", "f")).toContain("echo");
+    expect(() => checkVendorData("apt: {}\n", "f")).toThrow(/starts with #cloud-config/);
+    expect(() => checkVendorData("#cloud-config\napt: [\n", "f")).toThrow(/not valid YAML/);
+    expect(() => checkVendorData("#cloud-config\n- a\n", "f")).toThrow(/mapping/);
+    expect(() => checkVendorData(`#cloud-config\n#${"x".repeat(70_000)}\n`, "f")).toThrow(/64|65536/);
+  });
+
+  it("rides along with every new instance's metadata", async () => {
+    const vendorData = renderVendorData({ aptProxyUrl: "http://192.0.2.1:3128" });
+    const harness = await startEc2Harness({ vendorData });
+    try {
+      await addReadyMachines(harness.services.inventory, 1);
+      const client = await harness.client("alice");
+      const run = await client.send(new RunInstancesCommand({ ImageId: IMAGES[0]!.imageId, MinCount: 1, MaxCount: 1, InstanceType: "t2.nano" }));
+      const instanceId = run.Instances![0]!.InstanceId!;
+      const row = await harness.services.db.get<{ nocloud_secret: string }>("SELECT nocloud_secret FROM instance_metadata WHERE instance_id = $1", [instanceId]);
+      expect((await new StoreMetadataSource(harness.services.db).findByNocloudSecret(row!.nocloud_secret))?.vendorData).toBe(vendorData);
+    } finally {
+      await harness.close();
+    }
+  });
+
+  it("the CLI renders it, and serve refuses a vendor-data file it cannot use", async () => {
+    const rendered = await orchestra(["vendor-data", "--apt-proxy", "http://192.0.2.1:3128"]);
+    expect(rendered.exitCode, rendered.stderr).toBe(0);
+    expect(rendered.stdout).toContain("proxy: http://192.0.2.1:3128/");
+    expect((await orchestra(["vendor-data", "--syslog", "192.0.2.1:6514"])).stderr).toContain("--syslog and --syslog-ca go together");
+    const bad = join(dir, "bad.yaml");
+    writeFileSync(bad, "apt: {}\n");
+    const serve = await orchestra(["--data-dir", join(dir, "data"), "serve", "--boot-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0", "--vendor-data", bad]);
+    expect(serve.exitCode).toBe(1);
+    expect(serve.stderr).toContain("vendor-data starts with #cloud-config or #!");
+  });
+});
