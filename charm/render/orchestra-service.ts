@@ -16,6 +16,8 @@ export interface OrchestraServiceInput {
   serveFlags: ReadonlySet<string>;
   /** Where nodes fetch boot images when nginx serves them, or null to let orchestra serve them. */
   imageBaseUrl: string | null;
+  /** The vendor-data file deployed nodes get (this unit's apt proxy and syslog), or null for none. */
+  vendorDataFile?: string | null;
 }
 
 function envLine(key: string, value: string): string {
@@ -57,6 +59,8 @@ export function orchestraServeArgv(input: OrchestraServiceInput): string[] {
   if (input.serveFlags.has("--auto-accept") && config.autoAccept) argv.push("--auto-accept");
   // nginx serves <data dir>/images with sendfile: nodes fetch kernels and initrds from it.
   if (input.serveFlags.has("--image-base-url") && input.imageBaseUrl !== null) argv.push("--image-base-url", input.imageBaseUrl);
+  // Deployed nodes learn this unit's apt proxy and syslog server through their vendor-data.
+  if (input.serveFlags.has("--vendor-data") && input.vendorDataFile) argv.push("--vendor-data", input.vendorDataFile);
   return argv;
 }
 

@@ -10,10 +10,12 @@ import { writeFileAtomic } from "../host/write-file-atomic.ts";
 import { orchestraEnvironment, orchestraServeArgv, renderOrchestraEnv, renderOrchestraUnit, type OrchestraServiceInput } from "../render/orchestra-service.ts";
 import { runningPid, startProcess, stopProcess, type ProcessFiles } from "../host/pid-file-process.ts";
 import type { Workload, WorkloadSettings } from "./workload.ts";
+import { renderVendorData } from "../../lib/metadata/vendor-data.ts";
 
 const SERVICE = "orchestra";
 const ENV_FILE = "/etc/orchestra/orchestra.env";
 const UNIT_FILE = "/etc/systemd/system/orchestra.service";
+const VENDOR_DATA_FILE = "/etc/orchestra/vendor-data.yaml";
 const OPT = "/opt/orchestra";
 
 function processFiles(host: Host): ProcessFiles {
@@ -44,6 +46,23 @@ async function serveFlags(host: Host, settings: WorkloadSettings, runtime: { nod
   return new Set(flags);
 }
 
+/**
+ * The vendor-data for deployed nodes from the components this unit runs: squid as their apt
+ * proxy. (TLS syslog is left out: its CA appears only once the rsyslog component has run,
+ * after this one, so a hook would not converge; `orchestra vendor-data --syslog` renders it
+ * for a hand-made file.) Empty when squid does not run.
+ */
+function vendorDataFor(settings: WorkloadSettings): string {
+  const { components, aptProxyPort } = settings.config;
+  if (!components.includes("squid")) return "";
+  try {
+    return renderVendorData({ aptProxyUrl: `http://${settings.address}:${aptProxyPort}` });
+  } catch {
+    // An address vendor-data cannot carry leaves nodes without it rather than failing the hook.
+    return "";
+  }
+}
+
 async function serviceInput(host: Host, settings: WorkloadSettings): Promise<OrchestraServiceInput> {
   const runtime = serviceRuntime(host, settings);
   return {
@@ -71,7 +90,12 @@ export const orchestra: Workload = {
       changed = writeFileAtomic(host.path(`${OPT}/bin/node`), readFileSync(settings.runtime.node), 0o755) || changed;
       changed = writeFileAtomic(host.path(`${OPT}/orchestra.js`), readFileSync(settings.runtime.entry), 0o644) || changed;
     }
-    const input = await serviceInput(host, settings);
+    let input = await serviceInput(host, settings);
+    const vendorData = input.serveFlags.has("--vendor-data") ? vendorDataFor(settings) : "";
+    if (vendorData) {
+      changed = writeFileAtomic(host.path(VENDOR_DATA_FILE), vendorData, 0o644) || changed;
+      input = { ...input, vendorDataFile: host.path(VENDOR_DATA_FILE) };
+    }
     changed = writeFileAtomic(host.path(ENV_FILE), renderOrchestraEnv(input), 0o600) || changed;
     // Written without systemd too: it records the argv, so a change of flags is a change.
     const unitChanged = writeFileAtomic(host.path(UNIT_FILE), renderOrchestraUnit(input, ENV_FILE));

@@ -53,8 +53,10 @@ describe.concurrent("the install sequence", () => {
     expect(h.read("/etc/puppet/puppet.conf")).toContain("autosign = false");
     const unit = h.read("/etc/systemd/system/orchestra.service");
     expect(unit).toMatch(/ExecStart=\S+ \S+\/lib\/cli\/main\.ts --data-dir \S+\/var\/lib\/orchestra serve --boot-listen 0\.0\.0\.0:5248 --log-level info/);
-    // The flags come from the real `orchestra serve --help`: the EC2 API and nginx's images.
-    expect(unit).toContain(" --api-listen 0.0.0.0:8773 --region orchestra --api-vpc-cidr 10.10.0.0/24 --image-base-url http://192.0.2.0/images\n");
+    // The flags come from the real `orchestra serve --help`: the EC2 API, nginx's images, and
+    // the vendor-data that points deployed nodes at this unit's apt proxy (squid).
+    expect(unit).toMatch(/ --api-listen 0\.0\.0\.0:8773 --region orchestra --api-vpc-cidr 10\.10\.0\.0\/24 --image-base-url http:\/\/192\.0\.2\.0\/images --vendor-data \S+\/etc\/orchestra\/vendor-data\.yaml\n/);
+    expect(h.read("/etc/orchestra/vendor-data.yaml")).toMatch(/^#cloud-config\n[\s\S]*proxy: http:\/\/192\.0\.2\.0:8000\/\n/);
     expect(h.read("/etc/orchestra/orchestra.env")).toContain('ORCHESTRA_REGION="orchestra"');
   }));
 

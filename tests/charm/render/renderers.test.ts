@@ -94,6 +94,13 @@ describe("the orchestra service", () => {
     expect(off).not.toContain("--image-base-url");
   });
 
+  it("hands the vendor-data file to a serve that takes it, and nothing when there is none", () => {
+    const flags = new Set(["--vendor-data"]);
+    expect(orchestraServeArgv({ ...input, serveFlags: flags, vendorDataFile: "/etc/orchestra/vendor-data.yaml" }).slice(-2)).toEqual(["--vendor-data", "/etc/orchestra/vendor-data.yaml"]);
+    expect(orchestraServeArgv({ ...input, serveFlags: flags, vendorDataFile: null })).not.toContain("--vendor-data");
+    expect(orchestraServeArgv({ ...input, vendorDataFile: "/etc/orchestra/vendor-data.yaml" })).not.toContain("--vendor-data");
+  });
+
   it("quotes environment values and names the env file in the unit", () => {
     expect(renderOrchestraEnv(input)).toContain('ORCHESTRA_GITHUB_TOKEN="t\\"ok"\n');
     expect(renderOrchestraEnv({ ...input, databaseUrl: "postgresql://u:p@h:5432/o" })).toContain('ORCHESTRA_DATABASE_URL="postgresql://u:p@h:5432/o"');
