@@ -55,6 +55,11 @@ export interface MachineEvent {
   readonly reason: string;
 }
 
+/** The MAC of a machine's boot interface (its first interface when none is marked), or undefined without interfaces. */
+export function bootMacOf(machine: Pick<Machine, "interfaces">): string | undefined {
+  return (machine.interfaces.find((nic) => nic.boot) ?? machine.interfaces[0])?.mac;
+}
+
 /** Total disk capacity of a machine, in bytes. */
 export function storageBytes(disks: readonly Disk[]): number {
   return disks.reduce((sum, disk) => sum + disk.sizeBytes, 0);

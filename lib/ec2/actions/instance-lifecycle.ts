@@ -14,6 +14,7 @@ import { defineAction } from "./define-action.ts";
 import { requestPowerWithin, type PowerRequestAction } from "../../inventory/power-request.ts";
 import { deploymentOfInstance } from "../../deploy/deployment-rows.ts";
 import { CONSOLE_OUTPUT_BYTES } from "../../deploy/console-log.ts";
+import { bootMacOf } from "../../inventory/machine.ts";
 
 const ids = { InstanceId: list(str({ max: 64 }), { required: true, max: 1000 }) };
 
@@ -106,7 +107,7 @@ export const getConsoleOutput = defineAction("GetConsoleOutput", { InstanceId: s
   // The machine's serial console, from where this instance's deployment began: never an earlier owner's part.
   const deployment = services.consoles ? await deploymentOfInstance(services.db, instance!.instanceId) : undefined;
   const machine = deployment ? await services.inventory.getMachine(deployment.systemId).catch(() => undefined) : undefined;
-  const bootMac = machine ? (machine.interfaces.find((n) => n.boot) ?? machine.interfaces[0])?.mac : undefined;
+  const bootMac = machine ? bootMacOf(machine) : undefined;
   if (deployment && bootMac && services.consoles) {
     const console = await services.consoles.read(bootMac, deployment.consoleOffset, CONSOLE_OUTPUT_BYTES);
     if (console.length > 0) return { instanceId: instance!.instanceId, timestamp: services.now(), output: console.toString("base64") };

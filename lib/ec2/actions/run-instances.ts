@@ -14,6 +14,7 @@ import { bool, int, list, str, struct, tagSpecificationList } from "../query/par
 import { findAvailableImage } from "../model/image-source.ts";
 import { beginDeploymentWithin } from "../../deploy/begin-deployment.ts";
 import { newNocloudSecret } from "../../metadata/nocloud-secret.ts";
+import { bootMacOf } from "../../inventory/machine.ts";
 import { reservationsXml } from "../model/instance-xml.ts";
 import { loadInstances } from "../model/instance-records.ts";
 import { networkView } from "../model/network-topology.ts";
@@ -129,7 +130,7 @@ export const runInstances = defineAction("RunInstances", params, async (context,
         clientToken: p.ClientToken ?? null,
         launchedAt: at,
       });
-      const bootMac = (machine.interfaces.find((n) => n.boot) ?? machine.interfaces[0])?.mac ?? null;
+      const bootMac = bootMacOf(machine) ?? null;
       const nocloudSecret = newNocloudSecret();
       // A real machine is now deploying (a test-only one is deployed already): record what it gets.
       if (machine.status === "deploying") {
