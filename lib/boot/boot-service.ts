@@ -5,6 +5,7 @@
  * endpoint the discovery ramdisk reports to, and the deploy routes (lib/deploy) the deploy
  * ramdisk and the deployed system call back on.
  */
+import { requestBaseUrl } from "./request-base-url.ts";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isOrchestraError, OrchestraError } from "../errors.ts";
 import { findImageByRole, imageFilePath } from "../images/image-store.ts";
@@ -60,15 +61,10 @@ function asOrchestraError(error: FastifyError): OrchestraError {
   return new OrchestraError("INTERNAL", "internal error; the server log has the details", {}, { cause: error });
 }
 
-/** The base URL a node used to reach us, so that scripts point back the same way. */
-function baseUrl(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`;
-}
-
 /** Register the boot routes on `app` (in their own scope, with their own error handler). */
 export async function registerBootService(app: FastifyInstance, options: BootServiceOptions): Promise<void> {
   const limiter = new RateLimiter(options.enlistRateLimit ?? DEFAULT_ENLIST_RATE_LIMIT);
-  const scriptContext = (request: FastifyRequest) => ({ baseUrl: baseUrl(request), kernelArgs: options.kernelArgs, imageBaseUrl: options.imageBaseUrl });
+  const scriptContext = (request: FastifyRequest) => ({ baseUrl: requestBaseUrl(request), kernelArgs: options.kernelArgs, imageBaseUrl: options.imageBaseUrl });
 
   await app.register(async (scope) => {
     scope.setErrorHandler((error: FastifyError, request, reply) => {

@@ -13,6 +13,7 @@
  * deploying (its image is on disk, it reboots into it); the deployed system's call makes
  * it `deployed` (the instance `running`). Repeated calls answer the same and change nothing.
  */
+import { requestBaseUrl } from "../boot/request-base-url.ts";
 import { open } from "node:fs/promises";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { OrchestraError } from "../errors.ts";
@@ -46,10 +47,6 @@ async function activeDeployment(inventory: Inventory, token: string): Promise<{ 
     throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", `machine ${machine.systemId} is ${machine.status}; this deployment is over`, { machine: machine.systemId, status: machine.status });
   }
   return { deployment, machine };
-}
-
-function baseUrl(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`;
 }
 
 async function readHead(path: string, bytes: number): Promise<Uint8Array> {
@@ -104,7 +101,7 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
         await failDeployment(deployment, machine, reason);
         throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", reason, { machine: machine.systemId });
       }
-      const base = baseUrl(request);
+      const base = requestBaseUrl(request);
       const files = (options.imageBaseUrl ?? `${base}/images`).replace(/\/+$/, "");
       const deployBase = `${base}/deploy/${deployment.token}`;
       const plan: DeployPlan = {
@@ -132,7 +129,7 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
     scope.get<{ Params: { token: string } }>("/deploy/:token/seed", { logLevel: "warn" }, async (request, reply) => {
       const { deployment } = await activeDeployment(inventory, request.params.token);
       if (!deployment.nocloudSecret) throw new OrchestraError("DEPLOYMENT_NOT_FOUND", "this deployment has no metadata seed");
-      const base = baseUrl(request);
+      const base = requestBaseUrl(request);
       const seed = renderNoCloudSeedConfig(`${base}/nocloud/${deployment.nocloudSecret}/`, { phoneHomeUrl: `${base}/deploy/${deployment.token}/booted` });
       return reply.type("text/plain").send(seed);
     });
@@ -183,7 +180,7 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
       // means the system booted without its metadata, so the user-data never ran.
       const posted = new URLSearchParams(bodyText(request)).get("instance_id");
       if (deployment.instanceId && posted !== null && posted !== deployment.instanceId) {
-        const reason = `the deployed system booted without its metadata: cloud-init reported instance id ${JSON.stringify(posted.slice(0, 64))}, not ${deployment.instanceId} (it could not read ${baseUrl(request)}/nocloud/…)`;
+        const reason = `the deployed system booted without its metadata: cloud-init reported instance id ${JSON.stringify(posted.slice(0, 64))}, not ${deployment.instanceId} (it could not read ${requestBaseUrl(request)}/nocloud/…)`;
         await failDeployment(deployment, machine, reason);
         throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", reason, { machine: machine.systemId });
       }

@@ -147,10 +147,7 @@ export class StoreMetadataSource implements MetadataSource {
     const open = await tx.get<{ instance_id: string }>("SELECT instance_id FROM instances WHERE instance_id = $1 AND ended_at IS NULL", [valid.instanceId]);
     if (!open) throw new OrchestraError("INSTANCE_NOT_FOUND", `no open instance ${valid.instanceId}`, { instanceId: valid.instanceId });
     if (valid.localIpv4) {
-      const holder = await tx.get<{ instance_id: string }>(
-        "SELECT md.instance_id FROM instance_metadata md JOIN instances i ON i.instance_id = md.instance_id AND i.ended_at IS NULL WHERE md.local_ipv4 = $1 AND md.instance_id <> $2",
-        [valid.localIpv4, valid.instanceId],
-      );
+      const holder = await addressHolder(tx, valid.localIpv4, valid.instanceId);
       if (holder) throw new OrchestraError("METADATA_ADDRESS_IN_USE", `${valid.localIpv4} belongs to instance ${holder.instance_id}`, { localIpv4: valid.localIpv4, instanceId: holder.instance_id });
     }
     if (valid.nocloudSecret) {
@@ -187,11 +184,7 @@ export class StoreMetadataSource implements MetadataSource {
    */
   async recordAddressWithin(tx: SqlExecutor, instanceId: string, address: string): Promise<boolean> {
     if (!isIPv4(address)) return false;
-    const holder = await tx.get<{ instance_id: string }>(
-      "SELECT md.instance_id FROM instance_metadata md JOIN instances i ON i.instance_id = md.instance_id AND i.ended_at IS NULL WHERE md.local_ipv4 = $1 AND md.instance_id <> $2",
-      [address, instanceId],
-    );
-    if (holder) return false;
+    if (await addressHolder(tx, address, instanceId)) return false;
     return (await tx.run("UPDATE instance_metadata SET local_ipv4 = $2, updated_at = $3 WHERE instance_id = $1", [instanceId, address, this.#now().toISOString()])) > 0;
   }
 
@@ -213,6 +206,14 @@ export class StoreMetadataSource implements MetadataSource {
     const row = await selectOne(this.db, "md.nocloud_secret = $1", secret);
     return row && toMetadata(row);
   }
+}
+
+/** The open instance other than `instanceId` whose metadata claims `address`, if any: addresses stay unique among open instances. */
+async function addressHolder(tx: SqlExecutor, address: string, instanceId: string): Promise<{ instance_id: string } | undefined> {
+  return tx.get<{ instance_id: string }>(
+    "SELECT md.instance_id FROM instance_metadata md JOIN instances i ON i.instance_id = md.instance_id AND i.ended_at IS NULL WHERE md.local_ipv4 = $1 AND md.instance_id <> $2",
+    [address, instanceId],
+  );
 }
 
 async function selectOne(tx: SqlExecutor, where: string, value: string): Promise<MetadataRow | undefined> {
