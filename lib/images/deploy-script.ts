@@ -19,17 +19,6 @@ import { OS_SEED_CONFIG_PATH } from "./os-image-config.ts";
 /** The script. `ORCHESTRA_DEV` (default /dev) and `ORCHESTRA_DEPLOY_NO_REBOOT` exist for tests that run it on a host against a file. */
 export function renderDeployScript(): string {
   return `${renderNodeScriptPrelude("deploy", "plan, write, verify, seed, report, reboot.")}
-# POST a file to a URL, retrying for about five minutes (a restarting server must not lose a report).
-post_file() {
-  url=$1; file=$2; type=$3; tries=0
-  until timeout 30 wget -q -O "$WORK/reply" --header "Content-Type: $type" --post-file "$file" "$url"; do
-    tries=$((tries + 1))
-    [ $tries -ge 60 ] && return 1
-    sleep 5
-  done
-  return 0
-}
-
 finish() {
   if [ -n "$ORCHESTRA_DEPLOY_NO_REBOOT" ]; then exit "$1"; fi
   sync
@@ -38,14 +27,7 @@ finish() {
   poweroff -f
 }
 
-# Report the outcome: the body's first line is the summary (or the reason), then the log.
-report() {
-  status=$1; summary=$2
-  { echo "$summary"; cat "$LOG"; } > "$WORK/report"
-  if [ -n "$REPORT_URL" ] && post_file "$REPORT_URL?status=$status" "$WORK/report" text/plain; then return 0; fi
-  log "could not deliver the $status report"
-  return 1
-}
+report() { report_to "$REPORT_URL" "$1" "$2"; }
 
 fail() {
   log "FAILED: $1"

@@ -19,15 +19,7 @@ finish() {
   poweroff -f
 }
 
-report() {
-  { echo "$2"; cat "$LOG"; } > "$WORK/report"
-  tries=0
-  until timeout 30 wget -q -O "$WORK/reply" --header "Content-Type: text/plain" --post-file "$WORK/report" "$BASE/erase/$TOKEN/report?status=$1"; do
-    tries=$((tries + 1))
-    [ $tries -ge 60 ] && { log "could not deliver the $1 report"; return 1; }
-    sleep 5
-  done
-}
+report() { report_to "$BASE/erase/$TOKEN/report" "$1" "$2"; }
 
 fail() {
   log "FAILED: $1"
