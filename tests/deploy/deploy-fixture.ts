@@ -86,6 +86,14 @@ export async function deployingMachine(inventory: Inventory, image: BootImage, d
   return { systemId: added.systemId, instanceId: instance.instanceId, token, nocloudSecret };
 }
 
+/** A directory of busybox's applets (wget, dd, losetup, mount...), to put ahead of the host's tools: the ramdisk's programs run with what the ramdisk has. */
+export async function busyboxApplets(dir: string): Promise<string> {
+  const applets = join(dir, "busybox-bin");
+  await mkdir(applets, { recursive: true });
+  await execa("busybox", ["--install", "-s", applets]);
+  return applets;
+}
+
 /**
  * Run the ramdisk's deploy program with busybox, writing to `<dir>/dev/vdz` (a 64 MiB file
  * filled with `fill`, made if missing); it does not reboot.
@@ -93,10 +101,7 @@ export async function deployingMachine(inventory: Inventory, image: BootImage, d
 export async function runDeployScript(dir: string, base: string, token: string, options: { timeoutMs?: number; fill?: number } = {}) {
   const script = join(dir, "orchestra-deploy");
   await writeFile(script, renderDeployScript(), { mode: 0o755 });
-  // busybox's applets, as the ramdisk has them (wget, dd, losetup, mount...), ahead of the host's tools.
-  const applets = join(dir, "busybox-bin");
-  await mkdir(applets, { recursive: true });
-  await execa("busybox", ["--install", "-s", applets]);
+  const applets = await busyboxApplets(dir);
   await mkdir(join(dir, "dev"), { recursive: true });
   const disk = join(dir, "dev", "vdz");
   if (!(await stat(disk).catch(() => undefined))) await writeFile(disk, Buffer.alloc(64 * MIB, options.fill ?? 0));

@@ -19,6 +19,7 @@ import { builtinPowerDrivers } from "../../lib/power/registry.ts";
 import { type RunningServer, startServer } from "../../lib/server/orchestra-server.ts";
 import { openStore } from "../../lib/store/open-store.ts";
 import { forceStatus, nextMac } from "../helpers/inventory.ts";
+import { busyboxApplets } from "./deploy-fixture.ts";
 
 const MIB = 1024 * 1024;
 let dir: string;
@@ -55,9 +56,7 @@ async function releasedMachine() {
 
 /** Run the ramdisk's erase program with busybox's applets against files in `<dir>/dev`. */
 async function runErase(token: string, disks: string) {
-  const applets = join(dir, "busybox-bin");
-  await mkdir(applets, { recursive: true });
-  await execa("busybox", ["--install", "-s", applets]);
+  const applets = await busyboxApplets(dir);
   const script = join(dir, "orchestra-erase");
   await writeFile(script, renderEraseScript(), { mode: 0o755 });
   return execa("busybox", ["sh", script, base, token, "quick"], {
