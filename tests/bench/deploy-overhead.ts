@@ -35,11 +35,11 @@
  *
  *   node tests/bench/deploy-overhead.ts        (npm run bench -- deploy)
  */
+import { freeTcpPort } from "../helpers/free-port.ts";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
@@ -117,17 +117,6 @@ function percentile(sorted: readonly number[], p: number): number {
 function summary(values: readonly number[]): { p50: number; p95: number; max: number } {
   const sorted = [...values].sort((a, b) => a - b);
   return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted.at(-1)! };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => resolvePort(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 const tell = (message: ClientMessage) => client.postMessage(message);
@@ -268,7 +257,7 @@ async function orchestraRound(n: number, mode: Mode): Promise<RoundFigures> {
 // ---------------------------------------------------------------- moto
 
 async function startMoto(): Promise<void> {
-  const port = await freePort();
+  const port = await freeTcpPort();
   // moto_server from the machine's (pyenv) Python; it serves every service on one port.
   const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "ignore"] });
   children.push(child);

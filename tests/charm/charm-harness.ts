@@ -6,11 +6,13 @@
  * orchestra CLI), each a real executable on PATH that records its argv.
  */
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Context, state, type State } from "../../lib/testing/index.ts";
 import { bundleCharm } from "../../charm/pack/bundle.ts";
+
+/** A port nothing listens on right now, on loopback. */
+export { freeTcpPort as freePort } from "../helpers/free-port.ts";
 
 export const repoRoot = resolve(import.meta.dirname, "..", "..");
 
@@ -157,15 +159,6 @@ export function charmHarness(options: { unitId?: number; serviceManager?: "syste
       rmSync(base, { recursive: true, force: true });
     },
   };
-}
-
-/** A port nothing listens on right now, on loopback. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** A State with a valid config for this charm, plus `fields`. */

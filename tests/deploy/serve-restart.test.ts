@@ -14,7 +14,7 @@ import { deploymentOf, type Deployment } from "../../lib/deploy/deployment-rows.
 import { Inventory } from "../../lib/inventory/index.ts";
 import { openStore } from "../../lib/store/open-store.ts";
 import { startOrchestra } from "../helpers/cli.ts";
-import { freeTcpPort } from "../power/fixtures/free-port.ts";
+import { freeTcpPort } from "../helpers/free-port.ts";
 import { addOsImage, deployingMachine, gz, makeDiskImage, runDeployScript } from "./deploy-fixture.ts";
 
 const started: ResultPromise[] = [];

@@ -3,8 +3,8 @@
  * a temporary directory, on 127.0.0.1 and a free port, run as the postgres user, stopped
  * by its pid file and removed afterwards.
  */
+import { freeTcpPort } from "./free-port.ts";
 import { chownSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -21,17 +21,6 @@ function postgresBin(): string {
   return `/usr/lib/postgresql/${versions[0]}/bin`;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 async function ids(): Promise<{ uid: number; gid: number }> {
   const [uid, gid] = await Promise.all([execa("id", ["-u", "postgres"]), execa("id", ["-g", "postgres"])]);
   return { uid: Number(uid.stdout), gid: Number(gid.stdout) };
@@ -45,7 +34,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   chownSync(dir, uid, gid);
   const data = join(dir, "data");
   const asPostgres = (cmd: string, args: string[]) => execa("runuser", ["-u", "postgres", "--", join(bin, cmd), ...args], { cwd: dir });
-  const port = await freePort();
+  const port = await freeTcpPort();
   try {
     await asPostgres("initdb", ["-D", data, "-A", "trust", "-U", "orchestra", "--no-sync"]);
     // fsync off: a test cluster trades durability for speed; it is deleted afterwards.

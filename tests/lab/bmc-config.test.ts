@@ -10,7 +10,7 @@ import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { renderBmcEmulatorCommands, renderBmcLanConfig, renderLanConfigProgram, type BmcLanInput } from "../../lib/lab/bmc-config.ts";
 import { prefixToNetmask, randomBmcPassword } from "../../lib/lab/lab-bmc.ts";
-import { freeTcpPort, freeUdpPort } from "../power/fixtures/free-port.ts";
+import { freeTcpPort, freeUdpPort } from "../helpers/free-port.ts";
 
 const input: BmcLanInput = {
   name: "node0",

@@ -4,7 +4,7 @@ import { PowerAuthError, PowerConnectionError, PowerError } from "../../lib/powe
 import type { PowerTarget } from "../../lib/power/power-driver.ts";
 import { PowerDriverRegistry } from "../../lib/power/registry.ts";
 import { builtinPowerTypes } from "../../lib/power/power-types.ts";
-import { freeUdpPort } from "./fixtures/free-port.ts";
+import { freeUdpPort } from "../helpers/free-port.ts";
 import { startIpmiSim, type IpmiSim } from "./fixtures/ipmi-sim.ts";
 
 // The same behaviour through either tool: ipmitool, and FreeIPMI where ipmitool is absent.

@@ -4,7 +4,7 @@ import { PowerError } from "../../lib/power/power-errors.ts";
 import { builtinPowerTypes } from "../../lib/power/power-types.ts";
 import { RedfishPowerDriver } from "../../lib/power/redfish.ts";
 import { PowerDriverRegistry } from "../../lib/power/registry.ts";
-import { freeTcpPort } from "./fixtures/free-port.ts";
+import { freeTcpPort } from "../helpers/free-port.ts";
 import { startRedfishStandIn, type RedfishStandIn } from "./fixtures/redfish-stand-in.ts";
 
 describe("the redfish driver against a Redfish stand-in", () => {
