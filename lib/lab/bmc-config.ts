@@ -14,12 +14,13 @@ export interface BmcLanInput {
   readonly name: string;
   readonly address: string;
   readonly port: number;
-  /** ipmi_sim's listener for the VM's in-band interface (qemu's ipmi-bmc-extern connects to it). */
-  readonly serialPort: number;
+  /** ipmi_sim's listener for the VM's in-band interface (qemu's ipmi-bmc-extern connects to it); none without a VM. */
+  readonly serialPort?: number;
   readonly username: string;
   readonly password: string;
   readonly chassisControl: string;
-  readonly lanConfigProgram: string;
+  /** What answers the LAN channel's parameters (its address); without it ipmi_sim says 0.0.0.0. */
+  readonly lanConfigProgram?: string;
 }
 
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)$/;
@@ -50,10 +51,10 @@ export function renderBmcLanConfig(input: BmcLanInput): string {
     "  allowed_auths_operator none md2 md5 straight",
     "  allowed_auths_admin none md2 md5 straight",
     "  guid a123456789abcdefa123456789abcdef",
-    `  lan_config_program "${check("LAN config program", input.lanConfigProgram, CONFIG_PATH)}"`,
+    ...(input.lanConfigProgram === undefined ? [] : [`  lan_config_program "${check("LAN config program", input.lanConfigProgram, CONFIG_PATH)}"`]),
     "endlan",
     // Channel 15, the system interface: what the guest's ipmi_si driver talks to, through qemu.
-    `serial 15 127.0.0.1 ${port("serial port", input.serialPort)} codec VM`,
+    ...(input.serialPort === undefined ? [] : [`serial 15 127.0.0.1 ${port("serial port", input.serialPort)} codec VM`]),
     `chassis_control "${check("chassis control program", input.chassisControl, CONFIG_PATH)}"`,
     `user 2 true "${check("user name", input.username, CONFIG_WORD)}" "${check("password", input.password, CONFIG_WORD)}" admin 10 none md2 md5 straight`,
     "",
