@@ -16,7 +16,7 @@
 import { requestBaseUrl } from "../boot/request-base-url.ts";
 import { open } from "node:fs/promises";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { OrchestraError } from "../errors.ts";
+import { isOrchestraError, OrchestraError } from "../errors.ts";
 import { getImage, imageFilePath } from "../images/image-store.ts";
 import { renderNoCloudSeedConfig } from "../images/os-image-config.ts";
 import type { Inventory } from "../inventory/inventory.ts";
@@ -26,6 +26,7 @@ import { chooseDisk, type DeployPlan, imageFormatOf, renderDeployPlan } from "./
 import { isDeployToken } from "./deploy-token.ts";
 import { DEPLOY_LOG_LIMIT, splitReport } from "./node-report.ts";
 import { type Deployment, deploymentByToken, updateDeployment } from "./deployment-rows.ts";
+import type { DeploymentPhase } from "./deployment-schema.ts";
 
 /** What the deploy routes need. */
 export interface DeployServiceOptions {
@@ -57,6 +58,23 @@ async function readHead(path: string, bytes: number): Promise<Uint8Array> {
     return buffer.subarray(0, bytesRead);
   } finally {
     await file.close();
+  }
+}
+
+/**
+ * The deployment a node's call is for: the active one, or, for a node repeating a call whose
+ * first answer it lost, the finished one when it ended in one of `repeatable` phases (then
+ * without a machine: there is nothing more to do).
+ */
+async function deploymentForCall(inventory: Inventory, token: string, repeatable: readonly DeploymentPhase[]): Promise<{ deployment: Deployment; machine?: Machine }> {
+  try {
+    return await activeDeployment(inventory, token);
+  } catch (error) {
+    if (isOrchestraError(error, "DEPLOYMENT_NOT_ACTIVE")) {
+      const done = await deploymentByToken(inventory.db, token);
+      if (done && repeatable.includes(done.phase)) return { deployment: done };
+    }
+    throw error;
   }
 }
 
@@ -146,14 +164,8 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
       const status = request.query.status;
       if (status !== "success" && status !== "failure") throw new OrchestraError("INVALID_ARGUMENT", "a report is ?status=success or ?status=failure");
       const { summary, log } = splitReport(bodyText(request), status === "success" ? "image written" : "the node gave no reason");
-      const { deployment, machine } = await activeDeployment(inventory, request.params.token).catch(async (error: unknown) => {
-        // A repeated report after the first one ended the deployment gets the same answer.
-        if (error instanceof OrchestraError && error.code === "DEPLOYMENT_NOT_ACTIVE") {
-          const done = await deploymentByToken(inventory.db, request.params.token);
-          if (done && ((status === "failure" && done.phase === "failed") || (status === "success" && (done.phase === "written" || done.phase === "booted")))) return { deployment: done, machine: undefined };
-        }
-        throw error;
-      });
+      // A repeated report after the first one ended the deployment gets the same answer.
+      const { deployment, machine } = await deploymentForCall(inventory, request.params.token, status === "failure" ? ["failed"] : ["written", "booted"]);
       if (!machine) return reply.send({ systemId: deployment.systemId, phase: deployment.phase });
       if (status === "failure") {
         await failDeployment(deployment, machine, summary, log);
@@ -166,11 +178,7 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
     });
 
     scope.post<{ Params: { token: string } }>("/deploy/:token/booted", { logLevel: "warn" }, async (request, reply) => {
-      const { deployment, machine } = await activeDeployment(inventory, request.params.token).catch(async (error: unknown) => {
-        const done = error instanceof OrchestraError && error.code === "DEPLOYMENT_NOT_ACTIVE" ? await deploymentByToken(inventory.db, request.params.token) : undefined;
-        if (done?.phase === "booted") return { deployment: done, machine: undefined };
-        throw error;
-      });
+      const { deployment, machine } = await deploymentForCall(inventory, request.params.token, ["booted"]);
       if (!machine) return reply.send({ systemId: deployment.systemId, phase: "booted" });
       // The system booted from its disk, so the image was written even if that report was lost.
       if (deployment.phase !== "writing" && deployment.phase !== "written") {
