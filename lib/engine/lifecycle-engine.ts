@@ -45,14 +45,10 @@ export interface StepReport {
 
 /** The lifecycle engine; `sweep()` runs every pending power step once. */
 export class LifecycleEngine {
-  readonly #o: Required<Omit<LifecycleEngineOptions, "now" | "eraseOnRelease">> & { now: () => Date };
-
-  readonly #erase: EraseMode | undefined;
+  readonly #o: Required<Omit<LifecycleEngineOptions, "now" | "eraseOnRelease">> & Pick<LifecycleEngineOptions, "eraseOnRelease"> & { now: () => Date };
 
   constructor(options: LifecycleEngineOptions) {
-    const { eraseOnRelease, ...rest } = options;
-    this.#erase = eraseOnRelease;
-    this.#o = { concurrency: 32, staleClaimMs: 10 * 60_000, requestRetryMs: 60_000, now: () => new Date(), ...rest };
+    this.#o = { concurrency: 32, staleClaimMs: 10 * 60_000, requestRetryMs: 60_000, now: () => new Date(), ...options };
   }
 
   /**
@@ -133,7 +129,7 @@ export class LifecycleEngine {
       const message = results.map((r) => r.message).join("; ");
       await finish(outcome, message);
       logger.info({ systemId: machine.systemId, status: machine.status, outcome }, message);
-      if (plan.then && machine.status === "releasing" && this.#erase) await this.#startErasure(machine, this.#erase, message);
+      if (plan.then && machine.status === "releasing" && this.#o.eraseOnRelease) await this.#startErasure(machine, this.#o.eraseOnRelease, message);
       else if (plan.then) await inventory.transitionFrom(machine.systemId, machine, plan.then, `${machine.status} done: ${message}`);
       return { systemId: machine.systemId, status: machine.status, outcome, message };
     } catch (error) {
