@@ -12,28 +12,18 @@
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { MachineView } from "../../lib/inventory/machine-view.ts";
-import { labNamespace } from "../../lib/lab/lab-state.ts";
 import type { LabStatus } from "../../lib/lab/lab-status.ts";
-import { consoleTails, labDownAndCheck, labVmProcess, orchestraCli, waitForMachines } from "../helpers/lab.ts";
+import { consoleTails, labTestDataDir, labVmProcess, orchestraCli, waitForMachines } from "../helpers/lab.ts";
 
 const run = promisify(execFile);
-const dataDir = mkdtempSync(join(tmpdir(), "orchestra-e2e-deploy-"));
 let status: LabStatus | undefined;
-
-afterAll(async () => {
-  try {
-    await labDownAndCheck(dataDir, status, [labNamespace(dataDir)]);
-  } finally {
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-}, 120_000);
+const dataDir = labTestDataDir("orchestra-e2e-deploy-", () => status, { timeoutMs: 120_000 });
 
 /** Poll `check` every `everyMs` until it answers something, or fail with `what` and the consoles. */
 async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, everyMs = 3000): Promise<T> {

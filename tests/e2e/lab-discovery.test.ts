@@ -6,29 +6,20 @@
  * those credentials. The lab comes down and leaves no process, namespace or file behind,
  * whether or not the test passed.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { withInventory } from "../../lib/cli/context.ts";
 import type { MachineView } from "../../lib/inventory/machine-view.ts";
 import { labPowerDrivers } from "../../lib/lab/lab-bmc.ts";
-import { labNamespace, labStatePath, readLabState } from "../../lib/lab/lab-state.ts";
+import { labStatePath, readLabState } from "../../lib/lab/lab-state.ts";
 import type { LabStatus } from "../../lib/lab/lab-status.ts";
 import { powerTargetFor } from "../../lib/power/power-target.ts";
 import { REDACTED } from "../../lib/power/power-types.ts";
-import { consoleTails, labDownAndCheck, labVmProcess, orchestraCli, waitForMachines, waitForVmsToStop } from "../helpers/lab.ts";
+import { consoleTails, labTestDataDir, labVmProcess, orchestraCli, waitForMachines, waitForVmsToStop } from "../helpers/lab.ts";
 
-const dataDir = mkdtempSync(join(tmpdir(), "orchestra-e2e-lab-"));
 let status: LabStatus | undefined;
-
-afterAll(async () => {
-  try {
-    await labDownAndCheck(dataDir, status, [labNamespace(dataDir)]);
-  } finally {
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-}, 60_000);
+const dataDir = labTestDataDir("orchestra-e2e-lab-", () => status);
 
 describe("the lab", () => {
   let machines: MachineView[] = [];

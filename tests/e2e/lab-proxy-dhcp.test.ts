@@ -4,24 +4,15 @@
  * data. A machine nobody registered, powered on through its BMC, still boots discovery and
  * enlists with that BMC.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { labNamespace, labSiteNamespace } from "../../lib/lab/lab-state.ts";
+import { describe, expect, it } from "vitest";
+import { labSiteNamespace } from "../../lib/lab/lab-state.ts";
 import type { LabStatus } from "../../lib/lab/lab-status.ts";
-import { consoleTails, labDownAndCheck, orchestraCli, waitForMachines, waitForVmsToStop } from "../helpers/lab.ts";
+import { consoleTails, labTestDataDir, orchestraCli, waitForMachines, waitForVmsToStop } from "../helpers/lab.ts";
 
-const dataDir = mkdtempSync(join(tmpdir(), "orchestra-e2e-proxy-"));
 let status: LabStatus | undefined;
-
-afterAll(async () => {
-  try {
-    await labDownAndCheck(dataDir, status, [labNamespace(dataDir), labSiteNamespace(dataDir)]);
-  } finally {
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-}, 60_000);
+const dataDir = labTestDataDir("orchestra-e2e-proxy-", () => status, { extraNamespaces: (dir) => [labSiteNamespace(dir)] });
 
 describe("the lab in proxy-DHCP mode", () => {
   it("boots and enlists a machine whose address comes from another DHCP server", async () => {

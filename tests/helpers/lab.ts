@@ -1,14 +1,15 @@
 /**
  * Test helpers for end-to-end tests that drive `orchestra lab` as a user would.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
-import { expect } from "vitest";
+import { afterAll, expect } from "vitest";
 import type { MachineView } from "../../lib/inventory/machine-view.ts";
 import { pidFileProcess, processStartTime } from "../../lib/lab/lab-processes.ts";
-import { readLabState } from "../../lib/lab/lab-state.ts";
+import { labNamespace, readLabState } from "../../lib/lab/lab-state.ts";
 import type { LabStatus } from "../../lib/lab/lab-status.ts";
 
 const CLI = join(import.meta.dirname, "../../lib/cli/main.ts");
@@ -68,4 +69,22 @@ export async function labDownAndCheck(dataDir: string, status: LabStatus | undef
   expect(existsSync(join(dataDir, "lab"))).toBe(false);
   expect(existsSync(join(dataDir, "consoles"))).toBe(false);
   expect(existsSync(join(dataDir, "dnsmasq"))).toBe(false);
+}
+
+/**
+ * A fresh data directory for one end-to-end lab test. After all its tests, the lab is taken
+ * down and checked to have left nothing (the lab's namespace and `extraNamespaces`), and the
+ * directory is removed, whether or not the tests passed. `status` gives the lab's status as
+ * the test last saw it (its pids are checked to be gone).
+ */
+export function labTestDataDir(prefix: string, status: () => LabStatus | undefined, options: { extraNamespaces?: (dataDir: string) => string[]; timeoutMs?: number } = {}): string {
+  const dataDir = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(async () => {
+    try {
+      await labDownAndCheck(dataDir, status(), [labNamespace(dataDir), ...(options.extraNamespaces?.(dataDir) ?? [])]);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, options.timeoutMs ?? 60_000);
+  return dataDir;
 }
