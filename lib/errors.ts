@@ -63,6 +63,8 @@ export const ERRORS = {
   // Network boot, images, enlistment and the lab.
   ENLISTMENT_REFUSED: { status: 409, ec2: "InvalidParameterValue", summary: "A discovery report names a machine it may not create or change." },
   RATE_LIMITED: { status: 429, ec2: "RequestLimitExceeded", summary: "Too many requests from one source; retry later." },
+  TOKEN_ADDRESS_MISMATCH: { status: 403, ec2: "UnauthorizedOperation", summary: "A node token was shown from another address than the one it is bound to (docs/boot.md)." },
+  COMMISSIONING_TOKEN_REQUIRED: { status: 403, ec2: "UnauthorizedOperation", summary: "A report for a machine being commissioned lacks that commissioning's token." },
   PAYLOAD_TOO_LARGE: { status: 413, ec2: "InvalidParameterValue", summary: "A request body is larger than the endpoint accepts." },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, ec2: "InvalidParameterValue", summary: "A request body is not in the content type the endpoint accepts." },
   IMAGE_NOT_FOUND: { status: 404, ec2: "InvalidAMIID.NotFound", summary: "No boot image has that id or role." },

@@ -32,12 +32,17 @@ export interface BootErasure {
   readonly phase: string;
 }
 
+/** The machine's commissioning token, when it is being commissioned. */
+export interface BootCommissioning {
+  readonly token: string;
+}
+
 /**
  * Choose the branch for a machine (undefined: a MAC nobody knows). A deploying machine
  * whose image is on its disk already boots from that disk: the reboot after the write
  * comes back here, and must not write the image again.
  */
-export function chooseBootBranch(machine: BootMachine | undefined, images: BootImages, deployment?: BootDeployment, erasure?: BootErasure): BootBranch {
+export function chooseBootBranch(machine: BootMachine | undefined, images: BootImages, deployment?: BootDeployment, erasure?: BootErasure, commissioning?: BootCommissioning): BootBranch {
   if (machine === undefined) {
     return images.discovery ? { kind: "discovery", image: images.discovery } : { kind: "unavailable", reason: "no discovery image is registered (orchestra images build-discovery)" };
   }
@@ -46,7 +51,8 @@ export function chooseBootBranch(machine: BootMachine | undefined, images: BootI
     case "commissioning": {
       // The discovery ramdisk doubles as the commissioning ramdisk until a dedicated one exists.
       const image = images.commissioning ?? images.discovery;
-      return image ? { kind: "commissioning", image, systemId } : { kind: "unavailable", reason: "no commissioning or discovery image is registered" };
+      if (!commissioning) return { kind: "unavailable", reason: `no commissioning token is issued for ${systemId}` };
+      return image ? { kind: "commissioning", image, systemId, token: commissioning.token } : { kind: "unavailable", reason: "no commissioning or discovery image is registered" };
     }
     case "deploying": {
       if (!deployment) return { kind: "unavailable", reason: `no deployment is planned for ${systemId}` };

@@ -5,7 +5,7 @@
  * endpoint the discovery ramdisk reports to, and the deploy routes (lib/deploy) the deploy
  * ramdisk and the deployed system call back on.
  */
-import { requestBaseUrl } from "./request-base-url.ts";
+import { checkHostHeader, requestBaseUrl } from "./request-base-url.ts";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isOrchestraError, OrchestraError } from "../errors.ts";
 import { findImageByRole, imageFilePath } from "../images/image-store.ts";
@@ -13,6 +13,7 @@ import { IMAGE_FILE_NAMES, type ImageFileName } from "../images/boot-image.ts";
 import type { Inventory } from "../inventory/inventory.ts";
 import { parseMac } from "../inventory/mac-address.ts";
 import { type BootImages, chooseBootBranch } from "./boot-branch.ts";
+import type { BootBranch } from "./ipxe-scripts.ts";
 import { parseDiscoveryReport } from "./discovery-report.ts";
 import { enlistMachine } from "./enlist-machine.ts";
 import { renderBootScript, renderChainScript } from "./ipxe-scripts.ts";
@@ -22,6 +23,11 @@ import { registerDeployService } from "../deploy/deploy-service.ts";
 import { registerEraseService } from "../deploy/erase-service.ts";
 import { deploymentOf } from "../deploy/deployment-rows.ts";
 import { erasureOf } from "../deploy/erasure-rows.ts";
+import { newDeployToken } from "../deploy/deploy-token.ts";
+import type { Machine } from "../inventory/machine.ts";
+import { type AddressWitness, fileAddressWitness } from "./address-witness.ts";
+import { dhcpPaths } from "./dhcp-service.ts";
+import { admitNodeCall, type Commissioning, commissioningOf, commissioningTokenFor, mayHandOutToken, plainAddress, sameToken } from "./node-token.ts";
 
 /** What the boot service needs. */
 export interface BootServiceOptions {
@@ -37,10 +43,30 @@ export interface BootServiceOptions {
   readonly kernelArgs?: string;
   /** Where nodes fetch image files when another server (nginx) serves `<data dir>/images`. */
   readonly imageBaseUrl?: string;
+  /**
+   * The base URL put in scripts, plans and seeds (`--boot-url`, or the server's address on the
+   * provisioning network); without it, the local address the request arrived on. Never the Host header.
+   */
+  readonly bootUrl?: string;
+  /** What tells whether a request's address is a MAC's (default: Orchestra's DHCP leases and the kernel's neighbour table). */
+  readonly witness?: AddressWitness;
+  /** Enlistment requests from all sources together (a flood from many addresses). */
+  readonly enlistGlobalRateLimit?: RateLimit;
+  /** Boot-script requests for MACs nobody knows, per source address. */
+  readonly unknownMacRateLimit?: RateLimit;
+  /** Boot-script requests for MACs nobody knows, from all sources together. */
+  readonly unknownMacGlobalRateLimit?: RateLimit;
 }
 
 /** Defaults: a discovery report is a few KiB; a node reports once per boot. */
 export const DEFAULT_ENLIST_RATE_LIMIT: RateLimit = { perMinute: 30, burst: 10 };
+/** All sources together: a rack of new machines booting at once passes, a scan from many addresses does not. */
+export const DEFAULT_ENLIST_GLOBAL_RATE_LIMIT: RateLimit = { perMinute: 600, burst: 200 };
+/** An unknown machine asks for its script a few times per boot. */
+export const DEFAULT_UNKNOWN_MAC_RATE_LIMIT: RateLimit = { perMinute: 30, burst: 10 };
+export const DEFAULT_UNKNOWN_MAC_GLOBAL_RATE_LIMIT: RateLimit = { perMinute: 1200, burst: 300 };
+/** The one key a global limiter counts under. */
+const EVERYONE = "*";
 export const DEFAULT_ENLIST_BODY_LIMIT = 64 * 1024;
 
 /** Answer an error with its table status and a JSON body naming the stable code. */
@@ -64,7 +90,50 @@ function asOrchestraError(error: FastifyError): OrchestraError {
 /** Register the boot routes on `app` (in their own scope, with their own error handler). */
 export async function registerBootService(app: FastifyInstance, options: BootServiceOptions): Promise<void> {
   const limiter = new RateLimiter(options.enlistRateLimit ?? DEFAULT_ENLIST_RATE_LIMIT);
-  const scriptContext = (request: FastifyRequest) => ({ baseUrl: requestBaseUrl(request), kernelArgs: options.kernelArgs, imageBaseUrl: options.imageBaseUrl });
+  const globalLimiter = new RateLimiter(options.enlistGlobalRateLimit ?? DEFAULT_ENLIST_GLOBAL_RATE_LIMIT);
+  const unknownLimiter = new RateLimiter(options.unknownMacRateLimit ?? DEFAULT_UNKNOWN_MAC_RATE_LIMIT);
+  const unknownGlobalLimiter = new RateLimiter(options.unknownMacGlobalRateLimit ?? DEFAULT_UNKNOWN_MAC_GLOBAL_RATE_LIMIT);
+  const witness = options.witness ?? fileAddressWitness({ leaseFile: dhcpPaths(options.dataDir).leaseFile });
+  const { inventory } = options;
+  const scriptContext = (request: FastifyRequest) => ({ baseUrl: requestBaseUrl(request, options.bootUrl), kernelArgs: options.kernelArgs, imageBaseUrl: options.imageBaseUrl });
+
+  /** The branch for a MAC's machine, with its node token only if this address may have it (docs/boot.md). */
+  const branchFor = async (request: FastifyRequest, mac: string, machine: Machine | undefined): Promise<BootBranch> => {
+    const [discovery, commissioning, deploy] = await Promise.all(
+      (["discovery", "commissioning", "deploy"] as const).map((role) => findImageByRole(options.dataDir, role, machine?.architecture ?? "amd64")),
+    );
+    const images: BootImages = { discovery, commissioning, deploy };
+    // Only a deployment made for this very entry into deploying counts, never an earlier one's row.
+    const deploymentRow = machine?.status === "deploying" ? await deploymentOf(inventory.db, machine.systemId) : undefined;
+    const erasureRow = machine?.status === "disk_erasing" ? await erasureOf(inventory.db, machine.systemId) : undefined;
+    const deployment = deploymentRow && deploymentRow.enteredAt === machine?.statusChangedAt ? deploymentRow : undefined;
+    const erasure = erasureRow && erasureRow.enteredAt === machine?.statusChangedAt ? erasureRow : undefined;
+    const commissioningToken =
+      machine?.status === "commissioning" ? await commissioningTokenFor(inventory.db, machine.systemId, machine.statusChangedAt, newDeployToken, new Date().toISOString()) : undefined;
+    const branch = chooseBootBranch(machine, images, deployment, erasure, commissioningToken);
+    if (branch.kind !== "deploy" && branch.kind !== "erase" && branch.kind !== "commissioning") return branch;
+    const row = branch.kind === "deploy" ? { table: "deployments" as const, bound: deployment!.boundAddress } : branch.kind === "erase" ? { table: "erasures" as const, bound: erasure!.boundAddress } : { table: "commissionings" as const, bound: commissioningToken!.boundAddress };
+    if (await mayHandOutToken(inventory.db, witness, mac, { ...row, token: branch.token, address: request.ip })) return branch;
+    request.log.warn({ mac, systemId: branch.systemId, source: request.ip, branch: branch.kind }, "boot script with a node token refused: the asking address is not that machine's");
+    return { kind: "unavailable", reason: `the ${branch.kind} script of ${branch.systemId} is only for that machine's own address` };
+  };
+
+  /**
+   * A report naming a machine being commissioned counts only with that commissioning's token,
+   * from the address it is bound to; answers the commissioning it is for (undefined: the MAC
+   * is not a commissioning machine's, and enlistMachine decides).
+   */
+  const checkCommissioningReport = async (bootMac: string, token: string | undefined, source: string): Promise<Commissioning | undefined> => {
+    const machine = await inventory.findMachineByMac(bootMac);
+    if (machine?.status !== "commissioning") return undefined;
+    const commissioning = await commissioningOf(inventory.db, machine.systemId);
+    const current = commissioning && commissioning.enteredAt === machine.statusChangedAt ? commissioning : undefined;
+    if (!current || token === undefined || !sameToken(token, current.token)) {
+      throw new OrchestraError("COMMISSIONING_TOKEN_REQUIRED", `machine ${machine.systemId} is being commissioned: only its commissioning ramdisk, with the token its boot script gave it, may report for it`, { systemId: machine.systemId, source: plainAddress(source) });
+    }
+    await admitNodeCall(inventory.db, witness, { table: "commissionings", token: current.token, bound: current.boundAddress, macs: machine.interfaces.map((nic) => nic.mac), address: source });
+    return current;
+  };
 
   await app.register(async (scope) => {
     scope.setErrorHandler((error: FastifyError, request, reply) => {
@@ -73,6 +142,7 @@ export async function registerBootService(app: FastifyInstance, options: BootSer
       else request.log.warn({ code: mapped.code, reason: mapped.message }, "boot request refused");
       return sendError(reply, mapped);
     });
+    scope.addHook("onRequest", async (request) => checkHostHeader(request));
 
     scope.get("/boot.ipxe", async (request, reply) => {
       request.log.info({ path: "/boot.ipxe" }, "iPXE entry script");
@@ -83,20 +153,12 @@ export async function registerBootService(app: FastifyInstance, options: BootSer
       const match = /^(.+)\.ipxe$/.exec(request.params.file);
       if (!match) throw new OrchestraError("INVALID_ARGUMENT", "boot scripts are /boot/<mac>.ipxe");
       const mac = parseMac(match[1]!);
-      const machine = await options.inventory.findMachineByMac(mac);
-      const [discovery, commissioning, deploy] = await Promise.all(
-        (["discovery", "commissioning", "deploy"] as const).map((role) => findImageByRole(options.dataDir, role, machine?.architecture ?? "amd64")),
-      );
-      const images: BootImages = { discovery, commissioning, deploy };
-      // Only a deployment made for this very entry into deploying counts, never an earlier one's row.
-      const deployment = machine?.status === "deploying" ? await deploymentOf(options.inventory.db, machine.systemId) : undefined;
-      const erasure = machine?.status === "disk_erasing" ? await erasureOf(options.inventory.db, machine.systemId) : undefined;
-      const branch = chooseBootBranch(
-        machine,
-        images,
-        deployment && deployment.enteredAt === machine?.statusChangedAt ? deployment : undefined,
-        erasure && erasure.enteredAt === machine?.statusChangedAt ? erasure : undefined,
-      );
+      const machine = await inventory.findMachineByMac(mac);
+      // A scan of unknown MACs (looking for a known one) is slowed per source and overall.
+      if (!machine && (!unknownLimiter.take(request.ip) || !unknownGlobalLimiter.take(EVERYONE))) {
+        throw new OrchestraError("RATE_LIMITED", `too many boot-script requests for unknown MACs from ${request.ip}; retry in a minute`, { source: request.ip });
+      }
+      const branch = await branchFor(request, mac, machine);
       request.log.info({ mac, systemId: machine?.systemId, status: machine?.status ?? "unknown", branch: branch.kind }, "boot script");
       return reply.type("text/plain").send(renderBootScript(scriptContext(request), branch));
     });
@@ -112,8 +174,8 @@ export async function registerBootService(app: FastifyInstance, options: BootSer
     };
     scope.get("/images/:id/:file", imageRoute);
 
-    await registerDeployService(scope, { dataDir: options.dataDir, inventory: options.inventory, imageBaseUrl: options.imageBaseUrl });
-    await registerEraseService(scope, { inventory: options.inventory });
+    await registerDeployService(scope, { dataDir: options.dataDir, inventory, imageBaseUrl: options.imageBaseUrl, bootUrl: options.bootUrl, witness });
+    await registerEraseService(scope, { inventory, witness });
 
     scope.post(
       "/enlist",
@@ -121,14 +183,15 @@ export async function registerBootService(app: FastifyInstance, options: BootSer
         bodyLimit: options.enlistBodyLimit ?? DEFAULT_ENLIST_BODY_LIMIT,
         // Before the body is read: a flood is refused without parsing anything.
         onRequest: async (request) => {
-          if (!limiter.take(request.ip)) throw new OrchestraError("RATE_LIMITED", `too many enlistment requests from ${request.ip}; retry in a minute`, { source: request.ip });
+          if (!limiter.take(request.ip) || !globalLimiter.take(EVERYONE)) throw new OrchestraError("RATE_LIMITED", `too many enlistment requests from ${request.ip}; retry in a minute`, { source: request.ip });
           const type = request.headers["content-type"] ?? "";
           if (!/^application\/json\s*(;|$)/i.test(type)) throw new OrchestraError("UNSUPPORTED_MEDIA_TYPE", `enlistment reports are application/json, not ${JSON.stringify(type)}`);
         },
       },
       async (request, reply) => {
         const report = parseDiscoveryReport(request.body);
-        const result = await enlistMachine(options.inventory, report, { autoAccept: options.autoAccept });
+        const commissioning = await checkCommissioningReport(report.bootMac, report.token, request.ip);
+        const result = await enlistMachine(inventory, report, { autoAccept: options.autoAccept, ...(commissioning ? { commissioningEntry: commissioning.enteredAt } : {}) });
         request.log.info({ mac: report.bootMac, systemId: result.machine.systemId, status: result.machine.status, action: result.action, source: request.ip }, "enlistment");
         return reply.code(result.action === "created" ? 201 : 200).send({ systemId: result.machine.systemId, hostname: result.machine.hostname, status: result.machine.status, action: result.action });
       },

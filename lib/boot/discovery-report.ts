@@ -29,9 +29,11 @@ export interface DiscoveryReport {
   /** The BMC user the ramdisk set up and its password (a secret), when it could. */
   readonly bmcUsername?: string;
   readonly bmcPassword?: string;
+  /** The commissioning token from the kernel command line (orchestra.token), when commissioning. */
+  readonly token?: string;
 }
 
-const TOP_KEYS = ["version", "mode", "bootMac", "architecture", "firmware", "cpus", "cpuModel", "memoryMib", "interfaces", "disks", "dmi", "bmcAddress", "bmcPort", "bmcUsername", "bmcPassword"];
+const TOP_KEYS = ["version", "mode", "bootMac", "architecture", "firmware", "cpus", "cpuModel", "memoryMib", "interfaces", "disks", "dmi", "bmcAddress", "bmcPort", "bmcUsername", "bmcPassword", "token"];
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)$/;
 // IPMI user names are at most 16 bytes; passwords at most 20 (IPMI 2.0).
@@ -108,6 +110,8 @@ export function parseDiscoveryReport(body: unknown): DiscoveryReport {
 
   const dmi = object("dmi", top.dmi ?? {}, ["vendor", "product", "serial"]);
   const bmc = parseBmc(top);
+  const token = top.token === undefined || top.token === "" ? undefined : top.token;
+  if (token !== undefined && (typeof token !== "string" || !/^[A-Za-z0-9_-]{16,128}$/.test(token))) refuse("token", "must be the token from orchestra.token=, or absent");
 
   return {
     version,
@@ -122,13 +126,28 @@ export function parseDiscoveryReport(body: unknown): DiscoveryReport {
     disks,
     dmi: { vendor: text("dmi.vendor", dmi.vendor, 128), product: text("dmi.product", dmi.product, 128), serial: text("dmi.serial", dmi.serial, 128) },
     ...bmc,
+    ...(token !== undefined ? { token } : {}),
   };
+}
+
+/** Why an IPv4 address cannot be a BMC's (this host, unspecified, broadcast, multicast, reserved), or undefined. */
+export function specialAddress(address: string): string | undefined {
+  const [a, b] = address.split(".").map(Number) as [number, number, number, number];
+  if (a === 0) return "an unspecified (0.0.0.0/8) address";
+  if (a === 127) return "a loopback address";
+  if (address === "255.255.255.255") return "the broadcast address";
+  if (a >= 224 && a <= 239) return "a multicast address";
+  if (a >= 240) return "a reserved (240.0.0.0/4) address";
+  if (a === 169 && b === 254) return "a link-local address";
+  return undefined;
 }
 
 /** The BMC fields: an address (or none), and credentials only as a pair and only with an address. */
 function parseBmc(top: Record<string, unknown>): Pick<DiscoveryReport, "bmcAddress" | "bmcPort" | "bmcUsername" | "bmcPassword"> {
   const bmcAddress = text("bmcAddress", top.bmcAddress, 15);
-  if (bmcAddress && (!IPV4.test(bmcAddress) || bmcAddress === "0.0.0.0")) refuse("bmcAddress", "must be an IPv4 address other than 0.0.0.0, or empty");
+  if (bmcAddress && !IPV4.test(bmcAddress)) refuse("bmcAddress", "must be an IPv4 address, or empty");
+  const special = bmcAddress ? specialAddress(bmcAddress) : undefined;
+  if (special) refuse("bmcAddress", `is ${special}, which no BMC can be reached at; report the BMC's own unicast address, or none`);
   const bmcPort = top.bmcPort === undefined ? undefined : integer("bmcPort", top.bmcPort, 1, 65_535);
   const bmcUsername = text("bmcUsername", top.bmcUsername, 16);
   if (bmcUsername && !BMC_USERNAME.test(bmcUsername)) refuse("bmcUsername", "must be 1-16 letters, digits, dots, dashes or underscores, or empty");

@@ -21,6 +21,11 @@ export interface EnlistmentResult {
 export interface EnlistmentOptions {
   /** Accept new machines at once: they go through commissioning to `ready` on this report. */
   readonly autoAccept?: boolean;
+  /**
+   * The `commissioning` entry (its statusChangedAt) whose token the report showed: a report
+   * may change a commissioning machine only for that entry (the boot service checks the token).
+   */
+  readonly commissioningEntry?: string;
 }
 
 /** The free-form hardware facts a report carries, under the inventory's hardware keys. */
@@ -98,6 +103,9 @@ export async function enlistMachine(inventory: Inventory, report: DiscoveryRepor
     if (!machine) refuse(`machine ${systemId} vanished while the report was checked`, { systemId });
     if (machine.status !== "commissioning") {
       refuse(`MAC ${owners.get(systemId)![0]} belongs to machine ${systemId}, which is ${machine.status}; discovery may only change a machine being commissioned`, { systemId, status: machine.status });
+    }
+    if (options.commissioningEntry !== machine.statusChangedAt) {
+      throw new OrchestraError("COMMISSIONING_TOKEN_REQUIRED", `machine ${systemId} is being commissioned: only its commissioning ramdisk, with its token, may report for it`, { systemId });
     }
     const unknown = macs.filter((mac) => !machine.interfaces.some((nic) => nic.mac === mac));
     if (unknown.length) {

@@ -25,7 +25,7 @@ export interface BootImageRef {
 /** Which script a machine gets, chosen from its state. */
 export type BootBranch =
   | { readonly kind: "discovery"; readonly image: BootImageRef }
-  | { readonly kind: "commissioning"; readonly image: BootImageRef; readonly systemId: string }
+  | { readonly kind: "commissioning"; readonly image: BootImageRef; readonly systemId: string; readonly token: string }
   | { readonly kind: "deploy"; readonly image: BootImageRef; readonly systemId: string; readonly token: string }
   | { readonly kind: "erase"; readonly image: BootImageRef; readonly systemId: string; readonly token: string; readonly mode: string }
   | { readonly kind: "local-disk"; readonly systemId: string }
@@ -75,7 +75,7 @@ export function renderBootScript(ctx: BootScriptContext, branch: BootBranch): st
     case "discovery":
       return linuxBoot(ctx, `unknown machine ${NODE_MAC}, booting discovery`, branch.image, `orchestra.url=${base} orchestra.mode=enlist`);
     case "commissioning":
-      return linuxBoot(ctx, `commissioning ${checkArg(branch.systemId)}`, branch.image, `orchestra.url=${base} orchestra.mode=commissioning orchestra.system_id=${checkArg(branch.systemId)}`);
+      return linuxBoot(ctx, `commissioning ${checkArg(branch.systemId)}`, branch.image, `orchestra.url=${base} orchestra.mode=commissioning orchestra.system_id=${checkArg(branch.systemId)} orchestra.token=${checkArg(branch.token)}`);
     case "deploy":
       return linuxBoot(ctx, `deploying ${checkArg(branch.systemId)}`, branch.image, `orchestra.url=${base} orchestra.mode=deploy orchestra.system_id=${checkArg(branch.systemId)} orchestra.token=${checkArg(branch.token)}`);
     case "erase":

@@ -24,6 +24,8 @@ import type { Machine } from "../inventory/machine.ts";
 import { StoreMetadataSource } from "../metadata/store-metadata-source.ts";
 import { chooseDisk, type DeployPlan, imageFormatOf, renderDeployPlan } from "./deploy-plan.ts";
 import { isDeployToken } from "./deploy-token.ts";
+import type { AddressWitness } from "../boot/address-witness.ts";
+import { admitNodeCall, plainAddress } from "../boot/node-token.ts";
 import { DEPLOY_LOG_LIMIT, splitReport } from "./node-report.ts";
 import { type Deployment, deploymentByToken, updateDeployment } from "./deployment-rows.ts";
 import type { DeploymentPhase } from "./deployment-schema.ts";
@@ -34,6 +36,10 @@ export interface DeployServiceOptions {
   readonly inventory: Inventory;
   /** Where nodes fetch image files when another server (nginx) serves `<data dir>/images`. */
   readonly imageBaseUrl?: string;
+  /** The base URL put in plans and seeds (configuration); without it, the request's local address. */
+  readonly bootUrl?: string;
+  /** What tells whether a caller's address is the machine's (lib/boot/address-witness.ts). */
+  readonly witness: AddressWitness;
   readonly now?: () => Date;
 }
 
@@ -85,9 +91,29 @@ function bodyText(request: FastifyRequest): string {
 
 /** Register the deploy routes on `app` (inside the boot service's scope, sharing its error handling). */
 export async function registerDeployService(app: FastifyInstance, options: DeployServiceOptions): Promise<void> {
-  const { inventory, dataDir } = options;
+  const { inventory, dataDir, witness } = options;
+  /** A node's call counts only from the address its token is bound to (docs/boot.md). */
+  const admit = (request: FastifyRequest, deployment: Deployment, machine: Pick<Machine, "interfaces"> | undefined) =>
+    admitNodeCall(inventory.db, witness, { table: "deployments", token: deployment.token, bound: deployment.boundAddress, macs: machine?.interfaces.map((nic) => nic.mac) ?? [], address: request.ip });
   const now = () => (options.now ?? (() => new Date()))().toISOString();
   const metadata = new StoreMetadataSource(inventory.db);
+
+  /**
+   * The deployed system's call: its DHCP client may lease another address than the ramdisk's,
+   * so it counts from the deployment's bound address, from the address that first read the
+   * instance's NoCloud metadata (its secret came in the seed, to the bound ramdisk), or from
+   * one the network proves is the machine's. Nothing else.
+   */
+  const admitBooted = async (request: FastifyRequest, deployment: Deployment, machine: Machine | undefined) => {
+    const address = plainAddress(request.ip);
+    if (deployment.boundAddress === address) return;
+    if (deployment.instanceId) {
+      if ((await metadata.addressOf(deployment.instanceId)) === address) return;
+    }
+    const macs = (machine ?? (await inventory.getMachine(deployment.systemId).catch(() => undefined)))?.interfaces.map((nic) => nic.mac) ?? [];
+    // Proof by the network only: a never-bound token is not bound by this call.
+    await admitNodeCall(inventory.db, witness, { table: "deployments", token: deployment.token, bound: deployment.boundAddress ?? "", macs, address });
+  };
 
   await app.register(async (scope) => {
     // busybox wget posts as x-www-form-urlencoded; cloud-init's phone_home too. Both are read as text.
@@ -103,6 +129,7 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
 
     scope.get<{ Params: { token: string } }>("/deploy/:token/plan", { logLevel: "warn" }, async (request, reply) => {
       const { deployment, machine } = await activeDeployment(inventory, request.params.token);
+      await admit(request, deployment, machine);
       if (deployment.phase === "failed" || deployment.phase === "booted") {
         throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", `this deployment is ${deployment.phase}`, { machine: machine.systemId });
       }
@@ -119,7 +146,7 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
         await failDeployment(deployment, machine, reason);
         throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", reason, { machine: machine.systemId });
       }
-      const base = requestBaseUrl(request);
+      const base = requestBaseUrl(request, options.bootUrl);
       const files = (options.imageBaseUrl ?? `${base}/images`).replace(/\/+$/, "");
       const deployBase = `${base}/deploy/${deployment.token}`;
       const plan: DeployPlan = {
@@ -145,15 +172,22 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
 
     // Rendered here, not on the node: one renderer for the file the OS image expects (lib/images/os-image-config.ts).
     scope.get<{ Params: { token: string } }>("/deploy/:token/seed", { logLevel: "warn" }, async (request, reply) => {
-      const { deployment } = await activeDeployment(inventory, request.params.token);
+      const { deployment, machine } = await activeDeployment(inventory, request.params.token);
+      await admit(request, deployment, machine);
       if (!deployment.nocloudSecret) throw new OrchestraError("DEPLOYMENT_NOT_FOUND", "this deployment has no metadata seed");
-      const base = requestBaseUrl(request);
+      // The seed carries the NoCloud secret: handed out only while the image is being written,
+      // to the ramdisk that writes it; after the success report it is gone.
+      if (deployment.phase !== "planned" && deployment.phase !== "writing") {
+        throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", `this deployment is ${deployment.phase}: its seed was handed out while the image was written`, { machine: machine.systemId });
+      }
+      const base = requestBaseUrl(request, options.bootUrl);
       const seed = renderNoCloudSeedConfig(`${base}/nocloud/${deployment.nocloudSecret}/`, { phoneHomeUrl: `${base}/deploy/${deployment.token}/booted` });
       return reply.type("text/plain").send(seed);
     });
 
     scope.post<{ Params: { token: string } }>("/deploy/:token/progress", { logLevel: "warn" }, async (request, reply) => {
-      const { deployment } = await activeDeployment(inventory, request.params.token);
+      const { deployment, machine } = await activeDeployment(inventory, request.params.token);
+      await admit(request, deployment, machine);
       const match = /^bytes=(\d{1,15})$/.exec(bodyText(request).trim());
       if (!match) throw new OrchestraError("INVALID_ARGUMENT", "a progress report is bytes=<number>");
       await inventory.db.transaction((tx) => updateDeployment(tx, deployment.token, ["writing"], { bytesDone: Number(match[1]) }, now()));
@@ -166,6 +200,7 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
       const { summary, log } = splitReport(bodyText(request), status === "success" ? "image written" : "the node gave no reason");
       // A repeated report after the first one ended the deployment gets the same answer.
       const { deployment, machine } = await deploymentForCall(inventory, request.params.token, status === "failure" ? ["failed"] : ["written", "booted"]);
+      await admit(request, deployment, machine ?? (await inventory.getMachine(deployment.systemId).catch(() => undefined)));
       if (!machine) return reply.send({ systemId: deployment.systemId, phase: deployment.phase });
       if (status === "failure") {
         await failDeployment(deployment, machine, summary, log);
@@ -179,6 +214,7 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
 
     scope.post<{ Params: { token: string } }>("/deploy/:token/booted", { logLevel: "warn" }, async (request, reply) => {
       const { deployment, machine } = await deploymentForCall(inventory, request.params.token, ["booted"]);
+      await admitBooted(request, deployment, machine);
       if (!machine) return reply.send({ systemId: deployment.systemId, phase: "booted" });
       // The system booted from its disk, so the image was written even if that report was lost.
       if (deployment.phase !== "writing" && deployment.phase !== "written") {
@@ -188,7 +224,7 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
       // means the system booted without its metadata, so the user-data never ran.
       const posted = new URLSearchParams(bodyText(request)).get("instance_id");
       if (deployment.instanceId && posted !== null && posted !== deployment.instanceId) {
-        const reason = `the deployed system booted without its metadata: cloud-init reported instance id ${JSON.stringify(posted.slice(0, 64))}, not ${deployment.instanceId} (it could not read ${requestBaseUrl(request)}/nocloud/…)`;
+        const reason = `the deployed system booted without its metadata: cloud-init reported instance id ${JSON.stringify(posted.slice(0, 64))}, not ${deployment.instanceId} (it could not read ${requestBaseUrl(request, options.bootUrl)}/nocloud/…)`;
         await failDeployment(deployment, machine, reason);
         throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", reason, { machine: machine.systemId });
       }

@@ -20,6 +20,8 @@ export interface Deployment {
   readonly bytesTotal: number | null;
   /** The address the node called from (its provisioning address). */
   readonly nodeAddress: string | null;
+  /** The one address the token is accepted from (docs/boot.md); null until a node first uses it. */
+  readonly boundAddress: string | null;
   /** Where this deployment's part of the machine's console log starts, in bytes. */
   readonly consoleOffset: number;
   readonly message: string;
@@ -39,6 +41,7 @@ interface Row {
   bytes_done: number | string;
   bytes_total: number | string | null;
   node_address: string | null;
+  bound_address: string | null;
   console_offset: number | string;
   message: string;
   log: string;
@@ -59,6 +62,7 @@ function toDeployment(row: Row): Deployment {
     bytesDone: Number(row.bytes_done),
     bytesTotal: row.bytes_total === null ? null : Number(row.bytes_total),
     nodeAddress: row.node_address,
+    boundAddress: row.bound_address ?? null,
     consoleOffset: Number(row.console_offset),
     message: row.message,
     log: row.log,

@@ -14,9 +14,11 @@ import type { Inventory } from "../inventory/inventory.ts";
 import { isDeployToken } from "./deploy-token.ts";
 import { DEPLOY_LOG_LIMIT, splitReport } from "./node-report.ts";
 import { erasureByToken, finishErasure } from "./erasure-rows.ts";
+import type { AddressWitness } from "../boot/address-witness.ts";
+import { admitNodeCall } from "../boot/node-token.ts";
 
 /** Register the erase route on `app` (inside the boot service's scope, sharing its error handling). */
-export async function registerEraseService(app: FastifyInstance, options: { inventory: Inventory; now?: () => Date }): Promise<void> {
+export async function registerEraseService(app: FastifyInstance, options: { inventory: Inventory; witness: AddressWitness; now?: () => Date }): Promise<void> {
   const { inventory } = options;
   const now = () => (options.now ?? (() => new Date()))().toISOString();
   app.post<{ Params: { token: string }; Querystring: { status?: string } }>("/erase/:token/report", { logLevel: "warn", bodyLimit: DEPLOY_LOG_LIMIT * 2 }, async (request, reply) => {
@@ -25,6 +27,9 @@ export async function registerEraseService(app: FastifyInstance, options: { inve
     const { token } = request.params;
     const erasure = isDeployToken(token) ? await erasureByToken(inventory.db, token) : undefined;
     if (!erasure) throw new OrchestraError("DEPLOYMENT_NOT_FOUND", "no disk erasure has that token");
+    // Only the ramdisk the token was handed to may say the disks are erased (docs/boot.md).
+    const machine = await inventory.getMachine(erasure.systemId).catch(() => undefined);
+    await admitNodeCall(inventory.db, options.witness, { table: "erasures", token, bound: erasure.boundAddress, macs: machine?.interfaces.map((nic) => nic.mac) ?? [], address: request.ip });
     if (erasure.phase !== "planned") {
       if ((status === "success") === (erasure.phase === "erased")) return reply.send({ systemId: erasure.systemId, phase: erasure.phase });
       throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", `this erasure is ${erasure.phase}`, { machine: erasure.systemId });

@@ -45,6 +45,8 @@ export interface Erasure {
   readonly phase: ErasurePhase;
   readonly message: string;
   readonly log: string;
+  /** The one address the token is accepted from (docs/boot.md); null until a node first uses it. */
+  readonly boundAddress: string | null;
 }
 
 interface Row {
@@ -55,10 +57,11 @@ interface Row {
   phase: string;
   message: string;
   log: string;
+  bound_address: string | null;
 }
 
 function toErasure(row: Row): Erasure {
-  return { systemId: row.machine_id, token: row.token, enteredAt: row.entered_at, mode: row.mode as EraseMode, phase: row.phase as ErasurePhase, message: row.message, log: row.log };
+  return { systemId: row.machine_id, token: row.token, enteredAt: row.entered_at, mode: row.mode as EraseMode, phase: row.phase as ErasurePhase, message: row.message, log: row.log, boundAddress: row.bound_address ?? null };
 }
 
 /** Record a new erasure for a machine, replacing its previous one. */

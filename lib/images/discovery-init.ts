@@ -108,10 +108,10 @@ fi
 ${renderBmcUserSetup()}
 
 cat > /tmp/report.json <<JSON
-{"version":${DISCOVERY_REPORT_VERSION},"mode":"$MODE","bootMac":"$(js "$BOOTMAC")","architecture":"$(js "$arch")","firmware":"$firmware","cpus":$cpus,"cpuModel":"$(js "$cpumodel")","memoryMib":$mem,"interfaces":[$ifaces],"disks":[$disks],"dmi":{"vendor":"$(dmi sys_vendor)","product":"$(dmi product_name)","serial":"$(dmi product_serial)"},"bmcAddress":"$(js "$bmc")","bmcUsername":"$(js "$bmcuser")","bmcPassword":"$(js "$bmcpass")"}
+{"version":${DISCOVERY_REPORT_VERSION},"mode":"$MODE","bootMac":"$(js "$BOOTMAC")","architecture":"$(js "$arch")","firmware":"$firmware","cpus":$cpus,"cpuModel":"$(js "$cpumodel")","memoryMib":$mem,"interfaces":[$ifaces],"disks":[$disks],"dmi":{"vendor":"$(dmi sys_vendor)","product":"$(dmi product_name)","serial":"$(dmi product_serial)"},"bmcAddress":"$(js "$bmc")","bmcUsername":"$(js "$bmcuser")","bmcPassword":"$(js "$bmcpass")","token":"$(js "$(arg orchestra.token)")"}
 JSON
-# The console is kept and shown (GetConsoleOutput): never the BMC password.
-log "report: $(sed 's/"bmcPassword":"[^"]*"/"bmcPassword":"********"/' /tmp/report.json)"
+# The console is kept and shown (GetConsoleOutput): never the BMC password or the token.
+log "report: $(sed -e 's/"bmcPassword":"[^"]*"/"bmcPassword":"********"/' -e 's/"token":"[^"]*"/"token":"********"/' /tmp/report.json)"
 
 tries=0
 until wget -q -O /tmp/reply --header "Content-Type: application/json" --post-file /tmp/report.json "$URL/enlist"; do

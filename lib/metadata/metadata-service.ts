@@ -125,8 +125,13 @@ export const metadataService: FastifyPluginAsync<MetadataServiceOptions> = async
       request.log.error({ err: error, route: "/nocloud/<secret>/" }, "metadata source failed");
       return text(reply, 500, "Internal Server Error\n");
     }
-    // Once deployment knows the node's address, the secret alone is not enough.
-    if (!md || (md.localIpv4 !== null && md.localIpv4 !== sourceAddress(request))) return notFound(reply);
+    // The secret alone is enough once: the first address that uses it holds the instance,
+    // and once the node's address is known, only that address is answered.
+    if (!md) return notFound(reply);
+    const address = sourceAddress(request);
+    if (md.localIpv4 === null && source.claimNocloudAddress) {
+      if (!(await source.claimNocloudAddress(md.instanceId, address))) return notFound(reply);
+    } else if (md.localIpv4 !== null && md.localIpv4 !== address) return notFound(reply);
     switch (file) {
       case "meta-data":
         return text(reply, 200, nocloudMetaData(md));

@@ -45,4 +45,10 @@ export interface MetadataSource {
   findByAddress(address: string): Promise<InstanceMetadata | undefined>;
   /** The running instance whose NoCloud secret is `secret`, if any. */
   findByNocloudSecret(secret: string): Promise<InstanceMetadata | undefined>;
+  /**
+   * Bind an instance whose address is still unknown to the first address that reads its
+   * NoCloud data; answers whether `address` holds it now. A source without it leaves the
+   * secret alone enough until deployment learns the address.
+   */
+  claimNocloudAddress?(instanceId: string, address: string): Promise<boolean>;
 }

@@ -188,6 +188,28 @@ export class StoreMetadataSource implements MetadataSource {
     return (await tx.run("UPDATE instance_metadata SET local_ipv4 = $2, updated_at = $3 WHERE instance_id = $1", [instanceId, address, this.#now().toISOString()])) > 0;
   }
 
+  /** The address an instance's node has been seen at (null: not yet), undefined without metadata. */
+  async addressOf(instanceId: string): Promise<string | null | undefined> {
+    return (await this.db.get<{ local_ipv4: string | null }>("SELECT local_ipv4 FROM instance_metadata WHERE instance_id = $1", [instanceId]))?.local_ipv4;
+  }
+
+  /**
+   * Bind an instance whose address is not known yet to the first address that reads its
+   * NoCloud metadata (the secret alone is enough only once); answers whether `address` now holds it.
+   */
+  async claimNocloudAddress(instanceId: string, address: string): Promise<boolean> {
+    if (!isIPv4(address)) return false;
+    return this.db.transaction(async (tx) => {
+      if (await addressHolder(tx, address, instanceId)) return false;
+      await tx.run("UPDATE instance_metadata SET local_ipv4 = $2, updated_at = $3 WHERE instance_id = $1 AND local_ipv4 IS NULL", [instanceId, address, this.#now().toISOString()]);
+      return (await this.#addressOfWithin(tx, instanceId)) === address;
+    });
+  }
+
+  async #addressOfWithin(tx: SqlExecutor, instanceId: string): Promise<string | null | undefined> {
+    return (await tx.get<{ local_ipv4: string | null }>("SELECT local_ipv4 FROM instance_metadata WHERE instance_id = $1", [instanceId]))?.local_ipv4;
+  }
+
   /** Forget an instance's metadata; returns whether there was any. */
   async remove(instanceId: string): Promise<boolean> {
     return (await this.db.run("DELETE FROM instance_metadata WHERE instance_id = $1", [instanceId])) > 0;

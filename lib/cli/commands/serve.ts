@@ -19,6 +19,7 @@ import { readFile } from "node:fs/promises";
 import { OrchestraError } from "../../errors.ts";
 import { ERASE_MODES, type EraseMode } from "../../deploy/erasure-rows.ts";
 import { checkVendorData } from "../../metadata/vendor-data.ts";
+import { checkBootBaseUrl } from "../../boot/request-base-url.ts";
 
 /** DHCP settings from serve's --dhcp-* options. */
 function dhcpSettings(o: Record<string, string | undefined>, bootHost: string, bootPort: number): DhcpServiceSettings {
@@ -53,6 +54,17 @@ function imageBaseUrl(value: string | undefined): string | undefined {
   return value;
 }
 
+/**
+ * The URL nodes reach the boot listener at: --boot-url, else the address this server has on
+ * the provisioning network when one is known (not a wildcard), else undefined (each
+ * connection's local address is used).
+ */
+function defaultBootUrl(explicit: string | undefined, host: string, port: number): string | undefined {
+  if (explicit !== undefined) return checkBootBaseUrl(explicit);
+  if (host === "0.0.0.0" || host === "::" || host === "") return undefined;
+  return checkBootBaseUrl(`http://${host.includes(":") ? `[${host}]` : host}:${port}`, "--boot-listen");
+}
+
 /** The `serve` command. */
 export function serveCommand(): Command {
   return new Command("serve")
@@ -69,6 +81,7 @@ export function serveCommand(): Command {
     .option("--vendor-data <file>", "cloud-init vendor-data every new instance gets (#cloud-config or a script; `orchestra vendor-data` renders Orchestra's client setup)")
     .option("--erase-disks <mode>", "erase a released machine's disks before it goes back to the pool: quick (first and last 2 MiB of each disk) or full (every byte)")
     .option("--kernel-args <args>", "extra kernel arguments for every network-booted Linux, e.g. console=ttyS0")
+    .option("--boot-url <url>", "the boot listener's URL as nodes reach it, put in boot scripts, deploy plans and seeds (default: --dhcp-server-address or a specific --boot-listen host, else each connection's local address; never the Host header)")
     .option("--image-base-url <url>", "where nodes fetch kernels and initrds when nginx (sendfile) serves <data dir>/images, e.g. http://192.0.2.1/images (default: this server)")
     .option("--dhcp-interface <name>", "run dnsmasq (DHCP+TFTP) on this interface, supervised by this process")
     .option("--dhcp-server-address <ip>", "this server's address on the provisioning network (default: the --boot-listen host)")
@@ -90,6 +103,7 @@ export function serveCommand(): Command {
         throw new OrchestraError("INVALID_ARGUMENT", `invalid --erase-disks ${JSON.stringify(o.eraseDisks)}: ${ERASE_MODES.join(" or ")}`);
       }
       const dhcp = o.dhcpInterface ? dhcpSettings(o, bootListen.host, bootListen.port) : undefined;
+      const bootUrl = defaultBootUrl(o.bootUrl, dhcp?.serverAddress ?? bootListen.host, bootListen.port);
       const vendorData = o.vendorData === undefined ? undefined : checkVendorData(await readFile(String(o.vendorData), "utf8").catch((error: Error) => {
         throw new OrchestraError("INVALID_ARGUMENT", `cannot read --vendor-data ${JSON.stringify(o.vendorData)}: ${error.message}`);
       }), String(o.vendorData));
@@ -116,7 +130,7 @@ export function serveCommand(): Command {
           bootListen,
           timeoutSweepSeconds: Math.max(1, sweep),
           dataDir,
-          boot: { autoAccept: o.autoAccept === true, kernelArgs: o.kernelArgs, imageBaseUrl: imageBaseUrl(o.imageBaseUrl) },
+          boot: { autoAccept: o.autoAccept === true, kernelArgs: o.kernelArgs, imageBaseUrl: imageBaseUrl(o.imageBaseUrl), ...(bootUrl ? { bootUrl } : {}) },
           dhcp,
           bootSocket: o.bootSocket,
           apiSocket: o.apiSocket,
