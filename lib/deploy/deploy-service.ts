@@ -187,9 +187,9 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
 
     scope.post<{ Params: { token: string } }>("/deploy/:token/progress", { logLevel: "warn" }, async (request, reply) => {
       const { deployment, machine } = await activeDeployment(inventory, request.params.token);
-      await admit(request, deployment, machine);
       const match = /^bytes=(\d{1,15})$/.exec(bodyText(request).trim());
       if (!match) throw new OrchestraError("INVALID_ARGUMENT", "a progress report is bytes=<number>");
+      await admit(request, deployment, machine);
       await inventory.db.transaction((tx) => updateDeployment(tx, deployment.token, ["writing"], { bytesDone: Number(match[1]) }, now()));
       return reply.code(204).send();
     });
@@ -214,12 +214,15 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
 
     scope.post<{ Params: { token: string } }>("/deploy/:token/booted", { logLevel: "warn" }, async (request, reply) => {
       const { deployment, machine } = await deploymentForCall(inventory, request.params.token, ["booted"]);
-      await admitBooted(request, deployment, machine);
-      if (!machine) return reply.send({ systemId: deployment.systemId, phase: "booted" });
+      if (!machine) {
+        await admitBooted(request, deployment, machine);
+        return reply.send({ systemId: deployment.systemId, phase: "booted" });
+      }
       // The system booted from its disk, so the image was written even if that report was lost.
       if (deployment.phase !== "writing" && deployment.phase !== "written") {
         throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", `this deployment is ${deployment.phase}, not written`, { machine: machine.systemId });
       }
+      await admitBooted(request, deployment, machine);
       // cloud-init posts the instance id its datasource gave it: another one (iid-datasource-none)
       // means the system booted without its metadata, so the user-data never ran.
       const posted = new URLSearchParams(bodyText(request)).get("instance_id");

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { registerBootService } from "../../lib/boot/boot-service.ts";
+import { fileAddressWitness } from "../../lib/boot/address-witness.ts";
 import { addImage } from "../../lib/images/image-store.ts";
 import type { Inventory } from "../../lib/inventory/inventory.ts";
 import { machineView } from "../../lib/inventory/machine-view.ts";
@@ -42,10 +43,30 @@ function report(overrides: Record<string, unknown> = {}, macs = ["52:54:00:12:00
 let app: FastifyInstance;
 let inventory: Inventory;
 
-async function build(options: { burst?: number; autoAccept?: boolean } = {}): Promise<void> {
+// What the network knows, as the files the address witness reads: dnsmasq's leases and /proc/net/arp.
+const leaseFile = join(dataDir, "leases");
+const neighbourTable = join(dataDir, "arp");
+const ARP_HEADER = "IP address       HW type     Flags       HW address            Mask     Device\n";
+
+async function build(options: { burst?: number; autoAccept?: boolean; leases?: string; neighbours?: string } = {}): Promise<void> {
+  writeFileSync(leaseFile, options.leases ?? "");
+  writeFileSync(neighbourTable, ARP_HEADER + (options.neighbours ?? ""));
   inventory = await memoryInventory();
   app = Fastify({ logger: false });
-  await registerBootService(app, { dataDir, inventory, autoAccept: options.autoAccept, enlistRateLimit: { perMinute: options.burst ? 1 : 6000, burst: options.burst ?? 100 }, enlistBodyLimit: 8 * 1024 });
+  await registerBootService(app, {
+    dataDir,
+    inventory,
+    autoAccept: options.autoAccept,
+    enlistRateLimit: { perMinute: options.burst ? 1 : 6000, burst: options.burst ?? 100 },
+    enlistBodyLimit: 8 * 1024,
+    witness: fileAddressWitness({ leaseFile, neighbourTable }),
+  });
+}
+
+/** The node token a machine's boot script hands to `remoteAddress` (undefined: none in the script). */
+async function scriptToken(mac: string, remoteAddress = "192.0.2.150"): Promise<string | undefined> {
+  const script = await app.inject({ url: `/boot/${mac}.ipxe`, remoteAddress });
+  return /orchestra\.token=(\S+)/.exec(script.body)?.[1];
 }
 
 function enlist(body: unknown, headers: Record<string, string> = { "content-type": "application/json" }, remoteAddress = "192.0.2.150") {
@@ -61,13 +82,17 @@ beforeEach(async () => {
 });
 
 describe("the boot scripts over HTTP", () => {
-  it("serves the entry script and, for an unknown MAC, the discovery script pointing back at the host it was asked on", async () => {
-    const entry = await app.inject({ url: "/boot.ipxe", headers: { host: "192.0.2.1:5248" } });
+  it("serves the entry script and, for an unknown MAC, the discovery script pointing back at the configured URL, whatever Host the client sent", async () => {
+    app = Fastify({ logger: false });
+    await registerBootService(app, { dataDir, inventory, bootUrl: "http://192.0.2.1:5248", witness: fileAddressWitness({ leaseFile, neighbourTable }) });
+    const entry = await app.inject({ url: "/boot.ipxe", headers: { host: "attacker.example:80" } });
     expect(entry.statusCode).toBe(200);
     expect(entry.body).toContain("chain --autofree http://192.0.2.1:5248/boot/${netX/mac:hexhyp}.ipxe");
-    const script = await app.inject({ url: "/boot/52-54-00-12-00-09.ipxe", headers: { host: "192.0.2.1:5248" } });
+    expect(entry.body).not.toContain("attacker");
+    const script = await app.inject({ url: "/boot/52-54-00-12-00-09.ipxe", headers: { host: "attacker.example:80" } });
     expect(script.statusCode).toBe(200);
     expect(script.body).toContain(`http://192.0.2.1:5248/images/${discovery.id}/kernel`);
+    expect(script.body).not.toContain("attacker");
   });
 
   it("renders from the machine's state at the moment of the request (a database write, no file to regenerate)", async () => {
@@ -151,14 +176,15 @@ describe("enlistment", () => {
   it("commissioning replaces the BMC credentials with the ones it set up afresh", async () => {
     const { systemId } = (await enlist(report({ bmcAddress: "192.0.2.10", bmcUsername: "orchestra", bmcPassword: "first-Password-1" }))).json();
     await inventory.accept(systemId);
-    await enlist(report({ mode: "commissioning", bmcAddress: "192.0.2.10", bmcUsername: "orchestra", bmcPassword: "second-Password-2" }));
+    const token = await scriptToken("52:54:00:12:00:01");
+    await enlist(report({ mode: "commissioning", token, bmcAddress: "192.0.2.10", bmcUsername: "orchestra", bmcPassword: "second-Password-2" }));
     expect(await inventory.getMachine(systemId)).toMatchObject({ status: "ready", power: { type: "ipmi", params: { address: "192.0.2.10", username: "orchestra", password: "second-Password-2" } } });
   });
 
   it("a commissioning report without credentials leaves the power settings alone", async () => {
     const { systemId } = (await enlist(report())).json();
     await inventory.accept(systemId);
-    await enlist(report({ mode: "commissioning", bmcAddress: "192.0.2.10" }));
+    await enlist(report({ mode: "commissioning", token: await scriptToken("52:54:00:12:00:01"), bmcAddress: "192.0.2.10" }));
     expect(await inventory.getMachine(systemId)).toMatchObject({ status: "ready", power: { type: "manual", params: {} }, hardware: { bmc_address: "192.0.2.10" } });
   });
 
@@ -173,7 +199,7 @@ describe("enlistment", () => {
   it("a commissioning machine's report refreshes its hardware and makes it ready", async () => {
     const { systemId } = (await enlist(report())).json();
     await inventory.accept(systemId);
-    const response = await enlist(report({ mode: "commissioning", cpus: 4, memoryMib: 2048 }));
+    const response = await enlist(report({ mode: "commissioning", token: await scriptToken("52:54:00:12:00:01"), cpus: 4, memoryMib: 2048 }));
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ systemId, status: "ready", action: "commissioned" });
     expect(await inventory.getMachine(systemId)).toMatchObject({ cpus: 4, memoryMib: 2048, status: "ready" });
@@ -247,7 +273,8 @@ describe("enlistment", () => {
       await inventory.accept(a);
       await inventory.accept(b);
       const before = await snapshot();
-      const response = await enlist(report({ mode: "commissioning" }, ["52:54:00:12:00:01", "52:54:00:12:00:02"]));
+      const token = await scriptToken("52:54:00:12:00:01");
+      const response = await enlist(report({ mode: "commissioning", token }, ["52:54:00:12:00:01", "52:54:00:12:00:02"]));
       expect(response.statusCode).toBe(409);
       expect(response.json().error.message).toMatch(/MACs of 2 different machines/);
       expect(await snapshot()).toBe(before);
@@ -256,8 +283,9 @@ describe("enlistment", () => {
     it("a commissioning machine's report naming an interface it does not have: 409, unchanged", async () => {
       const { systemId } = (await enlist(report())).json();
       await inventory.accept(systemId);
+      const token = await scriptToken("52:54:00:12:00:01");
       const before = await snapshot();
-      const response = await enlist(report({ mode: "commissioning" }, ["52:54:00:12:00:01", "52:54:00:12:00:03"]));
+      const response = await enlist(report({ mode: "commissioning", token }, ["52:54:00:12:00:01", "52:54:00:12:00:03"]));
       expect(response.statusCode).toBe(409);
       expect(response.json().error.message).toMatch(/does not have/);
       expect(await snapshot()).toBe(before);

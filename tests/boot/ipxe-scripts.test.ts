@@ -36,9 +36,9 @@ describe("the boot scripts", () => {
     expect(script).not.toContain("kernel ");
   });
 
-  it("a commissioning machine boots the ramdisk in commissioning mode with its system id", () => {
-    const script = renderBootScript(ctx, chooseBootBranch({ systemId: "abc234", status: "commissioning" }, images));
-    expect(script).toContain("orchestra.mode=commissioning orchestra.system_id=abc234");
+  it("a commissioning machine boots the ramdisk in commissioning mode with its system id and its commissioning token", () => {
+    const script = renderBootScript(ctx, chooseBootBranch({ systemId: "abc234", status: "commissioning" }, images, undefined, undefined, { token: "c".repeat(32) }));
+    expect(script).toContain(`orchestra.mode=commissioning orchestra.system_id=abc234 orchestra.token=${"c".repeat(32)}`);
     expect(script).toContain("/images/ami-0123456789abcdef0/kernel");
   });
 
