@@ -2,7 +2,7 @@
  * @module store/open-store
  * Opens the embedded store in a data directory, creating and migrating it as needed.
  */
-import { mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { OrchestraError } from "../errors.ts";
 import { migrate } from "./migrations.ts";
@@ -23,12 +23,25 @@ export async function openStore(dataDir: string, options: { databaseUrl?: string
   if (dataDir !== ":memory:") {
     try {
       mkdirSync(dataDir, { recursive: true, mode: 0o750 });
+      tightenDataDir(dataDir);
     } catch (error) {
-      throw new OrchestraError("STORE_UNAVAILABLE", `cannot create the data directory ${dataDir}: ${(error as Error).message}`, { dataDir }, { cause: error });
+      throw new OrchestraError("STORE_UNAVAILABLE", `cannot create or tighten the data directory ${dataDir}: ${(error as Error).message}`, { dataDir }, { cause: error });
     }
     path = join(dataDir, DATABASE_FILE);
   }
   return migrated(openSqliteDatabase(path));
+}
+
+/**
+ * A data directory that others may list or write is tightened at start: group and other
+ * lose read and write, and keep only the search (x) bit they had, so a dnsmasq or nginx that
+ * runs as another user still reaches the subdirectories it serves (tftp/, images/) by name,
+ * but nobody lists the directory or reads the secrets in it (docs/boot.md, "Secrets at rest").
+ */
+export function tightenDataDir(dataDir: string): void {
+  const mode = statSync(dataDir).mode & 0o7777;
+  const tight = mode & ~0o066;
+  if (tight !== mode) chmodSync(dataDir, tight);
 }
 
 async function migrated(db: SqlDatabase): Promise<SqlDatabase> {

@@ -4,6 +4,7 @@
  * very Node that runs Orchestra. WAL mode and a busy timeout let the CLI and a running
  * server share one file.
  */
+import { chmodSync, closeSync, openSync } from "node:fs";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import { OrchestraError } from "../errors.ts";
 import type { SqlDatabase, SqlExecutor, SqlValue } from "./sql-database.ts";
@@ -16,15 +17,38 @@ function toSqlite(sql: string): string {
   return sql.replace(/\$(\d+)/g, "?$1");
 }
 
-/** Open (creating if needed) an SQLite database file, or ":memory:". */
+/** The files of an SQLite database in WAL mode: the database, its write-ahead log and its shared-memory index. */
+export function sqliteFiles(path: string): string[] {
+  return [path, `${path}-wal`, `${path}-shm`];
+}
+
+/**
+ * Make the database's files (those that exist) 0600: they hold BMC passwords and tokens,
+ * sealed or not, and no other local user has any business reading them. SQLite creates the
+ * -wal and -shm files with the database file's mode, so creating that one 0600 first covers them.
+ */
+function restrictFiles(path: string): void {
+  closeSync(openSync(path, "a", 0o600));
+  for (const file of sqliteFiles(path)) {
+    try {
+      chmodSync(file, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+  }
+}
+
+/** Open (creating if needed, mode 0600) an SQLite database file, or ":memory:". */
 export function openSqliteDatabase(path: string): SqlDatabase {
   let db: DatabaseSync;
   try {
+    if (path !== ":memory:") restrictFiles(path);
     db = new DatabaseSync(path);
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.exec("PRAGMA journal_mode = WAL");
     db.exec("PRAGMA synchronous = NORMAL");
     db.exec("PRAGMA foreign_keys = ON");
+    if (path !== ":memory:") restrictFiles(path);
   } catch (error) {
     throw new OrchestraError("STORE_UNAVAILABLE", `cannot open the store at ${path}: ${(error as Error).message}`, { path }, { cause: error });
   }

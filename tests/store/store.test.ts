@@ -1,11 +1,59 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { execa } from "execa";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MIGRATIONS, migrate } from "../../lib/store/migrations.ts";
 import { DATABASE_FILE, openStore } from "../../lib/store/open-store.ts";
-import { openSqliteDatabase } from "../../lib/store/sqlite-database.ts";
+import { openSqliteDatabase, sqliteFiles } from "../../lib/store/sqlite-database.ts";
 import { resolveDataDir } from "../../lib/store/data-dir.ts";
 import { tempDataDir } from "../helpers/inventory.ts";
+
+/** Read `path` as the unprivileged user nobody (uid/gid 65534): answers whether it could. */
+async function nobodyCanRead(path: string): Promise<boolean> {
+  const result = await execa("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "cat", path], { reject: false, stdout: "ignore", stderr: "ignore" });
+  return result.exitCode === 0;
+}
+
+describe("the database files at rest", () => {
+  it("an unprivileged local user cannot read orchestra.db, its -wal or -shm, or list a data directory that was made 0755", async () => {
+    const { dir, cleanup } = tempDataDir();
+    try {
+      // The temporary parent is 0700; open it up so only the data directory's own modes decide.
+      chmodSync(dir, 0o755);
+      const dataDir = join(dir, "data");
+      mkdirSync(dataDir, { mode: 0o755 });
+      chmodSync(dataDir, 0o755);
+      const db = await openStore(dataDir);
+      await db.run("INSERT INTO instance_types (name, cpus, memory_mib, disk_gib, description, created_at) VALUES ('t.secret', 1, 1, 1, 'x', 'x')");
+      const path = join(dataDir, DATABASE_FILE);
+      for (const file of sqliteFiles(path)) {
+        expect(existsSync(file), file).toBe(true);
+        expect(statSync(file).mode & 0o777, file).toBe(0o600);
+        expect(await nobodyCanRead(file), `nobody reads ${file}`).toBe(false);
+      }
+      expect(statSync(dataDir).mode & 0o777).toBe(0o711);
+      const list = await execa("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "ls", dataDir], { reject: false });
+      expect(list.exitCode).not.toBe(0);
+      await db.close();
+    } finally {
+      cleanup();
+    }
+  });
+
+  it("a database file left readable by an earlier version is made 0600 when opened", async () => {
+    const { dir, cleanup } = tempDataDir();
+    try {
+      const path = join(dir, DATABASE_FILE);
+      await (await openStore(dir)).close();
+      chmodSync(path, 0o644);
+      const db = await openStore(dir);
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      await db.close();
+    } finally {
+      cleanup();
+    }
+  });
+});
 
 describe("the SQLite store", () => {
   it("creates the data directory, applies every migration once, and reopens without reapplying", async () => {
