@@ -22,9 +22,14 @@ export const NODE_TOKEN_MIGRATION: Migration = {
   statements: () => [
     "ALTER TABLE deployments ADD COLUMN bound_address TEXT",
     "ALTER TABLE erasures ADD COLUMN bound_address TEXT",
+    // Tokens at rest: the token column becomes the token's keyed hash, the token itself is sealed here.
+    "ALTER TABLE deployments ADD COLUMN sealed_token TEXT",
+    "ALTER TABLE erasures ADD COLUMN sealed_token TEXT",
+    "ALTER TABLE instance_metadata ADD COLUMN sealed_nocloud_secret TEXT",
     `CREATE TABLE commissionings (
       machine_id TEXT PRIMARY KEY REFERENCES machines (system_id) ON DELETE CASCADE,
       token TEXT NOT NULL UNIQUE,
+      sealed_token TEXT NOT NULL,
       entered_at TEXT NOT NULL,
       bound_address TEXT,
       started_at TEXT NOT NULL
@@ -46,12 +51,12 @@ export function sameToken(a: string, b: string): boolean {
 
 /** The address a token is bound to now (null: not yet). */
 async function boundAddress(db: SqlExecutor, table: NodeTokenTable, token: string): Promise<string | null | undefined> {
-  return (await db.get<{ bound_address: string | null }>(`SELECT bound_address FROM ${table} WHERE token = $1`, [token]))?.bound_address;
+  return (await db.get<{ bound_address: string | null }>(`SELECT bound_address FROM ${table} WHERE token = $1`, [db.secrets.lookupKey(token)]))?.bound_address;
 }
 
 /** Bind an unbound token to `address`; answers the address it is bound to afterwards (the winner of a race). */
 async function bindFirst(db: SqlExecutor, table: NodeTokenTable, token: string, address: string): Promise<string | null | undefined> {
-  await db.run(`UPDATE ${table} SET bound_address = $2 WHERE token = $1 AND bound_address IS NULL`, [token, address]);
+  await db.run(`UPDATE ${table} SET bound_address = $2 WHERE token = $1 AND bound_address IS NULL`, [db.secrets.lookupKey(token), address]);
   return boundAddress(db, table, token);
 }
 
@@ -80,7 +85,7 @@ export async function mayHandOutToken(db: SqlExecutor, witness: AddressWitness, 
   const verdict = await witness.verdict(bootMac, address);
   if (verdict === "contradicted") return false;
   if (verdict === "proven") {
-    if (claim.bound !== address) await db.run(`UPDATE ${claim.table} SET bound_address = $2 WHERE token = $1`, [claim.token, address]);
+    if (claim.bound !== address) await db.run(`UPDATE ${claim.table} SET bound_address = $2 WHERE token = $1`, [db.secrets.lookupKey(claim.token), address]);
     return true;
   }
   if (claim.bound === address) return true;
@@ -112,15 +117,15 @@ export interface Commissioning {
 
 interface CommissioningRow {
   machine_id: string;
-  token: string;
+  sealed_token: string;
   entered_at: string;
   bound_address: string | null;
 }
 
 /** A machine's latest commissioning token row, if any. */
 export async function commissioningOf(db: SqlExecutor, systemId: string): Promise<Commissioning | undefined> {
-  const row = await db.get<CommissioningRow>("SELECT machine_id, token, entered_at, bound_address FROM commissionings WHERE machine_id = $1", [systemId]);
-  return row && { systemId: row.machine_id, token: row.token, enteredAt: row.entered_at, boundAddress: row.bound_address };
+  const row = await db.get<CommissioningRow>("SELECT machine_id, sealed_token, entered_at, bound_address FROM commissionings WHERE machine_id = $1", [systemId]);
+  return row && { systemId: row.machine_id, token: db.secrets.open(row.sealed_token, `commissioning:${row.machine_id}:token`), enteredAt: row.entered_at, boundAddress: row.bound_address };
 }
 
 /**
@@ -134,7 +139,13 @@ export async function commissioningTokenFor(db: SqlDatabase, systemId: string, e
     if (current && current.enteredAt === enteredAt) return current;
     const token = newToken();
     await tx.run("DELETE FROM commissionings WHERE machine_id = $1", [systemId]);
-    await tx.run("INSERT INTO commissionings (machine_id, token, entered_at, bound_address, started_at) VALUES ($1, $2, $3, NULL, $4)", [systemId, token, enteredAt, at]);
+    await tx.run("INSERT INTO commissionings (machine_id, token, sealed_token, entered_at, bound_address, started_at) VALUES ($1, $2, $3, $4, NULL, $5)", [
+      systemId,
+      tx.secrets.lookupKey(token),
+      tx.secrets.seal(token, `commissioning:${systemId}:token`),
+      enteredAt,
+      at,
+    ]);
     return { systemId, token, enteredAt, boundAddress: null };
   });
 }

@@ -4,6 +4,7 @@
  * the phase it expects, so a late or repeated call from a node changes nothing twice.
  */
 import type { SqlExecutor, SqlValue } from "../store/sql-database.ts";
+import type { StoreSecrets } from "../store/store-secrets.ts";
 import type { DeploymentPhase } from "./deployment-schema.ts";
 
 /** A machine's latest deployment. */
@@ -42,6 +43,7 @@ interface Row {
   bytes_total: number | string | null;
   node_address: string | null;
   bound_address: string | null;
+  sealed_token: string | null;
   console_offset: number | string;
   message: string;
   log: string;
@@ -50,14 +52,16 @@ interface Row {
 }
 
 // PostgreSQL hands BIGINT-ish columns back as strings; SQLite as numbers.
-function toDeployment(row: Row): Deployment {
+// At rest the token column holds the token's keyed hash (what it is looked up by), and
+// sealed_token and nocloud_secret are sealed (lib/store/store-secrets.ts); callers see plain values.
+function toDeployment(row: Row, secrets: StoreSecrets): Deployment {
   return {
     systemId: row.machine_id,
-    token: row.token,
+    token: row.sealed_token === null ? row.token : secrets.open(row.sealed_token, `deployment:${row.machine_id}:token`),
     enteredAt: row.entered_at,
     instanceId: row.instance_id,
     imageId: row.image_id,
-    nocloudSecret: row.nocloud_secret,
+    nocloudSecret: row.nocloud_secret === null ? null : secrets.open(row.nocloud_secret, `deployment:${row.machine_id}:nocloud`),
     phase: row.phase as DeploymentPhase,
     bytesDone: Number(row.bytes_done),
     bytesTotal: row.bytes_total === null ? null : Number(row.bytes_total),
@@ -78,28 +82,38 @@ export type NewDeployment = Pick<Deployment, "systemId" | "token" | "enteredAt" 
 export async function insertDeployment(tx: SqlExecutor, d: NewDeployment): Promise<void> {
   await tx.run("DELETE FROM deployments WHERE machine_id = $1", [d.systemId]);
   await tx.run(
-    `INSERT INTO deployments (machine_id, token, entered_at, instance_id, image_id, nocloud_secret, phase, console_offset, started_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, 'planned', $7, $8, $8)`,
-    [d.systemId, d.token, d.enteredAt, d.instanceId, d.imageId, d.nocloudSecret, d.consoleOffset, d.at],
+    `INSERT INTO deployments (machine_id, token, sealed_token, entered_at, instance_id, image_id, nocloud_secret, phase, console_offset, started_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'planned', $8, $9, $9)`,
+    [
+      d.systemId,
+      tx.secrets.lookupKey(d.token),
+      tx.secrets.seal(d.token, `deployment:${d.systemId}:token`),
+      d.enteredAt,
+      d.instanceId,
+      d.imageId,
+      d.nocloudSecret === null ? null : tx.secrets.seal(d.nocloudSecret, `deployment:${d.systemId}:nocloud`),
+      d.consoleOffset,
+      d.at,
+    ],
   );
 }
 
 /** The deployment that holds `token`, if any. */
 export async function deploymentByToken(db: SqlExecutor, token: string): Promise<Deployment | undefined> {
-  const row = await db.get<Row>("SELECT * FROM deployments WHERE token = $1", [token]);
-  return row && toDeployment(row);
+  const row = await db.get<Row>("SELECT * FROM deployments WHERE token = $1", [db.secrets.lookupKey(token)]);
+  return row && toDeployment(row, db.secrets);
 }
 
 /** A machine's latest deployment, if any. */
 export async function deploymentOf(db: SqlExecutor, systemId: string): Promise<Deployment | undefined> {
   const row = await db.get<Row>("SELECT * FROM deployments WHERE machine_id = $1", [systemId]);
-  return row && toDeployment(row);
+  return row && toDeployment(row, db.secrets);
 }
 
 /** The deployment made for an instance, if any. */
 export async function deploymentOfInstance(db: SqlExecutor, instanceId: string): Promise<Deployment | undefined> {
   const row = await db.get<Row>("SELECT * FROM deployments WHERE instance_id = $1", [instanceId]);
-  return row && toDeployment(row);
+  return row && toDeployment(row, db.secrets);
 }
 
 /** Fields a phase change may set along with the phase. */
@@ -127,7 +141,7 @@ const COLUMNS: Readonly<Record<keyof DeploymentUpdate, string>> = {
  */
 export async function updateDeployment(tx: SqlExecutor, token: string, from: readonly DeploymentPhase[], update: DeploymentUpdate, at: string): Promise<boolean> {
   const sets: string[] = [];
-  const values: SqlValue[] = [token];
+  const values: SqlValue[] = [tx.secrets.lookupKey(token)];
   for (const [key, value] of Object.entries(update) as Array<[keyof DeploymentUpdate, SqlValue | undefined]>) {
     if (value === undefined) continue;
     values.push(value);

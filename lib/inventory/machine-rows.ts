@@ -4,6 +4,7 @@
  * out in tables. Written once in portable SQL for SQLite and PostgreSQL.
  */
 import type { SqlExecutor } from "../store/sql-database.ts";
+import type { StoreSecrets } from "../store/store-secrets.ts";
 import type { MachineStatus } from "./lifecycle.ts";
 import { storageBytes, type Machine, type MachineEvent, type NetworkInterface } from "./machine.ts";
 
@@ -36,7 +37,17 @@ interface InterfaceRow {
 const MACHINE_COLUMNS =
   "system_id, hostname, architecture, cpus, memory_mib, disks, hardware, zone, tags, power_type, power_params, status, status_message, status_changed_at, created_at, updated_at";
 
-function toMachine(row: MachineRow, interfaces: NetworkInterface[]): Machine {
+/** The context a machine's sealed power settings are bound to: they open for that machine only. */
+export function powerSecretContext(systemId: string): string {
+  return `machine:${systemId}:power`;
+}
+
+/** Power settings as stored: sealed whole (they hold the BMC password) with the store's key. */
+export function storedPowerParams(secrets: StoreSecrets, systemId: string, params: Readonly<Record<string, string>>): string {
+  return secrets.seal(JSON.stringify(params), powerSecretContext(systemId));
+}
+
+function toMachine(row: MachineRow, interfaces: NetworkInterface[], secrets: StoreSecrets): Machine {
   return {
     systemId: row.system_id,
     hostname: row.hostname,
@@ -46,7 +57,7 @@ function toMachine(row: MachineRow, interfaces: NetworkInterface[]): Machine {
     disks: JSON.parse(row.disks),
     interfaces,
     hardware: JSON.parse(row.hardware),
-    power: { type: row.power_type, params: JSON.parse(row.power_params) },
+    power: { type: row.power_type, params: JSON.parse(secrets.open(row.power_params, powerSecretContext(row.system_id))) },
     zone: row.zone,
     tags: JSON.parse(row.tags),
     status: row.status as MachineStatus,
@@ -74,7 +85,7 @@ export async function insertMachine(tx: SqlExecutor, machine: Machine): Promise<
     machine.zone,
     JSON.stringify(machine.tags),
     machine.power.type,
-    JSON.stringify(machine.power.params),
+    storedPowerParams(tx.secrets, machine.systemId, machine.power.params),
     machine.status,
     machine.statusMessage,
     machine.statusChangedAt,
@@ -104,7 +115,7 @@ export async function updateMachineHardware(tx: SqlExecutor, machine: Machine): 
 
 /** Replace a machine's power settings (commissioning sets up the BMC user afresh). */
 export async function updateMachinePower(tx: SqlExecutor, machine: Machine): Promise<void> {
-  await tx.run("UPDATE machines SET power_type = $2, power_params = $3, updated_at = $4 WHERE system_id = $1", [machine.systemId, machine.power.type, JSON.stringify(machine.power.params), machine.updatedAt]);
+  await tx.run("UPDATE machines SET power_type = $2, power_params = $3, updated_at = $4 WHERE system_id = $1", [machine.systemId, machine.power.type, storedPowerParams(tx.secrets, machine.systemId, machine.power.params), machine.updatedAt]);
 }
 
 /** One machine by system id, with its interfaces. */
@@ -112,7 +123,7 @@ export async function selectMachine(tx: SqlExecutor, systemId: string): Promise<
   const row = await tx.get<MachineRow>(`SELECT ${MACHINE_COLUMNS} FROM machines WHERE system_id = $1`, [systemId]);
   if (!row) return undefined;
   const nics = await tx.all<InterfaceRow>("SELECT mac, machine_id, name, boot FROM interfaces WHERE machine_id = $1 ORDER BY position", [systemId]);
-  return toMachine(row, nics.map(toInterface));
+  return toMachine(row, nics.map(toInterface), tx.secrets);
 }
 
 /** The system id that owns `mac`, if any. */
@@ -170,7 +181,7 @@ export async function selectMachines(tx: SqlExecutor, filter: MachineFilter = {}
     if (!list) byMachine.set(row.machine_id, (list = []));
     list.push(toInterface(row));
   }
-  return rows.map((row) => toMachine(row, byMachine.get(row.system_id) ?? []));
+  return rows.map((row) => toMachine(row, byMachine.get(row.system_id) ?? [], tx.secrets));
 }
 
 /** Set a machine's status, but only if it is still `from`; returns whether it was. */

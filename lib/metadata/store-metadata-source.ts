@@ -8,6 +8,7 @@ import { OrchestraError } from "../errors.ts";
 import { isInstanceId } from "../inventory/ids.ts";
 import { parseMac } from "../inventory/mac-address.ts";
 import type { SqlDatabase, SqlExecutor } from "../store/sql-database.ts";
+import type { StoreSecrets } from "../store/store-secrets.ts";
 import type { InstanceMetadata, MetadataSource, PublicKey } from "./metadata-source.ts";
 import { isNocloudSecret } from "./nocloud-secret.ts";
 
@@ -56,15 +57,18 @@ interface MetadataRow {
   user_data: string | null;
   vendor_data: string | null;
   nocloud_secret: string | null;
+  sealed_nocloud_secret: string | null;
 }
 
 const SELECT = `SELECT md.instance_id, i.machine_id, i.account, i.created_at, m.architecture, md.local_ipv4, md.hostname, md.mac,
-  md.ami_id, md.instance_type, md.zone, md.region, md.public_keys, md.user_data, md.vendor_data, md.nocloud_secret
+  md.ami_id, md.instance_type, md.zone, md.region, md.public_keys, md.user_data, md.vendor_data, md.nocloud_secret, md.sealed_nocloud_secret
   FROM instance_metadata md
   JOIN instances i ON i.instance_id = md.instance_id AND i.ended_at IS NULL
   LEFT JOIN machines m ON m.system_id = i.machine_id`;
 
-function toMetadata(row: MetadataRow): InstanceMetadata {
+// At rest, user-data is sealed and the NoCloud secret column holds its keyed hash (what it is
+// looked up by) beside a sealed copy (lib/store/store-secrets.ts); callers see plain values.
+function toMetadata(row: MetadataRow, secrets: StoreSecrets): InstanceMetadata {
   return {
     instanceId: row.instance_id,
     machineId: row.machine_id,
@@ -78,9 +82,9 @@ function toMetadata(row: MetadataRow): InstanceMetadata {
     region: row.region,
     architecture: row.architecture,
     publicKeys: JSON.parse(row.public_keys) as PublicKey[],
-    userData: row.user_data === null ? null : new Uint8Array(Buffer.from(row.user_data, "base64")),
+    userData: row.user_data === null ? null : new Uint8Array(Buffer.from(secrets.open(row.user_data, `instance:${row.instance_id}:metadata-user-data`), "base64")),
     vendorData: row.vendor_data,
-    nocloudSecret: row.nocloud_secret,
+    nocloudSecret: row.sealed_nocloud_secret !== null ? secrets.open(row.sealed_nocloud_secret, `instance:${row.instance_id}:nocloud`) : row.nocloud_secret,
     launchedAt: row.created_at,
   };
 }
@@ -151,13 +155,13 @@ export class StoreMetadataSource implements MetadataSource {
       if (holder) throw new OrchestraError("METADATA_ADDRESS_IN_USE", `${valid.localIpv4} belongs to instance ${holder.instance_id}`, { localIpv4: valid.localIpv4, instanceId: holder.instance_id });
     }
     if (valid.nocloudSecret) {
-      const holder = await tx.get<{ instance_id: string }>("SELECT instance_id FROM instance_metadata WHERE nocloud_secret = $1 AND instance_id <> $2", [valid.nocloudSecret, valid.instanceId]);
+      const holder = await tx.get<{ instance_id: string }>("SELECT instance_id FROM instance_metadata WHERE nocloud_secret = $1 AND instance_id <> $2", [tx.secrets.lookupKey(valid.nocloudSecret), valid.instanceId]);
       if (holder) throw invalid("that NoCloud secret is in use; make a new one", "nocloudSecret");
     }
     await tx.run("DELETE FROM instance_metadata WHERE instance_id = $1", [valid.instanceId]);
     await tx.run(
-      `INSERT INTO instance_metadata (instance_id, local_ipv4, hostname, mac, ami_id, instance_type, zone, region, public_keys, user_data, vendor_data, nocloud_secret, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      `INSERT INTO instance_metadata (instance_id, local_ipv4, hostname, mac, ami_id, instance_type, zone, region, public_keys, user_data, vendor_data, nocloud_secret, sealed_nocloud_secret, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
       [
         valid.instanceId,
         valid.localIpv4 ?? null,
@@ -168,13 +172,14 @@ export class StoreMetadataSource implements MetadataSource {
         valid.availabilityZone,
         valid.region ?? "orchestra",
         JSON.stringify((valid.publicKeys ?? []).map((k) => ({ name: k.name, openssh: k.openssh }))),
-        valid.userData ? Buffer.from(valid.userData).toString("base64") : null,
+        valid.userData ? tx.secrets.seal(Buffer.from(valid.userData).toString("base64"), `instance:${valid.instanceId}:metadata-user-data`) : null,
         valid.vendorData ?? null,
-        valid.nocloudSecret ?? null,
+        valid.nocloudSecret ? tx.secrets.lookupKey(valid.nocloudSecret) : null,
+        valid.nocloudSecret ? tx.secrets.seal(valid.nocloudSecret, `instance:${valid.instanceId}:nocloud`) : null,
         this.#now().toISOString(),
       ],
     );
-    return toMetadata((await selectOne(tx, "md.instance_id = $1", valid.instanceId))!);
+    return toMetadata((await selectOne(tx, "md.instance_id = $1", valid.instanceId))!, tx.secrets);
   }
 
   /**
@@ -220,13 +225,13 @@ export class StoreMetadataSource implements MetadataSource {
     const rows = await this.db.all<MetadataRow>(`${SELECT} WHERE md.local_ipv4 = $1`, [address]);
     // put() keeps addresses unique among open instances; should two ever share one, neither
     // is answered rather than one node being shown the other's data.
-    return rows.length === 1 ? toMetadata(rows[0]!) : undefined;
+    return rows.length === 1 ? toMetadata(rows[0]!, this.db.secrets) : undefined;
   }
 
   async findByNocloudSecret(secret: string): Promise<InstanceMetadata | undefined> {
     if (!isNocloudSecret(secret)) return undefined;
-    const row = await selectOne(this.db, "md.nocloud_secret = $1", secret);
-    return row && toMetadata(row);
+    const row = await selectOne(this.db, "md.nocloud_secret = $1", this.db.secrets.lookupKey(secret));
+    return row && toMetadata(row, this.db.secrets);
   }
 }
 

@@ -2,7 +2,10 @@
  * @module store/open-store
  * Opens the embedded store in a data directory, creating and migrating it as needed.
  */
-import { chmodSync, mkdirSync, statSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs";
+import { loadOrCreateSecretKey, SECRET_KEY_FILE } from "./secret-box.ts";
+import { sealExistingSecrets } from "./seal-existing.ts";
+import { ephemeralStoreSecrets, type StoreSecrets, storeSecrets } from "./store-secrets.ts";
 import { join } from "node:path";
 import { OrchestraError } from "../errors.ts";
 import { migrate } from "./migrations.ts";
@@ -18,8 +21,13 @@ export const DATABASE_FILE = "orchestra.db";
  * sharing one store), else SQLite in `dataDir`; ":memory:" gives a throwaway store.
  */
 export async function openStore(dataDir: string, options: { databaseUrl?: string } = {}): Promise<SqlDatabase> {
-  if (options.databaseUrl) return migrated(await openPostgresDatabase(options.databaseUrl));
+  if (options.databaseUrl) {
+    // The key file stays with the unit's data directory, as the EC2 secrets' does; without one, a throwaway key.
+    const secrets = dataDir !== ":memory:" && existsSync(dataDir) ? await dataDirSecrets(dataDir) : ephemeralStoreSecrets();
+    return migrated(await openPostgresDatabase(options.databaseUrl, { secrets }));
+  }
   let path = ":memory:";
+  let secrets = ephemeralStoreSecrets();
   if (dataDir !== ":memory:") {
     try {
       mkdirSync(dataDir, { recursive: true, mode: 0o750 });
@@ -28,8 +36,14 @@ export async function openStore(dataDir: string, options: { databaseUrl?: string
       throw new OrchestraError("STORE_UNAVAILABLE", `cannot create or tighten the data directory ${dataDir}: ${(error as Error).message}`, { dataDir }, { cause: error });
     }
     path = join(dataDir, DATABASE_FILE);
+    secrets = await dataDirSecrets(dataDir);
   }
-  return migrated(openSqliteDatabase(path));
+  return migrated(openSqliteDatabase(path, secrets));
+}
+
+/** The store secrets of a data directory: its key file (credentials.key, made on first use), shared with the EC2 secrets. */
+async function dataDirSecrets(dataDir: string): Promise<StoreSecrets> {
+  return storeSecrets(await loadOrCreateSecretKey(join(dataDir, SECRET_KEY_FILE)));
 }
 
 /**
@@ -47,6 +61,7 @@ export function tightenDataDir(dataDir: string): void {
 async function migrated(db: SqlDatabase): Promise<SqlDatabase> {
   try {
     await migrate(db);
+    await sealExistingSecrets(db);
   } catch (error) {
     await db.close();
     throw error;

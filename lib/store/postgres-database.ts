@@ -6,6 +6,7 @@
 import pg from "pg";
 import { OrchestraError } from "../errors.ts";
 import type { SqlDatabase, SqlExecutor, SqlValue } from "./sql-database.ts";
+import { ephemeralStoreSecrets, type StoreSecrets } from "./store-secrets.ts";
 
 /**
  * Every write transaction takes this advisory lock first. It serialises writers exactly as
@@ -21,10 +22,12 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (text: string) => Number(text)
 
 class PostgresExecutor implements SqlExecutor {
   readonly dialect = "postgres" as const;
+  readonly secrets: StoreSecrets;
   readonly #client: pg.Pool | pg.PoolClient;
 
-  constructor(client: pg.Pool | pg.PoolClient) {
+  constructor(client: pg.Pool | pg.PoolClient, secrets: StoreSecrets) {
     this.#client = client;
+    this.secrets = secrets;
   }
 
   async all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
@@ -43,8 +46,8 @@ class PostgresExecutor implements SqlExecutor {
 class PostgresDatabase extends PostgresExecutor implements SqlDatabase {
   readonly #pool: pg.Pool;
 
-  constructor(pool: pg.Pool) {
-    super(pool);
+  constructor(pool: pg.Pool, secrets: StoreSecrets) {
+    super(pool, secrets);
     this.#pool = pool;
   }
 
@@ -53,7 +56,7 @@ class PostgresDatabase extends PostgresExecutor implements SqlDatabase {
     try {
       await client.query("BEGIN");
       await client.query("SELECT pg_advisory_xact_lock($1)", [WRITE_LOCK_KEY]);
-      const value = await work(new PostgresExecutor(client));
+      const value = await work(new PostgresExecutor(client, this.secrets));
       await client.query("COMMIT");
       return value;
     } catch (error) {
@@ -70,7 +73,7 @@ class PostgresDatabase extends PostgresExecutor implements SqlDatabase {
 }
 
 /** Connect to PostgreSQL at `url` (postgresql://user:pass@host:port/db); checks the connection at once. */
-export async function openPostgresDatabase(url: string, options: { maxConnections?: number } = {}): Promise<SqlDatabase> {
+export async function openPostgresDatabase(url: string, options: { maxConnections?: number; secrets?: StoreSecrets } = {}): Promise<SqlDatabase> {
   const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10, connectionTimeoutMillis: 10_000 });
   // An idle client's error (the server restarted) must not crash the process: the next
   // query reconnects.
@@ -89,5 +92,5 @@ export async function openPostgresDatabase(url: string, options: { maxConnection
     })();
     throw new OrchestraError("STORE_UNAVAILABLE", `cannot connect to PostgreSQL at ${host}: ${(error as Error).message}`, { host }, { cause: error });
   }
-  return new PostgresDatabase(pool);
+  return new PostgresDatabase(pool, options.secrets ?? ephemeralStoreSecrets());
 }

@@ -5,6 +5,8 @@
  * PostgreSQL; each backend translates what it must.
  */
 
+import type { StoreSecrets } from "./store-secrets.ts";
+
 /** A value that can be bound to a placeholder. */
 export type SqlValue = string | number | bigint | null;
 
@@ -17,6 +19,8 @@ export type SqlDialect = "sqlite" | "postgres";
 /** Statements that run inside one transaction. */
 export interface SqlExecutor {
   readonly dialect: SqlDialect;
+  /** Seals the secrets rows hold (lib/store/store-secrets.ts), with the data directory's key. */
+  readonly secrets: StoreSecrets;
   /** All rows of a query. */
   all<T = SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
   /** The first row of a query, or undefined. */

@@ -6,6 +6,7 @@
  */
 import { chmodSync, closeSync, openSync } from "node:fs";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { ephemeralStoreSecrets, type StoreSecrets } from "./store-secrets.ts";
 import { OrchestraError } from "../errors.ts";
 import type { SqlDatabase, SqlExecutor, SqlValue } from "./sql-database.ts";
 
@@ -39,7 +40,7 @@ function restrictFiles(path: string): void {
 }
 
 /** Open (creating if needed, mode 0600) an SQLite database file, or ":memory:". */
-export function openSqliteDatabase(path: string): SqlDatabase {
+export function openSqliteDatabase(path: string, secrets: StoreSecrets = ephemeralStoreSecrets()): SqlDatabase {
   let db: DatabaseSync;
   try {
     if (path !== ":memory:") restrictFiles(path);
@@ -48,15 +49,18 @@ export function openSqliteDatabase(path: string): SqlDatabase {
     db.exec("PRAGMA journal_mode = WAL");
     db.exec("PRAGMA synchronous = NORMAL");
     db.exec("PRAGMA foreign_keys = ON");
+    // Deleted and overwritten content is zeroed, so a secret sealed in place leaves no plain copy in a free page.
+    db.exec("PRAGMA secure_delete = ON");
     if (path !== ":memory:") restrictFiles(path);
   } catch (error) {
     throw new OrchestraError("STORE_UNAVAILABLE", `cannot open the store at ${path}: ${(error as Error).message}`, { path }, { cause: error });
   }
-  return new SqliteDatabase(db);
+  return new SqliteDatabase(db, secrets);
 }
 
 class SqliteDatabase implements SqlDatabase {
   readonly dialect = "sqlite" as const;
+  readonly secrets: StoreSecrets;
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, ReturnType<DatabaseSync["prepare"]>>();
   /**
@@ -65,8 +69,9 @@ class SqliteDatabase implements SqlDatabase {
    */
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(db: DatabaseSync) {
+  constructor(db: DatabaseSync, secrets: StoreSecrets) {
     this.#db = db;
+    this.secrets = secrets;
   }
 
   #prepare(sql: string) {

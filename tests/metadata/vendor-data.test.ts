@@ -75,8 +75,10 @@ describe("vendor-data", () => {
       const client = await harness.client("alice");
       const run = await client.send(new RunInstancesCommand({ ImageId: IMAGES[0]!.imageId, MinCount: 1, MaxCount: 1, InstanceType: "t2.nano" }));
       const instanceId = run.Instances![0]!.InstanceId!;
-      const row = await harness.services.db.get<{ nocloud_secret: string }>("SELECT nocloud_secret FROM instance_metadata WHERE instance_id = $1", [instanceId]);
-      expect((await new StoreMetadataSource(harness.services.db).findByNocloudSecret(row!.nocloud_secret))?.vendorData).toBe(vendorData);
+      // At rest the secret is sealed (and looked up by its keyed hash): open the sealed copy.
+      const row = await harness.services.db.get<{ sealed_nocloud_secret: string }>("SELECT sealed_nocloud_secret FROM instance_metadata WHERE instance_id = $1", [instanceId]);
+      const secret = harness.services.db.secrets.open(row!.sealed_nocloud_secret, `instance:${instanceId}:nocloud`);
+      expect((await new StoreMetadataSource(harness.services.db).findByNocloudSecret(secret))?.vendorData).toBe(vendorData);
     } finally {
       await harness.close();
     }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Inventory } from "../../lib/inventory/index.ts";
 import { MIGRATIONS } from "../../lib/store/migrations.ts";
@@ -7,6 +10,10 @@ import { addReadyMachines, nextMac } from "../helpers/inventory.ts";
 import { startTestPostgres, type TestPostgres } from "../helpers/postgres.ts";
 
 // The same inventory code on a real PostgreSQL server: the store backend for several units.
+// Units sharing one database share the data directory's key file too (secrets are sealed
+// with it, EC2's and the store's alike): every open here names the same directory.
+const keyDir = mkdtempSync(join(tmpdir(), "orchestra-pg-key-"));
+afterAll(() => rmSync(keyDir, { recursive: true, force: true }));
 let server: TestPostgres;
 beforeAll(async () => {
   server = await startTestPostgres();
@@ -16,7 +23,7 @@ afterAll(async () => {
 });
 
 async function freshInventory(): Promise<{ inventory: Inventory; db: SqlDatabase }> {
-  const db = await openStore("unused", { databaseUrl: server.url });
+  const db = await openStore(keyDir, { databaseUrl: server.url });
   // One cluster serves every test: start each from empty tables.
   await db.transaction(async (tx) => {
     for (const table of ["machine_events", "interfaces", "instances", "instance_types"]) await tx.run(`DELETE FROM ${table}`);
@@ -27,11 +34,11 @@ async function freshInventory(): Promise<{ inventory: Inventory; db: SqlDatabase
 
 describe("the PostgreSQL store", () => {
   it("applies every migration once, and a second open applies none", async () => {
-    const db = await openStore("unused", { databaseUrl: server.url });
+    const db = await openStore(keyDir, { databaseUrl: server.url });
     const versions = await db.all<{ version: number }>("SELECT version FROM schema_migrations ORDER BY version");
     expect(versions.map((v) => v.version)).toEqual(MIGRATIONS.map((m) => m.version));
     await db.close();
-    const again = await openStore("unused", { databaseUrl: server.url });
+    const again = await openStore(keyDir, { databaseUrl: server.url });
     expect(await again.all("SELECT version FROM schema_migrations")).toHaveLength(MIGRATIONS.length);
     await again.close();
   });
@@ -57,7 +64,7 @@ describe("the PostgreSQL store", () => {
   it("100 concurrent allocations from two connections pools against 50 ready machines: 50 distinct, 50 no-capacity", async () => {
     const { inventory, db } = await freshInventory();
     await addReadyMachines(inventory, 50);
-    const other = await openStore("unused", { databaseUrl: server.url });
+    const other = await openStore(keyDir, { databaseUrl: server.url });
     const second = new Inventory(other);
     const results = await Promise.allSettled(Array.from({ length: 100 }, (_, i) => (i % 2 ? inventory : second).allocate({}, "acct")));
     const won = results.filter((r) => r.status === "fulfilled").map((r) => r.value.machine.systemId);

@@ -207,6 +207,6 @@ async function insertInstanceRow(tx: SqlExecutor, row: InstanceRowInput): Promis
   await tx.run(
     `INSERT INTO ec2_instances (instance_id, account, reservation_id, launch_index, image_id, instance_type, key_name, zone, subnet_id, vpc_id, user_data, client_token, powered_off, launched_at, state_reason)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, NULL)`,
-    [row.instanceId, row.account, row.reservationId, row.launchIndex, row.imageId, row.instanceType, row.keyName, row.zone, row.subnetId, row.vpcId, row.userData, row.clientToken, row.launchedAt],
+    [row.instanceId, row.account, row.reservationId, row.launchIndex, row.imageId, row.instanceType, row.keyName, row.zone, row.subnetId, row.vpcId, row.userData === null ? null : tx.secrets.seal(row.userData, `instance:${row.instanceId}:user-data`), row.clientToken, row.launchedAt],
   );
 }

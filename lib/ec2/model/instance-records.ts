@@ -4,6 +4,7 @@
  * with what RunInstances recorded, and the EC2 state that follows from the machine's state.
  */
 import type { SqlExecutor, SqlValue } from "../../store/sql-database.ts";
+import type { StoreSecrets } from "../../store/store-secrets.ts";
 import type { MachineStatus } from "../../inventory/lifecycle.ts";
 import { TERMINATED_VISIBLE_MS, type InstanceStateName } from "./instance-state.ts";
 
@@ -98,7 +99,7 @@ export async function loadInstances(db: SqlExecutor, query: InstanceQuery): Prom
   }
   const rows = await db.all<Row>(`${SELECT} WHERE ${where} ORDER BY e.instance_id`, params);
   const groups = await loadGroups(db, query.account, query.instanceIds);
-  return rows.map((row) => toRecord(row, groups.get(row.instance_id) ?? []));
+  return rows.map((row) => toRecord(row, groups.get(row.instance_id) ?? [], db.secrets));
 }
 
 async function loadGroups(db: SqlExecutor, account: string, instanceIds: readonly string[] | undefined): Promise<Map<string, { groupId: string; groupName: string }[]>> {
@@ -119,7 +120,7 @@ async function loadGroups(db: SqlExecutor, account: string, instanceIds: readonl
   return map;
 }
 
-function toRecord(row: Row, groups: { groupId: string; groupName: string }[]): InstanceRecord {
+function toRecord(row: Row, groups: { groupId: string; groupName: string }[], secrets: StoreSecrets): InstanceRecord {
   const hardware = row.hardware ? (JSON.parse(row.hardware) as Record<string, string>) : {};
   const status = row.status as MachineStatus | null;
   const [state, stateReason] = mapState(row.ended_at, status, row.powered_off === 1, row.status_message, row.power_request !== null);
@@ -134,7 +135,8 @@ function toRecord(row: Row, groups: { groupId: string; groupName: string }[]): I
     zone: row.zone,
     subnetId: row.subnet_id,
     vpcId: row.vpc_id,
-    userData: row.user_data,
+    // Sealed at rest (lib/store/store-secrets.ts).
+    userData: row.user_data === null ? null : secrets.open(row.user_data, `instance:${row.instance_id}:user-data`),
     clientToken: row.client_token,
     poweredOff: row.powered_off === 1,
     launchedAt: row.launched_at,
