@@ -37,8 +37,13 @@ export const NODE_TOKEN_MIGRATION: Migration = {
   ],
 };
 
-/** The address `request.ip` names, IPv4-mapped IPv6 written as IPv4. */
-export function plainAddress(address: string): string {
+/**
+ * The address `request.ip` names, IPv4-mapped IPv6 written as IPv4; a request over the unix
+ * socket (the lab publishes the boot listener on the host through one) has none and is
+ * named `unix-socket`.
+ */
+export function plainAddress(address: string | undefined): string {
+  if (!address) return "unix-socket";
   return address.startsWith("::ffff:") ? address.slice(7) : address;
 }
 

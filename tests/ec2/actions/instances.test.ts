@@ -67,7 +67,9 @@ describe("RunInstances and DescribeInstances through the AWS SDK", () => {
     const machines = await harness.services.inventory.listMachines({ status: "deployed" });
     expect(machines).toHaveLength(1);
     const stored = await harness.services.db.get<{ user_data: string }>("SELECT user_data FROM ec2_instances WHERE instance_id = $1", [first]);
-    expect(stored?.user_data).toBe(userData);
+    // Sealed at rest with the data directory's key (docs/boot.md, "Secrets at rest"), and unchanged inside.
+    expect(stored?.user_data).not.toContain(userData);
+    expect(harness.services.db.secrets.open(stored!.user_data, `instance:${first}:user-data`)).toBe(userData);
   });
 
   it("launches up to MaxCount in one reservation and matches the image's architecture", async () => {
