@@ -28,8 +28,8 @@ describe("the database files at rest", () => {
       const path = join(dataDir, DATABASE_FILE);
       for (const file of sqliteFiles(path)) {
         expect(existsSync(file), file).toBe(true);
-        expect(statSync(file).mode & 0o777, file).toBe(0o600);
         expect(await nobodyCanRead(file), `nobody reads ${file}`).toBe(false);
+        expect(statSync(file).mode & 0o777, file).toBe(0o600);
       }
       expect(statSync(dataDir).mode & 0o777).toBe(0o711);
       const list = await execa("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "ls", dataDir], { reject: false });
