@@ -60,6 +60,7 @@ export interface BootServiceOptions {
 
 /** Defaults: a discovery report is a few KiB; a node reports once per boot. */
 export const DEFAULT_ENLIST_RATE_LIMIT: RateLimit = { perMinute: 30, burst: 10 };
+export const DEFAULT_ENLIST_BODY_LIMIT = 64 * 1024;
 /** All sources together: a rack of new machines booting at once passes, a scan from many addresses does not. */
 export const DEFAULT_ENLIST_GLOBAL_RATE_LIMIT: RateLimit = { perMinute: 600, burst: 200 };
 /** An unknown machine asks for its script a few times per boot. */
@@ -67,7 +68,6 @@ export const DEFAULT_UNKNOWN_MAC_RATE_LIMIT: RateLimit = { perMinute: 30, burst:
 export const DEFAULT_UNKNOWN_MAC_GLOBAL_RATE_LIMIT: RateLimit = { perMinute: 1200, burst: 300 };
 /** The one key a global limiter counts under. */
 const EVERYONE = "*";
-export const DEFAULT_ENLIST_BODY_LIMIT = 64 * 1024;
 
 /** Answer an error with its table status and a JSON body naming the stable code. */
 function sendError(reply: FastifyReply, error: OrchestraError): FastifyReply {
