@@ -23,5 +23,7 @@ export function accountNumber(name: string): string {
 
 /** Whether `id` has the shape `prefix-` and 8 or 17 hex digits, as EC2 ids do. */
 export function hasIdShape(id: string, prefix: string): boolean {
-  return new RegExp(`^${prefix}-(?:[0-9a-f]{8}|[0-9a-f]{17})$`).test(id);
+  return id.startsWith(`${prefix}-`) && ID_DIGITS.test(id.slice(prefix.length + 1));
 }
+
+const ID_DIGITS = /^(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
