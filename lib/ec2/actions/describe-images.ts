@@ -9,7 +9,7 @@ import { compileFilters, type FilterFields } from "../model/filters.ts";
 import type { Image } from "../model/image-catalogue.ts";
 import { availableImages } from "../model/image-source.ts";
 import { paginate } from "../model/pagination.ts";
-import { accountNumber } from "../model/resource-ids.ts";
+import { accountNumber } from "../../inventory/account-number.ts";
 import { defineAction } from "./define-action.ts";
 
 /** The owner id of Orchestra's own images. */
