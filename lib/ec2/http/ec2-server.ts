@@ -16,6 +16,7 @@ import { EC2_ACTIONS } from "../actions/action-table.ts";
 import type { Ec2Action } from "../actions/define-action.ts";
 import type { Ec2Services } from "../model/ec2-services.ts";
 import { ec2HttpStatus } from "./ec2-status.ts";
+import { capConnectionsPerSource, type ConnectionErrorRenderer, type ConnectionLimits, fastifyConnectionOptions, resolveConnectionLimits } from "../../server/connection-limits.ts";
 
 /** The only API version served. */
 export const EC2_API_VERSION = "2016-11-15";
@@ -30,19 +31,31 @@ export interface Ec2ServerOptions {
   readonly bodyLimit?: number;
   readonly actions?: ReadonlyMap<string, Ec2Action<any>>;
   readonly now?: () => Date;
+  /** Time limits and the per-source connection cap (default: DEFAULT_CONNECTION_LIMITS). */
+  readonly limits?: Partial<ConnectionLimits>;
 }
+
+/** Errors answered before any route (parser errors, timeouts, a refused connection): AWS error XML too. */
+export const renderEc2ConnectionError: ConnectionErrorRenderer = (error) => ({
+  status: ec2HttpStatus(error.code),
+  contentType: "text/xml;charset=UTF-8",
+  body: renderError(error.ec2Code, error.message, newRequestId()),
+});
 
 /** Build the EC2 endpoint; the caller listens and closes it. */
 export function createEc2Server(options: Ec2ServerOptions): FastifyInstance {
   const actions = options.actions ?? EC2_ACTIONS;
   const log = options.logger;
+  const limits = resolveConnectionLimits(options.limits);
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     logger: false,
+    ...fastifyConnectionOptions(limits, renderEc2ConnectionError),
     frameworkErrors: (error, request, reply) => {
       sendError(reply, newRequestId(), new OrchestraError("EC2_MALFORMED_QUERY", `The request is malformed: ${error.message}`), log);
     },
   });
+  capConnectionsPerSource(app.server, limits.maxConnectionsPerSource, renderEc2ConnectionError);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
 
