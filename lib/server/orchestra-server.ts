@@ -25,6 +25,7 @@ import { startPeriodicWorker, type Worker } from "./periodic-worker.ts";
 import { registerMetrics } from "./metrics.ts";
 import { startTimeoutWorker } from "./timeout-worker.ts";
 import { listenOnUnixSocket, type SocketListener } from "./unix-socket-listener.ts";
+import { redactSecretPaths } from "./log-redaction.ts";
 import { capConnectionsPerSource, type ConnectionErrorRenderer, type ConnectionLimits, fastifyConnectionOptions, resolveConnectionLimits } from "./connection-limits.ts";
 
 /** How often the lifecycle engine sweeps for pending power steps unless told otherwise (what `orchestra serve` uses). */
@@ -73,6 +74,16 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** One access-log line per request, its URL's secret segments redacted; a failure with its error too. */
+function logRequestsRedacted(app: FastifyInstance): void {
+  app.addHook("onResponse", async (request, reply) => {
+    request.log.info({ method: request.method, url: redactSecretPaths(request.url), status: reply.statusCode, source: request.ip, ms: Math.round(reply.elapsedTime) }, "request");
+  });
+  app.addHook("onError", async (request, reply, error) => {
+    if (reply.statusCode >= 500) request.log.error({ method: request.method, url: redactSecretPaths(request.url), err: error }, "request failed");
+  });
+}
+
 function boundAddress(app: Pick<FastifyInstance, "server">): ListenAddress {
   const address = app.server.address();
   if (address === null || typeof address === "string") throw new Error("listener has no TCP address");
@@ -83,7 +94,9 @@ function boundAddress(app: Pick<FastifyInstance, "server">): ListenAddress {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { inventory, logger } = options;
   const limits = resolveConnectionLimits(options.connectionLimits);
-  const boot = Fastify({ loggerInstance: logger.child({ service: "boot" }) as FastifyBaseLogger, bodyLimit: 64 * 1024, ...fastifyConnectionOptions(limits, renderBootConnectionError) });
+  // Fastify's own request lines print the raw URL; this listener writes its own, redacted.
+  const boot = Fastify({ loggerInstance: logger.child({ service: "boot" }) as FastifyBaseLogger, bodyLimit: 64 * 1024, disableRequestLogging: true, ...fastifyConnectionOptions(limits, renderBootConnectionError) });
+  logRequestsRedacted(boot);
   capConnectionsPerSource(boot.server, limits.maxConnectionsPerSource, renderBootConnectionError);
   boot.get("/healthz", async () => {
     // A health check that touches the store: a server whose database is gone is not healthy.

@@ -113,13 +113,13 @@ export function serveCommand(): Command {
         throw new OrchestraError("INVALID_ARGUMENT", `cannot read --vendor-data ${JSON.stringify(o.vendorData)}: ${error.message}`);
       }), String(o.vendorData));
       // Loaded here, not at the top: every other command starts faster without the server.
-      const [{ pino }, { startServer }, { LifecycleEngine }, { builtinPowerDrivers }] = await Promise.all([
-        import("pino"),
+      const [{ createServerLogger }, { startServer }, { LifecycleEngine }, { builtinPowerDrivers }] = await Promise.all([
+        import("../../server/server-logger.ts"),
         import("../../server/orchestra-server.ts"),
         import("../../engine/lifecycle-engine.ts"),
         import("../../power/registry.ts"),
       ]);
-      const logger = pino({ level: o.logLevel }, pino.destination(2));
+      const logger = createServerLogger(o.logLevel);
       const dataDir = resolveDataDir(o.dataDir);
       const url = databaseUrl(o);
       const db = await openStore(dataDir, url ? { databaseUrl: url } : {});
