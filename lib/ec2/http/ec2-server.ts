@@ -14,6 +14,7 @@ import { PRESIGN_PARAMETERS, verifySigV4, type SecretLookup } from "../auth/sigv
 import { renderError, renderResponse } from "../xml/render-xml.ts";
 import { EC2_ACTIONS } from "../actions/action-table.ts";
 import type { Ec2Action } from "../actions/define-action.ts";
+import { runDry } from "../actions/dry-run.ts";
 import type { Ec2Services } from "../model/ec2-services.ts";
 import { ec2HttpStatus } from "./ec2-status.ts";
 import { capConnectionsPerSource, type ConnectionErrorRenderer, type ConnectionLimits, fastifyConnectionOptions, resolveConnectionLimits } from "../../server/connection-limits.ts";
@@ -78,8 +79,9 @@ export function createEc2Server(options: Ec2ServerOptions): FastifyInstance {
       action = single(pairs, "Action") ?? "";
       const found = dispatchTarget(pairs, actions);
       const params = readParams(pairs, { ...found.params, DryRun: { kind: "boolean" } as const });
-      if (params.DryRun === true) throw new OrchestraError("EC2_DRY_RUN", "Request would have succeeded, but DryRun flag is set.");
-      const result = await found.run({ account: caller.account, accessKeyId: caller.accessKeyId, requestId, services: options.services }, params);
+      const context = { account: caller.account, accessKeyId: caller.accessKeyId, requestId, services: options.services };
+      if (params.DryRun === true) await runDry(found, context, params);
+      const result = await found.run(context, params);
       reply.status(200).type("text/xml;charset=UTF-8").send(renderResponse(found.name, requestId, result));
       log?.info({ requestId, action, account, status: 200, ms: elapsedMs(started) }, "ec2 request");
     } catch (error) {
