@@ -99,6 +99,11 @@ export const ERRORS = {
   INCONSISTENT_STATE: { status: 400, ec2: "InvalidParameterValue", summary: "A test State contradicts the charm's metadata.yaml, config.yaml or actions.yaml." },
   COMMAND_FAILED: { status: 500, ec2: "InternalError", summary: "A system command the charm runs (apt-get, systemctl, orchestra) failed." },
   INTERNAL: { status: 500, ec2: "InternalError", summary: "An unexpected failure; the log has the details." },
+  // Connection limits of every HTTP listener (lib/server/connection-limits.ts).
+  HTTP_MALFORMED_REQUEST: { status: 400, ec2: "MalformedQueryString", summary: "The HTTP request could not be parsed (bad request line, headers or chunking)." },
+  HTTP_REQUEST_TIMEOUT: { status: 408, ec2: "RequestTimeout", summary: "The request's headers or body did not arrive within the listener's time limit." },
+  HTTP_HEADERS_TOO_LARGE: { status: 431, ec2: "RequestHeaderSectionTooLarge", summary: "The request's header section is over the listener's size limit." },
+  TOO_MANY_CONNECTIONS: { status: 503, ec2: "RequestLimitExceeded", summary: "The source address has as many open connections as one source may; close one and retry." },
 } as const satisfies Record<string, { status: number; ec2: string; summary: string }>;
 
 /** A stable error code. */

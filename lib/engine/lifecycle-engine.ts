@@ -12,7 +12,6 @@ import type { Machine } from "../inventory/machine.ts";
 import type { PowerActionResult } from "../power/power-driver.ts";
 import { powerTargetFor } from "../power/power-target.ts";
 import type { PowerDriverRegistry } from "../power/registry.ts";
-import { scrubSecrets } from "../power/power-errors.ts";
 import { completePowerRequest, failPowerRequest, selectPowerRequests, type PowerRequest } from "../inventory/power-request.ts";
 import { claimPowerAction, finishPowerAction } from "./power-action-rows.ts";
 import { POWER_PLAN } from "./power-plan.ts";
@@ -90,17 +89,11 @@ export class LifecycleEngine {
       logger.info({ systemId: machine.systemId, power: request.action, outcome: result.outcome }, result.message);
       return { systemId: machine.systemId, status: machine.status, outcome: result.outcome, message: result.message };
     } catch (error) {
-      const message = this.#scrub(machine, error);
+      const message = (error as Error).message;
       await inventory.db.transaction((tx) => failPowerRequest(tx, request, message, this.#o.now().toISOString()));
       logger.error({ systemId: machine.systemId, power: request.action }, `power ${request.action} failed: ${message}`);
       return { systemId: machine.systemId, status: machine.status, outcome: "failed", message };
     }
-  }
-
-  /** An error's message with the machine's secret power parameters blanked out. */
-  #scrub(machine: Machine, error: unknown): string {
-    const secrets = this.#o.drivers.powerTypes.get(machine.power.type).settings.filter((s) => s.secret).map((s) => machine.power.params[s.name] ?? "");
-    return scrubSecrets((error as Error).message, secrets);
   }
 
   /** Move a released machine on to disk_erasing, with the erasure its ramdisk will report on, in one transaction. */
@@ -133,7 +126,7 @@ export class LifecycleEngine {
       else if (plan.then) await inventory.transitionFrom(machine.systemId, machine, plan.then, `${machine.status} done: ${message}`);
       return { systemId: machine.systemId, status: machine.status, outcome, message };
     } catch (error) {
-      const message = this.#scrub(machine, error);
+      const message = (error as Error).message;
       await finish("failed", message);
       logger.error({ systemId: machine.systemId, status: machine.status }, `power ${plan.power} failed: ${message}`);
       const failed = FAILURE_STATUS[machine.status];

@@ -24,3 +24,4 @@ export { describeConstraints, machineFits, resolveConstraints, type AllocationCo
 export type { Instance } from "./instance.ts";
 export { isInstanceId, newInstanceId, newSystemId } from "./ids.ts";
 export { completePowerRequest, failPowerRequest, POWER_REQUEST_MIGRATION, requestPowerWithin, selectPowerRequests, type PowerRequest, type PowerRequestAction } from "./power-request.ts";
+export { accountNumber } from "./account-number.ts";

@@ -95,6 +95,11 @@ export class Inventory {
     this.#now = options.now ?? (() => new Date());
   }
 
+  /** The same inventory (power types, timeouts, clock) over another handle to the database; EC2's DryRun passes one that never commits. */
+  withDatabase(db: SqlDatabase): Inventory {
+    return new Inventory(db, { powerTypes: this.powerTypes, timeouts: this.timeouts, fakeCompletesAtOnce: this.fakeCompletesAtOnce, now: this.#now });
+  }
+
   #timestamp(): string {
     return this.#now().toISOString();
   }

@@ -1,7 +1,7 @@
 /**
  * @module metadata/metadata-service
- * The instance metadata service as a fastify plugin, for the 5248 listener (and
- * 169.254.169.254:80 where the charm binds it): EC2's `/latest/meta-data/...`,
+ * The instance metadata service as a fastify plugin, on the boot listener (5248; nothing
+ * binds 169.254.169.254:80, see docs/metadata.md): EC2's `/latest/meta-data/...`,
  * `/latest/user-data`, `/latest/dynamic/instance-identity/document`, IMDSv2 tokens, and
  * NoCloud at `/nocloud/<secret>/`. Every answer is about the asking node only: it is found
  * by the connection's source address (or by the NoCloud secret), never by anything in the

@@ -6,6 +6,7 @@
 import { isIPv4 } from "node:net";
 import { OrchestraError } from "../errors.ts";
 import { isInstanceId } from "../inventory/ids.ts";
+import { accountNumber } from "../inventory/account-number.ts";
 import { parseMac } from "../inventory/mac-address.ts";
 import type { SqlDatabase, SqlExecutor } from "../store/sql-database.ts";
 import type { StoreSecrets } from "../store/store-secrets.ts";
@@ -72,7 +73,7 @@ function toMetadata(row: MetadataRow, secrets: StoreSecrets): InstanceMetadata {
   return {
     instanceId: row.instance_id,
     machineId: row.machine_id,
-    accountId: row.account,
+    accountId: accountNumber(row.account),
     localIpv4: row.local_ipv4,
     hostname: row.hostname,
     mac: row.mac,

@@ -1,7 +1,7 @@
 export { builtinPowerTypes, PowerTypeRegistry, REDACTED, type PowerSetting, type PowerType } from "./power-types.ts";
 export { powerTargetFor } from "./power-target.ts";
 export { BOOT_DEVICES, describeTarget, type BootDevice, type PowerActionResult, type PowerDriver, type PowerState, type PowerTarget } from "./power-driver.ts";
-export { PowerAuthError, PowerConnectionError, PowerError, PowerFatalError, scrubSecrets } from "./power-errors.ts";
+export { PowerAuthError, PowerConnectionError, PowerError, PowerFatalError } from "./power-errors.ts";
 export { DEFAULT_RETRY_POLICY, retryPowerAction, withRetries, type RetryLogger, type RetryOptions, type RetryPolicy } from "./retry.ts";
 export { builtinPowerDrivers, PowerDriverRegistry, type PowerDriverRegistryOptions } from "./registry.ts";
 export { IpmiPowerDriver, type IpmiDriverOptions } from "./ipmi.ts";

@@ -17,21 +17,18 @@ export class PowerError extends OrchestraError {
   }
 
   /**
-   * Say what was attempted and how often, with `secrets` scrubbed: the retry loop's last
-   * word. Keeps the class, so callers can still tell auth from connection failures.
+   * Say what was attempted and how often: the retry loop's last word. Keeps the class, so
+   * callers can still tell auth from connection failures. The message is never rewritten to
+   * hide secrets: no driver puts one in it (passwords travel in a tool's environment, a file
+   * readable only by us, or an Authorization header; parameters are shown by field, secret
+   * ones as REDACTED). Replacing a secret's text wherever it occurs would garble the message
+   * ("pxe" read "p********e" with the password "x") and so reveal the password.
    */
-  conclude(prefix: string, attempts: number, secrets: readonly string[]): this {
-    this.message = `${prefix}: ${scrubSecrets(this.message, secrets)}`;
+  conclude(prefix: string, attempts: number): this {
+    this.message = `${prefix}: ${this.message}`;
     (this.details as Record<string, unknown>).attempts = attempts;
     return this;
   }
-}
-
-/** Replace every secret value in `text` by asterisks. */
-export function scrubSecrets(text: string, secrets: readonly string[]): string {
-  let clean = text;
-  for (const secret of secrets) if (secret.length > 0) clean = clean.split(secret).join("********");
-  return clean;
 }
 
 /** The command was understood and refused, or cannot work as configured: never retried. */

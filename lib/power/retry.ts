@@ -6,7 +6,7 @@
  * error that says how many attempts were made.
  */
 import { OrchestraError } from "../errors.ts";
-import { PowerConnectionError, PowerError, scrubSecrets } from "./power-errors.ts";
+import { PowerConnectionError, PowerError } from "./power-errors.ts";
 import type { BootDevice, PowerActionResult, PowerDriver, PowerState, PowerTarget } from "./power-driver.ts";
 import { BOOT_DEVICES, describeTarget } from "./power-driver.ts";
 import type { PowerTypeRegistry } from "./power-types.ts";
@@ -33,8 +33,6 @@ export interface RetryOptions {
   readonly logger?: RetryLogger;
   /** Replaceable in tests to observe the waits without spending them. */
   readonly sleep?: (ms: number) => Promise<void>;
-  /** Secret values to scrub from any message that leaves the loop. */
-  readonly secrets?: readonly string[];
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -59,7 +57,6 @@ async function withBackstop<T>(attempt: () => Promise<T>, timeoutMs: number, wha
 export async function retryPowerAction<T>(what: string, attempt: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
   const policy = options.policy ?? DEFAULT_RETRY_POLICY;
   const sleep = options.sleep ?? realSleep;
-  const secrets = options.secrets ?? [];
   for (let index = 0; ; index++) {
     try {
       return await withBackstop(attempt, policy.attemptTimeoutMs, what);
@@ -69,17 +66,17 @@ export async function retryPowerAction<T>(what: string, attempt: () => Promise<T
       const delay = policy.delaysMs[index];
       if (!error.retryable || delay === undefined) {
         const suffix = error.retryable ? ` (gave up after ${attempts} attempt${attempts === 1 ? "" : "s"})` : "";
-        throw error.conclude(`${what} failed${suffix}`, attempts, secrets);
+        throw error.conclude(`${what} failed${suffix}`, attempts);
       }
-      options.logger?.warn({ code: error.code, attempt: attempts, retryInMs: delay }, `${what}: ${scrubSecrets(error.message, secrets)}; retrying`);
+      options.logger?.warn({ code: error.code, attempt: attempts, retryInMs: delay }, `${what}: ${error.message}; retrying`);
       await sleep(delay);
     }
   }
 }
 
 /** Options of `withRetries`. */
-export interface WithRetriesOptions extends Omit<RetryOptions, "secrets"> {
-  /** The power types' schemas: targets are validated, and their secrets scrubbed, with them. */
+export interface WithRetriesOptions extends RetryOptions {
+  /** The power types' schemas: targets are validated with them. */
   readonly powerTypes: PowerTypeRegistry;
   /**
    * After a power on or off the driver says is done, ask for the power state and retry the
@@ -93,12 +90,12 @@ export interface WithRetriesOptions extends Omit<RetryOptions, "secrets"> {
  * at once and change nothing) and run through the retry loop.
  */
 export function withRetries(driver: PowerDriver, options: WithRetriesOptions): PowerDriver {
-  const type = options.powerTypes.get(driver.type);
+  // An unknown power type is refused here, when the driver is wrapped, not at its first action.
+  options.powerTypes.get(driver.type);
   const run = async <T>(verb: string, target: PowerTarget, action: (clean: PowerTarget) => Promise<T>): Promise<T> => {
     const params = options.powerTypes.validateParams(driver.type, target.params);
-    const secrets = type.settings.filter((s) => s.secret).map((s) => params[s.name]).filter((v): v is string => v !== undefined);
     const clean: PowerTarget = { ...target, params };
-    return retryPowerAction(`${driver.type} ${verb} of ${describeTarget(target)}`, () => action(clean), { ...options, secrets });
+    return retryPowerAction(`${driver.type} ${verb} of ${describeTarget(target)}`, () => action(clean), options);
   };
   const verify = options.verify ?? true;
   /** `action`, then (when it claims done) a check that the machine reached `expected`. */

@@ -12,7 +12,7 @@ import type { DnsmasqSupervisor } from "../boot/dnsmasq-process.ts";
 import { OrchestraError } from "../errors.ts";
 import type { Inventory } from "../inventory/inventory.ts";
 import type { CredentialStore } from "../ec2/credentials/credential-store.ts";
-import { createEc2Server } from "../ec2/http/ec2-server.ts";
+import { createEc2Server, renderEc2ConnectionError } from "../ec2/http/ec2-server.ts";
 import { storeImageSource } from "../ec2/model/image-source.ts";
 import { fileConsoleLogs } from "../deploy/console-log.ts";
 import type { Ec2Topology } from "../ec2/model/ec2-services.ts";
@@ -25,6 +25,8 @@ import { startPeriodicWorker, type Worker } from "./periodic-worker.ts";
 import { registerMetrics } from "./metrics.ts";
 import { startTimeoutWorker } from "./timeout-worker.ts";
 import { listenOnUnixSocket, type SocketListener } from "./unix-socket-listener.ts";
+import { redactSecretPaths } from "./log-redaction.ts";
+import { capConnectionsPerSource, type ConnectionErrorRenderer, type ConnectionLimits, fastifyConnectionOptions, resolveConnectionLimits } from "./connection-limits.ts";
 
 /** How often the lifecycle engine sweeps for pending power steps unless told otherwise (what `orchestra serve` uses). */
 export const DEFAULT_ENGINE_SWEEP_MS = 2000;
@@ -53,7 +55,16 @@ export interface ServerOptions {
   bootSocket?: string;
   /** Also serve the EC2 API on this unix socket (likewise). */
   apiSocket?: string;
+  /** Time limits and the per-source connection cap of every listener (default: DEFAULT_CONNECTION_LIMITS). */
+  connectionLimits?: Partial<ConnectionLimits>;
 }
+
+/** The boot listener's errors before any route: the same JSON its routes answer with. */
+const renderBootConnectionError: ConnectionErrorRenderer = (error) => ({
+  status: error.status,
+  contentType: "application/json",
+  body: JSON.stringify({ error: { code: error.code, message: error.message } }),
+});
 
 /** A running server. */
 export interface RunningServer {
@@ -61,6 +72,16 @@ export interface RunningServer {
   readonly addresses: { boot: ListenAddress; ec2?: ListenAddress };
   /** Stop the listeners and workers; resolves once everything has stopped. */
   close(): Promise<void>;
+}
+
+/** One access-log line per request, its URL's secret segments redacted; a failure with its error too. */
+function logRequestsRedacted(app: FastifyInstance): void {
+  app.addHook("onResponse", async (request, reply) => {
+    request.log.info({ method: request.method, url: redactSecretPaths(request.url), status: reply.statusCode, source: request.ip, ms: Math.round(reply.elapsedTime) }, "request");
+  });
+  app.addHook("onError", async (request, reply, error) => {
+    if (reply.statusCode >= 500) request.log.error({ method: request.method, url: redactSecretPaths(request.url), err: error }, "request failed");
+  });
 }
 
 function boundAddress(app: Pick<FastifyInstance, "server">): ListenAddress {
@@ -72,7 +93,11 @@ function boundAddress(app: Pick<FastifyInstance, "server">): ListenAddress {
 /** Start every service and worker; the caller stops them with `close()`. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { inventory, logger } = options;
-  const boot = Fastify({ loggerInstance: logger.child({ service: "boot" }) as FastifyBaseLogger, bodyLimit: 64 * 1024 });
+  const limits = resolveConnectionLimits(options.connectionLimits);
+  // Fastify's own request lines print the raw URL; this listener writes its own, redacted.
+  const boot = Fastify({ loggerInstance: logger.child({ service: "boot" }) as FastifyBaseLogger, bodyLimit: 64 * 1024, disableRequestLogging: true, ...fastifyConnectionOptions(limits, renderBootConnectionError) });
+  logRequestsRedacted(boot);
+  capConnectionsPerSource(boot.server, limits.maxConnectionsPerSource, renderBootConnectionError);
   boot.get("/healthz", async () => {
     // A health check that touches the store: a server whose database is gone is not healthy.
     await inventory.db.get("SELECT 1 AS ok");
@@ -100,17 +125,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     if (options.dhcp) dnsmasq = await startDhcpService(options.dataDir, options.dhcp, logger);
     await boot.listen({ host: options.bootListen.host, port: options.bootListen.port });
-    if (options.bootSocket) sockets.push(await listenOnUnixSocket(boot, options.bootSocket));
+    if (options.bootSocket) sockets.push(await listenOnUnixSocket(boot, options.bootSocket, limits, renderBootConnectionError));
     if (options.ec2) {
       const { credentials, topology, vendorData } = options.ec2;
       ec2 = createEc2Server({
         services: { topology, db: inventory.db, inventory, credentials, now: () => new Date(), images: storeImageSource(options.dataDir), consoles: fileConsoleLogs(options.dataDir), ...(vendorData ? { vendorData } : {}) },
         lookupSecret: credentials.lookup,
         logger: logger.child({ service: "ec2" }),
+        limits,
       });
       ec2.addHook("onResponse", wakeOnWrite);
       await ec2.listen({ host: options.ec2.listen.host, port: options.ec2.listen.port });
-      if (options.apiSocket) sockets.push(await listenOnUnixSocket(ec2, options.apiSocket));
+      if (options.apiSocket) sockets.push(await listenOnUnixSocket(ec2, options.apiSocket, limits, renderEc2ConnectionError));
     }
   } catch (error) {
     // Nothing half-started stays behind: no dnsmasq child, no open listener.

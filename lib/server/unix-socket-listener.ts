@@ -7,16 +7,18 @@
 import { rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { FastifyInstance } from "fastify";
+import { type ConnectionErrorRenderer, type ConnectionLimits, httpServerOptions, limitHttpServer } from "./connection-limits.ts";
 
 /** A listener that can be closed, dropping its open connections. */
 export interface SocketListener {
   close(): Promise<void>;
 }
 
-/** Serve the (ready) `app` on the unix socket `path` too, replacing a stale socket file. */
-export async function listenOnUnixSocket(app: FastifyInstance, path: string): Promise<SocketListener> {
+/** Serve the (ready) `app` on the unix socket `path` too, replacing a stale socket file, with the app's time limits. */
+export async function listenOnUnixSocket(app: FastifyInstance, path: string, limits: ConnectionLimits, render: ConnectionErrorRenderer): Promise<SocketListener> {
   await rm(path, { force: true });
-  const server = createServer((request, response) => app.routing(request, response));
+  const server = createServer(httpServerOptions(limits), (request, response) => app.routing(request, response));
+  limitHttpServer(server, limits, render);
   await new Promise<void>((resolve, reject) => server.once("error", reject).listen(path, resolve));
   return {
     async close() {

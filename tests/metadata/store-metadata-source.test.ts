@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isOrchestraError } from "../../lib/errors.ts";
 import type { Inventory } from "../../lib/inventory/inventory.ts";
 import { newNocloudSecret } from "../../lib/metadata/nocloud-secret.ts";
+import { accountNumber } from "../../lib/inventory/account-number.ts";
 import { MAX_USER_DATA_BYTES, StoreMetadataSource, type MetadataInput } from "../../lib/metadata/store-metadata-source.ts";
 import { addReadyMachines, memoryInventory } from "../helpers/inventory.ts";
 
@@ -32,7 +33,9 @@ describe("the store-backed metadata source", () => {
     const stored = await source.put(valid());
     const found = await source.findByAddress("10.0.0.5");
     expect(found).toEqual(stored);
-    expect(found).toMatchObject({ instanceId, machineId: systemId, accountId: "acct-a", architecture: "amd64", region: "orchestra", mac: null });
+    // The identity document's accountId: the account's 12-digit number, never its name.
+    expect(found).toMatchObject({ instanceId, machineId: systemId, accountId: accountNumber("acct-a"), architecture: "amd64", region: "orchestra", mac: null });
+    expect(found!.accountId).toMatch(/^\d{12}$/);
     expect(Buffer.from(found!.userData!).equals(Buffer.from([0, 1, 2, 255]))).toBe(true);
     expect(await source.findByNocloudSecret(stored.nocloudSecret!)).toEqual(stored);
   });

@@ -20,6 +20,19 @@ import { OrchestraError } from "../../errors.ts";
 import { ERASE_MODES, type EraseMode } from "../../deploy/erasure-rows.ts";
 import { checkVendorData } from "../../metadata/vendor-data.ts";
 import { checkBootBaseUrl } from "../../boot/request-base-url.ts";
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, resolveConnectionLimits } from "../../server/connection-limits.ts";
+
+/** The listeners' limits from serve's --http-* options (seconds on the command line). */
+function connectionLimits(o: Record<string, string>): ConnectionLimits {
+  const seconds = (option: string, value: string) => parseWholeNumber(option, value) * 1000;
+  return resolveConnectionLimits({
+    headersTimeoutMs: seconds("--http-headers-timeout", o.httpHeadersTimeout!),
+    requestTimeoutMs: seconds("--http-request-timeout", o.httpRequestTimeout!),
+    idleTimeoutMs: seconds("--http-idle-timeout", o.httpIdleTimeout!),
+    keepAliveTimeoutMs: seconds("--http-keep-alive-timeout", o.httpKeepAliveTimeout!),
+    maxConnectionsPerSource: parseWholeNumber("--http-max-connections-per-source", o.httpMaxConnectionsPerSource!),
+  });
+}
 
 /** DHCP settings from serve's --dhcp-* options. */
 function dhcpSettings(o: Record<string, string | undefined>, bootHost: string, bootPort: number): DhcpServiceSettings {
@@ -92,6 +105,11 @@ export function serveCommand(): Command {
     .option("--dhcp-domain <domain>", "DNS domain handed to machines")
     .option("--dhcp-uefi-loader <file>", "ipxe.efi or snponly.efi for x86-64 UEFI clients", "ipxe.efi")
     .option("--dnsmasq-user <user>", "user dnsmasq runs as after binding (default: dnsmasq's own)")
+    .option("--http-headers-timeout <seconds>", "every listener: a request's headers must arrive within this", String(DEFAULT_CONNECTION_LIMITS.headersTimeoutMs / 1000))
+    .option("--http-request-timeout <seconds>", "every listener: a whole request (headers and body) must arrive within this", String(DEFAULT_CONNECTION_LIMITS.requestTimeoutMs / 1000))
+    .option("--http-idle-timeout <seconds>", "every listener: close a connection on which nothing moves for this long", String(DEFAULT_CONNECTION_LIMITS.idleTimeoutMs / 1000))
+    .option("--http-keep-alive-timeout <seconds>", "every listener: how long a kept-alive connection waits for its next request", String(DEFAULT_CONNECTION_LIMITS.keepAliveTimeoutMs / 1000))
+    .option("--http-max-connections-per-source <n>", "every listener: open connections one source address may hold", String(DEFAULT_CONNECTION_LIMITS.maxConnectionsPerSource))
     .action(async (_options, command: Command) => {
       const o = command.optsWithGlobals();
       const bootListen = parseListenAddress(o.bootListen, "--boot-listen");
@@ -99,6 +117,7 @@ export function serveCommand(): Command {
       parseCidr(o.apiVpcCidr);
       if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(o.region)) throw new OrchestraError("INVALID_ARGUMENT", `invalid --region ${JSON.stringify(o.region)}: lower-case letters, digits and '-'`);
       const sweep = parseWholeNumber("--timeout-sweep-seconds", o.timeoutSweepSeconds);
+      const limits = connectionLimits(o);
       if (o.eraseDisks !== undefined && !(ERASE_MODES as readonly string[]).includes(o.eraseDisks)) {
         throw new OrchestraError("INVALID_ARGUMENT", `invalid --erase-disks ${JSON.stringify(o.eraseDisks)}: ${ERASE_MODES.join(" or ")}`);
       }
@@ -108,13 +127,13 @@ export function serveCommand(): Command {
         throw new OrchestraError("INVALID_ARGUMENT", `cannot read --vendor-data ${JSON.stringify(o.vendorData)}: ${error.message}`);
       }), String(o.vendorData));
       // Loaded here, not at the top: every other command starts faster without the server.
-      const [{ pino }, { startServer }, { LifecycleEngine }, { builtinPowerDrivers }] = await Promise.all([
-        import("pino"),
+      const [{ createServerLogger }, { startServer }, { LifecycleEngine }, { builtinPowerDrivers }] = await Promise.all([
+        import("../../server/server-logger.ts"),
         import("../../server/orchestra-server.ts"),
         import("../../engine/lifecycle-engine.ts"),
         import("../../power/registry.ts"),
       ]);
-      const logger = pino({ level: o.logLevel }, pino.destination(2));
+      const logger = createServerLogger(o.logLevel);
       const dataDir = resolveDataDir(o.dataDir);
       const url = databaseUrl(o);
       const db = await openStore(dataDir, url ? { databaseUrl: url } : {});
@@ -134,6 +153,7 @@ export function serveCommand(): Command {
           dhcp,
           bootSocket: o.bootSocket,
           apiSocket: o.apiSocket,
+          connectionLimits: limits,
           ec2: { listen: apiListen, credentials, topology: { region: o.region, vpcCidr: o.apiVpcCidr }, ...(vendorData ? { vendorData } : {}) },
         });
       } catch (error) {

@@ -1,7 +1,8 @@
 /**
  * @module ec2/actions/describe-images
  * DescribeImages over the image store's deployable images and the built-in catalogue: the
- * ami- ids RunInstances accepts.
+ * ami- ids RunInstances accepts. Images are shared; the tags an account put on one are its
+ * own, shown (and filterable with tag:KEY, tag-key, tag-value) to that account only.
  */
 import { OrchestraError } from "../../errors.ts";
 import { bool, filterList, list, pagination, str } from "../query/param-shape.ts";
@@ -9,7 +10,8 @@ import { compileFilters, type FilterFields } from "../model/filters.ts";
 import type { Image } from "../model/image-catalogue.ts";
 import { availableImages } from "../model/image-source.ts";
 import { paginate } from "../model/pagination.ts";
-import { accountNumber } from "../model/resource-ids.ts";
+import { tagSet, tagsByResource } from "../model/tags.ts";
+import { accountNumber } from "../../inventory/account-number.ts";
 import { defineAction } from "./define-action.ts";
 
 /** The owner id of Orchestra's own images. */
@@ -43,7 +45,8 @@ export const describeImages = defineAction(
     const owners = new Set(p.Owner);
     // Every image belongs to Orchestra: asking for other owners ("self", "amazon") finds none.
     const ownerMatches = owners.size === 0 || owners.has(IMAGE_OWNER) || owners.has("orchestra");
-    const keep = compileFilters(p.Filter, FIELDS);
+    const tags = await tagsByResource(context.services.db, context.account, "ami");
+    const keep = compileFilters(p.Filter, FIELDS, (i: Image) => tags.get(i.imageId) ?? new Map());
     const chosen = ownerMatches ? images.filter((i) => (p.ImageId.length === 0 || p.ImageId.includes(i.imageId)) && keep(i)) : [];
     const page = paginate(chosen, (i) => i.imageId, "DescribeImages", p.MaxResults, p.NextToken);
     return {
@@ -66,7 +69,7 @@ export const describeImages = defineAction(
         hypervisor: "xen",
         platformDetails: "Linux/UNIX",
         usageOperation: "RunInstances",
-        tagSet: [],
+        tagSet: tagSet(tags.get(i.imageId)),
       })),
       nextToken: page.nextToken,
     };

@@ -5,7 +5,7 @@
  */
 import { OrchestraError } from "../../errors.ts";
 import type { SqlDatabase } from "../../store/sql-database.ts";
-import { accountNumber } from "../model/resource-ids.ts";
+import { accountNumber } from "../../inventory/account-number.ts";
 import { newAccessKeyId, newSecretAccessKey } from "./access-key.ts";
 import type { SecretBox } from "./secret-box.ts";
 import type { SecretLookup } from "../auth/sigv4.ts";

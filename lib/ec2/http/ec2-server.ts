@@ -14,8 +14,10 @@ import { PRESIGN_PARAMETERS, verifySigV4, type SecretLookup } from "../auth/sigv
 import { renderError, renderResponse } from "../xml/render-xml.ts";
 import { EC2_ACTIONS } from "../actions/action-table.ts";
 import type { Ec2Action } from "../actions/define-action.ts";
+import { runDry } from "../actions/dry-run.ts";
 import type { Ec2Services } from "../model/ec2-services.ts";
 import { ec2HttpStatus } from "./ec2-status.ts";
+import { capConnectionsPerSource, type ConnectionErrorRenderer, type ConnectionLimits, fastifyConnectionOptions, resolveConnectionLimits } from "../../server/connection-limits.ts";
 
 /** The only API version served. */
 export const EC2_API_VERSION = "2016-11-15";
@@ -30,19 +32,31 @@ export interface Ec2ServerOptions {
   readonly bodyLimit?: number;
   readonly actions?: ReadonlyMap<string, Ec2Action<any>>;
   readonly now?: () => Date;
+  /** Time limits and the per-source connection cap (default: DEFAULT_CONNECTION_LIMITS). */
+  readonly limits?: Partial<ConnectionLimits>;
 }
+
+/** Errors answered before any route (parser errors, timeouts, a refused connection): AWS error XML too. */
+export const renderEc2ConnectionError: ConnectionErrorRenderer = (error) => ({
+  status: ec2HttpStatus(error.code),
+  contentType: "text/xml;charset=UTF-8",
+  body: renderError(error.ec2Code, error.message, newRequestId()),
+});
 
 /** Build the EC2 endpoint; the caller listens and closes it. */
 export function createEc2Server(options: Ec2ServerOptions): FastifyInstance {
   const actions = options.actions ?? EC2_ACTIONS;
   const log = options.logger;
+  const limits = resolveConnectionLimits(options.limits);
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     logger: false,
+    ...fastifyConnectionOptions(limits, renderEc2ConnectionError),
     frameworkErrors: (error, request, reply) => {
       sendError(reply, newRequestId(), new OrchestraError("EC2_MALFORMED_QUERY", `The request is malformed: ${error.message}`), log);
     },
   });
+  capConnectionsPerSource(app.server, limits.maxConnectionsPerSource, renderEc2ConnectionError);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
 
@@ -65,8 +79,9 @@ export function createEc2Server(options: Ec2ServerOptions): FastifyInstance {
       action = single(pairs, "Action") ?? "";
       const found = dispatchTarget(pairs, actions);
       const params = readParams(pairs, { ...found.params, DryRun: { kind: "boolean" } as const });
-      if (params.DryRun === true) throw new OrchestraError("EC2_DRY_RUN", "Request would have succeeded, but DryRun flag is set.");
-      const result = await found.run({ account: caller.account, accessKeyId: caller.accessKeyId, requestId, services: options.services }, params);
+      const context = { account: caller.account, accessKeyId: caller.accessKeyId, requestId, services: options.services };
+      if (params.DryRun === true) await runDry(found, context, params);
+      const result = await found.run(context, params);
       reply.status(200).type("text/xml;charset=UTF-8").send(renderResponse(found.name, requestId, result));
       log?.info({ requestId, action, account, status: 200, ms: elapsedMs(started) }, "ec2 request");
     } catch (error) {

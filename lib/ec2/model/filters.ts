@@ -1,9 +1,10 @@
 /**
  * @module ec2/model/filters
  * EC2 `Filter.N` semantics: values of one filter are ORed, filters are ANDed, `*` and `?`
- * are wildcards, and a filter name the action does not know is an error (moto raises too).
+ * are wildcards (./wildcard.ts, no regular expression), and a filter name the action does not know is an error (moto raises too).
  */
 import { OrchestraError } from "../../errors.ts";
+import { wildcardMatcher } from "./wildcard.ts";
 
 /** How to read each filterable field of a T; a field may have several values (e.g. group ids). */
 export type FilterFields<T> = Readonly<Record<string, (item: T) => string | readonly string[] | undefined>>;
@@ -28,7 +29,7 @@ export function applyFilters<T>(items: readonly T[], filters: readonly Filter[],
 }
 
 function compileOne<T>(filter: Filter, fields: FilterFields<T>, tags?: (item: T) => ReadonlyMap<string, string>): (item: T) => boolean {
-  const matchers = filter.Value.map(matcher);
+  const matchers = filter.Value.map(wildcardMatcher);
   const anyMatch = (values: Iterable<string>): boolean => {
     for (const v of values) if (matchers.some((m) => m(v))) return true;
     return false;
@@ -50,24 +51,4 @@ function compileOne<T>(filter: Filter, fields: FilterFields<T>, tags?: (item: T)
     if (value === undefined) return false;
     return anyMatch(typeof value === "string" ? [value] : value);
   };
-}
-
-/** Exact match, or a wildcard pattern when the value holds `*` or `?` (`\` escapes them). */
-function matcher(pattern: string): (value: string) => boolean {
-  if (!/[*?]/.test(pattern)) return (value) => value === pattern;
-  let source = "";
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === "\\" && i + 1 < pattern.length) source += escapeRegex(pattern[++i]!);
-    else if (c === "*") source += "[\\s\\S]*";
-    else if (c === "?") source += "[\\s\\S]";
-    else source += escapeRegex(c);
-  }
-  const re = new RegExp(`^${source}$`, "u");
-  return (value) => re.test(value);
-}
-
-function escapeRegex(c: string): string {
-  // Only syntax characters: with the u flag, escaping anything else is itself an error.
-  return c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

@@ -15,13 +15,9 @@ export function derivedResourceId(prefix: string, name: string): string {
   return `${prefix}-${createHash("sha256").update(name).digest("hex").slice(0, 17)}`;
 }
 
-/** The 12-digit account number EC2 shows as ownerId, derived from the account name. */
-export function accountNumber(name: string): string {
-  const digits = BigInt(`0x${createHash("sha256").update(`account:${name}`).digest("hex").slice(0, 15)}`) % 10n ** 12n;
-  return digits.toString().padStart(12, "0");
-}
-
 /** Whether `id` has the shape `prefix-` and 8 or 17 hex digits, as EC2 ids do. */
 export function hasIdShape(id: string, prefix: string): boolean {
-  return new RegExp(`^${prefix}-(?:[0-9a-f]{8}|[0-9a-f]{17})$`).test(id);
+  return id.startsWith(`${prefix}-`) && ID_DIGITS.test(id.slice(prefix.length + 1));
 }
+
+const ID_DIGITS = /^(?:[0-9a-f]{8}|[0-9a-f]{17})$/;

@@ -28,6 +28,9 @@ describe("RunInstances and the metadata service", () => {
     const metadata = await source.findByAddress("10.20.0.50");
     expect(metadata).toMatchObject({ instanceId: instance.InstanceId, amiId: IMAGES[0]!.imageId, instanceType: "t3.medium", availabilityZone: "default", region: harness.region, publicKeys: [{ name: "ops", openssh: KEY }] });
     expect(Buffer.from(metadata!.userData!).equals(userData)).toBe(true);
+    // The identity document names the owner as EC2 does: the same 12-digit number.
+    expect(run.OwnerId).toMatch(/^\d{12}$/);
+    expect(metadata!.accountId).toBe(run.OwnerId);
     await client.send(new TerminateInstancesCommand({ InstanceIds: [instance.InstanceId!] }));
     expect(await source.findByAddress("10.20.0.50")).toBeUndefined();
   });

@@ -196,4 +196,15 @@ describe("RunInstances and DescribeInstances through the AWS SDK", () => {
     expect(images.Images?.map((i) => i.ImageId)).toContain(ARM64);
     expect(images.Images?.every((i) => i.Architecture === "arm64")).toBe(true);
   });
+
+  it("shows the caller's own image tags, and filters on them, to the caller only", async () => {
+    await alice.send(new CreateTagsCommand({ Resources: [ARM64], Tags: [{ Key: "role", Value: "juju-controller" }] }));
+    const mine = await alice.send(new DescribeImagesCommand({ ImageIds: [ARM64] }));
+    expect(mine.Images![0]!.Tags).toEqual([{ Key: "role", Value: "juju-controller" }]);
+    const tagged = await alice.send(new DescribeImagesCommand({ Filters: [{ Name: "tag:role", Values: ["juju-*"] }] }));
+    expect(tagged.Images?.map((i) => i.ImageId)).toEqual([ARM64]);
+    const theirs = await bob.send(new DescribeImagesCommand({ ImageIds: [ARM64] }));
+    expect(theirs.Images![0]!.Tags ?? []).toEqual([]);
+    expect((await bob.send(new DescribeImagesCommand({ Filters: [{ Name: "tag-key", Values: ["role"] }] }))).Images ?? []).toEqual([]);
+  });
 });

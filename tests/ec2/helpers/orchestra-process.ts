@@ -18,6 +18,8 @@ const MAIN = resolve(import.meta.dirname, "../../../lib/cli/main.ts");
 /** A running server. */
 export interface OrchestraProcess {
   readonly endpoint: string;
+  /** The boot listener (boot, metadata, /healthz), e.g. http://127.0.0.1:40123 */
+  readonly bootUrl: string;
   readonly dataDir: string;
   readonly region: string;
   /** `orchestra credentials create --json` for `account`. */
@@ -31,21 +33,21 @@ export interface OrchestraProcess {
 }
 
 /** Start `orchestra serve` with both listeners on 127.0.0.1 and free ports. */
-export async function startOrchestra(): Promise<OrchestraProcess> {
+export async function startOrchestra(options: { serveArgs?: readonly string[] } = {}): Promise<OrchestraProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), "orchestra-ec2-e2e-"));
   const region = "orchestra";
-  const child = spawn(process.execPath, [MAIN, "--data-dir", dataDir, "serve", "--boot-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0", "--region", region, "--log-level", "warn"], {
+  const child = spawn(process.execPath, [MAIN, "--data-dir", dataDir, "serve", "--boot-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0", "--region", region, "--log-level", "warn", ...(options.serveArgs ?? [])], {
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";
-  const endpoint = await new Promise<string>((resolvePromise, reject) => {
+  const [bootUrl, endpoint] = await new Promise<[string, string]>((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error(`orchestra serve did not start: ${stderr}`)), 30_000);
     child.stderr!.on("data", (chunk: Buffer) => {
       stderr += chunk.toString();
-      const match = /ec2 (http:\/\/[0-9.]+:\d+)\//.exec(stderr);
+      const match = /boot (http:\/\/[0-9.]+:\d+)\/; ec2 (http:\/\/[0-9.]+:\d+)\//.exec(stderr);
       if (match) {
         clearTimeout(timer);
-        resolvePromise(match[1]!);
+        resolvePromise([match[1]!, match[2]!]);
       }
     });
     child.once("exit", (code) => {
@@ -56,6 +58,7 @@ export async function startOrchestra(): Promise<OrchestraProcess> {
   const cli = (args: readonly string[]) => run(process.execPath, [MAIN, "--data-dir", dataDir, ...args], { encoding: "utf8" });
   return {
     endpoint,
+    bootUrl,
     dataDir,
     region,
     cli,
@@ -82,5 +85,9 @@ async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.pid === undefined) return;
   const exited = new Promise<void>((resolvePromise) => child.once("exit", () => resolvePromise()));
   process.kill(child.pid, "SIGTERM");
+  // A server whose only thread is stuck (the very failure some tests look for) never runs its
+  // SIGTERM handler: it is killed after a grace period rather than left behind.
+  const kill = setTimeout(() => child.kill("SIGKILL"), 10_000);
   await exited;
+  clearTimeout(kill);
 }

@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DescribeAvailabilityZonesCommand, DescribeRegionsCommand, EC2Client, EC2ServiceException } from "@aws-sdk/client-ec2";
 import { XMLParser } from "fast-xml-parser";
@@ -92,6 +93,25 @@ describe("the EC2 endpoint", () => {
     const response = await fetch(`${harness.endpoint}/admin`, { method: "DELETE" });
     expect(response.status).toBe(400);
     expect(await response.text()).toContain("<Code>InvalidAction</Code>");
+  });
+
+  it("answers requests node's HTTP parser refuses with AWS error XML, not JSON", async () => {
+    const { hostname, port } = new URL(harness.endpoint);
+    const send = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        let answer = "";
+        const socket = connect({ host: hostname, port: Number(port) }, () => socket.write(request));
+        socket.on("data", (chunk: Buffer) => (answer += chunk.toString()));
+        socket.once("close", () => resolve(answer));
+        socket.once("error", reject);
+      });
+    const garbage = await send("NOT AN HTTP REQUEST\r\n\r\n");
+    expect(garbage).toMatch(/^HTTP\/1\.1 400 /);
+    expect(garbage).toMatch(/content-type: text\/xml/i);
+    expect(new XMLParser().parse(garbage.slice(garbage.indexOf("\r\n\r\n") + 4)).Response?.Errors?.Error?.Code).toBe("MalformedQueryString");
+    const huge = await send(`POST / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`);
+    expect(huge).toMatch(/^HTTP\/1\.1 431 /);
+    expect(huge).toContain("<Code>RequestHeaderSectionTooLarge</Code>");
   });
 
   it("answers a malformed query string with MalformedQueryString", async () => {
