@@ -188,6 +188,12 @@ export class StoreMetadataSource implements MetadataSource {
     return (await tx.run("UPDATE instance_metadata SET local_ipv4 = $2, updated_at = $3 WHERE instance_id = $1", [instanceId, address, this.#now().toISOString()])) > 0;
   }
 
+  /** Replace an open instance's user data (ModifyInstanceAttribute while stopped); answers whether it had metadata. */
+  async setUserDataWithin(tx: SqlExecutor, instanceId: string, userData: Uint8Array | null): Promise<boolean> {
+    const encoded = userData && userData.length > 0 ? Buffer.from(userData).toString("base64") : null;
+    return (await tx.run("UPDATE instance_metadata SET user_data = $2, updated_at = $3 WHERE instance_id = $1", [instanceId, encoded, this.#now().toISOString()])) > 0;
+  }
+
   /** Forget an instance's metadata; returns whether there was any. */
   async remove(instanceId: string): Promise<boolean> {
     return (await this.db.run("DELETE FROM instance_metadata WHERE instance_id = $1", [instanceId])) > 0;

@@ -18,8 +18,8 @@ import { bootMacOf } from "../../inventory/machine.ts";
 
 const ids = { InstanceId: list(str({ max: 64 }), { required: true, max: 1000 }) };
 
-/** The named instances of the account, checked, as they are now. */
-async function named(context: Ec2Context, instanceIds: readonly string[], db: SqlExecutor = context.services.db): Promise<InstanceRecord[]> {
+/** The named instances of the account, checked, as they are now (another account's answer InvalidInstanceID.NotFound). */
+export async function named(context: Ec2Context, instanceIds: readonly string[], db: SqlExecutor = context.services.db): Promise<InstanceRecord[]> {
   checkInstanceIdShapes(instanceIds);
   const unique = [...new Set(instanceIds)];
   const found = await loadInstances(db, { account: context.account, instanceIds: unique, includeExpired: true, now: context.services.now() });
@@ -48,6 +48,10 @@ async function changeStates(context: Ec2Context, instanceIds: readonly string[],
 export const terminateInstances = defineAction("TerminateInstances", { ...ids, Force: bool(), SkipOsShutdown: bool() }, async (context, p) =>
   changeStates(context, p.InstanceId, async (tx, instance) => {
     if (instance.state === "terminated" || instance.state === "shutting-down" || instance.systemId === null) return;
+    // Every change runs in one transaction: one protected instance refuses the whole call.
+    if (instance.disableApiTermination) {
+      throw new OrchestraError("EC2_OPERATION_NOT_PERMITTED", `The instance '${instance.instanceId}' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.`);
+    }
     await context.services.inventory.transitionWithin(tx, instance.systemId, "releasing", `TerminateInstances by ${context.account} (${instance.instanceId})`);
   }),
 );
@@ -78,6 +82,9 @@ export const stopInstances = defineAction("StopInstances", { ...ids, Force: bool
   return changeStates(context, p.InstanceId, async (tx, instance) => {
     requireState(instance, ["running", "stopped", "stopping"], "stopped");
     if (instance.poweredOff) return;
+    if (instance.disableApiStop) {
+      throw new OrchestraError("EC2_OPERATION_NOT_PERMITTED", `The instance '${instance.instanceId}' may not be stopped. Modify its 'disableApiStop' instance attribute and try again.`);
+    }
     await setPower(tx, instance.instanceId, true);
     await requestPower(tx, context, instance, "off", "StopInstances");
   });
