@@ -43,6 +43,11 @@ PACKAGES=(
   unzip
   dash
   bash
+  # Infrastructure-as-code clients of the EC2 API (tests/ec2/e2e/ansible.test.ts): Debian's
+  # Ansible carries the amazon.aws collection (ec2_instance) and runs on python3-boto3.
+  ansible
+  # Signing the simplestreams image index Juju reads (lib/images/simplestreams-*.ts).
+  gpg
 )
 
 missing=()
