@@ -18,6 +18,8 @@ const MAIN = resolve(import.meta.dirname, "../../../lib/cli/main.ts");
 /** A running server. */
 export interface OrchestraProcess {
   readonly endpoint: string;
+  /** The boot listener (boot scripts, metadata, simplestreams). */
+  readonly bootEndpoint: string;
   readonly dataDir: string;
   readonly region: string;
   /** `orchestra credentials create --json` for `account`. */
@@ -30,22 +32,23 @@ export interface OrchestraProcess {
   stop(): Promise<void>;
 }
 
-/** Start `orchestra serve` with both listeners on 127.0.0.1 and free ports. */
-export async function startOrchestra(): Promise<OrchestraProcess> {
+/** Start `orchestra serve` with both listeners on 127.0.0.1 and free ports, presenting `region`. */
+export async function startOrchestra(options: { region?: string } = {}): Promise<OrchestraProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), "orchestra-ec2-e2e-"));
-  const region = "orchestra";
+  const region = options.region ?? "orchestra";
+  const cli = (args: readonly string[]) => run(process.execPath, [MAIN, "--data-dir", dataDir, ...args], { encoding: "utf8" });
   const child = spawn(process.execPath, [MAIN, "--data-dir", dataDir, "serve", "--boot-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0", "--region", region, "--log-level", "warn"], {
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";
-  const endpoint = await new Promise<string>((resolvePromise, reject) => {
+  const [endpoint, bootEndpoint] = await new Promise<[string, string]>((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error(`orchestra serve did not start: ${stderr}`)), 30_000);
     child.stderr!.on("data", (chunk: Buffer) => {
       stderr += chunk.toString();
-      const match = /ec2 (http:\/\/[0-9.]+:\d+)\//.exec(stderr);
+      const match = /boot (http:\/\/[0-9.]+:\d+)\/; ec2 (http:\/\/[0-9.]+:\d+)\//.exec(stderr);
       if (match) {
         clearTimeout(timer);
-        resolvePromise(match[1]!);
+        resolvePromise([match[2]!, match[1]!]);
       }
     });
     child.once("exit", (code) => {
@@ -53,9 +56,9 @@ export async function startOrchestra(): Promise<OrchestraProcess> {
       reject(new Error(`orchestra serve exited with ${code}: ${stderr}`));
     });
   });
-  const cli = (args: readonly string[]) => run(process.execPath, [MAIN, "--data-dir", dataDir, ...args], { encoding: "utf8" });
   return {
     endpoint,
+    bootEndpoint,
     dataDir,
     region,
     cli,
