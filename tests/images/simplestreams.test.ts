@@ -130,7 +130,7 @@ describe("orchestra images simplestreams and serve", () => {
     await orchestra.cli(["images", "simplestreams", "--region", "us-east-1"]);
     const index = await fetch(`${orchestra.bootEndpoint}/streams/v1/index.json`);
     expect(index.status).toBe(200);
-    expect((await index.json()).index[IMAGE_CONTENT_ID].clouds).toEqual([{ region: "us-east-1", endpoint: "https://ec2.us-east-1.amazonaws.com" }]);
+    expect(((await index.json()) as { index: Record<string, { clouds: unknown }> }).index[IMAGE_CONTENT_ID]!.clouds).toEqual([{ region: "us-east-1", endpoint: "https://ec2.us-east-1.amazonaws.com" }]);
     const signed = await fetch(`${orchestra.bootEndpoint}/streams/v1/${encodeURIComponent(`${IMAGE_CONTENT_ID}.sjson`)}`);
     expect(signed.status).toBe(200);
     const key = await fetch(`${orchestra.bootEndpoint}/streams/orchestra-simplestreams.asc`);

@@ -12,7 +12,7 @@ import { load } from "js-yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { IMAGES } from "../../lib/ec2/model/image-catalogue.ts";
 import { StoreMetadataSource } from "../../lib/metadata/store-metadata-source.ts";
-import { checkVendorData, NODE_SYSLOG_CA_PATH, renderVendorData } from "../../lib/metadata/vendor-data.ts";
+import { checkVendorData, NODE_AWS_ENDPOINT_FILES, NODE_SYSLOG_CA_PATH, renderVendorData } from "../../lib/metadata/vendor-data.ts";
 import { orchestra } from "../helpers/cli.ts";
 import { addReadyMachines } from "../helpers/inventory.ts";
 import { startEc2Harness } from "../ec2/helpers/ec2-harness.ts";
@@ -46,6 +46,27 @@ describe("vendor-data", () => {
     expect(schema.output).toContain("Valid cloud-config");
     // The validator is not a rubber stamp: a wrong type is refused.
     expect((await cloudInitSchema("#cloud-config\napt:\n  proxy: 5\n")).exitCode).not.toBe(0);
+  });
+
+  it("puts the EC2 endpoint override, and nothing secret, into every shell and service on the node", async () => {
+    const text = renderVendorData({ ec2Endpoint: "http://192.0.2.1:8773/", syslog: FULL.syslog });
+    const config = load(text) as { write_files: { path: string; content: string; append?: boolean }[] };
+    const byPath = new Map(config.write_files.map((f) => [f.path, f]));
+    expect(byPath.get(NODE_AWS_ENDPOINT_FILES.profile)!.content).toContain("export AWS_ENDPOINT_URL_EC2=http://192.0.2.1:8773\n");
+    expect(byPath.get(NODE_AWS_ENDPOINT_FILES.environment)).toMatchObject({ append: true, content: "AWS_ENDPOINT_URL_EC2=http://192.0.2.1:8773\n" });
+    expect(byPath.get(NODE_AWS_ENDPOINT_FILES.systemd)!.content).toContain("[Service]\nEnvironment=AWS_ENDPOINT_URL_EC2=http://192.0.2.1:8773\n");
+    // The syslog CA still lands beside them.
+    expect(byPath.has(NODE_SYSLOG_CA_PATH)).toBe(true);
+    const schema = await cloudInitSchema(text);
+    expect(schema.exitCode, schema.output).toBe(0);
+    // What a login shell on the node gets, by the node's own shell.
+    writeFileSync(join(dir, "profile.sh"), byPath.get(NODE_AWS_ENDPOINT_FILES.profile)!.content);
+    expect((await execa("sh", ["-c", `. ${join(dir, "profile.sh")}; printf %s "$AWS_ENDPOINT_URL_EC2"`], { env: {} })).stdout).toBe("http://192.0.2.1:8773");
+    for (const bad of ["http://user:secret@192.0.2.1:8773", "ftp://192.0.2.1", "http://192.0.2.1:8773/?x=1", "http://192.0.2.1:8773/$(reboot)", "http://192.0.2.1/%41", "not a url"]) {
+      expect(() => renderVendorData({ ec2Endpoint: bad }), bad).toThrow(/EC2 endpoint/);
+    }
+    const cli = await orchestra(["vendor-data", "--ec2-endpoint", "http://192.0.2.1:8773"]);
+    expect(cli.stdout).toContain("AWS_ENDPOINT_URL_EC2=http://192.0.2.1:8773");
   });
 
   it("renders nothing when there is nothing to set up, and refuses malformed parts", () => {
