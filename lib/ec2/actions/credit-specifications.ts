@@ -8,7 +8,7 @@ import { filterList, int, list, str } from "../query/param-shape.ts";
 import { compileFilters } from "../model/filters.ts";
 import { OrchestraError } from "../../errors.ts";
 import { defineAction } from "./define-action.ts";
-import { named } from "./instance-lifecycle.ts";
+import { namedInstances } from "../model/instance-ids.ts";
 
 export const describeInstanceCreditSpecifications = defineAction(
   "DescribeInstanceCreditSpecifications",
@@ -17,7 +17,7 @@ export const describeInstanceCreditSpecifications = defineAction(
     if (p.InstanceId.length && p.MaxResults !== undefined) {
       throw new OrchestraError("EC2_INVALID_PARAMETER_COMBINATION", "The parameter instanceIds cannot be used with the parameter maxResults");
     }
-    if (p.InstanceId.length) await named(context, p.InstanceId);
+    if (p.InstanceId.length) await namedInstances(context, p.InstanceId);
     compileFilters(p.Filter, { "instance-id": () => undefined });
     if (p.NextToken !== undefined) throw new OrchestraError("EC2_INVALID_PAGINATION_TOKEN", "The NextToken is not from an earlier DescribeInstanceCreditSpecifications answer.");
     return { instanceCreditSpecificationSet: [] };

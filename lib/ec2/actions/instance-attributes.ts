@@ -15,7 +15,7 @@ import { resolveGroups } from "../model/security-group-rows.ts";
 import { checkUserData } from "../model/user-data.ts";
 import type { XmlObject } from "../xml/render-xml.ts";
 import { defineAction } from "./define-action.ts";
-import { named } from "./instance-lifecycle.ts";
+import { namedInstances } from "../model/instance-ids.ts";
 
 /** The attribute names of the 2016-11-15 API (InstanceAttributeName). */
 export const INSTANCE_ATTRIBUTES = [
@@ -82,7 +82,7 @@ export const describeInstanceAttribute = defineAction(
   "DescribeInstanceAttribute",
   { InstanceId: str({ required: true, max: 64 }), Attribute: str({ required: true, max: 64, oneOf: INSTANCE_ATTRIBUTES }) },
   async (context, p) => {
-    const [instance] = await named(context, [p.InstanceId]);
+    const [instance] = await namedInstances(context, [p.InstanceId]);
     return { instanceId: instance!.instanceId, ...attributeXml(instance!, p.Attribute as AttributeName) };
   },
 );
@@ -182,7 +182,7 @@ export const modifyInstanceAttribute = defineAction("ModifyInstanceAttribute", m
   const change = requestedChange(p);
   const { services, account } = context;
   await services.db.transaction(async (tx) => {
-    const [instance] = await named(context, [p.InstanceId], tx);
+    const [instance] = await namedInstances(context, [p.InstanceId], tx);
     if (instance!.state === "terminated" || instance!.state === "shutting-down") {
       throw new OrchestraError("EC2_INCORRECT_INSTANCE_STATE", `The instance '${instance!.instanceId}' is ${instance!.state}: its attributes can no longer be modified.`);
     }
