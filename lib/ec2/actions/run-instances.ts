@@ -10,7 +10,7 @@ import { isIPv4 } from "node:net";
 import { OrchestraError, isOrchestraError } from "../../errors.ts";
 import type { SqlExecutor } from "../../store/sql-database.ts";
 import { StoreMetadataSource } from "../../metadata/store-metadata-source.ts";
-import { bool, int, list, str, struct, tagSpecificationList } from "../query/param-shape.ts";
+import { bool, int, list, str, struct, tagSpecificationList, type InferFields } from "../query/param-shape.ts";
 import { findAvailableImage } from "../model/image-source.ts";
 import { beginDeploymentWithin } from "../../deploy/begin-deployment.ts";
 import { newNocloudSecret } from "../../metadata/nocloud-secret.ts";
@@ -69,7 +69,7 @@ const params = {
 };
 
 /** The one network interface a bare-metal instance gets: its machine's boot interface. */
-function bootInterface(p: { NetworkInterface: { DeviceIndex?: number | undefined; SubnetId?: string | undefined; SecurityGroupId: string[]; AssociatePublicIpAddress?: boolean | undefined; DeleteOnTermination?: boolean | undefined }[]; SubnetId?: string | undefined; SecurityGroupId: string[]; SecurityGroup: string[] }): { subnetId?: string; groupIds: string[] } {
+function bootInterface(p: InferFields<typeof params>): { subnetId?: string; groupIds: string[] } {
   if (p.NetworkInterface.length === 0) return { ...(p.SubnetId !== undefined ? { subnetId: p.SubnetId } : {}), groupIds: p.SecurityGroupId };
   if (p.NetworkInterface.length > 1) throw new OrchestraError("EC2_UNSUPPORTED_OPERATION", "A bare-metal instance gets one network interface, its machine's boot interface: give NetworkInterface.1 only.");
   const nic = p.NetworkInterface[0]!;
