@@ -3,7 +3,7 @@
  * validator (`cloud-init schema`, Debian's cloud-init), refused when malformed, and carried
  * by every new instance's metadata when `serve --vendor-data` is given.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RunInstancesCommand } from "@aws-sdk/client-ec2";
@@ -62,6 +62,19 @@ describe("vendor-data", () => {
     // What a login shell on the node gets, by the node's own shell.
     writeFileSync(join(dir, "profile.sh"), byPath.get(NODE_AWS_ENDPOINT_FILES.profile)!.content);
     expect((await execa("sh", ["-c", `. ${join(dir, "profile.sh")}; printf %s "$AWS_ENDPOINT_URL_EC2"`], { env: {} })).stdout).toBe("http://192.0.2.1:8773");
+    // systemd's own parser: a top-level service.d drop-in is read for a service such as jujud's,
+    // and ours parses cleanly (a deliberately bad copy shows the parser did read that file).
+    const units = join(dir, "units");
+    mkdirSync(join(units, "service.d"), { recursive: true });
+    writeFileSync(join(units, "jujud-machine-0.service"), "[Unit]\nDescription=stands for Juju's agent\n[Service]\nExecStart=/bin/true\n");
+    const dropIn = join(units, "service.d", "60-orchestra-aws-endpoint.conf");
+    const verify = () => execa("systemd-analyze", ["verify", "--man=no", join(units, "jujud-machine-0.service")], { reject: false, all: true, env: { SYSTEMD_UNIT_PATH: `${units}:` } });
+    writeFileSync(dropIn, byPath.get(NODE_AWS_ENDPOINT_FILES.systemd)!.content);
+    const clean = await verify();
+    expect(clean.exitCode, String(clean.all)).toBe(0);
+    expect(String(clean.all)).not.toContain(dropIn);
+    writeFileSync(dropIn, `${byPath.get(NODE_AWS_ENDPOINT_FILES.systemd)!.content}NotAKey=1\n`);
+    expect(String((await verify()).all)).toContain(`${dropIn}:4: Unknown key 'NotAKey'`);
     for (const bad of ["http://user:secret@192.0.2.1:8773", "ftp://192.0.2.1", "http://192.0.2.1:8773/?x=1", "http://192.0.2.1:8773/$(reboot)", "http://192.0.2.1/%41", "not a url"]) {
       expect(() => renderVendorData({ ec2Endpoint: bad }), bad).toThrow(/EC2 endpoint/);
     }
