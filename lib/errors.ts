@@ -58,6 +58,10 @@ export const ERRORS = {
   EC2_SUBNET_NOT_FOUND: { status: 400, ec2: "InvalidSubnetID.NotFound", summary: "No subnet has that id." },
   EC2_VOLUME_NOT_FOUND: { status: 400, ec2: "InvalidVolume.NotFound", summary: "No volume has that id." },
   EC2_INCORRECT_INSTANCE_STATE: { status: 400, ec2: "IncorrectInstanceState", summary: "The instance's state does not allow that action." },
+  EC2_OPERATION_NOT_PERMITTED: { status: 400, ec2: "OperationNotPermitted", summary: "The instance's disableApiTermination or disableApiStop attribute forbids that action." },
+  EC2_LAUNCH_TEMPLATE_ID_NOT_FOUND: { status: 400, ec2: "InvalidLaunchTemplateId.NotFound", summary: "No launch template has that id (Orchestra keeps none)." },
+  EC2_LAUNCH_TEMPLATE_NAME_NOT_FOUND: { status: 400, ec2: "InvalidLaunchTemplateName.NotFoundException", summary: "No launch template has that name (Orchestra keeps none)." },
+  STS_INVALID_CLIENT_TOKEN: { status: 403, ec2: "InvalidClientTokenId", summary: "The STS request's access key is unknown or revoked." },
   CREDENTIAL_NOT_FOUND: { status: 404, ec2: "AuthFailure", summary: "No access key has that id." },
   CREDENTIAL_KEY_FILE: { status: 500, ec2: "InternalError", summary: "The credential key file is missing, unreadable or malformed." },
   // Network boot, images, enlistment and the lab.

@@ -43,6 +43,15 @@ PACKAGES=(
   unzip
   dash
   bash
+  # Infrastructure-as-code clients of the EC2 API (tests/ec2/e2e/ansible.test.ts): Debian's
+  # Ansible carries the amazon.aws collection (ec2_instance) and runs on python3-boto3.
+  ansible
+  # Signing the simplestreams image index Juju reads (lib/images/simplestreams-*.ts), and
+  # checking the signatures (gpgv) in its test.
+  gpg
+  gpgv
+  # systemd-analyze checks the vendor-data's systemd drop-in (tests/metadata/vendor-data.test.ts).
+  systemd
 )
 
 missing=()

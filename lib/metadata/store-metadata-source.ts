@@ -216,6 +216,12 @@ export class StoreMetadataSource implements MetadataSource {
     return (await tx.get<{ local_ipv4: string | null }>("SELECT local_ipv4 FROM instance_metadata WHERE instance_id = $1", [instanceId]))?.local_ipv4;
   }
 
+  /** Replace an open instance's user data (ModifyInstanceAttribute while stopped); answers whether it had metadata. */
+  async setUserDataWithin(tx: SqlExecutor, instanceId: string, userData: Uint8Array | null): Promise<boolean> {
+    const sealed = userData && userData.length > 0 ? tx.secrets.seal(Buffer.from(userData).toString("base64"), `instance:${instanceId}:metadata-user-data`) : null;
+    return (await tx.run("UPDATE instance_metadata SET user_data = $2, updated_at = $3 WHERE instance_id = $1", [instanceId, sealed, this.#now().toISOString()])) > 0;
+  }
+
   /** Forget an instance's metadata; returns whether there was any. */
   async remove(instanceId: string): Promise<boolean> {
     return (await this.db.run("DELETE FROM instance_metadata WHERE instance_id = $1", [instanceId])) > 0;

@@ -23,6 +23,7 @@ import type { ListenAddress } from "./listen-address.ts";
 import type { LifecycleEngine } from "../engine/lifecycle-engine.ts";
 import { startPeriodicWorker, type Worker } from "./periodic-worker.ts";
 import { registerMetrics } from "./metrics.ts";
+import { registerSimplestreams } from "../images/simplestreams-routes.ts";
 import { startTimeoutWorker } from "./timeout-worker.ts";
 import { listenOnUnixSocket, type SocketListener } from "./unix-socket-listener.ts";
 import { redactSecretPaths } from "./log-redaction.ts";
@@ -116,6 +117,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let ec2: FastifyInstance | undefined;
   try {
     await registerBootService(boot, { ...options.boot, dataDir: options.dataDir, inventory });
+    // Juju's image metadata (image-metadata-url = this listener), as `orchestra images simplestreams` wrote it.
+    await registerSimplestreams(boot, options.dataDir);
     await boot.register(metadataService, {
       source: options.metadata?.source ?? new StoreMetadataSource(inventory.db),
       requireToken: options.metadata?.requireToken ?? false,

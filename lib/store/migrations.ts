@@ -6,7 +6,7 @@
  */
 import { OrchestraError } from "../errors.ts";
 import type { SqlDatabase, SqlDialect } from "./sql-database.ts";
-import { EC2_MIGRATION } from "../ec2/model/ec2-schema.ts";
+import { EC2_INSTANCE_ATTRIBUTES_MIGRATION, EC2_MIGRATION } from "../ec2/model/ec2-schema.ts";
 import { METADATA_MIGRATION } from "../metadata/metadata-schema.ts";
 import { ENGINE_MIGRATION } from "../engine/power-action-rows.ts";
 import { POWER_REQUEST_MIGRATION } from "../inventory/power-request.ts";
@@ -96,6 +96,7 @@ export const MIGRATIONS: readonly Migration[] = [
   DEPLOYMENT_MIGRATION,
   ERASURE_MIGRATION,
   NODE_TOKEN_MIGRATION,
+  EC2_INSTANCE_ATTRIBUTES_MIGRATION,
 ];
 
 /** Bring the database's schema up to the newest version; returns the versions applied. */

@@ -3,7 +3,7 @@
  * validator (`cloud-init schema`, Debian's cloud-init), refused when malformed, and carried
  * by every new instance's metadata when `serve --vendor-data` is given.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RunInstancesCommand } from "@aws-sdk/client-ec2";
@@ -12,7 +12,7 @@ import { load } from "js-yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { IMAGES } from "../../lib/ec2/model/image-catalogue.ts";
 import { StoreMetadataSource } from "../../lib/metadata/store-metadata-source.ts";
-import { checkVendorData, NODE_SYSLOG_CA_PATH, renderVendorData } from "../../lib/metadata/vendor-data.ts";
+import { checkVendorData, NODE_AWS_ENDPOINT_FILES, NODE_SYSLOG_CA_PATH, renderVendorData } from "../../lib/metadata/vendor-data.ts";
 import { orchestra } from "../helpers/cli.ts";
 import { addReadyMachines } from "../helpers/inventory.ts";
 import { startEc2Harness } from "../ec2/helpers/ec2-harness.ts";
@@ -46,6 +46,40 @@ describe("vendor-data", () => {
     expect(schema.output).toContain("Valid cloud-config");
     // The validator is not a rubber stamp: a wrong type is refused.
     expect((await cloudInitSchema("#cloud-config\napt:\n  proxy: 5\n")).exitCode).not.toBe(0);
+  });
+
+  it("puts the EC2 endpoint override, and nothing secret, into every shell and service on the node", async () => {
+    const text = renderVendorData({ ec2Endpoint: "http://192.0.2.1:8773/", syslog: FULL.syslog });
+    const config = load(text) as { write_files: { path: string; content: string; append?: boolean }[] };
+    const byPath = new Map(config.write_files.map((f) => [f.path, f]));
+    expect(byPath.get(NODE_AWS_ENDPOINT_FILES.profile)!.content).toContain("export AWS_ENDPOINT_URL_EC2=http://192.0.2.1:8773\n");
+    expect(byPath.get(NODE_AWS_ENDPOINT_FILES.environment)).toMatchObject({ append: true, content: "AWS_ENDPOINT_URL_EC2=http://192.0.2.1:8773\n" });
+    expect(byPath.get(NODE_AWS_ENDPOINT_FILES.systemd)!.content).toContain("[Service]\nEnvironment=AWS_ENDPOINT_URL_EC2=http://192.0.2.1:8773\n");
+    // The syslog CA still lands beside them.
+    expect(byPath.has(NODE_SYSLOG_CA_PATH)).toBe(true);
+    const schema = await cloudInitSchema(text);
+    expect(schema.exitCode, schema.output).toBe(0);
+    // What a login shell on the node gets, by the node's own shell.
+    writeFileSync(join(dir, "profile.sh"), byPath.get(NODE_AWS_ENDPOINT_FILES.profile)!.content);
+    expect((await execa("sh", ["-c", `. ${join(dir, "profile.sh")}; printf %s "$AWS_ENDPOINT_URL_EC2"`], { env: {} })).stdout).toBe("http://192.0.2.1:8773");
+    // systemd's own parser: a top-level service.d drop-in is read for a service such as jujud's,
+    // and ours parses cleanly (a deliberately bad copy shows the parser did read that file).
+    const units = join(dir, "units");
+    mkdirSync(join(units, "service.d"), { recursive: true });
+    writeFileSync(join(units, "jujud-machine-0.service"), "[Unit]\nDescription=stands for Juju's agent\n[Service]\nExecStart=/bin/true\n");
+    const dropIn = join(units, "service.d", "60-orchestra-aws-endpoint.conf");
+    const verify = () => execa("systemd-analyze", ["verify", "--man=no", join(units, "jujud-machine-0.service")], { reject: false, all: true, env: { SYSTEMD_UNIT_PATH: `${units}:` } });
+    writeFileSync(dropIn, byPath.get(NODE_AWS_ENDPOINT_FILES.systemd)!.content);
+    const clean = await verify();
+    expect(clean.exitCode, String(clean.all)).toBe(0);
+    expect(String(clean.all)).not.toContain(dropIn);
+    writeFileSync(dropIn, `${byPath.get(NODE_AWS_ENDPOINT_FILES.systemd)!.content}NotAKey=1\n`);
+    expect(String((await verify()).all)).toContain(`${dropIn}:4: Unknown key 'NotAKey'`);
+    for (const bad of ["http://user:secret@192.0.2.1:8773", "ftp://192.0.2.1", "http://192.0.2.1:8773/?x=1", "http://192.0.2.1:8773/$(reboot)", "http://192.0.2.1/%41", "not a url"]) {
+      expect(() => renderVendorData({ ec2Endpoint: bad }), bad).toThrow(/EC2 endpoint/);
+    }
+    const cli = await orchestra(["vendor-data", "--ec2-endpoint", "http://192.0.2.1:8773"]);
+    expect(cli.stdout).toContain("AWS_ENDPOINT_URL_EC2=http://192.0.2.1:8773");
   });
 
   it("renders nothing when there is nothing to set up, and refuses malformed parts", () => {

@@ -12,6 +12,8 @@ import { IMAGE_ROLES, type BootImage, type ImageRole } from "../../images/boot-i
 import { listImages, removeImage } from "../../images/image-store.ts";
 import { importImage, type ImageSource, type ProgressListener } from "../../images/import-image.ts";
 import { resolveDataDir } from "../../store/data-dir.ts";
+import { DEFAULT_TOPOLOGY } from "../../ec2/model/ec2-services.ts";
+import { publishSimplestreams } from "../../images/simplestreams-publish.ts";
 import { formatBytes, printJson, renderTable, type Column } from "../output.ts";
 
 const COLUMNS: Column<BootImage>[] = [
@@ -121,6 +123,24 @@ export function imagesCommand(): Command {
         onProgress: (message) => process.stderr.write(`build-os: ${message}\n`),
       });
       printImage(image, o.json, "built");
+    });
+
+  images
+    .command("simplestreams")
+    .description("write the signed simplestreams index of the deployable images that Juju's aws provider reads (served by serve at /streams/v1/)")
+    .option("--region <name>", "the region the index is for: the one serve --region presents and Juju's cloud names", DEFAULT_TOPOLOGY.region)
+    .option("--endpoint <url>", "the endpoint Juju's cloud names for that region (default: https://ec2.<region>.amazonaws.com, as Juju's aws cloud has it)")
+    .option("--json", "print what was written as JSON")
+    .action(async (_options, command: Command) => {
+      const o = command.optsWithGlobals();
+      const published = await publishSimplestreams(resolveDataDir(o.dataDir), { region: o.region, ...(o.endpoint ? { endpoint: o.endpoint } : {}) });
+      if (o.json) printJson(published);
+      else {
+        process.stdout.write(`wrote ${published.productIds.length} product(s) for ${published.cloud.region} (${published.cloud.endpoint}) to ${published.dir}
+`);
+        process.stdout.write(`signed by ${published.fingerprint}; public key: ${published.publicKeyPath}
+`);
+      }
     });
 
   images

@@ -1,7 +1,7 @@
 /**
  * @module cli/commands/vendor-data
  * `orchestra vendor-data`: render Orchestra's client setup for deployed nodes (apt proxy,
- * TLS syslog, puppet server) as cloud-init vendor-data, for `serve --vendor-data FILE`.
+ * TLS syslog, puppet server, EC2 endpoint override) as cloud-init vendor-data, for `serve --vendor-data FILE`.
  */
 import { readFile } from "node:fs/promises";
 import { Command } from "commander";
@@ -16,11 +16,13 @@ export function vendorDataCommand(): Command {
     .option("--syslog <host:port>", "the TLS syslog server, e.g. orchestra.example:6514")
     .option("--syslog-ca <file>", "the PEM CA certificate that signed the syslog server's certificate (with --syslog)")
     .option("--puppet-server <host>", "the puppet server's name")
-    .action(async (o: { aptProxy?: string; syslog?: string; syslogCa?: string; puppetServer?: string }) => {
+    .option("--ec2-endpoint <url>", "this server's EC2 API as nodes reach it, e.g. http://192.0.2.1:8773: set as AWS_ENDPOINT_URL_EC2 for shells and services (Juju's aws provider)")
+    .action(async (o: { aptProxy?: string; syslog?: string; syslogCa?: string; puppetServer?: string; ec2Endpoint?: string }) => {
       if ((o.syslog === undefined) !== (o.syslogCa === undefined)) throw new OrchestraError("INVALID_ARGUMENT", "--syslog and --syslog-ca go together");
       const input: { -readonly [K in keyof VendorDataInput]: VendorDataInput[K] } = {};
       if (o.aptProxy !== undefined) input.aptProxyUrl = o.aptProxy;
       if (o.puppetServer !== undefined) input.puppetServer = o.puppetServer;
+      if (o.ec2Endpoint !== undefined) input.ec2Endpoint = o.ec2Endpoint;
       if (o.syslog !== undefined) {
         const match = /^(.+):(\d{1,5})$/.exec(o.syslog);
         if (!match) throw new OrchestraError("INVALID_ARGUMENT", `invalid --syslog ${JSON.stringify(o.syslog)}: expected host:port`);
@@ -30,7 +32,7 @@ export function vendorDataCommand(): Command {
         input.syslog = { host: match[1]!, port: Number(match[2]), caPem };
       }
       const text = renderVendorData(input);
-      if (!text) throw new OrchestraError("MISSING_ARGUMENT", "nothing to set up: give --apt-proxy, --syslog with --syslog-ca, or --puppet-server");
+      if (!text) throw new OrchestraError("MISSING_ARGUMENT", "nothing to set up: give --apt-proxy, --syslog with --syslog-ca, --puppet-server or --ec2-endpoint");
       process.stdout.write(text);
     });
 }

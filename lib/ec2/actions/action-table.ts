@@ -11,7 +11,10 @@ import { describeInstanceTypeOfferings, describeInstanceTypes, describeSpotPrice
 import { describeAvailabilityZones, describeRegions } from "./describe-regions.ts";
 import { getConsoleOutput, rebootInstances, startInstances, stopInstances, terminateInstances } from "./instance-lifecycle.ts";
 import { createKeyPair, deleteKeyPair, describeKeyPairs, importKeyPair } from "./key-pairs.ts";
-import { describeInternetGateways, describeNetworkInterfaces, describeRouteTables, describeSubnets, describeVpcs } from "./networks.ts";
+import { describeInternetGateways, describeNetworkInterfaces, describeRouteTables, describeSubnets, describeVpcAttribute, describeVpcClassicLink, describeVpcs } from "./networks.ts";
+import { describeInstanceAttribute, modifyInstanceAttribute } from "./instance-attributes.ts";
+import { describeInstanceCreditSpecifications } from "./credit-specifications.ts";
+import { describeLaunchTemplates } from "./launch-templates.ts";
 import { runInstances } from "./run-instances.ts";
 import { authorizeSecurityGroupIngress, createSecurityGroup, deleteSecurityGroup, describeSecurityGroups, revokeSecurityGroupIngress } from "./security-groups.ts";
 import { createTags, deleteTags, describeTags } from "./tags.ts";
@@ -37,6 +40,10 @@ export const EC2_ACTIONS: ReadonlyMap<string, Ec2Action<any>> = buildActionTable
   startInstances,
   rebootInstances,
   getConsoleOutput,
+  describeInstanceAttribute,
+  modifyInstanceAttribute,
+  describeInstanceCreditSpecifications,
+  describeLaunchTemplates,
   describeAccountAttributes,
   describeRegions,
   describeAvailabilityZones,
@@ -52,6 +59,8 @@ export const EC2_ACTIONS: ReadonlyMap<string, Ec2Action<any>> = buildActionTable
   authorizeSecurityGroupIngress,
   revokeSecurityGroupIngress,
   describeVpcs,
+  describeVpcAttribute,
+  describeVpcClassicLink,
   describeSubnets,
   describeInternetGateways,
   describeRouteTables,

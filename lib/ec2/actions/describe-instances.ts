@@ -9,7 +9,7 @@ import { compileFilters, type FilterFields } from "../model/filters.ts";
 import { checkAllFound, checkInstanceIdShapes } from "../model/instance-ids.ts";
 import { loadInstances, type InstanceRecord } from "../model/instance-records.ts";
 import { INSTANCE_STATES, instanceState } from "../model/instance-state.ts";
-import { reservationsXml } from "../model/instance-xml.ts";
+import { networkInterfaceId, reservationsXml, ROOT_DEVICE_NAME } from "../model/instance-xml.ts";
 import { paginate } from "../model/pagination.ts";
 import { tagsByResource } from "../model/tags.ts";
 import { ec2Architecture } from "../model/image-catalogue.ts";
@@ -40,6 +40,12 @@ const INSTANCE_FILTERS: FilterFields<InstanceRecord> = {
   "group-id": (i) => i.groups.map((g) => g.groupId),
   "group-name": (i) => i.groups.map((g) => g.groupName),
   "network-interface.mac-address": (i) => i.mac ?? undefined,
+  // Ansible finds instances launched on a given interface by its id.
+  "network-interface.network-interface-id": (i) => (i.mac ? networkInterfaceId(i) : undefined),
+  "network-interface.subnet-id": (i) => i.subnetId,
+  "network-interface.vpc-id": (i) => i.vpcId,
+  "network-interface.group-id": (i) => i.groups.map((g) => g.groupId),
+  "root-device-name": () => ROOT_DEVICE_NAME,
   "root-device-type": () => "ebs",
   "virtualization-type": () => "hvm",
   "tenancy": () => "default",

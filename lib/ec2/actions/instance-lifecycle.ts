@@ -6,8 +6,8 @@
 import { OrchestraError } from "../../errors.ts";
 import type { SqlExecutor } from "../../store/sql-database.ts";
 import { bool, list, str } from "../query/param-shape.ts";
-import { checkAllFound, checkInstanceIdShapes } from "../model/instance-ids.ts";
-import { loadInstances, type InstanceRecord } from "../model/instance-records.ts";
+import { namedInstances } from "../model/instance-ids.ts";
+import type { InstanceRecord } from "../model/instance-records.ts";
 import { instanceState } from "../model/instance-state.ts";
 import type { Ec2Context } from "../model/ec2-context.ts";
 import { defineAction } from "./define-action.ts";
@@ -18,24 +18,15 @@ import { bootMacOf } from "../../inventory/machine.ts";
 
 const ids = { InstanceId: list(str({ max: 64 }), { required: true, max: 1000 }) };
 
-/** The named instances of the account, checked, as they are now. */
-async function named(context: Ec2Context, instanceIds: readonly string[], db: SqlExecutor = context.services.db): Promise<InstanceRecord[]> {
-  checkInstanceIdShapes(instanceIds);
-  const unique = [...new Set(instanceIds)];
-  const found = await loadInstances(db, { account: context.account, instanceIds: unique, includeExpired: true, now: context.services.now() });
-  checkAllFound(unique, found);
-  return unique.map((id) => found.find((i) => i.instanceId === id)!);
-}
-
 /** Run `change` on each instance in one transaction and answer with previous and current states. */
 async function changeStates(context: Ec2Context, instanceIds: readonly string[], change: (tx: SqlExecutor, instance: InstanceRecord) => Promise<void>) {
   const { services } = context;
   const before = await services.db.transaction(async (tx) => {
-    const instances = await named(context, instanceIds, tx);
+    const instances = await namedInstances(context, instanceIds, tx);
     for (const instance of instances) await change(tx, instance);
     return instances;
   });
-  const after = await named(context, instanceIds);
+  const after = await namedInstances(context, instanceIds);
   return {
     instancesSet: before.map((b) => ({
       instanceId: b.instanceId,
@@ -48,6 +39,10 @@ async function changeStates(context: Ec2Context, instanceIds: readonly string[],
 export const terminateInstances = defineAction("TerminateInstances", { ...ids, Force: bool(), SkipOsShutdown: bool() }, async (context, p) =>
   changeStates(context, p.InstanceId, async (tx, instance) => {
     if (instance.state === "terminated" || instance.state === "shutting-down" || instance.systemId === null) return;
+    // Every change runs in one transaction: one protected instance refuses the whole call.
+    if (instance.disableApiTermination) {
+      throw new OrchestraError("EC2_OPERATION_NOT_PERMITTED", `The instance '${instance.instanceId}' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.`);
+    }
     await context.services.inventory.transitionWithin(tx, instance.systemId, "releasing", `TerminateInstances by ${context.account} (${instance.instanceId})`);
   }),
 );
@@ -78,6 +73,9 @@ export const stopInstances = defineAction("StopInstances", { ...ids, Force: bool
   return changeStates(context, p.InstanceId, async (tx, instance) => {
     requireState(instance, ["running", "stopped", "stopping"], "stopped");
     if (instance.poweredOff) return;
+    if (instance.disableApiStop) {
+      throw new OrchestraError("EC2_OPERATION_NOT_PERMITTED", `The instance '${instance.instanceId}' may not be stopped. Modify its 'disableApiStop' instance attribute and try again.`);
+    }
     await setPower(tx, instance.instanceId, true);
     await requestPower(tx, context, instance, "off", "StopInstances");
   });
@@ -94,7 +92,7 @@ export const startInstances = defineAction("StartInstances", { ...ids }, async (
 
 export const rebootInstances = defineAction("RebootInstances", { ...ids }, async (context, p) => {
   await context.services.db.transaction(async (tx) => {
-    const instances = await named(context, p.InstanceId, tx);
+    const instances = await namedInstances(context, p.InstanceId, tx);
     for (const instance of instances) requireState(instance, ["running"], "rebooted");
     for (const instance of instances) await requestPower(tx, context, instance, "cycle", "RebootInstances");
   });
@@ -102,7 +100,7 @@ export const rebootInstances = defineAction("RebootInstances", { ...ids }, async
 });
 
 export const getConsoleOutput = defineAction("GetConsoleOutput", { InstanceId: str({ required: true, max: 64 }), Latest: bool() }, async (context, p) => {
-  const [instance] = await named(context, [p.InstanceId]);
+  const [instance] = await namedInstances(context, [p.InstanceId]);
   const { services } = context;
   // The machine's serial console, from where this instance's deployment began: never an earlier owner's part.
   const deployment = services.consoles ? await deploymentOfInstance(services.db, instance!.instanceId) : undefined;

@@ -30,6 +30,8 @@ export const describeVpcs = defineAction("DescribeVpcs", { VpcId: list(str({ max
   const fields: FilterFields<NetworkView> = {
     "vpc-id": (n) => n.vpc.vpcId,
     "is-default": () => "true",
+    // AWS also takes the camelCase spelling; Ansible's default-VPC lookup sends it.
+    isDefault: () => "true",
     "cidr": (n) => n.vpc.cidrBlock,
     "cidr-block-association.cidr-block": (n) => n.vpc.cidrBlock,
     state: () => "available",
@@ -67,6 +69,9 @@ export const describeSubnets = defineAction("DescribeSubnets", { SubnetId: list(
     "availability-zone-id": (s) => `${region}-az${s.zoneIndex + 1}`,
     "cidr-block": (s) => s.cidrBlock,
     cidr: (s) => s.cidrBlock,
+    cidrBlock: (s) => s.cidrBlock,
+    "available-ip-address-count": (s) => String(s.availableIpAddressCount),
+    availableIpAddressCount: (s) => String(s.availableIpAddressCount),
     "default-for-az": () => "true",
     defaultForAz: () => "true",
     state: () => "available",
@@ -206,3 +211,28 @@ export const describeNetworkInterfaces = defineAction(
     };
   },
 );
+
+/** The VPC attributes of the 2016-11-15 API and their values on the provisioning network. */
+const VPC_ATTRIBUTES = {
+  // Nodes resolve names through the provisioning network's DNS (dnsmasq) and are shown with their host names.
+  enableDnsSupport: { enableDnsSupport: { value: true } },
+  enableDnsHostnames: { enableDnsHostnames: { value: true } },
+  enableNetworkAddressUsageMetrics: { enableNetworkAddressUsageMetrics: { value: false } },
+} as const;
+
+export const describeVpcAttribute = defineAction(
+  "DescribeVpcAttribute",
+  { VpcId: str({ required: true, max: 64 }), Attribute: str({ required: true, max: 64, oneOf: Object.keys(VPC_ATTRIBUTES) }) },
+  async (context, p) => {
+    const network = await networkView(context.services.db, context.services.topology);
+    checkIds([p.VpcId], [network.vpc.vpcId], "EC2_VPC_NOT_FOUND", "vpc");
+    return { vpcId: p.VpcId, ...VPC_ATTRIBUTES[p.Attribute as keyof typeof VPC_ATTRIBUTES] };
+  },
+);
+
+export const describeVpcClassicLink = defineAction("DescribeVpcClassicLink", { VpcId: list(str({ max: 64 }), { max: 100 }), Filter: filterList }, async (context, p) => {
+  const network = await networkView(context.services.db, context.services.topology);
+  checkIds(p.VpcId, [network.vpc.vpcId], "EC2_VPC_NOT_FOUND", "vpc");
+  // EC2-Classic is retired on AWS too: there is nothing to link, and saying so is the honest answer.
+  throw new OrchestraError("EC2_UNSUPPORTED_OPERATION", "ClassicLink is not supported: Orchestra has no EC2-Classic instances.");
+});

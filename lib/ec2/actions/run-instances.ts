@@ -10,23 +10,22 @@ import { isIPv4 } from "node:net";
 import { OrchestraError, isOrchestraError } from "../../errors.ts";
 import type { SqlExecutor } from "../../store/sql-database.ts";
 import { StoreMetadataSource } from "../../metadata/store-metadata-source.ts";
-import { bool, int, list, str, struct, tagSpecificationList } from "../query/param-shape.ts";
+import { bool, int, list, str, struct, tagSpecificationList, type InferFields } from "../query/param-shape.ts";
 import { findAvailableImage } from "../model/image-source.ts";
 import { beginDeploymentWithin } from "../../deploy/begin-deployment.ts";
 import { newNocloudSecret } from "../../metadata/nocloud-secret.ts";
 import { bootMacOf } from "../../inventory/machine.ts";
-import { reservationsXml } from "../model/instance-xml.ts";
+import { reservationsXml, volumeId } from "../model/instance-xml.ts";
 import { loadInstances } from "../model/instance-records.ts";
 import { networkView } from "../model/network-topology.ts";
 import { newResourceId } from "../model/resource-ids.ts";
 import { ensureDefaultGroup, resolveGroups } from "../model/security-group-rows.ts";
 import { putTags, tagsByResource, tagsFor } from "../model/tags.ts";
 import { checkTagSpecifications } from "../model/tag-specifications.ts";
+import { checkUserData } from "../model/user-data.ts";
 import type { Ec2Context } from "../model/ec2-context.ts";
 import { defineAction } from "./define-action.ts";
 
-/** EC2's limit on user data, before base64. */
-const MAX_USER_DATA_BYTES = 16 * 1024;
 /** The instance type EC2 launches when none is named. */
 const DEFAULT_INSTANCE_TYPE = "m1.small";
 
@@ -52,7 +51,37 @@ const params = {
     { max: 1 },
   ),
   Monitoring: struct({ Enabled: bool() }),
+  DisableApiTermination: bool(),
+  DisableApiStop: bool(),
+  InstanceInitiatedShutdownBehavior: str({ oneOf: ["stop", "terminate"] }),
+  // Ansible always describes the instance's network this way, even for one plain interface.
+  NetworkInterface: list(
+    struct({
+      DeviceIndex: int({ min: 0, max: 31 }),
+      SubnetId: str({ max: 64 }),
+      SecurityGroupId: list(str({ max: 64 }), { max: 16 }),
+      AssociatePublicIpAddress: bool(),
+      DeleteOnTermination: bool(),
+      Description: str({ max: 255 }),
+    }),
+    { max: 32 },
+  ),
 };
+
+/** The one network interface a bare-metal instance gets: its machine's boot interface. */
+function bootInterface(p: InferFields<typeof params>): { subnetId?: string; groupIds: string[] } {
+  if (p.NetworkInterface.length === 0) return { ...(p.SubnetId !== undefined ? { subnetId: p.SubnetId } : {}), groupIds: p.SecurityGroupId };
+  if (p.NetworkInterface.length > 1) throw new OrchestraError("EC2_UNSUPPORTED_OPERATION", "A bare-metal instance gets one network interface, its machine's boot interface: give NetworkInterface.1 only.");
+  const nic = p.NetworkInterface[0]!;
+  if (nic.DeviceIndex === undefined) throw new OrchestraError("MISSING_ARGUMENT", "The request must contain the parameter NetworkInterface.1.DeviceIndex.", { parameter: "NetworkInterface.1.DeviceIndex" });
+  if (nic.DeviceIndex !== 0) throw new OrchestraError("INVALID_ARGUMENT", `Value (${nic.DeviceIndex}) for parameter NetworkInterface.1.DeviceIndex is invalid: the boot interface is device 0.`, { parameter: "NetworkInterface.1.DeviceIndex" });
+  // As AWS: the interface carries the subnet and groups, so the instance-level ones may not be given too.
+  if (p.SubnetId !== undefined) throw new OrchestraError("EC2_INVALID_PARAMETER_COMBINATION", "Network interfaces and an instance-level subnet ID may not be specified on the same request");
+  if (p.SecurityGroupId.length > 0 || p.SecurityGroup.length > 0) throw new OrchestraError("EC2_INVALID_PARAMETER_COMBINATION", "Network interfaces and an instance-level security groups may not be specified on the same request");
+  if (nic.AssociatePublicIpAddress === true) throw new OrchestraError("EC2_UNSUPPORTED_OPERATION", "Orchestra has no public addresses: AssociatePublicIpAddress must be false or left out.");
+  if (nic.DeleteOnTermination === false) throw new OrchestraError("EC2_UNSUPPORTED_OPERATION", "The boot interface is part of the machine and cannot outlive the instance: DeleteOnTermination must be true or left out.");
+  return { ...(nic.SubnetId !== undefined ? { subnetId: nic.SubnetId } : {}), groupIds: nic.SecurityGroupId };
+}
 
 export const runInstances = defineAction("RunInstances", params, async (context, p) => {
   const { services, account } = context;
@@ -64,7 +93,11 @@ export const runInstances = defineAction("RunInstances", params, async (context,
     throw new OrchestraError("EC2_IMAGE_NOT_FOUND", `The image id '[${p.ImageId}]' does not exist`);
   }
   const userData = p.UserData === undefined ? null : checkUserData(p.UserData);
-  checkTagSpecifications(p.TagSpecification, ["instance"]);
+  checkTagSpecifications(p.TagSpecification, ["instance", "volume"]);
+  if (p.InstanceInitiatedShutdownBehavior === "terminate") {
+    throw new OrchestraError("EC2_UNSUPPORTED_OPERATION", "InstanceInitiatedShutdownBehavior=terminate is not available: Orchestra does not watch for a node powering itself off, so such a machine stays allocated (stopped).");
+  }
+  const nic = bootInterface(p);
   const rootGib = p.BlockDeviceMapping[0]?.Ebs?.VolumeSize;
   const instanceType = p.InstanceType ?? DEFAULT_INSTANCE_TYPE;
   const digest = createHash("sha256").update(JSON.stringify({ ...p, ClientToken: undefined })).digest("hex");
@@ -80,8 +113,8 @@ export const runInstances = defineAction("RunInstances", params, async (context,
       }
     }
     const network = await networkView(tx, services.topology);
-    const subnet = p.SubnetId === undefined ? undefined : network.subnets.find((s) => s.subnetId === p.SubnetId);
-    if (p.SubnetId !== undefined && !subnet) throw new OrchestraError("EC2_SUBNET_NOT_FOUND", `The subnet ID '${p.SubnetId}' does not exist`);
+    const subnet = nic.subnetId === undefined ? undefined : network.subnets.find((s) => s.subnetId === nic.subnetId);
+    if (nic.subnetId !== undefined && !subnet) throw new OrchestraError("EC2_SUBNET_NOT_FOUND", `The subnet ID '${nic.subnetId}' does not exist`);
     const zone = p.Placement?.AvailabilityZone;
     if (zone !== undefined && !network.subnets.some((s) => s.zone === zone)) throw new OrchestraError("INVALID_ARGUMENT", `Invalid availability zone: [${zone}]`);
     if (zone !== undefined && subnet && subnet.zone !== zone) {
@@ -92,8 +125,8 @@ export const runInstances = defineAction("RunInstances", params, async (context,
     if (p.KeyName !== undefined && !key) throw new OrchestraError("EC2_KEY_PAIR_NOT_FOUND", `The key pair '${p.KeyName}' does not exist`);
     const metadata = new StoreMetadataSource(services.db, { now: services.now });
     const groups =
-      p.SecurityGroupId.length || p.SecurityGroup.length
-        ? await resolveGroups(tx, account, network.vpc.vpcId, p.SecurityGroupId, p.SecurityGroup)
+      nic.groupIds.length || p.SecurityGroup.length
+        ? await resolveGroups(tx, account, network.vpc.vpcId, nic.groupIds, p.SecurityGroup)
         : [await ensureDefaultGroup(tx, account, network.vpc.vpcId, at)];
     const reservation = newResourceId("r");
     const constraints = { instanceType, architecture: image.debianArchitecture, ...(wantedZone ? { zone: wantedZone } : {}), ...(rootGib ? { minDiskGib: rootGib } : {}) };
@@ -128,8 +161,12 @@ export const runInstances = defineAction("RunInstances", params, async (context,
         vpcId: network.vpc.vpcId,
         userData,
         clientToken: p.ClientToken ?? null,
+        disableApiTermination: p.DisableApiTermination === true,
+        disableApiStop: p.DisableApiStop === true,
         launchedAt: at,
       });
+      const volumeTags = tagsFor(p.TagSpecification, "volume");
+      if (volumeTags.length > 0) await putTags(tx, account, machine.disks.map((disk) => volumeId(allocation.instance, disk.name)), volumeTags);
       const bootMac = bootMacOf(machine) ?? null;
       const nocloudSecret = newNocloudSecret();
       // A real machine is now deploying (a test-only one is deployed already): record what it gets.
@@ -181,12 +218,6 @@ async function reservationMembers(db: SqlExecutor, account: string, reservationI
   return rows.map((r) => r.instance_id);
 }
 
-function checkUserData(value: string): string {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 === 1) throw new OrchestraError("INVALID_ARGUMENT", "Invalid BASE64 encoding of user data.");
-  if (Buffer.from(value, "base64").length > MAX_USER_DATA_BYTES) throw new OrchestraError("INVALID_ARGUMENT", `User data is limited to ${MAX_USER_DATA_BYTES} bytes.`);
-  return value;
-}
-
 interface InstanceRowInput {
   instanceId: string;
   account: string;
@@ -200,13 +231,15 @@ interface InstanceRowInput {
   vpcId: string;
   userData: string | null;
   clientToken: string | null;
+  disableApiTermination: boolean;
+  disableApiStop: boolean;
   launchedAt: string;
 }
 
 async function insertInstanceRow(tx: SqlExecutor, row: InstanceRowInput): Promise<void> {
   await tx.run(
-    `INSERT INTO ec2_instances (instance_id, account, reservation_id, launch_index, image_id, instance_type, key_name, zone, subnet_id, vpc_id, user_data, client_token, powered_off, launched_at, state_reason)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, NULL)`,
-    [row.instanceId, row.account, row.reservationId, row.launchIndex, row.imageId, row.instanceType, row.keyName, row.zone, row.subnetId, row.vpcId, row.userData === null ? null : tx.secrets.seal(row.userData, `instance:${row.instanceId}:user-data`), row.clientToken, row.launchedAt],
+    `INSERT INTO ec2_instances (instance_id, account, reservation_id, launch_index, image_id, instance_type, key_name, zone, subnet_id, vpc_id, user_data, client_token, powered_off, launched_at, state_reason, disable_api_termination, disable_api_stop)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, NULL, $14, $15)`,
+    [row.instanceId, row.account, row.reservationId, row.launchIndex, row.imageId, row.instanceType, row.keyName, row.zone, row.subnetId, row.vpcId, row.userData === null ? null : tx.secrets.seal(row.userData, `instance:${row.instanceId}:user-data`), row.clientToken, row.launchedAt, row.disableApiTermination ? 1 : 0, row.disableApiStop ? 1 : 0],
   );
 }

@@ -9,6 +9,7 @@ import { compileFilters, type FilterFields } from "../model/filters.ts";
 import { loadInstances, type InstanceRecord } from "../model/instance-records.ts";
 import { volumeId } from "../model/instance-xml.ts";
 import { paginate } from "../model/pagination.ts";
+import { tagSet, tagsByResource } from "../model/tags.ts";
 import { defineAction } from "./define-action.ts";
 
 interface Volume {
@@ -38,7 +39,8 @@ export const describeVolumes = defineAction("DescribeVolumes", { VolumeId: list(
     instance.disks.map((disk, i) => ({ volumeId: volumeId(instance, disk.name), instance, device: i === 0 ? "/dev/sda1" : `/dev/${disk.name}`, sizeGib: Math.max(1, Math.round(disk.sizeBytes / 1024 ** 3)) })),
   );
   for (const id of p.VolumeId) if (!volumes.some((v) => v.volumeId === id)) throw new OrchestraError("EC2_VOLUME_NOT_FOUND", `The volume '${id}' does not exist.`);
-  const keep = compileFilters(p.Filter, FIELDS);
+  const tags = await tagsByResource(services.db, account, "vol");
+  const keep = compileFilters(p.Filter, FIELDS, (v: Volume) => tags.get(v.volumeId) ?? new Map());
   const chosen = volumes.filter((v) => (p.VolumeId.length === 0 || p.VolumeId.includes(v.volumeId)) && keep(v)).sort((a, b) => (a.volumeId < b.volumeId ? -1 : 1));
   const page = paginate(chosen, (v) => v.volumeId, "DescribeVolumes", p.MaxResults, p.NextToken);
   return {
@@ -53,7 +55,7 @@ export const describeVolumes = defineAction("DescribeVolumes", { VolumeId: list(
       volumeType: "standard",
       encrypted: false,
       multiAttachEnabled: false,
-      tagSet: [],
+      tagSet: tagSet(tags.get(v.volumeId)),
     })),
     nextToken: page.nextToken,
   };

@@ -27,6 +27,8 @@ export interface VerifiedCaller {
   readonly account: string;
   /** True when the signature came in the query string (a presigned URL). */
   readonly presigned: boolean;
+  /** The service the credential scope names (one of VerifyOptions.services). */
+  readonly service: string;
 }
 
 /** Finds the secret and account of an access key, or undefined when it is unknown or revoked. */
@@ -36,6 +38,8 @@ export type SecretLookup = (accessKeyId: string) => Promise<{ secretAccessKey: s
 export interface VerifyOptions {
   /** The only region a credential scope may name. */
   readonly region: string;
+  /** The services a credential scope may name (default: `ec2` only). */
+  readonly services?: readonly string[];
   /** The server's clock; injectable so tests can move it. */
   readonly now?: () => Date;
 }
@@ -46,7 +50,7 @@ export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 export const MAX_PRESIGN_SECONDS = 604_800;
 
 const ALGORITHM = "AWS4-HMAC-SHA256";
-const SERVICE = "ec2";
+const DEFAULT_SERVICES: readonly string[] = ["ec2"];
 /** The query parameters that carry a presigned signature and are not action parameters. */
 export const PRESIGN_PARAMETERS = new Set([
   "X-Amz-Algorithm",
@@ -74,7 +78,7 @@ interface SignatureParts {
 export async function verifySigV4(request: SignedRequest, lookup: SecretLookup, options: VerifyOptions): Promise<VerifiedCaller> {
   const parts = extractSignature(request);
   const now = (options.now ?? (() => new Date()))();
-  checkScope(parts, options.region);
+  checkScope(parts, options.region, options.services ?? DEFAULT_SERVICES);
   checkDate(parts, now);
   const found = await lookup(parts.accessKeyId);
   if (!found) throw new OrchestraError("EC2_AUTH_FAILURE", "AWS was not able to validate the provided access credentials.");
@@ -89,7 +93,19 @@ export async function verifySigV4(request: SignedRequest, lookup: SecretLookup, 
   const expected = signingKeyHmac(found.secretAccessKey, parts.scopeDate, parts.region, parts.service, stringToSign);
   const given = Buffer.from(parts.signature, "hex");
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw mismatch();
-  return { accessKeyId: parts.accessKeyId, account: found.account, presigned: parts.presigned };
+  return { accessKeyId: parts.accessKeyId, account: found.account, presigned: parts.presigned, service: parts.service };
+}
+
+/**
+ * The service a request's credential scope names, read without verifying anything, so a
+ * failure can be answered in that service's error format; undefined when there is none.
+ */
+export function scopedService(request: SignedRequest): string | undefined {
+  try {
+    return extractSignature(request).service;
+  } catch {
+    return undefined;
+  }
 }
 
 function extractSignature(request: SignedRequest): SignatureParts {
@@ -168,8 +184,8 @@ function parseSignatureHex(value: string): string {
   return value;
 }
 
-function checkScope(parts: SignatureParts, region: string): void {
-  if (parts.service !== SERVICE) throw mismatch(`Credential should be scoped to the correct service: '${SERVICE}'.`);
+function checkScope(parts: SignatureParts, region: string, services: readonly string[]): void {
+  if (!services.includes(parts.service)) throw mismatch(`Credential should be scoped to the correct service: '${services.join("' or '")}'.`);
   if (parts.region !== region) throw mismatch(`Credential should be scoped to a valid region, '${region}'.`);
   if (!/^[0-9]{8}T[0-9]{6}Z$/.test(parts.amzDate)) throw incomplete("X-Amz-Date must have the form YYYYMMDD'T'HHMMSS'Z'.");
   if (parts.scopeDate !== parts.amzDate.slice(0, 8)) throw mismatch("Credential should be scoped to the date of X-Amz-Date.");

@@ -10,7 +10,7 @@ import type { Logger } from "pino";
 import { OrchestraError, isOrchestraError } from "../../errors.ts";
 import { parseForm, type FormPair } from "../query/parse-form.ts";
 import { readParams } from "../query/read-params.ts";
-import { PRESIGN_PARAMETERS, verifySigV4, type SecretLookup } from "../auth/sigv4.ts";
+import { PRESIGN_PARAMETERS, scopedService, verifySigV4, type SecretLookup } from "../auth/sigv4.ts";
 import { renderError, renderResponse } from "../xml/render-xml.ts";
 import { EC2_ACTIONS } from "../actions/action-table.ts";
 import type { Ec2Action } from "../actions/define-action.ts";
@@ -18,9 +18,13 @@ import { runDry } from "../actions/dry-run.ts";
 import type { Ec2Services } from "../model/ec2-services.ts";
 import { ec2HttpStatus } from "./ec2-status.ts";
 import { capConnectionsPerSource, type ConnectionErrorRenderer, type ConnectionLimits, fastifyConnectionOptions, resolveConnectionLimits } from "../../server/connection-limits.ts";
+import { STS_ACTIONS, STS_API_VERSION } from "../sts/sts-actions.ts";
+import { renderStsError, renderStsResponse } from "../sts/sts-xml.ts";
 
 /** The only API version served. */
 export const EC2_API_VERSION = "2016-11-15";
+/** The SigV4 services this listener answers: EC2, and the minimal STS beside it. */
+const SIGNED_SERVICES = ["ec2", "sts"] as const;
 /** Default request body limit: far above any real call (UserData is at most 16 KiB raw). */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
@@ -65,6 +69,7 @@ export function createEc2Server(options: Ec2ServerOptions): FastifyInstance {
     const started = process.hrtime.bigint();
     let action = "-";
     let account = "-";
+    let sts = false;
     try {
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       // Query strings are decoded strictly by parseForm from the raw URL, never by fastify.
@@ -73,20 +78,28 @@ export function createEc2Server(options: Ec2ServerOptions): FastifyInstance {
       const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
       const query = q === -1 ? [] : parseForm(rawUrl.slice(q + 1));
       const signed = { method: request.method, path, query, headers: request.headers, body };
-      const caller = await verifySigV4(signed, options.lookupSecret, { region: options.services.topology.region, now: options.now });
+      // STS shares the listener: the credential scope's service says which API a request is for.
+      sts = scopedService(signed) === "sts";
+      const caller = await verifySigV4(signed, options.lookupSecret, { region: options.services.topology.region, services: SIGNED_SERVICES, now: options.now });
       account = caller.account;
       const pairs = [...query.filter((p) => !PRESIGN_PARAMETERS.has(p.name)), ...readBody(request, body)];
       action = single(pairs, "Action") ?? "";
-      const found = dispatchTarget(pairs, actions);
-      const params = readParams(pairs, { ...found.params, DryRun: { kind: "boolean" } as const });
       const context = { account: caller.account, accessKeyId: caller.accessKeyId, requestId, services: options.services };
-      if (params.DryRun === true) await runDry(found, context, params);
-      const result = await found.run(context, params);
-      reply.status(200).type("text/xml;charset=UTF-8").send(renderResponse(found.name, requestId, result));
-      log?.info({ requestId, action, account, status: 200, ms: elapsedMs(started) }, "ec2 request");
+      if (sts) {
+        const found = dispatchTarget(pairs, STS_ACTIONS, STS_API_VERSION);
+        const result = await found.run(context, readParams(pairs, found.params));
+        reply.status(200).type("text/xml;charset=UTF-8").send(renderStsResponse(found.name, requestId, result));
+      } else {
+        const found = dispatchTarget(pairs, actions, EC2_API_VERSION);
+        const params = readParams(pairs, { ...found.params, DryRun: { kind: "boolean" } as const });
+        if (params.DryRun === true) await runDry(found, context, params);
+        const result = await found.run(context, params);
+        reply.status(200).type("text/xml;charset=UTF-8").send(renderResponse(found.name, requestId, result));
+      }
+      log?.info({ requestId, api: sts ? "sts" : "ec2", action, account, status: 200, ms: elapsedMs(started) }, "ec2 request");
     } catch (error) {
-      const status = sendError(reply, requestId, error, log);
-      log?.info({ requestId, action: action.slice(0, 64), account, status, ms: elapsedMs(started) }, "ec2 request");
+      const status = sendError(reply, requestId, error, log, sts);
+      log?.info({ requestId, api: sts ? "sts" : "ec2", action: action.slice(0, 64), account, status, ms: elapsedMs(started) }, "ec2 request");
     }
   };
   app.post("/", handle);
@@ -116,14 +129,14 @@ function readBody(request: FastifyRequest, body: Buffer): FormPair[] {
   return parseForm(body);
 }
 
-function dispatchTarget(pairs: readonly FormPair[], actions: ReadonlyMap<string, Ec2Action<any>>): Ec2Action<any> {
+function dispatchTarget(pairs: readonly FormPair[], actions: ReadonlyMap<string, Ec2Action<any>>, apiVersion: string): Ec2Action<any> {
   const name = single(pairs, "Action");
   if (name === undefined || name === "") throw new OrchestraError("EC2_MISSING_ACTION", "The request must contain the parameter Action.");
   const action = actions.get(name);
   if (!action) throw new OrchestraError("EC2_INVALID_ACTION", `The action ${name.slice(0, 64)} is not valid for this web service.`);
   const version = single(pairs, "Version");
-  if (version === undefined) throw new OrchestraError("EC2_NO_SUCH_VERSION", `The request must contain the parameter Version (${EC2_API_VERSION}).`);
-  if (version !== EC2_API_VERSION) throw new OrchestraError("EC2_NO_SUCH_VERSION", `The API version ${version.slice(0, 32)} is not supported; use ${EC2_API_VERSION}.`);
+  if (version === undefined) throw new OrchestraError("EC2_NO_SUCH_VERSION", `The request must contain the parameter Version (${apiVersion}).`);
+  if (version !== apiVersion) throw new OrchestraError("EC2_NO_SUCH_VERSION", `The API version ${version.slice(0, 32)} is not supported; use ${apiVersion}.`);
   return action;
 }
 
@@ -138,15 +151,18 @@ function single(pairs: readonly FormPair[], name: string): string | undefined {
   return found;
 }
 
-function sendError(reply: FastifyReply, requestId: string, error: unknown, log: Logger | undefined): number {
+function sendError(reply: FastifyReply, requestId: string, error: unknown, log: Logger | undefined, sts = false): number {
   let known: OrchestraError;
   if (isOrchestraError(error)) known = error;
   else {
     log?.error({ requestId, err: error }, "ec2 request failed unexpectedly");
     known = new OrchestraError("INTERNAL", "An internal error has occurred.");
   }
+  // STS names an unknown access key InvalidClientTokenId where EC2 says AuthFailure.
+  if (sts && known.code === "EC2_AUTH_FAILURE") known = new OrchestraError("STS_INVALID_CLIENT_TOKEN", "The security token included in the request is invalid.");
   const status = ec2HttpStatus(known.code);
-  reply.status(status).type("text/xml;charset=UTF-8").send(renderError(known.ec2Code, known.message, requestId));
+  const body = sts ? renderStsError(known.ec2Code, known.message, requestId, status) : renderError(known.ec2Code, known.message, requestId);
+  reply.status(status).type("text/xml;charset=UTF-8").send(body);
   return status;
 }
 

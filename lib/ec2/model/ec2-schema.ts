@@ -98,3 +98,17 @@ export const EC2_MIGRATION: Migration = {
     )`,
   ],
 };
+
+/**
+ * Schema step 8: the instance attributes infrastructure-as-code tools read and set
+ * (DescribeInstanceAttribute, ModifyInstanceAttribute). Defaults are AWS's.
+ */
+export const EC2_INSTANCE_ATTRIBUTES_MIGRATION: Migration = {
+  version: 8,
+  name: "ec2-instance-attributes",
+  statements: () => [
+    "ALTER TABLE ec2_instances ADD COLUMN disable_api_termination INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE ec2_instances ADD COLUMN disable_api_stop INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE ec2_instances ADD COLUMN shutdown_behavior TEXT NOT NULL DEFAULT 'stop'",
+  ],
+};

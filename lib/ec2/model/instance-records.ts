@@ -23,6 +23,11 @@ export interface InstanceRecord {
   readonly userData: string | null;
   readonly clientToken: string | null;
   readonly poweredOff: boolean;
+  /** ModifyInstanceAttribute's protections: TerminateInstances and StopInstances refuse while set. */
+  readonly disableApiTermination: boolean;
+  readonly disableApiStop: boolean;
+  /** What a shutdown from inside the node means: `stop` or `terminate`. */
+  readonly shutdownBehavior: string;
   readonly launchedAt: string;
   readonly endedAt: string | null;
   readonly systemId: string | null;
@@ -53,6 +58,9 @@ interface Row {
   user_data: string | null;
   client_token: string | null;
   powered_off: number;
+  disable_api_termination: number;
+  disable_api_stop: number;
+  shutdown_behavior: string;
   launched_at: string;
   ended_at: string | null;
   machine_id: string | null;
@@ -69,7 +77,7 @@ interface Row {
 }
 
 const SELECT = `SELECT e.instance_id, e.account, e.reservation_id, e.launch_index, e.image_id, e.instance_type, e.key_name, e.zone,
-  e.subnet_id, e.vpc_id, e.user_data, e.client_token, e.powered_off, e.launched_at, i.ended_at, i.machine_id,
+  e.subnet_id, e.vpc_id, e.user_data, e.client_token, e.powered_off, e.disable_api_termination, e.disable_api_stop, e.shutdown_behavior, e.launched_at, i.ended_at, i.machine_id,
   m.status, m.status_message, m.hostname, m.architecture, m.power_type, m.hardware, m.disks,
   (SELECT n.mac FROM interfaces n WHERE n.machine_id = m.system_id ORDER BY n.boot DESC, n.position LIMIT 1) AS mac,
   (SELECT r.action FROM power_requests r WHERE r.machine_id = m.system_id) AS power_request,
@@ -139,6 +147,9 @@ function toRecord(row: Row, groups: { groupId: string; groupName: string }[], se
     userData: row.user_data === null ? null : secrets.open(row.user_data, `instance:${row.instance_id}:user-data`),
     clientToken: row.client_token,
     poweredOff: row.powered_off === 1,
+    disableApiTermination: Number(row.disable_api_termination) === 1,
+    disableApiStop: Number(row.disable_api_stop) === 1,
+    shutdownBehavior: row.shutdown_behavior,
     launchedAt: row.launched_at,
     endedAt: row.ended_at,
     systemId: row.machine_id,

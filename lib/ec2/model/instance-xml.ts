@@ -34,13 +34,8 @@ export function instanceXml(instance: InstanceRecord, tags: ReadonlyMap<string, 
     stateReason: instance.stateReason ?? undefined,
     architecture: instance.architecture ? ec2Architecture(instance.architecture) : undefined,
     rootDeviceType: "ebs",
-    rootDeviceName: "/dev/sda1",
-    blockDeviceMapping: live
-      ? instance.disks.map((disk, i) => ({
-          deviceName: i === 0 ? "/dev/sda1" : `/dev/${disk.name}`,
-          ebs: { volumeId: volumeId(instance, disk.name), status: "attached", attachTime: new Date(instance.launchedAt), deleteOnTermination: false },
-        }))
-      : [],
+    rootDeviceName: ROOT_DEVICE_NAME,
+    blockDeviceMapping: blockDeviceMappingXml(instance),
     virtualizationType: "hvm",
     clientToken: instance.clientToken ?? "",
     tagSet: tagSet(tags),
@@ -48,6 +43,18 @@ export function instanceXml(instance: InstanceRecord, tags: ReadonlyMap<string, 
     ebsOptimized: false,
     metadataOptions: { state: "applied", httpTokens: "optional", httpPutResponseHopLimit: 1, httpEndpoint: "enabled" },
   };
+}
+
+/** The device name a bare-metal instance's first disk is shown under, as on an EBS-backed instance. */
+export const ROOT_DEVICE_NAME = "/dev/sda1";
+
+/** The `blockDeviceMapping` items of an instance: its machine's disks while it is live. */
+export function blockDeviceMappingXml(instance: InstanceRecord): XmlObject[] {
+  if (instance.state === "terminated") return [];
+  return instance.disks.map((disk, i) => ({
+    deviceName: i === 0 ? ROOT_DEVICE_NAME : `/dev/${disk.name}`,
+    ebs: { volumeId: volumeId(instance, disk.name), status: "attached", attachTime: new Date(instance.launchedAt), deleteOnTermination: false },
+  }));
 }
 
 /** The `networkInterfaceSet/item` of an instance's boot interface. */

@@ -31,7 +31,14 @@ async function failure(request: SignedRequest, now?: Date): Promise<string | und
 describe("verifySigV4", () => {
   it("accepts a header signature made by the AWS SDK's signer", async () => {
     const caller = await verifySigV4(await signedPost(), lookup, { region: KEY.region });
-    expect(caller).toEqual({ accessKeyId: KEY.accessKeyId, account: "acme", presigned: false });
+    expect(caller).toEqual({ accessKeyId: KEY.accessKeyId, account: "acme", presigned: false, service: "ec2" });
+  });
+
+  it("accepts another service only when the listener names it, and says which", async () => {
+    const sts = await signedPost({ service: "sts" });
+    expect(await failure(sts)).toBe("EC2_SIGNATURE_MISMATCH");
+    expect((await verifySigV4(sts, lookup, { region: KEY.region, services: ["ec2", "sts"] })).service).toBe("sts");
+    await expect(verifySigV4(await signedPost({ service: "s3" }), lookup, { region: KEY.region, services: ["ec2", "sts"] })).rejects.toMatchObject({ code: "EC2_SIGNATURE_MISMATCH" });
   });
 
   it("accepts a presigned GET made by the AWS SDK's signer", async () => {

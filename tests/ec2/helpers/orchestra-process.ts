@@ -20,6 +20,8 @@ export interface OrchestraProcess {
   readonly endpoint: string;
   /** The boot listener (boot, metadata, /healthz), e.g. http://127.0.0.1:40123 */
   readonly bootUrl: string;
+  /** The boot listener (boot scripts, metadata, simplestreams). */
+  readonly bootEndpoint: string;
   readonly dataDir: string;
   readonly region: string;
   /** `orchestra credentials create --json` for `account`. */
@@ -32,22 +34,23 @@ export interface OrchestraProcess {
   stop(): Promise<void>;
 }
 
-/** Start `orchestra serve` with both listeners on 127.0.0.1 and free ports. */
-export async function startOrchestra(options: { serveArgs?: readonly string[] } = {}): Promise<OrchestraProcess> {
+/** Start `orchestra serve` with both listeners on 127.0.0.1 and free ports, presenting `region`. */
+export async function startOrchestra(options: { region?: string; serveArgs?: readonly string[] } = {}): Promise<OrchestraProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), "orchestra-ec2-e2e-"));
-  const region = "orchestra";
+  const region = options.region ?? "orchestra";
+  const cli = (args: readonly string[]) => run(process.execPath, [MAIN, "--data-dir", dataDir, ...args], { encoding: "utf8" });
   const child = spawn(process.execPath, [MAIN, "--data-dir", dataDir, "serve", "--boot-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0", "--region", region, "--log-level", "warn", ...(options.serveArgs ?? [])], {
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";
-  const [bootUrl, endpoint] = await new Promise<[string, string]>((resolvePromise, reject) => {
+  const [endpoint, bootEndpoint] = await new Promise<[string, string]>((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error(`orchestra serve did not start: ${stderr}`)), 30_000);
     child.stderr!.on("data", (chunk: Buffer) => {
       stderr += chunk.toString();
       const match = /boot (http:\/\/[0-9.]+:\d+)\/; ec2 (http:\/\/[0-9.]+:\d+)\//.exec(stderr);
       if (match) {
         clearTimeout(timer);
-        resolvePromise([match[1]!, match[2]!]);
+        resolvePromise([match[2]!, match[1]!]);
       }
     });
     child.once("exit", (code) => {
@@ -55,10 +58,10 @@ export async function startOrchestra(options: { serveArgs?: readonly string[] } 
       reject(new Error(`orchestra serve exited with ${code}: ${stderr}`));
     });
   });
-  const cli = (args: readonly string[]) => run(process.execPath, [MAIN, "--data-dir", dataDir, ...args], { encoding: "utf8" });
   return {
     endpoint,
-    bootUrl,
+    bootUrl: bootEndpoint,
+    bootEndpoint,
     dataDir,
     region,
     cli,
