@@ -43,6 +43,10 @@ PACKAGES=(
   unzip
   dash
   bash
+  # The MAAS API is proven with Juju's own MAAS client library, built offline from Debian's
+  # Go sources (tests/maas/helpers/gomaasapi-client.ts; GO111MODULE=off, /usr/share/gocode).
+  golang-go
+  golang-github-juju-gomaasapi-dev
 )
 
 missing=()

@@ -18,6 +18,9 @@ import { defineOperation } from "./define-operation.ts";
 import { machineAnswer } from "./machine-access.ts";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,252}$/;
+/** The largest CPU count and memory the inventory records for a machine. */
+const MAX_CPUS = 65_536;
+const MAX_MEMORY_MIB = 2 ** 30;
 /** MAAS sizes storage constraints in GB of 10^9 bytes. */
 const GB = 1e9;
 
@@ -94,8 +97,8 @@ export const allocateMachine = defineOperation({
     const unsupported = UNSUPPORTED.find((name) => params.one(name) !== undefined && !(name === "dry_run" && params.flag(name) === false));
     if (unsupported) throw badParameter(unsupported, `The ${unsupported} constraint is not supported by Orchestra.`);
     const arch = parseArch(params);
-    const cpuCount = params.number("cpu_count", "Invalid CPU count: number required.", 65_536);
-    const mem = params.number("mem", "Invalid memory: number of MiB required.", 2 ** 30);
+    const cpuCount = params.number("cpu_count", "Invalid CPU count: number required.");
+    const mem = params.number("mem", "Invalid memory: number of MiB required.");
     const tags = params.nameList("tags", NAME, "Invalid tag name");
     const notTags = params.nameList("not_tags", NAME, "Invalid tag name");
     const zone = params.text("zone", { max: 64 });
@@ -110,6 +113,8 @@ export const allocateMachine = defineOperation({
     const comment = params.text("comment", { max: 1024 }) ?? "";
     const { db, inventory, topology } = context.services;
     if (pool !== undefined && pool !== DEFAULT_POOL) throw badParameter("pool", `No such pool: '${pool}'.`);
+    // Beyond what the inventory can record a machine having: a valid ask that nothing meets.
+    if ((cpuCount ?? 0) > MAX_CPUS || (mem ?? 0) > MAX_MEMORY_MIB) throw new OrchestraError("MAAS_NO_MATCH", `No available machine matches constraints: ${describe(params)}`);
 
     const allocated = await db.transaction(async (tx) => {
       const network = await maasNetwork(tx, topology);
