@@ -82,7 +82,7 @@ describe("allocate constraints", () => {
 
   it("answers 409 with MAAS's message when nothing meets the constraints, changing nothing", async () => {
     const before = await maasSnapshot(harness.services);
-    for (const form of [{ cpu_count: "64" }, { tags: "gpu", zone: "rack2" }, { storage: "root:2000" }, { interfaces: "a:space=elsewhere" }, { not_tags: "gpu", mem: "60000" }, { storage: "root:10(ssd)" }]) {
+    for (const form of [{ cpu_count: "64" }, { tags: "gpu", zone: "rack2" }, { storage: "root:2000" }, { interfaces: "a:space=elsewhere" }, { not_tags: "gpu", mem: "60000" }, { storage: "root:10(ssd)" }] as Record<string, string>[]) {
       const refused = await maas.post("machines/", "allocate", form);
       expect([form, refused.status]).toEqual([form, 409]);
       expect(refused.text).toMatch(/^No available machine matches constraints: \[\('/);
