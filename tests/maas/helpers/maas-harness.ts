@@ -73,8 +73,8 @@ async function answer(response: Response): Promise<MaasAnswer> {
 }
 
 /** Start an endpoint; call close() in afterAll. */
-export async function startMaasHarness(options: { images?: MaasImageSource; dataDir?: string } = {}): Promise<MaasHarness> {
-  const db = await openStore(":memory:");
+export async function startMaasHarness(options: { images?: MaasImageSource; dataDir?: string; databaseUrl?: string } = {}): Promise<MaasHarness> {
+  const db = await openStore(":memory:", options.databaseUrl ? { databaseUrl: options.databaseUrl } : {});
   const inventory = new Inventory(db);
   const box = secretBox(randomBytes(32));
   const credentials = new CredentialStore(db, box);
