@@ -102,6 +102,14 @@ export const ERRORS = {
   CHARM_HOOK_FAILED: { status: 500, ec2: "InternalError", summary: "A charm under test exited non-zero; the details carry its output." },
   INCONSISTENT_STATE: { status: 400, ec2: "InvalidParameterValue", summary: "A test State contradicts the charm's metadata.yaml, config.yaml or actions.yaml." },
   COMMAND_FAILED: { status: 500, ec2: "InternalError", summary: "A system command the charm runs (apt-get, systemctl, orchestra) failed." },
+  // The MAAS 2.0-compatible API (lib/maas): statuses as MAAS answers them.
+  MAAS_UNAUTHORIZED: { status: 401, ec2: "AuthFailure", summary: "A MAAS API request has no OAuth signature, or one with an unknown, revoked or wrong key." },
+  MAAS_BAD_PARAMETER: { status: 400, ec2: "InvalidParameterValue", summary: "A MAAS API parameter is missing or malformed; the body names it." },
+  MAAS_UNKNOWN_OPERATION: { status: 400, ec2: "InvalidAction", summary: "The MAAS API has no such operation (op) for that method and resource." },
+  MAAS_NOT_FOUND: { status: 404, ec2: "InvalidParameterValue", summary: "No MAAS resource (machine, zone, ...) by that id is visible to this account." },
+  MAAS_NO_MATCH: { status: 409, ec2: "InsufficientInstanceCapacity", summary: "No machine free for allocation matches the MAAS allocate constraints." },
+  MAAS_FORBIDDEN: { status: 403, ec2: "UnauthorizedOperation", summary: "The machine is not allocated to this account, so it may not act on it." },
+  MAAS_WRONG_STATE: { status: 409, ec2: "IncorrectInstanceState", summary: "The machine's MAAS status does not allow that operation (e.g. deploy of a Ready machine)." },
   INTERNAL: { status: 500, ec2: "InternalError", summary: "An unexpected failure; the log has the details." },
   // Connection limits of every HTTP listener (lib/server/connection-limits.ts).
   HTTP_MALFORMED_REQUEST: { status: 400, ec2: "MalformedQueryString", summary: "The HTTP request could not be parsed (bad request line, headers or chunking)." },

@@ -52,6 +52,10 @@ PACKAGES=(
   gpgv
   # systemd-analyze checks the vendor-data's systemd drop-in (tests/metadata/vendor-data.test.ts).
   systemd
+  # The MAAS API is proven with Juju's own MAAS client library, built offline from Debian's
+  # Go sources (tests/maas/helpers/gomaasapi-client.ts; GO111MODULE=off, /usr/share/gocode).
+  golang-go
+  golang-github-juju-gomaasapi-dev
 )
 
 missing=()

@@ -13,6 +13,7 @@ import { OrchestraError } from "../errors.ts";
 import type { Inventory } from "../inventory/inventory.ts";
 import type { CredentialStore } from "../ec2/credentials/credential-store.ts";
 import { createEc2Server, renderEc2ConnectionError } from "../ec2/http/ec2-server.ts";
+import { maasApi, MAAS_API_PATH, storeMaasImages, type MaasKeyStore, type MaasServices } from "../maas/index.ts";
 import { storeImageSource } from "../ec2/model/image-source.ts";
 import { fileConsoleLogs } from "../deploy/console-log.ts";
 import type { Ec2Topology } from "../ec2/model/ec2-services.ts";
@@ -45,7 +46,7 @@ export interface ServerOptions {
   /** The metadata service on the boot listener: its source (default: the store) and whether IMDSv2 is required. */
   metadata?: { source?: MetadataSource; requireToken?: boolean };
   /** The EC2 API listener (8773 by default), its access keys, the region it presents, and the vendor-data new instances get. */
-  ec2?: { listen: ListenAddress; credentials: CredentialStore; topology: Ec2Topology; vendorData?: string };
+  ec2?: { listen: ListenAddress; credentials: CredentialStore; topology: Ec2Topology; vendorData?: string; maasKeys?: MaasKeyStore };
   /** The data directory: boot images live there, and dnsmasq's files when DHCP is managed. */
   dataDir: string;
   /** Boot service settings (enlistment policy, kernel arguments). */
@@ -138,6 +139,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         limits,
       });
       ec2.addHook("onResponse", wakeOnWrite);
+      // The MAAS API shares the EC2 listener (one port, one inventory) when it has keys to check.
+      if (options.ec2.maasKeys) {
+        const maasServices: MaasServices = { db: inventory.db, inventory, lookupKey: options.ec2.maasKeys.lookup, topology, images: storeMaasImages(options.dataDir), consoles: fileConsoleLogs(options.dataDir), now: () => new Date(), ...(vendorData ? { vendorData } : {}) };
+        await ec2.register(maasApi, { prefix: MAAS_API_PATH, services: maasServices, logger: logger.child({ service: "maas" }) });
+      }
       await ec2.listen({ host: options.ec2.listen.host, port: options.ec2.listen.port });
       if (options.apiSocket) sockets.push(await listenOnUnixSocket(ec2, options.apiSocket, limits, renderEc2ConnectionError));
     }

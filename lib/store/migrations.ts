@@ -13,6 +13,7 @@ import { POWER_REQUEST_MIGRATION } from "../inventory/power-request.ts";
 import { DEPLOYMENT_MIGRATION } from "../deploy/deployment-schema.ts";
 import { ERASURE_MIGRATION } from "../deploy/erasure-rows.ts";
 import { NODE_TOKEN_MIGRATION } from "../boot/node-token.ts";
+import { MAAS_MIGRATION } from "../maas/model/maas-schema.ts";
 
 /** One schema step. */
 export interface Migration {
@@ -97,6 +98,7 @@ export const MIGRATIONS: readonly Migration[] = [
   ERASURE_MIGRATION,
   NODE_TOKEN_MIGRATION,
   EC2_INSTANCE_ATTRIBUTES_MIGRATION,
+  MAAS_MIGRATION,
 ];
 
 /** Bring the database's schema up to the newest version; returns the versions applied. */

@@ -43,6 +43,23 @@ describe("orchestra credentials", () => {
     expect(unknown.stderr).toContain("no access key");
   });
 
+  it("creates, lists and revokes MAAS API keys with --maas, apart from EC2 keys", async () => {
+    const created = await orchestra("credentials", "create", "--account", "juju", "--maas", "--json");
+    expect(created.code).toBe(0);
+    const key = JSON.parse(created.stdout);
+    expect(Object.keys(key).sort()).toEqual(["account", "apiKey", "consumerKey", "tokenKey"]);
+    expect(key.apiKey).toBe(`${key.consumerKey}:${key.tokenKey}:${key.apiKey.split(":")[2]}`);
+    const secret = key.apiKey.split(":")[2];
+    const listed = await orchestra("credentials", "list", "--maas");
+    expect(listed.stdout).toContain("TOKEN-KEY");
+    expect(listed.stdout).toContain(key.tokenKey);
+    expect(listed.stdout).not.toContain(secret);
+    // The EC2 list does not show MAAS keys.
+    expect((await orchestra("credentials", "list")).stdout).not.toContain(key.tokenKey);
+    expect((await orchestra("credentials", "revoke", "--maas", key.tokenKey)).code).toBe(0);
+    expect(JSON.parse((await orchestra("credentials", "list", "--maas", "--json")).stdout)[0].revokedAt).toEqual(expect.any(String));
+  });
+
   it("refuses a bad account name", async () => {
     const result = await orchestra("credentials", "create", "--account", "no spaces", "--json");
     expect(result.code).toBe(1);

@@ -17,9 +17,11 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { consoleLogPath } from "../../lib/deploy/console-log.ts";
 import type { MachineView } from "../../lib/inventory/machine-view.ts";
 import type { LabStatus } from "../../lib/lab/lab-status.ts";
 import { consoleTails, labTestDataDir, labVmProcess, orchestraCli, waitForMachines } from "../helpers/lab.ts";
+import { gomaasapiClient, runGomaasapiClient } from "../maas/helpers/gomaasapi-client.ts";
 
 const run = promisify(execFile);
 let status: LabStatus | undefined;
@@ -154,6 +156,37 @@ describe("the lab, end to end", () => {
     expect(after.vms[0]!.power).toBe("off");
     const described = await aws("describe-instances", "--instance-ids", instanceId);
     expect(described.Reservations[0].Instances[0].State.Name).toBe("terminated");
+
+    // The same VM again, through the other door: Juju's own MAAS client library (gomaasapi)
+    // allocates it, deploys the same image with a user-data script, waits for Deployed, reads
+    // its address and releases it (erased again) back to Ready. One lab boot serves both.
+    const client = await gomaasapiClient();
+    expect(client).toBeTruthy();
+    const maasKey = JSON.parse((await orchestraCli(dataDir, "credentials", "create", "--account", "juju", "--maas", "--json")).stdout) as { apiKey: string };
+    const maasProof = randomBytes(8).toString("hex");
+    const maasReport = await runGomaasapiClient(
+      {
+        MAAS_URL: new URL("/MAAS/", status!.apiUrl!).toString(),
+        MAAS_KEY: maasKey.apiKey,
+        MAAS_SERIES: JSON.parse(built.stdout).release ?? "bookworm",
+        MAAS_TIMEOUT_SECONDS: "900",
+        MAAS_USER_DATA: `#!/bin/sh\necho "ORCHESTRA-MAAS-PROOF ${maasProof} ran on $(hostname)" > /dev/console\n`,
+      },
+      1_500_000,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n${consoleTails(status)}\n--- serve log:\n${readFileSync(join(dataDir, "lab", "serve.log"), "utf8").slice(-3000)}`);
+    });
+    mark("gomaasapi: allocated, deployed, released, ready");
+    expect(maasReport.allocated.system_id).toBe(systemId);
+    expect(maasReport.deployed).toMatchObject({ status: "Deployed", osystem: "debian" });
+    expect(maasReport.deployed.ip_addresses[0]).toMatch(/^192\.0\.2\.(1\d\d|200)$/);
+    expect(maasReport.deployed.links.map((l) => l.ip)).toContain(maasReport.deployed.ip_addresses[0]);
+    expect(maasReport.statuses_seen.at(-1)).toBe("Deployed");
+    expect(maasReport.statuses_seen).toContain("Deploying");
+    expect(maasReport.status_after_release).toBe("Ready");
+    // Deployed comes with cloud-init's phone-home, after the user-data ran: its proof is in the console log.
+    const bootMac = (await machine(systemId)).interfaces[0]!.mac;
+    expect(readFileSync(consoleLogPath(dataDir, bootMac), "utf8")).toMatch(new RegExp(`ORCHESTRA-MAAS-PROOF ${maasProof} ran on \\S+`));
     console.log(`lab deploy e2e timeline:\n  ${marks.join("\n  ")}`);
   }, 1_800_000);
 });

@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import { Command } from "commander";
 import { CredentialStore } from "../../ec2/credentials/credential-store.ts";
+import { MaasKeyStore } from "../../maas/credentials/maas-key-store.ts";
 import { loadOrCreateSecretKey, SECRET_KEY_FILE, secretBox } from "../../ec2/credentials/secret-box.ts";
 import { DEFAULT_TOPOLOGY } from "../../ec2/model/ec2-services.ts";
 import { parseCidr } from "../../ec2/model/network-topology.ts";
@@ -137,7 +138,8 @@ export function serveCommand(): Command {
       const dataDir = resolveDataDir(o.dataDir);
       const url = databaseUrl(o);
       const db = await openStore(dataDir, url ? { databaseUrl: url } : {});
-      const credentials = new CredentialStore(db, secretBox(await loadOrCreateSecretKey(join(dataDir, SECRET_KEY_FILE))));
+      const box = secretBox(await loadOrCreateSecretKey(join(dataDir, SECRET_KEY_FILE)));
+      const credentials = new CredentialStore(db, box);
       let server;
       try {
         const inventory = new Inventory(db);
@@ -154,14 +156,14 @@ export function serveCommand(): Command {
           bootSocket: o.bootSocket,
           apiSocket: o.apiSocket,
           connectionLimits: limits,
-          ec2: { listen: apiListen, credentials, topology: { region: o.region, vpcCidr: o.apiVpcCidr }, ...(vendorData ? { vendorData } : {}) },
+          ec2: { listen: apiListen, credentials, maasKeys: new MaasKeyStore(db, box), topology: { region: o.region, vpcCidr: o.apiVpcCidr }, ...(vendorData ? { vendorData } : {}) },
         });
       } catch (error) {
         await db.close();
         throw error;
       }
       const ec2 = server.addresses.ec2!;
-      process.stderr.write(`orchestra: serving; data in ${dataDir}; boot http://${server.addresses.boot.host}:${server.addresses.boot.port}/; ec2 http://${ec2.host}:${ec2.port}/\n`);
+      process.stderr.write(`orchestra: serving; data in ${dataDir}; boot http://${server.addresses.boot.host}:${server.addresses.boot.port}/; ec2 http://${ec2.host}:${ec2.port}/; maas http://${ec2.host}:${ec2.port}/MAAS/\n`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once("SIGINT", stop);
