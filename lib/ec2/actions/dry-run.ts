@@ -29,6 +29,7 @@ function countingExecutor(tx: SqlExecutor): SqlExecutor & { readonly wrote: () =
   let wrote = false;
   return {
     dialect: tx.dialect,
+    secrets: tx.secrets,
     wrote: () => wrote,
     all: <T>(sql: string, params?: readonly SqlValue[]) => ((wrote ||= !isRead(sql)), tx.all<T>(sql, params)),
     get: <T>(sql: string, params?: readonly SqlValue[]) => ((wrote ||= !isRead(sql)), tx.get<T>(sql, params)),
@@ -47,6 +48,7 @@ export function dryRunDatabase(db: SqlDatabase): SqlDatabase {
   };
   return {
     dialect: db.dialect,
+    secrets: db.secrets,
     all: (sql, params) => (refuseWrite(sql), db.all(sql, params)),
     get: (sql, params) => (refuseWrite(sql), db.get(sql, params)),
     run: async (sql) => {

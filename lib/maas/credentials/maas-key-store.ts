@@ -7,7 +7,7 @@
  */
 import { OrchestraError } from "../../errors.ts";
 import type { SqlDatabase } from "../../store/sql-database.ts";
-import { accountNumber } from "../../ec2/model/resource-ids.ts";
+import { accountNumber } from "../../inventory/account-number.ts";
 import type { SecretBox } from "../../ec2/credentials/secret-box.ts";
 import { formatMaasApiKey, newMaasApiKey } from "./maas-api-key.ts";
 
