@@ -48,7 +48,8 @@ async function reconcileWorkload(ctx: HookContext, workload: Workload, settings:
     await workload.ensureStarted(ctx.host, settings);
     if (!(await workload.isRunning(ctx.host))) ctx.facts.stopped.push(workload.name);
   } catch (error) {
-    if (!isOrchestraError(error, "COMMAND_FAILED")) throw error;
+    // A failed command, a missing boot file: the operator's to fix, so blocked, not an error.
+    if (!isOrchestraError(error)) throw error;
     await jujuLog(`${workload.name}: ${error.message}`, "ERROR");
     ctx.facts.blocked.push(`${workload.name}: ${error.message.slice(0, 200)}`);
   }
