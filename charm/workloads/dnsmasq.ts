@@ -2,7 +2,7 @@
  * @module charm/workloads/dnsmasq
  * dnsmasq: DHCP or proxy-DHCP and TFTP on the provisioning network.
  */
-import { mkdirSync } from "node:fs";
+import { ensureDirectory } from "../host/file-access.ts";
 import { dhcpPaths } from "../../lib/boot/dhcp-service.ts";
 import { IPXE_DIR, prepareTftpRoot } from "../../lib/boot/tftp-root.ts";
 import { CHARM_TFTP_LOADERS, renderDnsmasqConf } from "../render/dnsmasq-conf.ts";
@@ -20,7 +20,10 @@ export const dnsmasq = packagedService({
   reloadable: false,
   async prepare(host, settings) {
     const paths = dhcpPaths(settings.dataDir);
-    mkdirSync(host.path(paths.hostsDir), { recursive: true });
+    // What dnsmasq serves to anyone on the network anyway: readable by all, written by root.
+    await ensureDirectory(host, `${settings.dataDir}/dnsmasq`, { mode: 0o755 });
+    await ensureDirectory(host, paths.hostsDir, { mode: 0o755 });
+    await ensureDirectory(host, paths.tftpRoot, { mode: 0o755 });
     // Copied as `serve --dhcp-*` does (not linked: a TFTP server may refuse links out of its
     // root), and again on every hook, so an ipxe package upgrade reaches the TFTP root.
     await prepareTftpRoot(host.path(paths.tftpRoot), CHARM_TFTP_LOADERS, host.path(IPXE_DIR));

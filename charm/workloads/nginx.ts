@@ -2,13 +2,21 @@
  * @module charm/workloads/nginx
  * nginx: WebDAV storage and the static boot-image server.
  */
-import { mkdirSync } from "node:fs";
+import { configValue, ensureDirectory } from "../host/file-access.ts";
+import type { Host } from "../host/host.ts";
 import { renderNginxWebdavSite } from "../render/nginx-webdav-site.ts";
 import { removeFile } from "../host/write-file-atomic.ts";
 import { packagedService } from "./packaged-service.ts";
 
 /** The port nginx serves WebDAV and images on. */
 export const WEBDAV_PORT = 80;
+
+/** The user and group nginx's workers run as (nginx.conf's `user`; Debian's www-data). */
+export function nginxRunsAs(host: Host): { user: string; group: string } {
+  const line = configValue(host, "/etc/nginx/nginx.conf", /^\s*user\s+([^;]+);/m);
+  const [user = "www-data", group = user] = (line ?? "www-data").trim().split(/\s+/);
+  return { user, group };
+}
 
 /** The nginx component. */
 export const nginx = packagedService({
@@ -23,7 +31,10 @@ export const nginx = packagedService({
   async prepare(host, settings) {
     // The package's default site also claims port 80 as default_server.
     removeFile(host.path("/etc/nginx/sites-enabled/default"));
-    mkdirSync(host.path(`${settings.dataDir}/webdav`), { recursive: true });
-    mkdirSync(host.path(`${settings.dataDir}/images`), { recursive: true });
+    const runsAs = nginxRunsAs(host);
+    // WebDAV is nginx's to write; images are the orchestra service's, nginx only reads them
+    // (setgid: files imported later get nginx's group).
+    await ensureDirectory(host, `${settings.dataDir}/webdav`, { mode: 0o750, ...runsAs });
+    await ensureDirectory(host, `${settings.dataDir}/images`, { mode: 0o2750, group: runsAs.group });
   },
 });
