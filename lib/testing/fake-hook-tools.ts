@@ -125,6 +125,14 @@ const SECRET_KEY = /^[a-z](?:-?[a-z0-9]){2,}$/;
 
 function secretContent(p: Parsed, from: number): Record<string, string> {
   const content: Record<string, string> = {};
+  // --file: a YAML map (the fake reads JSON, which is YAML), as the charm passes secrets.
+  const file = flag(p, "--file");
+  if (file !== undefined) {
+    for (const [key, value] of Object.entries(keyValues({ flags: new Map([["--file", file]]), args: [] }, ""))) {
+      if (!SECRET_KEY.test(key)) throw new ToolError(`invalid secret key "${key}"`, 2);
+      content[key] = value;
+    }
+  }
   for (const a of p.args.slice(from)) {
     const eq = a.indexOf("=");
     const key = a.slice(0, eq);
@@ -320,7 +328,7 @@ function runTool(world: World, tool: string, argv: string[], stdin: string): str
     }
     case "secret-set": {
       const secret = ownSecret(world, p.args[0]);
-      if (p.args.length > 1) {
+      if (p.args.length > 1 || flag(p, "--file") !== undefined) {
         secret.contents = secretContent(p, 1);
         secret.revision += 1;
       }
