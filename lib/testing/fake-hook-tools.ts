@@ -168,7 +168,8 @@ function runTool(world: World, tool: string, argv: string[], stdin: string): str
     case "relation-ids": {
       const endpoint = p.args[0];
       if (endpoint === undefined) throw new ToolError("no endpoint name specified", 2);
-      return json(world.relations.filter((r) => r.endpoint === endpoint && r.id !== world.hook.brokenRelationId).map(relationIdString));
+      const hidden = world.hook.brokenRelationListed ? undefined : world.hook.brokenRelationId;
+      return json(world.relations.filter((r) => r.endpoint === endpoint && r.id !== hidden).map(relationIdString));
     }
     case "relation-list": {
       const rel = findRelation(world, p);
@@ -196,6 +197,8 @@ function runTool(world: World, tool: string, argv: string[], stdin: string): str
     }
     case "relation-set": {
       const rel = findRelation(world, p);
+      // Juju 3.1-3.5: the relation is listed but dying, and the write fails the hook.
+      if (rel.id === world.hook.brokenRelationId) throw new ToolError(`cannot write settings of relation "${relationIdString(rel)}": the relation is being broken`);
       const data = keyValues(p, stdin);
       if (boolFlag(p, "--app")) {
         if (!world.leader) throw new ToolError("cannot write relation settings");

@@ -111,7 +111,7 @@ export interface CharmHarness {
 }
 
 /** Creates a harness; call cleanup() in afterEach. */
-export function charmHarness(options: { unitId?: number; serviceManager?: "systemd" | "direct"; charmDir?: string; command?: string[] } = {}): CharmHarness {
+export function charmHarness(options: { unitId?: number; serviceManager?: "systemd" | "direct"; charmDir?: string; command?: string[]; jujuVersion?: string } = {}): CharmHarness {
   const base = mkdtempSync(join(tmpdir(), "orchestra-charm-"));
   const root = join(base, "root");
   const stateDir = join(base, "state");
@@ -130,6 +130,7 @@ export function charmHarness(options: { unitId?: number; serviceManager?: "syste
     // An unpacked charm runs through its own dispatch; the source tree through the bundle.
     ...(options.charmDir === undefined ? { command: [process.execPath, charmBundle] } : options.command ? { command: options.command } : {}),
     ...(options.unitId === undefined ? {} : { unitId: options.unitId }),
+    ...(options.jujuVersion === undefined ? {} : { jujuVersion: options.jujuVersion }),
     extraPath: [overrides, sysbin],
     env: {
       ORCHESTRA_CHARM_ROOT: root,
