@@ -4,12 +4,16 @@
  */
 import { configValue, ensureDirectory } from "../host/file-access.ts";
 import type { Host } from "../host/host.ts";
+import { renderHtpasswd } from "../render/htpasswd.ts";
 import { renderNginxWebdavSite } from "../render/nginx-webdav-site.ts";
 import { removeFile } from "../host/write-file-atomic.ts";
 import { packagedService } from "./packaged-service.ts";
 
 /** The port nginx serves WebDAV and images on. */
 export const WEBDAV_PORT = 80;
+
+/** The password file of the WebDAV user. */
+export const HTPASSWD_FILE = "/etc/nginx/orchestra-webdav.htpasswd";
 
 /** The user and group nginx's workers run as (nginx.conf's `user`; Debian's www-data). */
 export function nginxRunsAs(host: Host): { user: string; group: string } {
@@ -25,7 +29,13 @@ export const nginx = packagedService({
   // dav-ext brings PROPFIND, which WebDAV clients need to list.
   packages: ["nginx", "libnginx-mod-http-dav-ext"],
   ports: () => [`${WEBDAV_PORT}/tcp`],
-  files: (_host, settings) => [{ path: "/etc/nginx/conf.d/orchestra.conf", content: renderNginxWebdavSite({ address: settings.config.listenAddress, port: WEBDAV_PORT, dataDir: settings.dataDir }) }],
+  files: (host, settings) => {
+    const credentials = settings.webdavCredentials;
+    const site = { path: "/etc/nginx/conf.d/orchestra.conf", content: renderNginxWebdavSite({ address: settings.config.listenAddress, port: WEBDAV_PORT, dataDir: settings.dataDir, htpasswdFile: credentials ? HTPASSWD_FILE : null }) };
+    if (credentials === null) return [site];
+    // Workers read it per request, after dropping root: their group may read it, nobody else.
+    return [{ path: HTPASSWD_FILE, content: renderHtpasswd(credentials.username, credentials.password), mode: 0o640, group: nginxRunsAs(host).group }, site];
+  },
   check: ["nginx", "-t"],
   reloadable: true,
   async prepare(host, settings) {

@@ -50,11 +50,11 @@ describe("rsyslog, nginx, puppet", () => {
   });
 
   it("nginx serves WebDAV with PROPFIND and images", () => {
-    const text = renderNginxWebdavSite({ address: "0.0.0.0", port: 80, dataDir: "/var/lib/orchestra" });
+    const text = renderNginxWebdavSite({ address: "0.0.0.0", port: 80, dataDir: "/var/lib/orchestra", htpasswdFile: "/etc/nginx/p" });
     expect(text).toContain("alias /var/lib/orchestra/webdav/;");
     expect(text).toContain("dav_ext_methods PROPFIND OPTIONS;");
     expect(text).toContain("listen 80 default_server;");
-    expect(renderNginxWebdavSite({ address: "127.0.0.1", port: 80, dataDir: "/d" })).toContain("listen 127.0.0.1:80 default_server;");
+    expect(renderNginxWebdavSite({ address: "127.0.0.1", port: 80, dataDir: "/d", htpasswdFile: null })).toContain("listen 127.0.0.1:80 default_server;");
   });
 
   it("listen-address narrows squid and rsyslog too", () => {
