@@ -8,6 +8,7 @@
 import { isOrchestraError } from "../lib/errors.ts";
 import { closePort, configGet, ingressAddress, jujuLog, openedPorts, openPort } from "../lib/hookenv/index.ts";
 import { parseCharmConfig } from "./config/charm-config.ts";
+import { modelProxyEnvironment } from "./host/proxy.ts";
 import { DATA_DIR, type HookContext } from "./hook-context.ts";
 import { reconcileCluster } from "./relations/cluster.ts";
 import { readDatabase } from "./relations/database.ts";
@@ -41,6 +42,7 @@ export async function loadSettings(ctx: HookContext): Promise<void> {
     webdavCredentials: null,
     sealingKey: null,
     leader: ctx.leader,
+    proxy: modelProxyEnvironment(),
   };
   settings.sealingKey = await loadSealingKey(ctx, DATA_DIR);
   settings.databaseUrl = await readDatabase(ctx);

@@ -76,6 +76,7 @@ async function serviceInput(host: Host, settings: WorkloadSettings): Promise<Orc
     runtime,
     serveFlags: await serveFlags(host, settings, runtime),
     imageBaseUrl: settings.config.components.includes("nginx") ? `http://${settings.address}/images` : null,
+    proxy: settings.proxy,
   };
 }
 
