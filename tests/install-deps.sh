@@ -56,6 +56,13 @@ PACKAGES=(
   # Go sources (tests/maas/helpers/gomaasapi-client.ts; GO111MODULE=off, /usr/share/gocode).
   golang-go
   golang-github-juju-gomaasapi-dev
+  # The charm's daemons checked for real by tests/charm: WebDAV served by a real nginx with
+  # Debian's dav-ext module (PROPFIND), `squid -k parse` and `rsyslogd -N1` on the files the
+  # charm renders.
+  libnginx-mod-http-dav-ext
+  squid
+  rsyslog
+  rsyslog-gnutls
 )
 
 missing=()
