@@ -43,6 +43,14 @@ PACKAGES=(
   unzip
   dash
   bash
+  # The integration suite's real units (lib/testing/units, tests/integration): systemd-nspawn
+  # boots them, debootstrap builds their root, dpkg-dev indexes the local apt repository
+  # (dpkg-scanpackages), util-linux's flock/nsenter and openssl/curl act as clients.
+  systemd-container
+  dpkg-dev
+  util-linux
+  openssl
+  curl
 )
 
 missing=()

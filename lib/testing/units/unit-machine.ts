@@ -86,7 +86,9 @@ export class UnitMachine {
 
   /** Runs `argv` inside the unit (all its namespaces, its root). */
   async exec(argv: readonly string[], options: UnitExecOptions = {}): Promise<UnitExecResult> {
-    const nsenterArgs = ["-t", String(this.leaderPid), "-a", ...(options.cwd === undefined ? [] : [`--wd=${options.cwd}`]), "--", ...argv];
+    // nsenter's --wd opens its path before entering the unit's mount namespace: cd inside instead.
+    const inCwd = options.cwd === undefined ? argv : ["/bin/sh", "-c", 'cd "$0" && exec "$@"', options.cwd, ...argv];
+    const nsenterArgs = ["-t", String(this.leaderPid), "-a", "--", ...inCwd];
     const result = await execa("nsenter", nsenterArgs, {
       env: options.env ?? { PATH: UNIT_PATH, LANG: "C.UTF-8" },
       extendEnv: false,
