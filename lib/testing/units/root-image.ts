@@ -30,7 +30,7 @@ export const DEFAULT_ROOT_INPUTS: RootInputs = {
   variant: "minbase",
   // procps: squid's reload calls /bin/kill; iproute2: the charm and the tests look at links.
   include: ["systemd", "systemd-sysv", "dbus", "procps", "iproute2", "ca-certificates"],
-  recipe: 1,
+  recipe: 2,
 };
 
 /** A built root and what building it cost (0 when it came from the cache). */
@@ -73,6 +73,8 @@ async function customiseRoot(root: string): Promise<void> {
   writeFileSync(join(root, "etc/rsyslog.d/00-ubuntu-privdrop.conf"), UBUNTU_RSYSLOG_PRIVDROP);
   // A fresh machine id per boot: nspawn provides one when the file is empty.
   writeFileSync(join(root, "etc/machine-id"), "");
+  // debootstrap copies the host's name; without the file the unit keeps the one nspawn gives it.
+  rmSync(join(root, "etc/hostname"), { force: true });
 }
 
 /**

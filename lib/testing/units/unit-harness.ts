@@ -15,6 +15,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
+import { loadCharmSpec } from "../charm-spec.ts";
 import { Context, type ContextOptions } from "../context.ts";
 import type { HookTarget } from "../hook-target.ts";
 import type { NetworkValue } from "../world.ts";
@@ -85,17 +86,18 @@ export class UnitHarness {
 
   /** Boots a unit and unpacks the charm on it; no hook has run yet. */
   async deployUnit(options: DeployOptions): Promise<CharmUnit> {
-    const appName = options.appName ?? "orchestra";
-    const unitId = options.unitId ?? options.index;
-    const agentDir = `unit-${appName}-${unitId}`;
-    const name = `${appName}-${unitId}`;
-    const temp = mkdtempSync(join(tmpdir(), `orchestra-${name}-`));
+    const temp = mkdtempSync(join(tmpdir(), "orchestra-unit-"));
     this.#tempDirs.push(temp);
     const charmDir = join(temp, "charm");
     const toolsDir = join(temp, "tools");
     mkdirSync(charmDir);
     mkdirSync(toolsDir);
     await execa("unzip", ["-q", options.charmFile, "-d", charmDir]);
+    // The application is named after the charm unless told otherwise, as `juju deploy` does.
+    const appName = options.appName ?? loadCharmSpec(charmDir).name;
+    const unitId = options.unitId ?? options.index;
+    const agentDir = `unit-${appName}-${unitId}`;
+    const name = `${appName}-${unitId}`;
     const address = `198.51.100.${10 + options.index}`;
     const provisioningAddress = `192.0.2.${10 + options.index}`;
     const member = await addMember(this.network, `u${options.index}`, { unitAddress: address, provisioningAddress });
