@@ -11,10 +11,12 @@ import { parseCharmConfig } from "./config/charm-config.ts";
 import { DATA_DIR, type HookContext } from "./hook-context.ts";
 import { reconcileCluster } from "./relations/cluster.ts";
 import { readDatabase } from "./relations/database.ts";
+import { loadWebdavCredentials } from "./secrets/webdav-credentials.ts";
 import { reconcileEc2Api } from "./relations/ec2-api.ts";
 import { reconcileMetricsEndpoint } from "./relations/metrics-endpoint.ts";
 import { reconcileSimpleProviders } from "./relations/simple-providers.ts";
 import { reconcileSyslog } from "./relations/syslog.ts";
+import { reconcileWebdavStorage } from "./relations/webdav-storage.ts";
 import { workloadsFor } from "./workloads/registry.ts";
 import type { Workload, WorkloadSettings } from "./workloads/workload.ts";
 
@@ -34,8 +36,10 @@ export async function loadSettings(ctx: HookContext): Promise<void> {
     dataDir: DATA_DIR,
     databaseUrl: null,
     runtime: ctx.runtime,
+    webdavCredentials: null,
   };
   settings.databaseUrl = await readDatabase(ctx);
+  if (ctx.config.components.includes("nginx")) settings.webdavCredentials = await loadWebdavCredentials(ctx);
   ctx.settings = settings;
 }
 
@@ -48,7 +52,8 @@ async function reconcileWorkload(ctx: HookContext, workload: Workload, settings:
     await workload.ensureStarted(ctx.host, settings);
     if (!(await workload.isRunning(ctx.host))) ctx.facts.stopped.push(workload.name);
   } catch (error) {
-    if (!isOrchestraError(error, "COMMAND_FAILED")) throw error;
+    // A failed command, a missing boot file: the operator's to fix, so blocked, not an error.
+    if (!isOrchestraError(error)) throw error;
     await jujuLog(`${workload.name}: ${error.message}`, "ERROR");
     ctx.facts.blocked.push(`${workload.name}: ${error.message.slice(0, 200)}`);
   }
@@ -71,6 +76,7 @@ export async function reconcile(ctx: HookContext): Promise<void> {
   for (const workload of workloads) await reconcileWorkload(ctx, workload, settings);
   await reconcileEc2Api(ctx);
   await reconcileSimpleProviders(ctx);
+  await reconcileWebdavStorage(ctx);
   await reconcileSyslog(ctx);
   await reconcileMetricsEndpoint(ctx);
   await reconcileCluster(ctx);

@@ -51,6 +51,13 @@ PACKAGES=(
   util-linux
   openssl
   curl
+  # The charm's daemons checked for real by tests/charm: WebDAV served by a real nginx with
+  # Debian's dav-ext module (PROPFIND), `squid -k parse` and `rsyslogd -N1` on the files the
+  # charm renders.
+  libnginx-mod-http-dav-ext
+  squid
+  rsyslog
+  rsyslog-gnutls
 )
 
 missing=()

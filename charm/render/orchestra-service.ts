@@ -82,6 +82,8 @@ export function renderOrchestraUnit(input: OrchestraServiceInput, envFile: strin
     `EnvironmentFile=${envFile}`,
     `ExecStart=${exec}`,
     "Restart=on-failure",
+    // Files it makes (the database, its journal) are no daemon's business but its own.
+    "UMask=0027",
     "RestartSec=5",
     "",
     "[Install]",

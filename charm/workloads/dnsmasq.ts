@@ -2,8 +2,10 @@
  * @module charm/workloads/dnsmasq
  * dnsmasq: DHCP or proxy-DHCP and TFTP on the provisioning network.
  */
-import { mkdirSync } from "node:fs";
-import { renderDnsmasqConf } from "../render/dnsmasq-conf.ts";
+import { ensureDirectory } from "../host/file-access.ts";
+import { dhcpPaths } from "../../lib/boot/dhcp-service.ts";
+import { IPXE_DIR, prepareTftpRoot } from "../../lib/boot/tftp-root.ts";
+import { CHARM_TFTP_LOADERS, renderDnsmasqConf } from "../render/dnsmasq-conf.ts";
 import { packagedService } from "./packaged-service.ts";
 
 /** The dnsmasq component. */
@@ -17,7 +19,13 @@ export const dnsmasq = packagedService({
   // dnsmasq re-reads hosts files on SIGHUP but not its own options: restart.
   reloadable: false,
   async prepare(host, settings) {
-    mkdirSync(host.path(`${settings.dataDir}/dhcp-hosts`), { recursive: true });
-    mkdirSync(host.path(`${settings.dataDir}/tftp`), { recursive: true });
+    const paths = dhcpPaths(settings.dataDir);
+    // What dnsmasq serves to anyone on the network anyway: readable by all, written by root.
+    await ensureDirectory(host, `${settings.dataDir}/dnsmasq`, { mode: 0o755 });
+    await ensureDirectory(host, paths.hostsDir, { mode: 0o755 });
+    await ensureDirectory(host, paths.tftpRoot, { mode: 0o755 });
+    // Copied as `serve --dhcp-*` does (not linked: a TFTP server may refuse links out of its
+    // root), and again on every hook, so an ipxe package upgrade reaches the TFTP root.
+    await prepareTftpRoot(host.path(paths.tftpRoot), CHARM_TFTP_LOADERS, host.path(IPXE_DIR));
   },
 });

@@ -29,6 +29,8 @@ export interface WorkloadSettings {
   /** A PostgreSQL URL from the database relation, or null for the embedded store. */
   databaseUrl: string | null;
   runtime: OrchestraRuntime;
+  /** The WebDAV user nginx checks (null: none yet, WebDAV refuses everyone). */
+  webdavCredentials: { username: string; password: string } | null;
 }
 
 /** One component the charm installs and keeps configured. */
