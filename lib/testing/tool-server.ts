@@ -92,7 +92,11 @@ export LC_ALL=C
 input=
 prev=
 for a in "$@"; do
-  if { [ "$prev" = --file ] && [ "$a" = - ]; } || [ "$a" = --file=- ]; then input=$(cat; printf x); input=\${input%x}; fi
+  if { [ "$prev" = --file ] && [ "$a" = - ]; } || [ "$a" = --file=- ]; then input=$(cat; printf x); input=\${input%x}
+  # A content file is read here: the agent may not see this machine's files (a harness unit).
+  elif [ "$prev" = --file ]; then input=$(cat -- "$a"; printf x); input=\${input%x}
+  elif [ "\${a#--file=}" != "$a" ]; then input=$(cat -- "\${a#--file=}"; printf x); input=\${input%x}
+  fi
   prev=$a
 done
 exec 3<>/dev/tcp/${host}/${port} || { echo "ERROR fake hook tools: no tool server on ${host}:${port}" >&2; exit 97; }
