@@ -44,6 +44,11 @@ async function nsExists(name: string): Promise<boolean> {
   return stdout.split("\n").some((line) => line.split(" ")[0] === name);
 }
 
+/** unit-network-services beside this module: .ts from source, .js once built into dist/. */
+function servicesScript(): string {
+  return join(import.meta.dirname, `unit-network-services${import.meta.filename.endsWith(".ts") ? ".ts" : ".js"}`);
+}
+
 /** Creates the bridges' namespace and starts the repository and agent services on it. */
 export async function createUnitNetwork(repositoryDir: string): Promise<UnitNetwork> {
   const namespace = `orch-units-${process.pid}`;
@@ -59,7 +64,7 @@ export async function createUnitNetwork(repositoryDir: string): Promise<UnitNetw
     }
     await ip(["-n", namespace, "addr", "add", `${BRIDGE_ADDRESS}/24`, "dev", UNIT_BRIDGE]);
     const socketDir = mkdtempSync(join(tmpdir(), "orchestra-unit-agents-"));
-    services = execa("ip", ["netns", "exec", namespace, process.execPath, join(import.meta.dirname, "unit-network-services.ts"), repositoryDir, socketDir], { buffer: false, stdin: "ignore", stderr: "inherit" });
+    services = execa("ip", ["netns", "exec", namespace, process.execPath, servicesScript(), repositoryDir, socketDir], { buffer: false, stdin: "ignore", stderr: "inherit" });
     const servicesPid = services.pid!;
     const started = services;
     await new Promise<void>((resolve, reject) => {
