@@ -199,4 +199,64 @@ describe("a fresh unit with the default components", () => {
     console.log(`units: update-status took ${secondsSince(started)} s`);
     expect(out.state.unitStatus).toEqual({ status: "active", message: "1 machine: 1 new" });
   });
+
+  it("a related machine's apt goes through the squid the apt-proxy relation names", async () => {
+    const s = unitState();
+    const { machine, address } = await harness.addMachine(1, "ubuntu-0");
+    const rel = relation({ endpoint: "apt-proxy", remoteApp: "ubuntu", remoteUnitsData: { 0: { "private-address": address, "ingress-address": address, "egress-subnets": `${address}/32` } } });
+    const joined = await unit.context.run(unit.context.on.relationJoined(rel), { ...s, relations: [...s.relations, rel] });
+    const changed = await unit.context.run(unit.context.on.relationChanged(rel), joined.state);
+    const data = getRelation(changed.state, rel);
+    const url = data.localAppData.url ?? data.localUnitData.url;
+    expect(url).toBe(`http://${unit.address}:8000`);
+    // What a related charm does with it: apt's proxy setting (the repository stays its source).
+    await machine.writeFile("/etc/apt/apt.conf.d/01orchestra-proxy", `Acquire::http::Proxy "${url}";\n`);
+    await machine.sh(["apt-get", "update"], { timeoutMs: 300_000 });
+    await machine.sh(["apt-get", "install", "--yes", "--download-only", "--no-install-recommends", "dnsmasq-base"], { timeoutMs: 300_000 });
+    const log = await unit.machine.sh(["sh", "-c", "cat /var/log/squid/access.log"]);
+    expect(log).toMatch(new RegExp(`${address.replaceAll(".", "\\.")} .*dnsmasq-base_.*\\.deb`));
+  }, 10 * 60_000);
+
+  it("config-changed with no change restarts nothing; a new DHCP range restarts only dnsmasq", async () => {
+    const s = unitState();
+    const services = [...COMPONENTS, "orchestra"];
+    const startTimes = async () => Object.fromEntries(await Promise.all(services.map(async (service) =>
+      [service, (await unit.machine.sh(["systemctl", "show", "--property=ActiveEnterTimestampMonotonic,MainPID", service])).trim()] as const)));
+    const before = await startTimes();
+    const again = await unit.context.run(unit.context.on.configChanged(), s);
+    expect(again.state.unitStatus.status).toBe("active");
+    expect(await startTimes()).toEqual(before);
+    const ranged = await unit.context.run(unit.context.on.configChanged(), { ...s, config: { ...s.config, "dhcp-range": "192.0.2.160,192.0.2.170" } });
+    expect(ranged.state.unitStatus.status).toBe("active");
+    const after = await startTimes();
+    expect(Object.keys(after).filter((service) => after[service] !== before[service])).toEqual(["dnsmasq"]);
+    expect(await unit.machine.readFile("/etc/dnsmasq.d/orchestra.conf")).toContain("dhcp-range=192.0.2.160,192.0.2.170");
+  }, 10 * 60_000);
+
+  it("config-changed with an invalid value blocks with the reason and the services keep answering", async () => {
+    const s = unitState();
+    const bad = await unit.context.run(unit.context.on.configChanged(), { ...s, config: { ...s.config, "dhcp-range": "10.0.0.1,10.0.0.9" } });
+    expect(bad.state.unitStatus.status).toBe("blocked");
+    expect(bad.state.unitStatus.message).toContain("dhcp-range");
+    expect(await unit.machine.readFile("/etc/dnsmasq.d/orchestra.conf")).not.toContain("10.0.0.1");
+    expect(await inClient(client, ["curl", "-sSf", `http://${unit.address}/images/test.img`])).toBe("image-bytes");
+    expect((await unit.machine.exec(["systemctl", "is-active", "dnsmasq"])).stdout.trim()).toBe("active");
+  });
+
+  it("the stop hook stops and disables everything the charm started and leaves no listener", async () => {
+    const s = unitState();
+    const started = Date.now();
+    const stopped = await unit.context.run(unit.context.on.stop(), s);
+    console.log(`units: stop took ${secondsSince(started)} s`);
+    expect(stopped.exitCode).toBe(0);
+    for (const service of [...COMPONENTS, "orchestra"]) {
+      const active = (await unit.machine.exec(["systemctl", "is-active", service])).stdout.trim();
+      const enabled = (await unit.machine.exec(["systemctl", "is-enabled", service])).stdout.trim();
+      expect({ service, active, enabled }).toEqual({ service, active: "inactive", enabled: "disabled" });
+    }
+    // A moment later too: journald's syslog.socket must not have started rsyslog again.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const listeners = await unit.machine.sh(["ss", "-Hltnu"]);
+    for (const port of [67, 69, 80, 5248, 6514, 8000, 8140, 8773]) expect(listeners).not.toMatch(new RegExp(`:${port}\\s`));
+  }, 5 * 60_000);
 });

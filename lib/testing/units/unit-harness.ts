@@ -23,7 +23,7 @@ import { ensureAptRepository, type AptRepository } from "./apt-repository.ts";
 import { DEFAULT_ROOT_INPUTS, ensureRootImage, type RootImage, type RootInputs } from "./root-image.ts";
 import { AGENT_PORT, BRIDGE_ADDRESS, BROKEN_MIRROR_PORT } from "./unit-network-services.ts";
 import { addMember, createUnitNetwork, destroyUnitNetwork, inMember, type NetworkMember, type UnitNetwork } from "./unit-network.ts";
-import { UnitMachine } from "./unit-machine.ts";
+import { UnitMachine, type Bind } from "./unit-machine.ts";
 
 const UNIT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/snap/bin";
 
@@ -67,7 +67,7 @@ export class UnitHarness {
   readonly root: RootImage;
   readonly repository: AptRepository;
   readonly network: UnitNetwork;
-  readonly #units: CharmUnit[] = [];
+  readonly #machines: UnitMachine[] = [];
   readonly #tempDirs: string[] = [];
 
   private constructor(root: RootImage, repository: AptRepository, net: UnitNetwork) {
@@ -98,12 +98,9 @@ export class UnitHarness {
     const unitId = options.unitId ?? options.index;
     const agentDir = `unit-${appName}-${unitId}`;
     const name = `${appName}-${unitId}`;
-    const address = `198.51.100.${10 + options.index}`;
-    const provisioningAddress = `192.0.2.${10 + options.index}`;
-    const member = await addMember(this.network, `u${options.index}`, { unitAddress: address, provisioningAddress });
     const charmDirInUnit = `/var/lib/juju/agents/${agentDir}/charm`;
     const toolsDirInUnit = `/var/lib/juju/tools/${agentDir}`;
-    const machine = await UnitMachine.boot(this.root.path, name, member, [
+    const { machine, address, provisioningAddress } = await this.#bootMachine(options.index, name, [
       { host: charmDir, unit: charmDirInUnit },
       { host: toolsDir, unit: toolsDirInUnit, readOnly: true },
     ]);
@@ -136,8 +133,24 @@ export class UnitHarness {
         await machine.writeFile("/etc/apt/sources.list.d/orchestra-units.list", `deb [trusted=yes] http://${BRIDGE_ADDRESS}:${BROKEN_MIRROR_PORT}/ ./\n`);
       },
     };
-    this.#units.push(unit);
     return unit;
+  }
+
+  /**
+   * A machine without a charm, at the same addresses a unit with this index would have: a
+   * related application's unit played by hand (its apt through the proxy, its syslog client).
+   */
+  async addMachine(index: number, name: string): Promise<{ machine: UnitMachine; address: string; provisioningAddress: string }> {
+    return await this.#bootMachine(index, name, []);
+  }
+
+  async #bootMachine(index: number, name: string, binds: Bind[]): Promise<{ machine: UnitMachine; address: string; provisioningAddress: string }> {
+    const address = `198.51.100.${10 + index}`;
+    const provisioningAddress = `192.0.2.${10 + index}`;
+    const member = await addMember(this.network, `u${index}`, { unitAddress: address, provisioningAddress });
+    const machine = await UnitMachine.boot(this.root.path, name, member, binds);
+    this.#machines.push(machine);
+    return { machine, address, provisioningAddress };
   }
 
   /**
@@ -156,7 +169,7 @@ export class UnitHarness {
   /** Stops every unit (by pid), the network and its services, and removes the temp dirs. */
   async stop(): Promise<void> {
     const errors: unknown[] = [];
-    for (const unit of this.#units) await unit.machine.stop().catch((e: unknown) => errors.push(e));
+    for (const machine of this.#machines) await machine.stop().catch((e: unknown) => errors.push(e));
     await destroyUnitNetwork(this.network).catch((e: unknown) => errors.push(e));
     for (const dir of this.#tempDirs) rmSync(dir, { recursive: true, force: true });
     if (errors.length > 0) throw new AggregateError(errors, "unit harness teardown failed");

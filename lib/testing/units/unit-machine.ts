@@ -64,6 +64,9 @@ export class UnitMachine {
       // No host systemd to register with; --keep-unit avoids "Failed to open system bus".
       "--register=no", "--keep-unit", "--console=passive",
       `--network-namespace-path=/run/netns/${member.namespace}`,
+      // A machine's root may manage its network (dnsmasq refuses to start without it); nspawn
+      // grants it only with --private-network, and the unit's namespace is its own anyway.
+      "--capability=CAP_NET_ADMIN",
       ...binds.map((b) => `--${b.readOnly === true ? "bind-ro" : "bind"}=${b.host}:${b.unit}`),
     ];
     const nspawn = execa("systemd-nspawn", argv, { stdin: "ignore", buffer: false, stdout: "ignore", stderr: "pipe", reject: false });
