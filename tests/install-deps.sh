@@ -56,6 +56,14 @@ PACKAGES=(
   # Go sources (tests/maas/helpers/gomaasapi-client.ts; GO111MODULE=off, /usr/share/gocode).
   golang-go
   golang-github-juju-gomaasapi-dev
+  # The integration suite's real units (lib/testing/units, tests/integration): systemd-nspawn
+  # boots them, debootstrap builds their root, dpkg-dev indexes the local apt repository
+  # (dpkg-scanpackages), util-linux's flock/nsenter and openssl/curl act as clients.
+  systemd-container
+  dpkg-dev
+  util-linux
+  openssl
+  curl
   # The charm's daemons checked for real by tests/charm: WebDAV served by a real nginx with
   # Debian's dav-ext module (PROPFIND), `squid -k parse` and `rsyslogd -N1` on the files the
   # charm renders.

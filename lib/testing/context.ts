@@ -14,6 +14,7 @@ import { OrchestraError } from "../errors.ts";
 import { loadCharmSpec, type CharmSpec } from "./charm-spec.ts";
 import { checkConsistency } from "./consistency.ts";
 import { on, type CharmEvent } from "./events.ts";
+import type { HookTarget, TargetRunResult } from "./hook-target.ts";
 import type { Relation, State } from "./state.ts";
 import { installToolScripts, startToolServer } from "./tool-server.ts";
 import { FAKE_TOOL_NAMES, type ConfigValue, type LogLine, type NetworkValue, type StatusValue, type World } from "./world.ts";
@@ -36,6 +37,12 @@ export interface ContextOptions {
   extraPath?: readonly string[];
   /** Kill the charm after this long; 60 s by default. */
   timeoutMs?: number;
+  /**
+   * Run the hooks on another machine (a unit of lib/testing/units) instead of this one: the
+   * charm then runs with the target's charm directory and PATH, and none of this process's
+   * environment.
+   */
+  target?: HookTarget;
   /**
    * Which Juju the unit agent plays (JUJU_VERSION, and its semantics): "3.6.0" by default.
    * Before 3.6, relation-ids still lists the relation being broken during its
@@ -142,28 +149,38 @@ export class Context {
   /** Runs one event and returns the Output even when the charm exits non-zero. */
   async runUnchecked(event: CharmEvent, input: State): Promise<Output> {
     checkConsistency(this.spec, event, input);
+    const target = this.#options.target;
     const dir = mkdtempSync(join(tmpdir(), "charm-context-"));
     const world = this.#buildWorld(event, input);
-    const server = await startToolServer(world);
+    if (target !== undefined) rmSync(target.agentSocket, { force: true });
+    const server = await startToolServer(world, target?.agentSocket);
     try {
-      const bin = join(dir, "bin");
-      mkdirSync(bin);
-      installToolScripts(bin, FAKE_TOOL_NAMES, server.port);
-      const result = await execa(this.#options.command?.[0] ?? join(this.#options.charmDir, "dispatch"), this.#options.command?.slice(1) ?? [], {
-        cwd: this.#options.charmDir,
-        env: this.#environment(event, world, bin),
-        extendEnv: false,
-        reject: false,
-        timeout: this.#options.timeoutMs ?? 60_000,
-        input: "",
-      });
+      const bin = target?.toolsDir ?? join(dir, "bin");
+      mkdirSync(bin, { recursive: true });
+      installToolScripts(bin, FAKE_TOOL_NAMES, target?.agentPort ?? server.port, target?.agentHost);
+      const env = this.#environment(event, world, target === undefined ? bin : target.toolsDirInTarget);
+      const timeoutMs = this.#options.timeoutMs ?? 60_000;
+      const result: TargetRunResult = target !== undefined
+        ? await target.run(this.#options.command ?? [`${target.charmDirInTarget}/dispatch`], { cwd: target.charmDirInTarget, env, input: "", timeoutMs })
+        : await execa(this.#options.command?.[0] ?? join(this.#options.charmDir, "dispatch"), this.#options.command?.slice(1) ?? [], {
+          cwd: this.#options.charmDir,
+          env,
+          extendEnv: false,
+          reject: false,
+          timeout: timeoutMs,
+          input: "",
+        }).then((r) => ({
+          exitCode: r.exitCode ?? (r.timedOut ? 124 : 1),
+          stdout: String(r.stdout ?? ""),
+          stderr: String(r.stderr ?? "") + (r.failed && r.exitCode === undefined ? `\n${r.message}` : ""),
+          timedOut: r.timedOut,
+        }));
       const after = world;
-      const exitCode = result.exitCode ?? (result.timedOut ? 124 : 1);
-      const stderr = String(result.stderr ?? "") + (result.failed && result.exitCode === undefined ? `\n${result.message}` : "");
+      const { exitCode, stderr } = result;
       return {
         state: exitCode === 0 ? this.#committed(input, after) : this.#discarded(input, after),
         exitCode,
-        stdout: String(result.stdout ?? ""),
+        stdout: result.stdout,
         stderr,
         logs: after.logs,
         unitStatusHistory: after.unitStatusHistory,
@@ -262,13 +279,20 @@ export class Context {
   }
 
   #environment(event: CharmEvent, world: World, bin: string): Record<string, string> {
+    const target = this.#options.target;
     const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) {
-      if (v !== undefined && !k.startsWith("JUJU_")) env[k] = v;
+    if (target === undefined) {
+      for (const [k, v] of Object.entries(process.env)) {
+        if (v !== undefined && !k.startsWith("JUJU_")) env[k] = v;
+      }
+    } else {
+      // What Juju's unit agent gives a hook on Ubuntu, and nothing of this test process.
+      Object.assign(env, { LANG: "C.UTF-8", HOME: "/root", DEBIAN_FRONTEND: "noninteractive", APT_LISTCHANGES_FRONTEND: "none" });
     }
-    const charmDir = this.#options.charmDir;
+    const charmDir = target?.charmDirInTarget ?? this.#options.charmDir;
+    const basePath = target?.basePath ?? process.env.PATH ?? "/usr/bin:/bin";
     Object.assign(env, {
-      PATH: [bin, ...(this.#options.extraPath ?? []), process.env.PATH ?? "/usr/bin:/bin"].join(":"),
+      PATH: [bin, ...(this.#options.extraPath ?? []), basePath].join(":"),
       JUJU_DISPATCH_PATH: `${event.kind === "action" ? "actions" : "hooks"}/${event.name}`,
       JUJU_UNIT_NAME: world.unitName,
       JUJU_MODEL_NAME: world.modelName,
@@ -283,6 +307,12 @@ export class Context {
       JUJU_CHARM_HTTPS_PROXY: "",
       JUJU_CHARM_FTP_PROXY: "",
       JUJU_CHARM_NO_PROXY: "",
+      JUJU_AGENT_SOCKET_ADDRESS: "@/var/lib/juju/agents/unit-" + world.unitName.replace("/", "-") + "/agent.socket",
+      JUJU_AGENT_SOCKET_NETWORK: "unix",
+      JUJU_API_ADDRESSES: "",
+      JUJU_SLA: "unsupported",
+      JUJU_PRINCIPAL_UNIT: "",
+      CLOUD_API_VERSION: "",
     });
     if (event.kind === "action") {
       Object.assign(env, { JUJU_ACTION_NAME: event.name, JUJU_ACTION_UUID: "1", JUJU_ACTION_TAG: "action-1" });

@@ -61,12 +61,16 @@ function boolFlag(p: Parsed, ...names: string[]): boolean {
   return v !== undefined && v !== "false";
 }
 
-/** key=value arguments, or a JSON map from `--file -` / `--file path`. */
+/**
+ * key=value arguments, or a JSON map from `--file -` / `--file path`. The tool scripts send a
+ * `--file path`'s content as stdin too (the path may be on another machine, a harness unit);
+ * called directly with no stdin, the path is read here.
+ */
 function keyValues(p: Parsed, stdin: string): Record<string, string> {
   const out: Record<string, string> = {};
   const file = flag(p, "--file");
   if (file !== undefined) {
-    const text = file === "-" ? stdin : readFileSync(file, "utf8");
+    const text = file === "-" || stdin !== "" ? stdin : readFileSync(file, "utf8");
     let data: unknown;
     try {
       data = text.trim() === "" ? {} : JSON.parse(text);
@@ -123,12 +127,12 @@ function portArg(p: Parsed): string {
 
 const SECRET_KEY = /^[a-z](?:-?[a-z0-9]){2,}$/;
 
-function secretContent(p: Parsed, from: number): Record<string, string> {
+function secretContent(p: Parsed, from: number, stdin: string): Record<string, string> {
   const content: Record<string, string> = {};
   // --file: a YAML map (the fake reads JSON, which is YAML), as the charm passes secrets.
   const file = flag(p, "--file");
   if (file !== undefined) {
-    for (const [key, value] of Object.entries(keyValues({ flags: new Map([["--file", file]]), args: [] }, ""))) {
+    for (const [key, value] of Object.entries(keyValues({ flags: new Map([["--file", file]]), args: [] }, stdin))) {
       if (!SECRET_KEY.test(key)) throw new ToolError(`invalid secret key "${key}"`, 2);
       content[key] = value;
     }
@@ -316,7 +320,7 @@ function runTool(world: World, tool: string, argv: string[], stdin: string): str
       const label = flag(p, "--label");
       if (label !== undefined && world.secrets.some((s) => s.label === label)) throw new ToolError(`secret with label "${label}" already exists`);
       const id = `secret:${nextSecretId(world)}`;
-      const secret: WorldSecret = { id, owner, revision: 1, contents: secretContent(p, 0), grants: {} };
+      const secret: WorldSecret = { id, owner, revision: 1, contents: secretContent(p, 0, stdin), grants: {} };
       if (label !== undefined) secret.label = label;
       const description = flag(p, "--description");
       if (description !== undefined) secret.description = description;
@@ -332,7 +336,7 @@ function runTool(world: World, tool: string, argv: string[], stdin: string): str
     case "secret-set": {
       const secret = ownSecret(world, p.args[0]);
       if (p.args.length > 1 || flag(p, "--file") !== undefined) {
-        secret.contents = secretContent(p, 1);
+        secret.contents = secretContent(p, 1, stdin);
         secret.revision += 1;
       }
       const label = flag(p, "--label");

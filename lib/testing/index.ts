@@ -4,6 +4,7 @@
  * process against fake hook tools on PATH and returns the new State.
  */
 export { Context, type ContextOptions, type Output } from "./context.ts";
+export type { HookTarget, TargetRunResult } from "./hook-target.ts";
 export { on, type CharmEvent, type HookEvent, type ActionEvent } from "./events.ts";
 export {
   state, relation, peerRelation, secret, getRelation, findSecret, DEFAULT_UNIT_DATA,

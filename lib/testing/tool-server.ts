@@ -47,8 +47,12 @@ export function parseToolRequest(buffer: Buffer): { tool: string; argv: string[]
   return { tool, argv: fields, stdin: buffer.subarray(offset, offset + length).toString("utf8") };
 }
 
-/** Starts the server on 127.0.0.1 (a free port) answering from `world`. */
-export async function startToolServer(world: World): Promise<ToolServer> {
+/**
+ * Starts the server answering from `world`: on 127.0.0.1 (a free port), or on the unix socket
+ * `socketPath` when the charm runs elsewhere (a unit of lib/testing/units reaches it through
+ * its network's relay).
+ */
+export async function startToolServer(world: World, socketPath?: string): Promise<ToolServer> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
@@ -66,12 +70,13 @@ export async function startToolServer(world: World): Promise<ToolServer> {
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+    if (socketPath === undefined) server.listen(0, "127.0.0.1", () => resolve());
+    else server.listen(socketPath, () => resolve());
   });
   const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("tool server has no TCP port");
+  if (address === null || (typeof address === "string" && socketPath === undefined)) throw new Error("tool server has no TCP port");
   return {
-    port: address.port,
+    port: typeof address === "string" ? 0 : address.port,
     close: () => new Promise<void>((resolve) => {
       for (const s of sockets) s.destroy();
       server.close(() => resolve());
@@ -79,18 +84,22 @@ export async function startToolServer(world: World): Promise<ToolServer> {
   };
 }
 
-/** The bash script for one tool: forwards its call to the server at `port`. */
-export function toolScript(tool: string, port: number): string {
+/** The bash script for one tool: forwards its call to the server at `host`:`port`. */
+export function toolScript(tool: string, port: number, host = "127.0.0.1"): string {
   return `#!/bin/bash
 # Fake Juju hook tool "${tool}" for lib/testing: forwards the call to the test's tool server.
 export LC_ALL=C
 input=
 prev=
 for a in "$@"; do
-  if { [ "$prev" = --file ] && [ "$a" = - ]; } || [ "$a" = --file=- ]; then input=$(cat; printf x); input=\${input%x}; fi
+  if { [ "$prev" = --file ] && [ "$a" = - ]; } || [ "$a" = --file=- ]; then input=$(cat; printf x); input=\${input%x}
+  # A content file is read here: the agent may not see this machine's files (a harness unit).
+  elif [ "$prev" = --file ]; then input=$(cat -- "$a"; printf x); input=\${input%x}
+  elif [ "\${a#--file=}" != "$a" ]; then input=$(cat -- "\${a#--file=}"; printf x); input=\${input%x}
+  fi
   prev=$a
 done
-exec 3<>/dev/tcp/127.0.0.1/${port} || { echo "ERROR fake hook tools: no tool server on port ${port}" >&2; exit 97; }
+exec 3<>/dev/tcp/${host}/${port} || { echo "ERROR fake hook tools: no tool server on ${host}:${port}" >&2; exit 97; }
 { printf '%s\\0' "${tool}" "$#" "$@" "\${#input}"; printf '%s' "$input"; } >&3
 IFS=' ' read -r code length <&3
 head -c "$length" <&3
@@ -100,9 +109,9 @@ exit "$code"
 }
 
 /** Writes one script per tool into `bin`. */
-export function installToolScripts(bin: string, tools: readonly string[], port: number): void {
+export function installToolScripts(bin: string, tools: readonly string[], port: number, host = "127.0.0.1"): void {
   for (const tool of tools) {
-    writeFileSync(join(bin, tool), toolScript(tool, port));
+    writeFileSync(join(bin, tool), toolScript(tool, port, host));
     chmodSync(join(bin, tool), 0o755);
   }
 }
