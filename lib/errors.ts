@@ -97,6 +97,11 @@ export const ERRORS = {
   INCONSISTENT_STATE: { status: 400, ec2: "InvalidParameterValue", summary: "A test State contradicts the charm's metadata.yaml, config.yaml or actions.yaml." },
   COMMAND_FAILED: { status: 500, ec2: "InternalError", summary: "A system command the charm runs (apt-get, systemctl, orchestra) failed." },
   INTERNAL: { status: 500, ec2: "InternalError", summary: "An unexpected failure; the log has the details." },
+  // The command line and start-up: what a first run meets.
+  USAGE: { status: 400, ec2: "InvalidParameterValue", summary: "The command line is malformed: an unknown command or option, or a missing argument." },
+  NODE_TOO_OLD: { status: 500, ec2: "InternalError", summary: "The Node running Orchestra is older than 24; run bin/orchestra, which uses the project's own Node." },
+  ADDRESS_IN_USE: { status: 500, ec2: "InternalError", summary: "A listen address is taken by another program, or given to two listeners." },
+  DATA_DIR_NOT_FOUND: { status: 404, ec2: "InvalidParameterValue", summary: "The data directory does not exist (a command that only reads never creates one)." },
 } as const satisfies Record<string, { status: number; ec2: string; summary: string }>;
 
 /** A stable error code. */

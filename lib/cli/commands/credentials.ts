@@ -7,9 +7,8 @@ import { join } from "node:path";
 import { Command } from "commander";
 import { CredentialStore, type CredentialSummary } from "../../ec2/credentials/credential-store.ts";
 import { loadOrCreateSecretKey, SECRET_KEY_FILE, secretBox } from "../../ec2/credentials/secret-box.ts";
-import { resolveDataDir } from "../../store/data-dir.ts";
 import { openStore } from "../../store/open-store.ts";
-import { databaseUrl, type GlobalOptions } from "../context.ts";
+import { databaseUrl, dataDirFor, type GlobalOptions, type StoreUse } from "../context.ts";
 import { printJson, renderTable, type Column } from "../output.ts";
 
 const COLUMNS: Column<CredentialSummary>[] = [
@@ -21,8 +20,8 @@ const COLUMNS: Column<CredentialSummary>[] = [
 ];
 
 /** Open the store and the credential key file in the data directory, run `work`, close. */
-export async function withCredentials<T>(options: GlobalOptions, work: (store: CredentialStore) => Promise<T>): Promise<T> {
-  const dataDir = resolveDataDir(options.dataDir);
+export async function withCredentials<T>(options: GlobalOptions, work: (store: CredentialStore) => Promise<T>, use: StoreUse = {}): Promise<T> {
+  const dataDir = dataDirFor(options, use);
   const url = databaseUrl(options);
   const db = await openStore(dataDir, url ? { databaseUrl: url } : {});
   try {
@@ -47,7 +46,7 @@ export function credentialsCommand(): Command {
         const created = await store.create(o.account);
         if (o.json) printJson(created);
         else process.stdout.write(`access key id:     ${created.accessKeyId}\nsecret access key: ${created.secretAccessKey}\naccount:           ${created.account}\n(the secret is not shown again)\n`);
-      });
+      }, { creates: true });
     });
   group
     .command("list")
