@@ -102,6 +102,8 @@ export const ERRORS = {
   NODE_TOO_OLD: { status: 500, ec2: "InternalError", summary: "The Node running Orchestra is older than 24; run bin/orchestra, which uses the project's own Node." },
   ADDRESS_IN_USE: { status: 500, ec2: "InternalError", summary: "A listen address is taken by another program, or given to two listeners." },
   DATA_DIR_NOT_FOUND: { status: 404, ec2: "InvalidParameterValue", summary: "The data directory does not exist (a command that only reads never creates one)." },
+  ZONE_NOT_FOUND: { status: 404, ec2: "InvalidParameterValue", summary: "No availability zone has that name." },
+  ZONE_IN_USE: { status: 409, ec2: "InvalidParameterValue", summary: "The zone still has machines (or is the default zone), so it cannot be removed." },
 } as const satisfies Record<string, { status: number; ec2: string; summary: string }>;
 
 /** A stable error code. */

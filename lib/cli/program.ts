@@ -12,6 +12,7 @@ import { labCommand } from "./commands/lab.ts";
 import { machinesCommand } from "./commands/machines.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { vendorDataCommand } from "./commands/vendor-data.ts";
+import { zonesCommand } from "./commands/zones.ts";
 import { packageVersion } from "./package-version.ts";
 
 /**
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   program.addCommand(imagesCommand());
   program.addCommand(labCommand());
   program.addCommand(vendorDataCommand());
+  program.addCommand(zonesCommand());
   // Commander's own messages are kept, not printed: runCli prints them in Orchestra's format.
   const quiet = { outputError: () => undefined };
   const configure = (command: Command) => {
