@@ -17,7 +17,7 @@ describe("orchestra zones", () => {
     expect((await run("machines", "delete", "n1")).exitCode).toBe(0);
     const listed = JSON.parse((await run("zones", "list", "--json")).stdout) as { name: string; index: number; machines: number }[];
     expect(listed.map((z) => [z.name, z.index, z.machines])).toEqual([["default", 0, 0], ["rack-b", 1, 0]]);
-    expect((await run("zones", "delete", "rack-b")).stdout).toBe("removed zone rack-b\n");
+    expect((await run("zones", "delete", "rack-b")).stdout).toBe("removed zone rack-b");
     expect(JSON.parse((await run("zones", "list", "--json")).stdout).map((z: { name: string }) => z.name)).toEqual(["default"]);
   });
 });
