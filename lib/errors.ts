@@ -116,6 +116,13 @@ export const ERRORS = {
   HTTP_REQUEST_TIMEOUT: { status: 408, ec2: "RequestTimeout", summary: "The request's headers or body did not arrive within the listener's time limit." },
   HTTP_HEADERS_TOO_LARGE: { status: 431, ec2: "RequestHeaderSectionTooLarge", summary: "The request's header section is over the listener's size limit." },
   TOO_MANY_CONNECTIONS: { status: 503, ec2: "RequestLimitExceeded", summary: "The source address has as many open connections as one source may; close one and retry." },
+  // The command line and start-up: what a first run meets.
+  USAGE: { status: 400, ec2: "InvalidParameterValue", summary: "The command line is malformed: an unknown command or option, or a missing argument." },
+  NODE_TOO_OLD: { status: 500, ec2: "InternalError", summary: "The Node running Orchestra is older than 24; run bin/orchestra, which uses the project's own Node." },
+  ADDRESS_IN_USE: { status: 500, ec2: "InternalError", summary: "A listen address is taken by another program, or given to two listeners." },
+  DATA_DIR_NOT_FOUND: { status: 404, ec2: "InvalidParameterValue", summary: "The data directory does not exist (a command that only reads never creates one)." },
+  ZONE_NOT_FOUND: { status: 404, ec2: "InvalidParameterValue", summary: "No availability zone has that name." },
+  ZONE_IN_USE: { status: 409, ec2: "InvalidParameterValue", summary: "The zone still has machines (or is the default zone), so it cannot be removed." },
 } as const satisfies Record<string, { status: number; ec2: string; summary: string }>;
 
 /** A stable error code. */

@@ -1,8 +1,20 @@
 #!/usr/bin/env node
 /**
  * @module cli/main
- * The `orchestra` executable.
+ * The `orchestra` executable. It imports nothing statically: on a Node older than 24 the
+ * rest of the CLI fails to load (node:sqlite and newer syntax), so the version is checked
+ * first and refused in one plain line instead of a loader stack trace.
  */
-import { runCli } from "./program.ts";
+const MINIMUM_NODE_MAJOR = 24;
 
-process.exitCode = await runCli(process.argv.slice(2));
+const major = Number(process.versions.node.split(".")[0]);
+if (major < MINIMUM_NODE_MAJOR) {
+  process.stderr.write(
+    `orchestra: error [NODE_TOO_OLD]: Orchestra needs Node ${MINIMUM_NODE_MAJOR} or newer, this is Node ${process.versions.node}; ` +
+      `run it as bin/orchestra (or npx orchestra) from a checkout after \`npm ci\`, which brings its own Node ${MINIMUM_NODE_MAJOR}\n`,
+  );
+  process.exitCode = 1;
+} else {
+  const { runCli } = await import("./program.ts");
+  process.exitCode = await runCli(process.argv.slice(2));
+}

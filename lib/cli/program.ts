@@ -12,17 +12,29 @@ import { labCommand } from "./commands/lab.ts";
 import { machinesCommand } from "./commands/machines.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { vendorDataCommand } from "./commands/vendor-data.ts";
+import { zonesCommand } from "./commands/zones.ts";
+import { packageVersion } from "./package-version.ts";
 
-/** Exit codes: 1 for a refused request, 2 for bad usage, 3 for an unexpected failure. */
-export const EXIT = { refused: 1, usage: 2, internal: 3 } as const;
+/**
+ * Exit codes: 1 for every error the user can act on (a refused request, a malformed command
+ * line, a start-up failure such as a port in use: the printed code says which), 3 only for a
+ * bug (an error Orchestra did not foresee).
+ */
+export const EXIT = { refused: 1, internal: 3 } as const;
+
+/** Print an error in the one format every error has: `orchestra: error [CODE]: message`, or JSON on stderr. */
+function printError(code: string, message: string, json: boolean): void {
+  if (json) process.stderr.write(JSON.stringify({ error: { code, message } }) + "\n");
+  else process.stderr.write(`orchestra: error [${code}]: ${message}\n`);
+}
 
 /** Build the program; tests run it in-process. */
 export function buildProgram(): Command {
   const program = new Command("orchestra")
     .description("Orchestra: bare-metal provisioning with an EC2-compatible API")
+    .version(packageVersion(), "--version", "print the version and exit")
     .option("--data-dir <dir>", "where Orchestra keeps its state (default: $ORCHESTRA_DATA_DIR, else /var/lib/orchestra as root, else ~/.local/share/orchestra)")
     .option("--database-url <url>", "use PostgreSQL (postgresql://...) instead of the embedded SQLite store (default: $ORCHESTRA_DATABASE_URL)")
-    .showHelpAfterError("(add --help for usage)")
     .exitOverride();
   program.addCommand(machinesCommand());
   program.addCommand(instanceTypesCommand());
@@ -31,10 +43,14 @@ export function buildProgram(): Command {
   program.addCommand(imagesCommand());
   program.addCommand(labCommand());
   program.addCommand(vendorDataCommand());
-  for (const command of program.commands) {
-    command.exitOverride();
-    for (const sub of command.commands) sub.exitOverride();
-  }
+  program.addCommand(zonesCommand());
+  // Commander's own messages are kept, not printed: runCli prints them in Orchestra's format.
+  const quiet = { outputError: () => undefined };
+  const configure = (command: Command) => {
+    command.exitOverride().configureOutput(quiet);
+    for (const sub of command.commands) configure(sub);
+  };
+  configure(program);
   return program;
 }
 
@@ -47,15 +63,20 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Commander has already printed the help or usage error.
-      return error.exitCode === 0 ? 0 : EXIT.usage;
-    }
-    if (isOrchestraError(error)) {
-      if (json) process.stderr.write(JSON.stringify({ error: { code: error.code, message: error.message } }) + "\n");
-      else process.stderr.write(`orchestra: error: ${error.message}\n`);
+      // --help and --version end in a CommanderError too, with exit code 0.
+      if (error.exitCode === 0) return 0;
+      const missing = ["commander.missingMandatoryOptionValue", "commander.missingArgument", "commander.optionMissingArgument"].includes(error.code);
+      const message = error.code === "commander.help" ? "no command given (the commands are listed above)" : error.message.replace(/^error: /, "");
+      printError(missing ? "MISSING_ARGUMENT" : "USAGE", `${message}${json || error.code === "commander.help" ? "" : " (add --help for usage)"}`, json);
       return EXIT.refused;
     }
-    process.stderr.write(`orchestra: unexpected failure: ${(error as Error)?.stack ?? String(error)}\n`);
+    if (isOrchestraError(error)) {
+      printError(error.code, error.message, json);
+      return EXIT.refused;
+    }
+    // Not foreseen: a bug. One line first, so the cause is not lost in the stack.
+    printError("INTERNAL", `unexpected failure (a bug; please report it): ${(error as Error)?.message ?? String(error)}`, json);
+    if (!json) process.stderr.write(`${(error as Error)?.stack ?? ""}\n`);
     return EXIT.internal;
   }
 }

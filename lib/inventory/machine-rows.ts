@@ -3,6 +3,7 @@
  * The SQL behind the inventory's machines: the one place that knows how a Machine is laid
  * out in tables. Written once in portable SQL for SQLite and PostgreSQL.
  */
+import { ensureZone } from "./zone-rows.ts";
 import type { SqlExecutor } from "../store/sql-database.ts";
 import type { StoreSecrets } from "../store/store-secrets.ts";
 import type { MachineStatus } from "./lifecycle.ts";
@@ -74,6 +75,7 @@ function toInterface(row: InterfaceRow): NetworkInterface {
 
 /** Insert a machine and its interfaces. The caller runs this inside a transaction. */
 export async function insertMachine(tx: SqlExecutor, machine: Machine): Promise<void> {
+  await ensureZone(tx, machine.zone, machine.createdAt);
   await tx.run(`INSERT INTO machines (${MACHINE_COLUMNS}, storage_bytes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`, [
     machine.systemId,
     machine.hostname,

@@ -14,6 +14,7 @@ import { DEPLOYMENT_MIGRATION } from "../deploy/deployment-schema.ts";
 import { ERASURE_MIGRATION } from "../deploy/erasure-rows.ts";
 import { NODE_TOKEN_MIGRATION } from "../boot/node-token.ts";
 import { MAAS_MIGRATION } from "../maas/model/maas-schema.ts";
+import { ZONE_MIGRATION } from "../inventory/zone-rows.ts";
 
 /** One schema step. */
 export interface Migration {
@@ -99,6 +100,7 @@ export const MIGRATIONS: readonly Migration[] = [
   NODE_TOKEN_MIGRATION,
   EC2_INSTANCE_ATTRIBUTES_MIGRATION,
   MAAS_MIGRATION,
+  ZONE_MIGRATION,
 ];
 
 /** Bring the database's schema up to the newest version; returns the versions applied. */

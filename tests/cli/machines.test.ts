@@ -107,9 +107,11 @@ describe("orchestra machines", () => {
     expect((await listJson())[0]).toMatchObject({ status: "new" });
   });
 
-  it("answers usage errors with exit 2 and help with exit 0", async () => {
-    expect((await run("machines", "add", "--power-type", "manual")).exitCode).toBe(2);
-    expect((await run("machines", "frobnicate")).exitCode).toBe(2);
+  it("answers usage errors with exit 1 and their code, and help with exit 0", async () => {
+    const missing = await run("machines", "add", "--power-type", "manual");
+    expect([missing.exitCode, missing.stderr]).toEqual([1, "orchestra: error [MISSING_ARGUMENT]: required option '--mac <mac>' not specified (add --help for usage)"]);
+    const unknown = await run("machines", "frobnicate");
+    expect([unknown.exitCode, unknown.stderr]).toEqual([1, "orchestra: error [USAGE]: unknown command 'frobnicate' (add --help for usage)"]);
     const help = await run("machines", "add", "--help");
     expect(help.exitCode).toBe(0);
     expect(help.stdout).toMatch(/--power-param <key=value>/);

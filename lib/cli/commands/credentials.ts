@@ -3,15 +3,38 @@
  * `orchestra credentials ...`: access keys for the EC2 API. A secret is printed once, at
  * creation, and never again: it is stored sealed under the data directory's key file.
  */
-import { join } from "node:path";
+import { mkdir, readFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
 import { Command } from "commander";
 import { CredentialStore, type CredentialSummary } from "../../ec2/credentials/credential-store.ts";
 import { loadOrCreateSecretKey, SECRET_KEY_FILE, secretBox } from "../../ec2/credentials/secret-box.ts";
 import { MaasKeyStore, type MaasApiKeySummary } from "../../maas/credentials/maas-key-store.ts";
-import { resolveDataDir } from "../../store/data-dir.ts";
 import { openStore } from "../../store/open-store.ts";
-import { databaseUrl, type GlobalOptions } from "../context.ts";
+import { databaseUrl, dataDirFor, type GlobalOptions, type StoreUse } from "../context.ts";
 import { printJson, renderTable, type Column } from "../output.ts";
+import { isProfileName, renderConfigFile, renderCredentialsFile, type AwsCliProfile } from "../../ec2/credentials/aws-cli-profile.ts";
+import { DEFAULT_TOPOLOGY } from "../../ec2/model/ec2-services.ts";
+import { OrchestraError } from "../../errors.ts";
+import { writeFileAtomic } from "../../files/write-file-atomic.ts";
+
+/** Where the AWS CLI keeps its files: the same environment variables it reads, else ~/.aws. */
+function awsFiles(env: NodeJS.ProcessEnv = process.env): { credentials: string; config: string } {
+  return {
+    credentials: env.AWS_SHARED_CREDENTIALS_FILE || join(homedir(), ".aws", "credentials"),
+    config: env.AWS_CONFIG_FILE || join(homedir(), ".aws", "config"),
+  };
+}
+
+/** Write `profile` into the AWS CLI's files (0600: they hold a secret); resolves to their paths. */
+async function writeAwsProfile(profile: AwsCliProfile): Promise<{ credentials: string; config: string }> {
+  const files = awsFiles();
+  const read = (path: string) => readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? "" : Promise.reject(error)));
+  for (const path of [files.credentials, files.config]) await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await writeFileAtomic(files.credentials, renderCredentialsFile(await read(files.credentials), profile), 0o600);
+  await writeFileAtomic(files.config, renderConfigFile(await read(files.config), profile), 0o600);
+  return files;
+}
 
 const COLUMNS: Column<CredentialSummary>[] = [
   { heading: "ACCESS-KEY-ID", value: (c) => c.accessKeyId },
@@ -30,8 +53,8 @@ const MAAS_COLUMNS: Column<MaasApiKeySummary>[] = [
 ];
 
 /** Open the store and the credential key file in the data directory, run `work`, close. */
-export async function withCredentials<T>(options: GlobalOptions, work: (store: CredentialStore, maas: MaasKeyStore) => Promise<T>): Promise<T> {
-  const dataDir = resolveDataDir(options.dataDir);
+export async function withCredentials<T>(options: GlobalOptions, work: (store: CredentialStore, maas: MaasKeyStore) => Promise<T>, use: StoreUse = {}): Promise<T> {
+  const dataDir = dataDirFor(options, use);
   const url = databaseUrl(options);
   const db = await openStore(dataDir, url ? { databaseUrl: url } : {});
   try {
@@ -50,9 +73,15 @@ export function credentialsCommand(): Command {
     .description("create an access key (the secret is shown only now)")
     .option("--account <name>", "the account the key acts for (created on first use)", "default")
     .option("--maas", "create a MAAS API key (consumer:token:secret) instead of an EC2 access key")
+    .option("--aws-profile <name>", "also save the key as this AWS CLI profile (in ~/.aws/credentials and ~/.aws/config, or $AWS_SHARED_CREDENTIALS_FILE and $AWS_CONFIG_FILE), with the region and endpoint")
+    .option("--endpoint-url <url>", "the EC2 endpoint the profile names", "http://127.0.0.1:8773")
+    .option("--region <name>", "the region the profile names (serve's --region)", DEFAULT_TOPOLOGY.region)
     .option("--json", "print JSON: {accessKeyId, secretAccessKey, account}, or with --maas {apiKey, consumerKey, tokenKey, account}")
     .action(async (_options, command: Command) => {
       const o = command.optsWithGlobals();
+      if (o.awsProfile !== undefined && !isProfileName(o.awsProfile)) throw new OrchestraError("INVALID_ARGUMENT", `invalid --aws-profile ${JSON.stringify(o.awsProfile)}: letters, digits, '.', '_' and '-'`);
+      if (o.awsProfile !== undefined && o.maas) throw new OrchestraError("INVALID_ARGUMENT", "--aws-profile saves an EC2 access key; it cannot be used with --maas");
+      if (!/^https?:\/\/[^\s/]+\/?$/.test(o.endpointUrl)) throw new OrchestraError("INVALID_ARGUMENT", `invalid --endpoint-url ${JSON.stringify(o.endpointUrl)}: expected http(s)://HOST:PORT`);
       await withCredentials(o, async (store, maas) => {
         if (o.maas) {
           const key = await maas.create(o.account);
@@ -61,9 +90,11 @@ export function credentialsCommand(): Command {
           return;
         }
         const created = await store.create(o.account);
-        if (o.json) printJson(created);
+        const saved = o.awsProfile === undefined ? undefined : await writeAwsProfile({ name: o.awsProfile, ...created, region: o.region, endpointUrl: o.endpointUrl.replace(/\/$/, "") });
+        if (o.json) printJson(saved ? { ...created, awsProfile: o.awsProfile } : created);
+        else if (saved) process.stdout.write(`access key id:     ${created.accessKeyId}\naccount:           ${created.account}\naws profile:       ${o.awsProfile} (${saved.credentials}, ${saved.config}): aws --profile ${o.awsProfile} ec2 ...\n`);
         else process.stdout.write(`access key id:     ${created.accessKeyId}\nsecret access key: ${created.secretAccessKey}\naccount:           ${created.account}\n(the secret is not shown again)\n`);
-      });
+      }, { creates: true });
     });
   group
     .command("list")

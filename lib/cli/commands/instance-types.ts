@@ -53,7 +53,7 @@ export function instanceTypesCommand(): Command {
         });
         if (o.json) printJson(type);
         else process.stdout.write(`defined ${type.name}\n`);
-      });
+      }, { creates: true });
     });
   group
     .command("delete")

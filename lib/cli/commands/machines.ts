@@ -122,7 +122,7 @@ export function machinesCommand(): Command {
         const view = machineView(machine, inventory.powerTypes);
         if (o.json) printJson(view);
         else process.stdout.write(`added ${view.hostname} (${view.systemId}), status ${view.status}${view.power.testOnly ? "; power type fake: TEST ONLY" : ""}\n`);
-      });
+      }, { creates: true });
     });
 
   machines

@@ -11,9 +11,8 @@ import { DEFAULT_TOPOLOGY } from "../../ec2/model/ec2-services.ts";
 import { parseCidr } from "../../ec2/model/network-topology.ts";
 import { Inventory } from "../../inventory/inventory.ts";
 import { parseListenAddress } from "../../server/listen-address.ts";
-import { resolveDataDir } from "../../store/data-dir.ts";
 import { openStore } from "../../store/open-store.ts";
-import { databaseUrl } from "../context.ts";
+import { databaseUrl, dataDirFor } from "../context.ts";
 import { parseWholeNumber } from "../parse-options.ts";
 import type { DhcpServiceSettings } from "../../boot/dhcp-service.ts";
 import { readFile } from "node:fs/promises";
@@ -79,6 +78,26 @@ function defaultBootUrl(explicit: string | undefined, host: string, port: number
   return checkBootBaseUrl(`http://${host.includes(":") ? `[${host}]` : host}:${port}`, "--boot-listen");
 }
 
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "error"] as const;
+
+/** Refuse two listeners on one port before either starts (the second would fail half way up). */
+function checkDistinctListeners(boot: { host: string; port: number }, api: { host: string; port: number }): void {
+  const overlap = boot.host === api.host || boot.host === "0.0.0.0" || api.host === "0.0.0.0";
+  if (boot.port !== 0 && boot.port === api.port && overlap) {
+    throw new OrchestraError("ADDRESS_IN_USE", `--boot-listen ${boot.host}:${boot.port} and --api-listen ${api.host}:${api.port} are the same address: give each listener its own port`);
+  }
+}
+
+/** A listen failure (EADDRINUSE, EACCES) as one clear error naming the option to change. */
+function listenError(error: unknown, boot: { port: number }, api: { port: number }): unknown {
+  const e = error as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (e?.code !== "EADDRINUSE" && e?.code !== "EACCES" && e?.code !== "EADDRNOTAVAIL") return error;
+  const option = e.port === api.port ? "--api-listen" : e.port === boot.port ? "--boot-listen" : "--boot-listen or --api-listen";
+  const where = e.address === undefined ? "" : ` ${e.address}:${e.port}`;
+  const why = e.code === "EADDRINUSE" ? "the address is in use by another program" : e.code === "EACCES" ? "permission denied (ports below 1024 need root)" : "this machine has no such address";
+  return new OrchestraError(e.code === "EADDRINUSE" ? "ADDRESS_IN_USE" : "INVALID_ARGUMENT", `cannot listen on${where}: ${why}; choose another with ${option}`, { address: e.address, port: e.port });
+}
+
 /** The `serve` command. */
 export function serveCommand(): Command {
   return new Command("serve")
@@ -115,6 +134,8 @@ export function serveCommand(): Command {
       const o = command.optsWithGlobals();
       const bootListen = parseListenAddress(o.bootListen, "--boot-listen");
       const apiListen = parseListenAddress(o.apiListen, "--api-listen");
+      checkDistinctListeners(bootListen, apiListen);
+      if (!(LOG_LEVELS as readonly string[]).includes(o.logLevel)) throw new OrchestraError("INVALID_ARGUMENT", `invalid --log-level ${JSON.stringify(o.logLevel)}: ${LOG_LEVELS.join(", ")}`);
       parseCidr(o.apiVpcCidr);
       if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(o.region)) throw new OrchestraError("INVALID_ARGUMENT", `invalid --region ${JSON.stringify(o.region)}: lower-case letters, digits and '-'`);
       const sweep = parseWholeNumber("--timeout-sweep-seconds", o.timeoutSweepSeconds);
@@ -135,7 +156,7 @@ export function serveCommand(): Command {
         import("../../power/registry.ts"),
       ]);
       const logger = createServerLogger(o.logLevel);
-      const dataDir = resolveDataDir(o.dataDir);
+      const dataDir = dataDirFor(o, { creates: true });
       const url = databaseUrl(o);
       const db = await openStore(dataDir, url ? { databaseUrl: url } : {});
       const box = secretBox(await loadOrCreateSecretKey(join(dataDir, SECRET_KEY_FILE)));
@@ -160,7 +181,7 @@ export function serveCommand(): Command {
         });
       } catch (error) {
         await db.close();
-        throw error;
+        throw listenError(error, bootListen, apiListen);
       }
       const ec2 = server.addresses.ec2!;
       process.stderr.write(`orchestra: serving; data in ${dataDir}; boot http://${server.addresses.boot.host}:${server.addresses.boot.port}/; ec2 http://${ec2.host}:${ec2.port}/; maas http://${ec2.host}:${ec2.port}/MAAS/\n`);

@@ -8,7 +8,7 @@ import { OrchestraError } from "../../errors.ts";
 import { bool, filterList, list, pagination, str } from "../query/param-shape.ts";
 import { compileFilters, type FilterFields } from "../model/filters.ts";
 import type { Image } from "../model/image-catalogue.ts";
-import { availableImages } from "../model/image-source.ts";
+import { imagesOnOffer } from "../model/image-source.ts";
 import { paginate } from "../model/pagination.ts";
 import { tagSet, tagsByResource } from "../model/tags.ts";
 import { accountNumber } from "../../inventory/account-number.ts";
@@ -38,7 +38,7 @@ export const describeImages = defineAction(
   "DescribeImages",
   { ImageId: list(str({ max: 64 }), { max: 1000 }), Owner: list(str({ max: 64 }), { max: 100 }), ExecutableBy: list(str({ max: 64 }), { max: 100 }), Filter: filterList, IncludeDeprecated: bool(), IncludeDisabled: bool(), ...pagination },
   async (context, p) => {
-    const images = await availableImages(context.services.images);
+    const images = await imagesOnOffer(context.services.images, context.services.inventory);
     for (const id of p.ImageId) {
       if (!images.some((i) => i.imageId === id)) throw new OrchestraError("EC2_IMAGE_NOT_FOUND", `The image id '[${id}]' does not exist`);
     }

@@ -4,6 +4,7 @@
  * are Orchestra's hardware classes; a type is offered in a zone when some machine there
  * (not broken or retired) fits it, so Juju only picks types that can be satisfied.
  */
+import { zoneIds } from "../model/network-topology.ts";
 import { OrchestraError } from "../../errors.ts";
 import { machineFits, resolveConstraints } from "../../inventory/constraints.ts";
 import type { InstanceType } from "../../inventory/instance-type.ts";
@@ -97,8 +98,8 @@ export const describeInstanceTypeOfferings = defineAction(
     const facts = await typeFacts(services);
     const locationType = p.LocationType ?? "region";
     const { region } = services.topology;
-    const zones = [...new Set(facts.flatMap((f) => f.machines.map((m) => m.zone)))].sort();
-    const zoneId = (zone: string) => `${region}-az${zones.indexOf(zone) + 1}`;
+    const ids = await zoneIds(services.db, region);
+    const zoneId = (zone: string) => ids.get(zone)!;
     const offerings: Offering[] = facts.flatMap((f) => {
       if (locationType === "region") return f.machines.length ? [{ instanceType: f.type.name, location: region, id: `${region}/${f.type.name}` }] : [];
       const here = [...new Set(f.machines.map((m) => m.zone))].sort();

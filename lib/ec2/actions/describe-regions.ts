@@ -5,7 +5,7 @@
 import { OrchestraError } from "../../errors.ts";
 import { bool, filterList, list, str } from "../query/param-shape.ts";
 import { applyFilters, type FilterFields } from "../model/filters.ts";
-import { listZones } from "../model/network-topology.ts";
+import { listZones, zoneIds } from "../model/network-topology.ts";
 import { defineAction } from "./define-action.ts";
 
 export const describeRegions = defineAction(
@@ -33,9 +33,10 @@ export const describeAvailabilityZones = defineAction(
   async ({ services }, params) => {
     const { region } = services.topology;
     const zones = await listZones(services.db);
-    const all = zones.map((zoneName, i) => ({
+    const ids = await zoneIds(services.db, region);
+    const all = zones.map((zoneName) => ({
       zoneName,
-      zoneId: `${region}-az${i + 1}`,
+      zoneId: ids.get(zoneName)!,
       zoneState: "available",
       regionName: region,
       zoneType: "availability-zone",

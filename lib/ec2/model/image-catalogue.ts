@@ -41,7 +41,7 @@ export const IMAGES: readonly Image[] = RELEASES.flatMap((release) =>
     return {
       imageId: derivedResourceId("ami", name),
       name,
-      description: `Ubuntu ${release.version} LTS (${release.series}) for ${arch}, deployed to bare metal by Orchestra`,
+      description: `Ubuntu ${release.version} LTS (${release.series}) for ${arch}: catalogue entry without a disk image, TEST ONLY (fake machines take it; real machines need an image from orchestra images build-os)`,
       debianArchitecture: arch,
       architecture: ec2Architecture(arch),
       creationDate: release.created,

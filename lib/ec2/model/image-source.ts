@@ -5,6 +5,7 @@
  * CreateTags, so what one action accepts the others know.
  */
 import { listImages } from "../../images/image-store.ts";
+import type { Inventory } from "../../inventory/inventory.ts";
 import { ec2Architecture, IMAGES, type Image } from "./image-catalogue.ts";
 
 /** Where the image store's images come from; read on every call, so an import shows at once. */
@@ -35,4 +36,19 @@ export async function availableImages(source: ImageSource | undefined): Promise<
 /** One image by id, or undefined. */
 export async function findAvailableImage(source: ImageSource | undefined, imageId: string): Promise<Image | undefined> {
   return (await availableImages(source)).find((image) => image.imageId === imageId);
+}
+
+/**
+ * The images DescribeImages lists: those a machine of this site can be given. A real machine
+ * takes only an image with a disk image file; the release catalogue (names without files) is
+ * shown only where test-only (fake) machines exist, since only they take it. Asking for
+ * every image a newcomer might pick, each listed one deploys.
+ */
+export async function imagesOnOffer(source: ImageSource | undefined, inventory: Pick<Inventory, "db" | "powerTypes">): Promise<Image[]> {
+  const images = await availableImages(source);
+  if (images.every((image) => image.deployable)) return images;
+  const testOnly = inventory.powerTypes.names().filter((name) => inventory.powerTypes.get(name).testOnly);
+  const placeholders = testOnly.map((_, i) => `$${i + 1}`).join(", ");
+  const fake = testOnly.length > 0 && (await inventory.db.get(`SELECT 1 AS found FROM machines WHERE power_type IN (${placeholders}) LIMIT 1`, testOnly)) !== undefined;
+  return fake ? images : images.filter((image) => image.deployable);
 }

@@ -5,7 +5,7 @@
  * names so they are stable; machines' zones decide which subnets exist.
  */
 import { OrchestraError } from "../../errors.ts";
-import { DEFAULT_ZONE } from "../../inventory/machine-input.ts";
+import { selectZones, type Zone } from "../../inventory/zone-rows.ts";
 import type { SqlExecutor } from "../../store/sql-database.ts";
 import { derivedResourceId } from "./resource-ids.ts";
 import type { Ec2Topology } from "./ec2-services.ts";
@@ -36,26 +36,35 @@ export interface NetworkView {
   readonly dhcpOptionsId: string;
 }
 
-/** The zones: every zone a machine is in, plus the default zone, sorted. */
+/** The zones, by name: every zone a machine was ever added to, until an operator removes it. */
 export async function listZones(db: SqlExecutor): Promise<string[]> {
-  const rows = await db.all<{ zone: string }>("SELECT DISTINCT zone FROM machines WHERE status <> 'retired'");
-  return [...new Set([DEFAULT_ZONE, ...rows.map((r) => r.zone)])].sort();
+  return (await selectZones(db)).map((zone) => zone.name);
+}
+
+/** A zone's EC2 zone id, from the index it was given once (never from its position in a list). */
+export function zoneIdOf(region: string, zone: Pick<Zone, "index">): string {
+  return `${region}-az${zone.index + 1}`;
+}
+
+/** Every zone's EC2 zone id, by zone name. */
+export async function zoneIds(db: SqlExecutor, region: string): Promise<Map<string, string>> {
+  return new Map((await selectZones(db)).map((zone) => [zone.name, zoneIdOf(region, zone)]));
 }
 
 /** Build the network view for the current zones. */
 export async function networkView(db: SqlExecutor, topology: Ec2Topology): Promise<NetworkView> {
-  const zones = await listZones(db);
+  const zones = await selectZones(db);
   const [base, prefix] = parseCidr(topology.vpcCidr);
   const vpcId = derivedResourceId("vpc", `${topology.region}/${topology.vpcCidr}`);
-  // Subnets are /24s in zone order: stable as long as zones are only ever added.
+  // Each zone's subnet is the /24 at its stored index: a new zone never moves another's.
   const subnetPrefix = Math.max(prefix, 24);
   const size = 2 ** (32 - subnetPrefix);
-  const subnets = zones.map((zone, zoneIndex) => ({
-    subnetId: derivedResourceId("subnet", `${topology.region}/${zone}`),
+  const subnets = zones.map((zone) => ({
+    subnetId: derivedResourceId("subnet", `${topology.region}/${zone.name}`),
     vpcId,
-    zone,
-    zoneIndex,
-    cidrBlock: `${formatIp(base + zoneIndex * size)}/${subnetPrefix}`,
+    zone: zone.name,
+    zoneIndex: zone.index,
+    cidrBlock: `${formatIp(base + zone.index * size)}/${subnetPrefix}`,
     availableIpAddressCount: size - 5,
   }));
   return {
