@@ -25,7 +25,7 @@ export interface Zone {
  * client has seen changes on upgrade. Byte order on both backends, as JavaScript sorts.
  */
 export const ZONE_MIGRATION: Migration = {
-  version: 8,
+  version: 11,
   name: "zones with stable indexes",
   statements: (dialect) => [
     `CREATE TABLE zones (

@@ -103,8 +103,22 @@ export const MIGRATIONS: readonly Migration[] = [
   ZONE_MIGRATION,
 ];
 
+/**
+ * Refuse a list whose versions are not 1, 2, 3 ... in order: two features that each added
+ * "the next" step on their own branches would otherwise share a number, and `migrate` would
+ * skip the second on every store that has the first.
+ */
+export function checkMigrationOrder(migrations: readonly Migration[]): void {
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new Error(`migration ${migration.name} has version ${migration.version} at position ${index + 1}: versions must run 1, 2, 3 ... with no gap or repeat`);
+    }
+  });
+}
+
 /** Bring the database's schema up to the newest version; returns the versions applied. */
 export async function migrate(db: SqlDatabase, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  checkMigrationOrder(migrations);
   return db.transaction(async (tx) => {
     await tx.run("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
     const row = await tx.get<{ version: number | null }>("SELECT MAX(version) AS version FROM schema_migrations");

@@ -104,7 +104,7 @@ export const EC2_MIGRATION: Migration = {
  * (DescribeInstanceAttribute, ModifyInstanceAttribute). Defaults are AWS's.
  */
 export const EC2_INSTANCE_ATTRIBUTES_MIGRATION: Migration = {
-  version: 8,
+  version: 9,
   name: "ec2-instance-attributes",
   statements: () => [
     "ALTER TABLE ec2_instances ADD COLUMN disable_api_termination INTEGER NOT NULL DEFAULT 0",

@@ -8,7 +8,7 @@
 import type { Migration } from "../../store/migrations.ts";
 
 export const MAAS_MIGRATION: Migration = {
-  version: 8,
+  version: 10,
   name: "maas api",
   statements: () => [
     `CREATE TABLE maas_api_keys (
