@@ -109,7 +109,10 @@ export class LifecycleEngine {
     const { inventory, drivers, logger } = this.#o;
     const plan = POWER_PLAN[machine.status];
     if (!plan) return undefined;
-    const claimed = await inventory.db.transaction((tx) => claimPowerAction(tx, machine.systemId, machine.statusChangedAt, machine.status, this.#o.now(), this.#o.staleClaimMs));
+    // The sweep read the machine outside any transaction: claim only a state that is committed.
+    const claimed = await inventory.db.transaction(
+      async (tx) => (await inventory.isCurrentWithin(tx, machine)) && claimPowerAction(tx, machine.systemId, machine.statusChangedAt, machine.status, this.#o.now(), this.#o.staleClaimMs),
+    );
     if (!claimed) return undefined;
     const finish = (outcome: string, message: string) => inventory.db.transaction((tx) => finishPowerAction(tx, machine.systemId, machine.statusChangedAt, outcome, message, this.#o.now()));
     try {

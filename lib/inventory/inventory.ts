@@ -95,6 +95,16 @@ export class Inventory {
     this.#now = options.now ?? (() => new Date());
   }
 
+  /**
+   * Whether the machine is, as committed, still in the state entry `seen`. A read outside a
+   * transaction shares SQLite's one connection with any open transaction and can see its
+   * uncommitted state (a DryRun's, always rolled back): act on a state only after this.
+   */
+  async isCurrentWithin(tx: SqlExecutor, seen: Pick<Machine, "systemId" | "status" | "statusChangedAt">): Promise<boolean> {
+    const machine = await selectMachine(tx, seen.systemId);
+    return machine?.status === seen.status && machine.statusChangedAt === seen.statusChangedAt;
+  }
+
   /** The same inventory (power types, timeouts, clock) over another handle to the database; EC2's DryRun passes one that never commits. */
   withDatabase(db: SqlDatabase): Inventory {
     return new Inventory(db, { powerTypes: this.powerTypes, timeouts: this.timeouts, fakeCompletesAtOnce: this.fakeCompletesAtOnce, now: this.#now });

@@ -83,6 +83,9 @@ export function fastifyConnectionOptions(limits: ConnectionLimits, render: Conne
 
 /** Put `limits` on a plain node server (the unix socket listeners): everything but the per-source cap, which needs an address. */
 export function limitHttpServer(server: HttpServer, limits: ConnectionLimits, render: ConnectionErrorRenderer): void {
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.setTimeout(limits.idleTimeoutMs);
   server.on("clientError", (error: Error & { code?: string }, socket: Socket) => answerClientError(error, socket, render));
 }

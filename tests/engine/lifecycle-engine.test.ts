@@ -8,7 +8,7 @@ import { IpmiPowerDriver } from "../../lib/power/ipmi.ts";
 import { ManualPowerDriver } from "../../lib/power/manual.ts";
 import { QemuPowerDriver } from "../../lib/power/qemu.ts";
 import { PowerDriverRegistry } from "../../lib/power/registry.ts";
-import { memoryInventory, nextMac } from "../helpers/inventory.ts";
+import { forceStatus, memoryInventory, nextMac } from "../helpers/inventory.ts";
 import { runState, startHeldQemu, type HeldQemu } from "../helpers/qemu-vm.ts";
 import { startIpmiSim, type IpmiSim } from "../power/fixtures/ipmi-sim.ts";
 
@@ -48,6 +48,28 @@ describe("the lifecycle engine", () => {
     expect(actions).toHaveLength(1);
     expect(actions[0]).toMatchObject({ status: "commissioning", outcome: "done" });
     expect((await inventory.getMachine(machine.systemId)).status).toBe("commissioning");
+  });
+
+  it("acts only on committed states: a state a transaction wrote and rolled back (a DryRun's) powers nothing", async () => {
+    const inventory = await memoryInventory();
+    const engine = new LifecycleEngine({ inventory, drivers, logger });
+    const machine = await inventory.addMachine({ interfaces: [{ mac: nextMac() }], power: { type: "manual" } });
+    await forceStatus(inventory, machine.systemId, "ready");
+    let sweep: ReturnType<LifecycleEngine["sweep"]> | undefined;
+    const rolledBack = await inventory.db
+      .transaction(async (tx) => {
+        await inventory.allocateWithin(tx, {}, "dry");
+        await inventory.transitionWithin(tx, machine.systemId, "deploying", "a DryRun's RunInstances");
+        // The sweep reads while the transaction is open, then queues its claim behind it.
+        sweep = engine.sweep();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        throw new Error("rolled back, as a DryRun is");
+      })
+      .catch((error: Error) => error.message);
+    expect(rolledBack).toBe("rolled back, as a DryRun is");
+    expect(await sweep).toEqual([]);
+    expect(await selectPowerActions(inventory.db, machine.systemId)).toEqual([]);
+    expect((await inventory.getMachine(machine.systemId)).status).toBe("ready");
   });
 
   it("a BMC that cannot be reached fails the machine visibly, naming the cause", async () => {

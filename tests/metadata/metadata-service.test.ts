@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KEY_A, KEY_B, startMetadataFixture, USER_DATA_A, type MetadataFixture } from "./fixtures.ts";
+import { accountNumber } from "../../lib/inventory/account-number.ts";
 
 const A = "127.0.0.2";
 const B = "127.0.0.3";
@@ -57,7 +58,7 @@ describe("the EC2 metadata service over real HTTP", () => {
   it("serves the instance identity document as JSON", async () => {
     expect((await get(A, "/latest/dynamic/instance-identity/")).text).toBe("document");
     const document = JSON.parse((await get(A, "/latest/dynamic/instance-identity/document")).text);
-    expect(document).toMatchObject({ instanceId: md.a.instanceId, accountId: "acct-a", imageId: "ami-0123456789abcdef0", instanceType: "m5.large", availabilityZone: "rack-1", region: "orchestra-1", privateIp: "127.0.0.2", architecture: "x86_64" });
+    expect(document).toMatchObject({ instanceId: md.a.instanceId, accountId: accountNumber("acct-a"), imageId: "ami-0123456789abcdef0", instanceType: "m5.large", availabilityZone: "rack-1", region: "orchestra-1", privateIp: "127.0.0.2", architecture: "x86_64" });
   });
 
   it("serves the same tree under the versions cloud-init probes", async () => {
