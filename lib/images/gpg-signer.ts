@@ -25,7 +25,7 @@ export interface GpgSigner {
   close(): Promise<void>;
 }
 
-async function gpg(home: string, args: readonly string[], input?: string): Promise<string> {
+async function gpg(home: string, what: string, args: readonly string[], input?: string): Promise<string> {
   const result = await execa("gpg", ["--homedir", home, "--batch", "--no-tty", "--pinentry-mode", "loopback", "--passphrase", "", ...args], {
     reject: false,
     ...(input === undefined ? {} : { input }),
@@ -35,13 +35,13 @@ async function gpg(home: string, args: readonly string[], input?: string): Promi
   if (result.failed && result.exitCode === undefined) {
     throw new OrchestraError("PREREQUISITE_MISSING", "gpg is not installed (apt-get install gpg)", { package: "gpg" });
   }
-  if (result.exitCode !== 0) throw new OrchestraError("COMMAND_FAILED", `gpg ${args.find((a) => a.startsWith("--") && !["--armor", "--with-colons"].includes(a)) ?? ""} failed: ${result.stderr.trim().split("\n").slice(-3).join(" ")}`);
+  if (result.exitCode !== 0) throw new OrchestraError("COMMAND_FAILED", `gpg could not ${what}: ${result.stderr.trim().split("\n").slice(-3).join(" ")}`);
   return result.stdout;
 }
 
 /** The fingerprint of the first secret key in `home`, or undefined. */
 async function secretKeyFingerprint(home: string): Promise<string | undefined> {
-  const listing = await gpg(home, ["--with-colons", "--list-secret-keys"]);
+  const listing = await gpg(home, "list its secret keys", ["--with-colons", "--list-secret-keys"]);
   // --with-colons: a `sec` record is followed by its `fpr` record, whose field 10 is the fingerprint.
   const lines = listing.split("\n");
   const sec = lines.findIndex((line) => line.startsWith("sec:"));
@@ -57,15 +57,15 @@ export async function openGpgSigner(home: string): Promise<GpgSigner> {
   let fingerprint = await secretKeyFingerprint(home);
   if (!fingerprint) {
     const [name, email] = [SIGNING_KEY_UID.replace(/ <.*$/, ""), SIGNING_KEY_UID.replace(/^.*<(.*)>$/, "$1")];
-    await gpg(home, ["--gen-key"], ["Key-Type: RSA", "Key-Length: 3072", "Key-Usage: sign", `Name-Real: ${name}`, `Name-Email: ${email}`, "Expire-Date: 0", "%no-protection", "%commit", ""].join("\n"));
+    await gpg(home, "generate the signing key", ["--gen-key"], ["Key-Type: RSA", "Key-Length: 3072", "Key-Usage: sign", `Name-Real: ${name}`, `Name-Email: ${email}`, "Expire-Date: 0", "%no-protection", "%commit", ""].join("\n"));
     fingerprint = await secretKeyFingerprint(home);
     if (!fingerprint) throw new OrchestraError("COMMAND_FAILED", "gpg generated no signing key");
   }
   const key = fingerprint;
   return {
     fingerprint: key,
-    exportPublicKey: () => gpg(home, ["--armor", "--export", key]),
-    clearsign: (text) => gpg(home, ["--local-user", key, "--digest-algo", "SHA512", "--clearsign"], text),
+    exportPublicKey: () => gpg(home, "export the public key", ["--armor", "--export", key]),
+    clearsign: (text) => gpg(home, "clearsign", ["--local-user", key, "--digest-algo", "SHA512", "--clearsign"], text),
     async close() {
       await execa("gpgconf", ["--homedir", home, "--kill", "gpg-agent"], { reject: false });
     },

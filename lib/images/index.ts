@@ -21,3 +21,7 @@ export {
   renderSyslinuxCfg,
 } from "./os-image-config.ts";
 export { OS_IMAGE_BUILDER_VERSION, OS_IMAGE_PACKAGES, osImageName, osImageRecipe, osImageRecipeKey, type OsImageRecipe } from "./os-image-recipe.ts";
+export { awsEndpointOf, IMAGE_CONTENT_ID, isDeployable, releaseVersion, renderSimplestreams, STREAMS_DIR, type SimplestreamsCloud, type SimplestreamsFiles } from "./simplestreams-index.ts";
+export { openGpgSigner, SIGNING_KEY_UID, type GpgSigner } from "./gpg-signer.ts";
+export { publishSimplestreams, simplestreamsDir, simplestreamsGnupgHome, simplestreamsImagesDir, SIMPLESTREAMS_KEY_FILE, type PublishedSimplestreams } from "./simplestreams-publish.ts";
+export { registerSimplestreams } from "./simplestreams-routes.ts";

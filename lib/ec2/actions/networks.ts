@@ -66,6 +66,7 @@ export const describeSubnets = defineAction("DescribeSubnets", { SubnetId: list(
     "subnet-id": (s) => s.subnetId,
     "vpc-id": (s) => s.vpcId,
     "availability-zone": (s) => s.zone,
+    availabilityZone: (s) => s.zone,
     "availability-zone-id": (s) => `${region}-az${s.zoneIndex + 1}`,
     "cidr-block": (s) => s.cidrBlock,
     cidr: (s) => s.cidrBlock,

@@ -225,9 +225,11 @@ describe("the default VPC and the empty answers", () => {
     expect(await errorName(alice.send(new DescribeVpcAttributeCommand({ VpcId: vpcId, Attribute: "enableDnsNonsense" as never })))).toBe("InvalidParameterValue");
     expect(await errorName(alice.send(new DescribeVpcAttributeCommand({ VpcId: vpcId } as never)))).toBe("MissingParameter");
     expect(await errorName(alice.send(new DescribeVpcClassicLinkCommand({ VpcIds: [vpcId] })))).toBe("UnsupportedOperation");
-    // One default subnet per zone.
+    // One default subnet per zone, found by either spelling AWS documents.
     const subnets = (await alice.send(new DescribeSubnetsCommand({ Filters: [{ Name: "default-for-az", Values: ["true"] }] }))).Subnets!;
     expect(new Set(subnets.map((s) => s.AvailabilityZone)).size).toBe(subnets.length);
+    const camel = (await alice.send(new DescribeSubnetsCommand({ Filters: [{ Name: "defaultForAz", Values: ["true"] }, { Name: "availabilityZone", Values: ["rack-1"] }, { Name: "cidrBlock", Values: ["*"] }] }))).Subnets!;
+    expect(camel.map((s) => s.SubnetId)).toEqual([subnetId]);
   });
 
   it("has no credit specifications (nothing is burstable) and no launch templates", async () => {
