@@ -3,7 +3,7 @@
  * Assembles the long-running server: the HTTP services and the background workers, over
  * one inventory. `orchestra serve` is a thin shell around `startServer`.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { checkBootImages, reportPreflight } from "../boot/boot-preflight.ts";
 import { type BootServiceOptions, registerBootService } from "../boot/boot-service.ts";
@@ -97,7 +97,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { inventory, logger } = options;
   const limits = resolveConnectionLimits(options.connectionLimits);
   // Fastify's own request lines print the raw URL; this listener writes its own, redacted.
-  const boot = Fastify({ loggerInstance: logger.child({ service: "boot" }) as FastifyBaseLogger, bodyLimit: 64 * 1024, disableRequestLogging: true, ...fastifyConnectionOptions(limits, renderBootConnectionError) });
+  const boot = Fastify({
+    loggerInstance: logger.child({ service: "boot" }) as FastifyBaseLogger,
+    bodyLimit: 64 * 1024,
+    logController: new LogController({ disableRequestLogging: true }),
+    ...fastifyConnectionOptions(limits, renderBootConnectionError),
+  });
   logRequestsRedacted(boot);
   capConnectionsPerSource(boot.server, limits.maxConnectionsPerSource, renderBootConnectionError);
   boot.get("/healthz", async () => {

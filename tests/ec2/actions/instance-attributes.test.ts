@@ -176,7 +176,9 @@ describe("ModifyInstanceAttribute", () => {
     await alice.send(new ModifyInstanceAttributeCommand({ InstanceId: id, UserData: { Value: newData } }));
     expect(Buffer.from((await attribute(alice, id, "userData")).UserData!.Value!, "base64").toString()).toBe("#!/bin/sh\necho changed\n");
     const row = await harness.services.db.get<{ user_data: string }>("SELECT user_data FROM instance_metadata WHERE instance_id = $1", [id]);
-    expect(Buffer.from(row!.user_data, "base64").toString()).toBe("#!/bin/sh\necho changed\n");
+    // Sealed at rest: opened with the store's key, as the metadata service does.
+    const opened = harness.services.db.secrets.open(row!.user_data, `instance:${id}:metadata-user-data`);
+    expect(Buffer.from(opened, "base64").toString()).toBe("#!/bin/sh\necho changed\n");
     await alice.send(new StartInstancesCommand({ InstanceIds: [id] }));
     await alice.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
   });

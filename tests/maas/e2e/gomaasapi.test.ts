@@ -82,9 +82,11 @@ describe("gomaasapi (Juju's MAAS client) against orchestra serve", () => {
     // The user-data reached the metadata service's record for the deployment, decoded.
     const db = await openStore(orchestra.dataDir);
     try {
-      const rows = await db.all<{ user_data: string | null }>("SELECT md.user_data FROM instance_metadata md JOIN instances i ON i.instance_id = md.instance_id WHERE i.machine_id = $1", [report.allocated.system_id]);
+      const rows = await db.all<{ instance_id: string; user_data: string | null }>("SELECT md.instance_id, md.user_data FROM instance_metadata md JOIN instances i ON i.instance_id = md.instance_id WHERE i.machine_id = $1", [report.allocated.system_id]);
       expect(rows).toHaveLength(1);
-      expect(Buffer.from(rows[0]!.user_data!, "base64").toString()).toContain("maas-user-data-ran");
+      // Sealed at rest: opened with the store's key, as the metadata service does.
+      const opened = db.secrets.open(rows[0]!.user_data!, `instance:${rows[0]!.instance_id}:metadata-user-data`);
+      expect(Buffer.from(opened, "base64").toString()).toContain("maas-user-data-ran");
       // Released: the allocation ended, so its owner data is no longer the machine's.
       const open = await db.all("SELECT instance_id FROM instances WHERE machine_id = $1 AND ended_at IS NULL", [report.allocated.system_id]);
       expect(open).toEqual([]);

@@ -71,7 +71,9 @@ describe("deploy", () => {
     const deployment = await deploymentOf(harness.services.db, realId);
     expect(deployment).toMatchObject({ imageId: STORE_IMAGE.imageId, phase: "planned" });
     const metadata = await harness.services.db.get<{ user_data: string; ami_id: string }>("SELECT user_data, ami_id FROM instance_metadata WHERE instance_id = $1", [deployment!.instanceId]);
-    expect(Buffer.from(metadata!.user_data, "base64").toString()).toBe(userData);
+    // Sealed at rest: opened with the store's key, as the metadata service does.
+    const opened = harness.services.db.secrets.open(metadata!.user_data, `instance:${deployment!.instanceId}:metadata-user-data`);
+    expect(Buffer.from(opened, "base64").toString()).toBe(userData);
     expect(metadata!.ami_id).toBe(STORE_IMAGE.imageId);
     // Deploying again is MAAS's 409 for the state.
     const again = await maas.post(`machines/${realId}/`, "deploy", {});
