@@ -2,6 +2,7 @@
  * Test helpers for end-to-end tests that drive `orchestra lab` as a user would.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -57,6 +58,17 @@ export async function labVmProcess(dataDir: string, name: string) {
   return vm ? pidFileProcess(`vm ${name}`, vm.bmc.pidFile) : undefined;
 }
 
+/**
+ * Whether `pid` still runs as one of this lab's processes. Every lab process (serve, qemu,
+ * ipmi_sim) names a file under the lab's data directory on its command line; a pid that the
+ * system has since given to another program (on a busy machine, within minutes) does not.
+ */
+async function labProcessStillRunning(pid: number, dataDir: string): Promise<boolean> {
+  if ((await processStartTime(pid)) === undefined) return false;
+  const commandLine = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+  return commandLine.includes(dataDir);
+}
+
 /** Take the lab down and check it left no namespace, process or lab file behind. */
 export async function labDownAndCheck(dataDir: string, status: LabStatus | undefined, namespaces: readonly string[]): Promise<void> {
   const down = await orchestraCli(dataDir, "lab", "down");
@@ -64,7 +76,7 @@ export async function labDownAndCheck(dataDir: string, status: LabStatus | undef
   const listed = (await execa("ip", ["netns", "list"])).stdout;
   for (const namespace of namespaces) expect(listed).not.toContain(namespace);
   for (const pid of [status?.serve?.pid, ...(status?.vms ?? []).flatMap((vm) => [vm.pid, vm.bmc.pid])]) {
-    if (pid) expect(await processStartTime(pid), `pid ${pid} still running`).toBeUndefined();
+    if (pid) expect(await labProcessStillRunning(pid, dataDir), `pid ${pid} still running`).toBe(false);
   }
   expect(existsSync(join(dataDir, "lab"))).toBe(false);
   expect(existsSync(join(dataDir, "consoles"))).toBe(false);
