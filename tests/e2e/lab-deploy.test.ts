@@ -188,6 +188,6 @@ describe("the lab, end to end", () => {
     const bootMac = (await machine(systemId)).interfaces[0]!.mac;
     expect(readFileSync(consoleLogPath(dataDir, bootMac), "utf8")).toMatch(new RegExp(`ORCHESTRA-MAAS-PROOF ${maasProof} ran on \\S+`));
     console.log(`lab deploy e2e timeline:\n  ${marks.join("\n  ")}`);
-    // Two full deployments and two erasures of one VM (without KVM on a shared 2-core host, each takes minutes).
-  }, 3_600_000);
+  }, 3_600_000); // two full deployments and two erasures of one VM: without KVM on a shared 2-core host, each takes minutes
+
 });
