@@ -189,5 +189,4 @@ describe("the lab, end to end", () => {
     expect(readFileSync(consoleLogPath(dataDir, bootMac), "utf8")).toMatch(new RegExp(`ORCHESTRA-MAAS-PROOF ${maasProof} ran on \\S+`));
     console.log(`lab deploy e2e timeline:\n  ${marks.join("\n  ")}`);
   }, 3_600_000); // two full deployments and two erasures of one VM: without KVM on a shared 2-core host, each takes minutes
-
 });
