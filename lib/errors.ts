@@ -15,7 +15,7 @@ export const ERRORS = {
   MACHINE_NOT_FOUND: { status: 404, ec2: "InvalidInstanceID.NotFound", summary: "No machine has that system id, hostname or MAC." },
   MACHINE_IN_USE: { status: 409, ec2: "IncorrectInstanceState", summary: "The machine is allocated to an instance; release it first." },
   ILLEGAL_TRANSITION: { status: 409, ec2: "IncorrectInstanceState", summary: "The machine's state does not allow that move." },
-  NO_CAPACITY: { status: 503, ec2: "InsufficientInstanceCapacity", summary: "No ready machine satisfies the constraints." },
+  NO_CAPACITY: { status: 409, ec2: "InsufficientInstanceCapacity", summary: "No ready machine satisfies the constraints (409: a status no AWS SDK retries, so clients report it at once)." },
   UNKNOWN_POWER_TYPE: { status: 400, ec2: "InvalidParameterValue", summary: "No power driver is registered under that power type." },
   INVALID_POWER_PARAMETER: { status: 400, ec2: "InvalidParameterValue", summary: "A power parameter is unknown, missing or malformed." },
   INSTANCE_TYPE_NOT_FOUND: { status: 404, ec2: "InvalidInstanceType", summary: "No instance type has that name." },

@@ -25,6 +25,8 @@ export interface Ec2Harness {
   client(account?: string): Promise<EC2Client & { credential: NewCredential }>;
   /** Add ready machines with the fake power type. */
   addMachines(count: number, spec?: Parameters<typeof addReadyMachines>[2]): Promise<string[]>;
+  /** How many HTTP requests the endpoint has received (to count a client's retries). */
+  requestCount(): number;
   close(): Promise<void>;
 }
 
@@ -40,6 +42,8 @@ export async function startEc2Harness(options: { bodyLimit?: number; databaseUrl
   // modelClock moves the EC2 model's time (e.g. terminated-instance expiry) but not the
   // clock signatures are checked against, so the SDK's requests stay valid.
   const app = createEc2Server({ services, lookupSecret: credentials.lookup, bodyLimit: options.bodyLimit, logger });
+  let requests = 0;
+  app.addHook("onRequest", async () => void requests++);
   const endpoint = await app.listen({ host: "127.0.0.1", port: 0 });
   const clients: EC2Client[] = [];
   return {
@@ -59,6 +63,7 @@ export async function startEc2Harness(options: { bodyLimit?: number; databaseUrl
       return Object.assign(client, { credential });
     },
     addMachines: (count, spec) => addReadyMachines(inventory, count, spec),
+    requestCount: () => requests,
     async close() {
       for (const client of clients) client.destroy();
       await app.close();
