@@ -107,3 +107,23 @@ describe("the installed bin", () => {
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
   });
 });
+
+describe("what the CLI prints", () => {
+  it("names a machine as the user typed it", async () => {
+    await run("machines", "add", "--mac", "52:54:00:00:00:01", "--hostname", "rack1-node7", "--power-type", "manual");
+    const result = await run("machines", "release", "rack1-node7");
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/^orchestra: error \[ILLEGAL_TRANSITION\]: machine rack1-node7 \([a-z0-9]{6}\) is new; it cannot move to releasing/);
+  });
+
+  it("shows sizes in one unit style in every table", async () => {
+    await run("machines", "add", "--mac", "52:54:00:00:00:01", "--hostname", "n1", "--cpus", "2", "--memory-mib", "16384", "--disk-gib", "20", "--power-type", "manual");
+    const machines = (await run("machines", "list")).stdout;
+    expect(machines).toMatch(/n1 .* 16\.0G\s+20\.0G /);
+    const types = (await run("instance-types", "list")).stdout;
+    expect(types.split("\n")[0]).toMatch(/^NAME\s+CPUS\s+MEMORY\s+DISK\s+ORIGIN/);
+    expect(types).toMatch(/^t2\.micro\s+1\s+1\.0G\s+-\s/m);
+    const show = (await run("machines", "show", "n1")).stdout;
+    expect(show).toMatch(/^memory:\s+16\.0G$/m);
+  });
+});

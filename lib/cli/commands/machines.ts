@@ -45,7 +45,7 @@ function showMachine(view: MachineView): string {
     `status:       ${view.status}${view.statusMessage ? ` (${view.statusMessage})` : ""}`,
     `architecture: ${view.architecture}`,
     `cpus:         ${view.cpus}`,
-    `memory:       ${view.memoryMib} MiB`,
+    `memory:       ${formatBytes(view.memoryMib * 1024 ** 2)}`,
     `zone:         ${view.zone}`,
     `tags:         ${view.tags.join(", ") || "-"}`,
     `power:        ${view.power.type}${view.power.testOnly ? " (TEST ONLY: nothing is powered)" : ""}${Object.entries(view.power.params).map(([k, v]) => ` ${k}=${v}`).join("")}`,
@@ -63,7 +63,8 @@ function showMachine(view: MachineView): string {
  */
 async function forEachMachine(inventory: Inventory, refs: string[], to: MachineStatus, act: (m: Machine) => Promise<Machine>): Promise<Machine[]> {
   const machines = await Promise.all(refs.map((ref) => inventory.getMachine(ref)));
-  for (const machine of machines) assertTransition(machine.systemId, machine.status, to);
+  // Name each machine as the user typed it, with its system id when that was not what they typed.
+  machines.forEach((machine, i) => assertTransition(refs[i] === machine.systemId ? machine.systemId : `${refs[i]} (${machine.systemId})`, machine.status, to));
   const done: Machine[] = [];
   for (const machine of machines) done.push(await act(machine));
   return done;
