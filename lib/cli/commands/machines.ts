@@ -9,13 +9,19 @@ import { assertTransition, type MachineStatus } from "../../inventory/lifecycle.
 import type { Inventory } from "../../inventory/inventory.ts";
 import { machineView, type MachineView } from "../../inventory/machine-view.ts";
 import type { Machine } from "../../inventory/machine.ts";
+import type { Instance } from "../../inventory/instance.ts";
+import { powerCommand } from "./machine-power.ts";
+import { waitCommand } from "./machine-wait.ts";
 import { withInventory, type GlobalOptions } from "../context.ts";
 import { formatBytes, printJson, renderTable, type Column } from "../output.ts";
 import { collect, parseKeyValues, parseWholeNumber } from "../parse-options.ts";
 
 const GIB = 1024 ** 3;
 
-const COLUMNS: Column<MachineView>[] = [
+/** A machine as listed: its view and the instance it holds, if any. */
+type ListedMachine = MachineView & { instance?: Pick<Instance, "instanceId" | "account"> | null };
+
+const COLUMNS: Column<ListedMachine>[] = [
   { heading: "HOSTNAME", value: (m) => m.hostname },
   { heading: "SYSTEM-ID", value: (m) => m.systemId },
   { heading: "STATUS", value: (m) => m.status },
@@ -24,6 +30,8 @@ const COLUMNS: Column<MachineView>[] = [
   { heading: "MEMORY", value: (m) => formatBytes(m.memoryMib * 1024 * 1024) },
   { heading: "DISK", value: (m) => formatBytes(m.storageBytes) },
   { heading: "ZONE", value: (m) => m.zone },
+  { heading: "OWNER", value: (m) => m.instance?.account ?? "-" },
+  { heading: "INSTANCE", value: (m) => m.instance?.instanceId ?? "-" },
   { heading: "POWER", value: (m) => (m.power.testOnly ? `${m.power.type} (TEST ONLY)` : m.power.type) },
   { heading: "MACS", value: (m) => m.interfaces.map((i) => i.mac).join(",") },
   { heading: "TAGS", value: (m) => m.tags.join(",") },
@@ -33,7 +41,16 @@ function globals(command: Command): GlobalOptions & { json?: boolean } {
   return command.optsWithGlobals();
 }
 
-function printMachines(views: MachineView[], json: boolean | undefined): void {
+/** Each machine's view with the open instance it holds (owner and instance id), in one query. */
+async function listed(inventory: Inventory, machines: readonly Machine[]): Promise<ListedMachine[]> {
+  const open = new Map((await inventory.listInstances()).filter((i) => i.endedAt === null && i.systemId !== null).map((i) => [i.systemId!, i]));
+  return machines.map((m) => {
+    const instance = open.get(m.systemId);
+    return { ...machineView(m, inventory.powerTypes), instance: instance ? { instanceId: instance.instanceId, account: instance.account } : null };
+  });
+}
+
+function printMachines(views: ListedMachine[], json: boolean | undefined): void {
   if (json) printJson(views);
   else process.stdout.write(views.length ? renderTable(views, COLUMNS) : "no machines\n");
 }
@@ -79,7 +96,7 @@ function lifecycleCommand(name: string, description: string, to: MachineStatus, 
       const options = globals(command);
       await withInventory(options, async (inventory) => {
         const machines = await forEachMachine(inventory, refs, to, (m) => act(inventory, m, command.opts()));
-        printMachines(machines.map((m) => machineView(m, inventory.powerTypes)), options.json);
+        printMachines(await listed(inventory, machines), options.json);
       });
     });
 }
@@ -138,7 +155,7 @@ export function machinesCommand(): Command {
       const o = command.optsWithGlobals();
       await withInventory(o, async (inventory) => {
         const list = await inventory.listMachines({ status: o.status, zone: o.zone, tag: o.tag, architecture: o.arch });
-        printMachines(list.map((m) => machineView(m, inventory.powerTypes)), o.json);
+        printMachines(await listed(inventory, list), o.json);
       });
     });
 
@@ -183,6 +200,10 @@ export function machinesCommand(): Command {
   machines.addCommand(
     lifecycleCommand("mark-broken", "take machines out of service", "broken", (inv, m, o) => inv.markBroken(m.systemId, o.reason ?? "")).requiredOption("--reason <text>", "why the machine is broken"),
   );
+
+  machines.addCommand(lifecycleCommand("retire", "retire machines for good (commission one to bring it back)", "retired", (inv, m) => inv.transition(m.systemId, "retired", "retired by the operator")));
+  machines.addCommand(powerCommand());
+  machines.addCommand(waitCommand());
 
   machines
     .command("delete")
