@@ -106,6 +106,7 @@ export const ERRORS = {
   ZONE_IN_USE: { status: 409, ec2: "InvalidParameterValue", summary: "The zone still has machines (or is the default zone), so it cannot be removed." },
   WAIT_TIMED_OUT: { status: 504, ec2: "InternalError", summary: "machines wait gave up: a machine did not reach the state in time." },
   WAIT_FAILED: { status: 409, ec2: "IncorrectInstanceState", summary: "machines wait stopped: a machine landed in a failed state instead." },
+  POWER_CANCELLED: { status: 409, ec2: "IncorrectInstanceState", summary: "A power step's retries stopped because its machine left the state the step was for, or was deleted." },
 } as const satisfies Record<string, { status: number; ec2: string; summary: string }>;
 
 /** A stable error code. */

@@ -6,6 +6,7 @@
  * (after the driver's retries) moves the machine to its failed state with the reason.
  */
 import type { Logger } from "pino";
+import { isOrchestraError } from "../errors.ts";
 import type { Inventory } from "../inventory/inventory.ts";
 import { FAILURE_STATUS, type MachineStatus } from "../inventory/lifecycle.ts";
 import type { Machine } from "../inventory/machine.ts";
@@ -39,7 +40,7 @@ export interface LifecycleEngineOptions {
 export interface StepReport {
   systemId: string;
   status: MachineStatus;
-  outcome: PowerActionResult["outcome"] | "failed";
+  outcome: PowerActionResult["outcome"] | "failed" | "cancelled";
   message: string;
 }
 
@@ -119,9 +120,15 @@ export class LifecycleEngine {
     const claimed = await inventory.db.transaction((tx) => claimPowerAction(tx, machine.systemId, machine.statusChangedAt, machine.status, this.#o.now(), this.#o.staleClaimMs));
     if (!claimed) return undefined;
     const finish = (outcome: string, message: string) => inventory.db.transaction((tx) => finishPowerAction(tx, machine.systemId, machine.statusChangedAt, outcome, message, this.#o.now()));
+    // The step is for this state entry only: once the machine has left it (marked broken,
+    // released, deleted), the driver's retries stop instead of powering a machine nobody wants powered.
+    const stillWanted = async () => {
+      const now = await inventory.getMachine(machine.systemId).catch(() => undefined);
+      return now !== undefined && now.status === machine.status && now.statusChangedAt === machine.statusChangedAt;
+    };
     try {
       const driver = drivers.get(machine.power.type);
-      const target = powerTargetFor(machine);
+      const target = { ...powerTargetFor(machine), stillWanted };
       const results: PowerActionResult[] = [];
       if (plan.bootDevice) results.push(await driver.setBootDevice(target, plan.bootDevice));
       results.push(plan.power === "cycle" ? await driver.powerCycle(target) : await driver.powerOff(target));
@@ -134,6 +141,11 @@ export class LifecycleEngine {
       return { systemId: machine.systemId, status: machine.status, outcome, message };
     } catch (error) {
       const message = this.#scrub(machine, error);
+      if (isOrchestraError(error, "POWER_CANCELLED")) {
+        await finish("cancelled", message);
+        logger.info({ systemId: machine.systemId, status: machine.status, outcome: "cancelled" }, `power ${plan.power} for ${machine.status} stopped: the machine left ${machine.status}`);
+        return { systemId: machine.systemId, status: machine.status, outcome: "cancelled", message };
+      }
       await finish("failed", message);
       logger.error({ systemId: machine.systemId, status: machine.status }, `power ${plan.power} failed: ${message}`);
       const failed = FAILURE_STATUS[machine.status];

@@ -35,6 +35,8 @@ export interface RetryOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Secret values to scrub from any message that leaves the loop. */
   readonly secrets?: readonly string[];
+  /** Asked after each wait, before the next attempt: false cancels the action (POWER_CANCELLED). */
+  readonly stillWanted?: () => Promise<boolean>;
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -73,6 +75,9 @@ export async function retryPowerAction<T>(what: string, attempt: () => Promise<T
       }
       options.logger?.warn({ code: error.code, attempt: attempts, retryInMs: delay }, `${what}: ${scrubSecrets(error.message, secrets)}; retrying`);
       await sleep(delay);
+      if (options.stillWanted && !(await options.stillWanted())) {
+        throw new OrchestraError("POWER_CANCELLED", `${what} cancelled after ${attempts} attempt${attempts === 1 ? "" : "s"}: no longer wanted`, { attempts });
+      }
     }
   }
 }
@@ -98,7 +103,7 @@ export function withRetries(driver: PowerDriver, options: WithRetriesOptions): P
     const params = options.powerTypes.validateParams(driver.type, target.params);
     const secrets = type.settings.filter((s) => s.secret).map((s) => params[s.name]).filter((v): v is string => v !== undefined);
     const clean: PowerTarget = { ...target, params };
-    return retryPowerAction(`${driver.type} ${verb} of ${describeTarget(target)}`, () => action(clean), { ...options, secrets });
+    return retryPowerAction(`${driver.type} ${verb} of ${describeTarget(target)}`, () => action(clean), { ...options, secrets, ...(target.stillWanted ? { stillWanted: target.stillWanted } : {}) });
   };
   const verify = options.verify ?? true;
   /** `action`, then (when it claims done) a check that the machine reached `expected`. */
