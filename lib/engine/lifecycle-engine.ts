@@ -33,6 +33,8 @@ export interface LifecycleEngineOptions {
   requestRetryMs?: number;
   /** Erase a released machine's disks before it goes back to the pool (default: no erasure). */
   eraseOnRelease?: EraseMode;
+  /** Counts each power step by driver, action and outcome (the server's prom-client metrics). */
+  metrics?: { observePower(driver: string, action: string, outcome: string): void };
   now?: () => Date;
 }
 
@@ -46,7 +48,7 @@ export interface StepReport {
 
 /** The lifecycle engine; `sweep()` runs every pending power step once. */
 export class LifecycleEngine {
-  readonly #o: Required<Omit<LifecycleEngineOptions, "now" | "eraseOnRelease">> & Pick<LifecycleEngineOptions, "eraseOnRelease"> & { now: () => Date };
+  readonly #o: Required<Omit<LifecycleEngineOptions, "now" | "eraseOnRelease" | "metrics">> & Pick<LifecycleEngineOptions, "eraseOnRelease" | "metrics"> & { now: () => Date };
 
   constructor(options: LifecycleEngineOptions) {
     this.#o = { concurrency: 32, staleClaimMs: 10 * 60_000, requestRetryMs: 60_000, now: () => new Date(), ...options };
@@ -135,6 +137,7 @@ export class LifecycleEngine {
       const outcome = results.some((r) => r.outcome === "operator-action-required") ? "operator-action-required" : "done";
       const message = results.map((r) => r.message).join("; ");
       await finish(outcome, message);
+      this.#o.metrics?.observePower(machine.power.type, plan.power, outcome);
       logger.info({ systemId: machine.systemId, status: machine.status, outcome }, message);
       if (plan.then && machine.status === "releasing" && this.#o.eraseOnRelease) await this.#startErasure(machine, this.#o.eraseOnRelease, message);
       else if (plan.then) await inventory.transitionFrom(machine.systemId, machine, plan.then, `${machine.status} done: ${message}`);
@@ -143,10 +146,12 @@ export class LifecycleEngine {
       const message = this.#scrub(machine, error);
       if (isOrchestraError(error, "POWER_CANCELLED")) {
         await finish("cancelled", message);
+        this.#o.metrics?.observePower(machine.power.type, plan.power, "cancelled");
         logger.info({ systemId: machine.systemId, status: machine.status, outcome: "cancelled" }, `power ${plan.power} for ${machine.status} stopped: the machine left ${machine.status}`);
         return { systemId: machine.systemId, status: machine.status, outcome: "cancelled", message };
       }
       await finish("failed", message);
+      this.#o.metrics?.observePower(machine.power.type, plan.power, "failed");
       logger.error({ systemId: machine.systemId, status: machine.status }, `power ${plan.power} failed: ${message}`);
       const failed = FAILURE_STATUS[machine.status];
       if (failed) await inventory.transitionFrom(machine.systemId, machine, failed, `power error: ${message}`);

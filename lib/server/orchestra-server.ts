@@ -22,7 +22,7 @@ import { StoreMetadataSource } from "../metadata/store-metadata-source.ts";
 import type { ListenAddress } from "./listen-address.ts";
 import type { LifecycleEngine } from "../engine/lifecycle-engine.ts";
 import { startPeriodicWorker, type Worker } from "./periodic-worker.ts";
-import { registerMetrics } from "./metrics.ts";
+import { registerMetrics, type OrchestraMetrics } from "./metrics.ts";
 import { startTimeoutWorker } from "./timeout-worker.ts";
 import { listenOnUnixSocket, type SocketListener } from "./unix-socket-listener.ts";
 
@@ -33,6 +33,8 @@ export const DEFAULT_ENGINE_SWEEP_MS = 2000;
 export interface ServerOptions {
   inventory: Inventory;
   logger: Logger;
+  /** Where the server's parts count requests and power steps; /metrics serves it. */
+  metrics?: OrchestraMetrics;
   /** The boot/metadata/enlistment HTTP listener (5248 by default); also serves /healthz. */
   bootListen: ListenAddress;
   /** Seconds between two sweeps for machines stuck past their state's timeout. */
@@ -73,12 +75,13 @@ function boundAddress(app: Pick<FastifyInstance, "server">): ListenAddress {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { inventory, logger } = options;
   const boot = Fastify({ loggerInstance: logger.child({ service: "boot" }) as FastifyBaseLogger, bodyLimit: 64 * 1024 });
-  boot.get("/healthz", async () => {
+  // Health checks and scrapes come every few seconds: logged only when they fail.
+  boot.get("/healthz", { logLevel: "warn" }, async () => {
     // A health check that touches the store: a server whose database is gone is not healthy.
     await inventory.db.get("SELECT 1 AS ok");
     return { status: "ok" };
   });
-  registerMetrics(boot, inventory.db);
+  registerMetrics(boot, inventory.db, options.metrics);
   // A write through the API (RunInstances, a deploy report, an enlistment) wakes the lifecycle
   // engine at once instead of leaving its power step to the next sweep. Set once the engine runs.
   let wakeEngine = () => {};
@@ -107,6 +110,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         services: { topology, db: inventory.db, inventory, credentials, now: () => new Date(), images: storeImageSource(options.dataDir), consoles: fileConsoleLogs(options.dataDir), ...(vendorData ? { vendorData } : {}) },
         lookupSecret: credentials.lookup,
         logger: logger.child({ service: "ec2" }),
+        ...(options.metrics ? { metrics: options.metrics } : {}),
       });
       ec2.addHook("onResponse", wakeOnWrite);
       await ec2.listen({ host: options.ec2.listen.host, port: options.ec2.listen.port });

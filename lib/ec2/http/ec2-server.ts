@@ -30,6 +30,15 @@ export interface Ec2ServerOptions {
   readonly bodyLimit?: number;
   readonly actions?: ReadonlyMap<string, Ec2Action<any>>;
   readonly now?: () => Date;
+  /** Counts each answered request by action and status (a prom-client registry's metrics). */
+  readonly metrics?: { observeRequest(api: string, action: string, code: number, seconds: number): void };
+}
+
+/** The access key id a request names (SigV4 header or presigned query), for logs; undefined if none. */
+function accessKeyIdOf(request: FastifyRequest): string | undefined {
+  const header = String(request.headers.authorization ?? "");
+  const credential = /Credential=([A-Z0-9]{16,128})\//.exec(header)?.[1] ?? /[?&]X-Amz-Credential=([A-Z0-9]{16,128})(%2F|\/)/.exec(request.raw.url ?? "")?.[1];
+  return credential;
 }
 
 /** Build the EC2 endpoint; the caller listens and closes it. */
@@ -68,10 +77,19 @@ export function createEc2Server(options: Ec2ServerOptions): FastifyInstance {
       if (params.DryRun === true) throw new OrchestraError("EC2_DRY_RUN", "Request would have succeeded, but DryRun flag is set.");
       const result = await found.run({ account: caller.account, accessKeyId: caller.accessKeyId, requestId, services: options.services }, params);
       reply.status(200).type("text/xml;charset=UTF-8").send(renderResponse(found.name, requestId, result));
-      log?.info({ requestId, action, account, status: 200, ms: elapsedMs(started) }, "ec2 request");
+      const ms = elapsedMs(started);
+      log?.info({ requestId, action, account, status: 200, ms }, "ec2 request");
+      options.metrics?.observeRequest("ec2", found.name, 200, ms / 1000);
     } catch (error) {
       const status = sendError(reply, requestId, error, log);
-      log?.info({ requestId, action: action.slice(0, 64), account, status, ms: elapsedMs(started) }, "ec2 request");
+      const ms = elapsedMs(started);
+      // Authentication failures carry their code and the key id they named (never a secret), so an operator can tell a revoked key from a wrong clock.
+      const auth = isOrchestraError(error) && ["EC2_AUTH_FAILURE", "EC2_SIGNATURE_MISMATCH", "EC2_MISSING_AUTHENTICATION", "EC2_INCOMPLETE_SIGNATURE", "EC2_REQUEST_EXPIRED"].includes(error.code)
+        ? { code: error.code, accessKeyId: accessKeyIdOf(request) }
+        : isOrchestraError(error) ? { code: error.code } : {};
+      log?.info({ requestId, action: action.slice(0, 64), account, status, ms, ...auth }, "ec2 request");
+      // The action is read only once the request is authenticated: before that it is "unauthenticated".
+      options.metrics?.observeRequest("ec2", actions.has(action) ? action : action === "-" ? "unauthenticated" : "invalid", status, ms / 1000);
     }
   };
   app.post("/", handle);
