@@ -43,6 +43,9 @@ PACKAGES=(
   unzip
   dash
   bash
+  # Packing the charm strips its Node (strip), and the pack test checks it (file).
+  binutils
+  file
 )
 
 missing=()
