@@ -56,3 +56,26 @@ describe("orchestra machines: the operator's verbs", () => {
     expect((await run("machines", "wait", "f1", "--status", "retired")).stdout).toBe("f1: retired");
   });
 });
+
+describe("orchestra machines update", () => {
+  it("fixes a mistyped BMC password in place, keeping the other parameters, the state and the secret hidden", async () => {
+    await run("machines", "add", "--mac", "52:54:00:00:00:01", "--hostname", "rack1-node7", "--zone", "rack-1", "--tag", "ssd",
+      "--power-type", "ipmi", "--power-param", "address=198.51.100.20", "--power-param", "username=admin", "--power-param", "password=hunter3");
+    const updated = await run("machines", "update", "rack1-node7", "--power-param", "password=hunter2", "--hostname", "r1n7", "--zone", "rack-2", "--tag", "gpu", "--remove-tag", "ssd", "--json");
+    expect(updated.exitCode, updated.stderr).toBe(0);
+    expect(updated.stdout).not.toContain("hunter");
+    const view = JSON.parse(updated.stdout);
+    expect(view).toMatchObject({ hostname: "r1n7", zone: "rack-2", tags: ["gpu"], status: "new", power: { type: "ipmi", params: { address: "198.51.100.20", username: "admin", password: "********" } } });
+    const show = JSON.parse((await run("machines", "show", "r1n7", "--json")).stdout);
+    expect(show.events.at(-1).reason).toMatch(/^updated by the operator: hostname rack1-node7 -> r1n7; zone rack-1 -> rack-2; tags gpu; power ipmi \(password\)$/);
+    expect(JSON.parse((await run("zones", "list", "--json")).stdout).map((z: { name: string }) => z.name)).toEqual(["default", "rack-1", "rack-2"]);
+  });
+
+  it("refuses a bad parameter and changes nothing", async () => {
+    await run("machines", "add", "--mac", "52:54:00:00:00:01", "--hostname", "n1", "--power-type", "ipmi", "--power-param", "address=198.51.100.20");
+    const bad = await run("machines", "update", "n1", "--hostname", "n2", "--power-param", "colour=blue");
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr).toMatch(/^orchestra: error \[INVALID_POWER_PARAMETER\]/);
+    expect(JSON.parse((await run("machines", "show", "n1", "--json")).stdout).hostname).toBe("n1");
+  });
+});

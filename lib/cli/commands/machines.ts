@@ -201,6 +201,34 @@ export function machinesCommand(): Command {
     lifecycleCommand("mark-broken", "take machines out of service", "broken", (inv, m, o) => inv.markBroken(m.systemId, o.reason ?? "")).requiredOption("--reason <text>", "why the machine is broken"),
   );
 
+  machines
+    .command("update")
+    .description("change a machine's hostname, zone, tags or power settings in place (its state is untouched)")
+    .argument("<machine>", "system id, hostname or MAC address")
+    .option("--hostname <name>", "new host name")
+    .option("--zone <zone>", "move it to this availability zone")
+    .option("--tag <tag>", "add a tag (repeatable)", collect)
+    .option("--remove-tag <tag>", "remove a tag (repeatable)", collect)
+    .option("--power-type <type>", "a new power type (its parameters start afresh)")
+    .option("--power-param <key=value>", "set a power parameter, keeping the others (repeatable), e.g. password=...", collect)
+    .option("--json", "print the machine as JSON")
+    .action(async (ref: string, _options, command: Command) => {
+      const o = command.optsWithGlobals();
+      await withInventory(o, async (inventory) => {
+        const updated = await inventory.updateMachine(ref, {
+          ...(o.hostname === undefined ? {} : { hostname: o.hostname }),
+          ...(o.zone === undefined ? {} : { zone: o.zone }),
+          ...(o.tag ? { addTags: o.tag } : {}),
+          ...(o.removeTag ? { removeTags: o.removeTag } : {}),
+          ...(o.powerType === undefined ? {} : { powerType: o.powerType }),
+          ...(o.powerParam ? { powerParams: parseKeyValues("--power-param", o.powerParam) } : {}),
+        });
+        const view = machineView(updated, inventory.powerTypes);
+        if (o.json) printJson(view);
+        else process.stdout.write(showMachine(view));
+      });
+    });
+
   machines.addCommand(lifecycleCommand("retire", "retire machines for good (commission one to bring it back)", "retired", (inv, m) => inv.transition(m.systemId, "retired", "retired by the operator")));
   machines.addCommand(powerCommand());
   machines.addCommand(waitCommand());
