@@ -34,7 +34,7 @@ export interface LifecycleEngineOptions {
   /** Erase a released machine's disks before it goes back to the pool (default: no erasure). */
   eraseOnRelease?: EraseMode;
   /** Counts each power step by driver, action and outcome (the server's prom-client metrics). */
-  metrics?: { observePower(driver: string, action: string, outcome: string): void };
+  metrics?: { observePower(driver: string, action: string, outcome: string): void; observeQueue?(depth: number): void };
   now?: () => Date;
 }
 
@@ -68,6 +68,7 @@ export class LifecycleEngine {
       if (request.attemptedAt && now - Date.parse(request.attemptedAt) < this.#o.requestRetryMs) continue;
       jobs.push(() => this.#request(request));
     }
+    this.#o.metrics?.observeQueue?.(jobs.length);
     const reports: StepReport[] = [];
     let next = 0;
     const lane = async () => {

@@ -41,6 +41,9 @@ export class OrchestraMetrics {
   readonly #requests: Counter<"api" | "action" | "code">;
   readonly #latency: Histogram<"api" | "action">;
   readonly #power: Counter<"driver" | "action" | "outcome">;
+  readonly #deployments: Counter<"outcome">;
+  readonly #enlistments: Counter<"outcome">;
+  readonly #queue: Gauge;
 
   constructor(build: { version: string }) {
     collectDefaultMetrics({ register: this.registry, prefix: "orchestra_" });
@@ -53,6 +56,9 @@ export class OrchestraMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [this.registry],
     });
+    this.#deployments = new Counter({ name: "orchestra_deployments_total", help: "Deployment reports from deploy ramdisks, by outcome (success, failure, refused).", labelNames: ["outcome"], registers: [this.registry] });
+    this.#enlistments = new Counter({ name: "orchestra_enlistments_total", help: "Enlistment reports from discovery ramdisks, by outcome (created, commissioned, rate-limited, refused).", labelNames: ["outcome"], registers: [this.registry] });
+    this.#queue = new Gauge({ name: "orchestra_engine_queue_depth", help: "Power steps and power requests the lifecycle engine found waiting at its last sweep.", registers: [this.registry] });
     this.#power = new Counter({ name: "orchestra_power_operations_total", help: "Power steps the engine ran, by driver, action and outcome (done, operator-action-required, failed, cancelled).", labelNames: ["driver", "action", "outcome"], registers: [this.registry] });
   }
 
@@ -60,6 +66,25 @@ export class OrchestraMetrics {
   observeRequest(api: string, action: string, code: number, seconds: number): void {
     this.#requests.inc({ api, action, code: String(code) });
     this.#latency.observe({ api, action }, seconds);
+  }
+
+  /**
+   * Count one answer of the boot listener by its route pattern (a bounded set: never the raw
+   * URL); the deploy and enlistment reports also count as deployments and enlistments by outcome.
+   */
+  observeBootResponse(route: string, query: unknown, code: number, seconds: number): void {
+    this.observeRequest("boot", route, code, seconds);
+    if (route.endsWith("/deploy/:token/report")) {
+      const status = (query as { status?: string } | undefined)?.status;
+      this.#deployments.inc({ outcome: code >= 300 ? "refused" : status === "success" ? "success" : "failure" });
+    } else if (route.endsWith("/enlist")) {
+      this.#enlistments.inc({ outcome: code === 201 ? "created" : code === 200 ? "commissioned" : code === 429 ? "rate-limited" : "refused" });
+    }
+  }
+
+  /** How much work the engine's last sweep found. */
+  observeQueue(depth: number): void {
+    this.#queue.set(depth);
   }
 
   /** Count one power step. */

@@ -89,6 +89,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (request.method !== "GET" && request.method !== "HEAD") wakeEngine();
   };
   boot.addHook("onResponse", wakeOnWrite);
+  const metrics = options.metrics;
+  if (metrics) boot.addHook("onResponse", async (request, reply) => metrics.observeBootResponse(request.routeOptions.url ?? "unmatched", request.query, reply.statusCode, reply.elapsedTime / 1000));
   let dnsmasq: DnsmasqSupervisor | undefined;
   const sockets: SocketListener[] = [];
   let ec2: FastifyInstance | undefined;

@@ -51,6 +51,34 @@ describe("/metrics", () => {
   });
 });
 
+describe("/metrics on a running server", () => {
+  it("counts boot routes by pattern, enlistments and deployment reports by outcome, and the engine's queue", async () => {
+    const metrics = new OrchestraMetrics({ version: "1" });
+    const inventory = await memoryInventory();
+    const data = tempDataDir();
+    const engine = new LifecycleEngine({ inventory, drivers: builtinPowerDrivers(), logger: pino({ level: "silent" }), metrics });
+    const server = await startServer({ inventory, logger: pino({ level: "silent" }), bootListen: { host: "127.0.0.1", port: 0 }, timeoutSweepSeconds: 3600, dataDir: data.dir, metrics, engine: { engine, sweepMs: 3_600_000 } });
+    const base = `http://127.0.0.1:${server.addresses.boot.port}`;
+    try {
+      const report = { version: 1, mode: "enlist", bootMac: "52:54:00:12:00:01", architecture: "amd64", firmware: "bios", cpus: 2, cpuModel: "QEMU", memoryMib: 512, interfaces: [{ name: "eth0", mac: "52:54:00:12:00:01" }], disks: [{ name: "vda", sizeBytes: 1073741824, model: "", serial: "" }], dmi: { vendor: "QEMU", product: "PC", serial: "" }, bmcAddress: "" };
+      expect((await fetch(`${base}/enlist`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(report) })).status).toBe(201);
+      expect((await fetch(`${base}/deploy/${"x".repeat(32)}/report?status=success`, { method: "POST", headers: { "content-type": "text/plain" }, body: "done\n" })).status).toBe(404);
+      await engine.sweep();
+      const text = await (await fetch(`${base}/metrics`)).text();
+      expect(text).toContain('orchestra_enlistments_total{outcome="created"} 1');
+      expect(text).toContain('orchestra_deployments_total{outcome="refused"} 1');
+      expect(text).toMatch(/^orchestra_api_requests_total\{api="boot",action="\/enlist",code="201"\} 1$/m);
+      expect(text).toMatch(/^orchestra_api_requests_total\{api="boot",action="\/deploy\/:token\/report",code="404"\} 1$/m);
+      expect(text).toMatch(/^orchestra_engine_queue_depth \d+$/m);
+      expect(text).toContain('orchestra_machines{status="new"} 1');
+    } finally {
+      await server.close();
+      await inventory.db.close();
+      data.cleanup();
+    }
+  });
+});
+
 describe("the server log", () => {
   it("has no info lines for /healthz and /metrics, and serves them", async () => {
     const { lines, logger } = capturingLogger();
