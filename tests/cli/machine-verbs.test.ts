@@ -79,3 +79,11 @@ describe("orchestra machines update", () => {
     expect(JSON.parse((await run("machines", "show", "n1", "--json")).stdout).hostname).toBe("n1");
   });
 });
+
+describe("a manual machine", () => {
+  it("tells the operator, at accept, what to do by hand (not only in the server log)", async () => {
+    await run("machines", "add", "--mac", "52:54:00:00:00:01", "--hostname", "m1", "--power-type", "manual");
+    const accepted = await run("machines", "accept", "m1");
+    expect(accepted.stdout.split("\n").at(-1)).toMatch(/^m1: operator action required: make m1 \([a-z0-9]{6}\) boot from the network \(PXE\) next; operator action required: reset or power-cycle m1/);
+  });
+});
