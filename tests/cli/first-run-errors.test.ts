@@ -93,6 +93,9 @@ describe("the installed bin", () => {
     const result = await execa(bin, ["--version"], { reject: false });
     expect([result.exitCode, result.stdout]).toEqual([0, pkg.version]);
     expect(pkg.engines).toEqual({ node: ">=24" });
+    // The charm's bundled CLI has no package.json beside it: the version is a constant kept equal here.
+    const { ORCHESTRA_VERSION } = await import("../../lib/cli/package-version.ts");
+    expect(ORCHESTRA_VERSION).toBe(pkg.version);
   });
 
   it("refuses a Node older than 24 in one line instead of a loader stack trace", async () => {
