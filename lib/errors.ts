@@ -15,7 +15,7 @@ export const ERRORS = {
   MACHINE_NOT_FOUND: { status: 404, ec2: "InvalidInstanceID.NotFound", summary: "No machine has that system id, hostname or MAC." },
   MACHINE_IN_USE: { status: 409, ec2: "IncorrectInstanceState", summary: "The machine is allocated to an instance; release it first." },
   ILLEGAL_TRANSITION: { status: 409, ec2: "IncorrectInstanceState", summary: "The machine's state does not allow that move." },
-  NO_CAPACITY: { status: 503, ec2: "InsufficientInstanceCapacity", summary: "No ready machine satisfies the constraints." },
+  NO_CAPACITY: { status: 409, ec2: "InsufficientInstanceCapacity", summary: "No ready machine satisfies the constraints (409: a status no AWS SDK retries, so clients report it at once)." },
   UNKNOWN_POWER_TYPE: { status: 400, ec2: "InvalidParameterValue", summary: "No power driver is registered under that power type." },
   INVALID_POWER_PARAMETER: { status: 400, ec2: "InvalidParameterValue", summary: "A power parameter is unknown, missing or malformed." },
   INSTANCE_TYPE_NOT_FOUND: { status: 404, ec2: "InvalidInstanceType", summary: "No instance type has that name." },
@@ -123,6 +123,9 @@ export const ERRORS = {
   DATA_DIR_NOT_FOUND: { status: 404, ec2: "InvalidParameterValue", summary: "The data directory does not exist (a command that only reads never creates one)." },
   ZONE_NOT_FOUND: { status: 404, ec2: "InvalidParameterValue", summary: "No availability zone has that name." },
   ZONE_IN_USE: { status: 409, ec2: "InvalidParameterValue", summary: "The zone still has machines (or is the default zone), so it cannot be removed." },
+  WAIT_TIMED_OUT: { status: 504, ec2: "InternalError", summary: "machines wait gave up: a machine did not reach the state in time." },
+  WAIT_FAILED: { status: 409, ec2: "IncorrectInstanceState", summary: "machines wait stopped: a machine landed in a failed state instead." },
+  POWER_CANCELLED: { status: 409, ec2: "IncorrectInstanceState", summary: "A power step's retries stopped because its machine left the state the step was for, or was deleted." },
 } as const satisfies Record<string, { status: number; ec2: string; summary: string }>;
 
 /** A stable error code. */

@@ -26,6 +26,6 @@ describe("the error table", () => {
 
   it("carries its code, status and EC2 code", () => {
     const error = new OrchestraError("NO_CAPACITY", "none");
-    expect([error.code, error.status, error.ec2Code]).toEqual(["NO_CAPACITY", 503, "InsufficientInstanceCapacity"]);
+    expect([error.code, error.status, error.ec2Code]).toEqual(["NO_CAPACITY", 409, "InsufficientInstanceCapacity"]);
   });
 });

@@ -1,10 +1,12 @@
 /**
  * @module charm/pack/layout-charm-tree
  * Lays out the tree a .charm holds: the charm's YAML, dispatch and hooks/ (mode 755), the
- * esbuild bundles under dist/, the Node binary under bin/ and the manifest.yaml pack writes.
+ * esbuild bundles under dist/, the Node binary (stripped) under bin/, the charm's README,
+ * icon and licence, and the manifest.yaml pack writes.
  */
 import { chmodSync, copyFileSync, mkdirSync, readdirSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { execa } from "execa";
 import { dump } from "js-yaml";
 import { bundleCharm } from "./bundle.ts";
 
@@ -48,5 +50,11 @@ export async function layoutCharmTree(repoRoot: string, outDir: string, nodeBina
   // realpath: node_modules/.bin/node is a link; the charm needs the binary itself.
   copyFileSync(realpathSync(nodeBinary), join(outDir, "bin", "node"));
   chmodSync(join(outDir, "bin", "node"), 0o755);
+  // Symbols are for debuggers, not for running hooks: strip (binutils) drops them (126 MB to 108 MB for Node 24.21).
+  await execa("strip", ["--strip-all", join(outDir, "bin", "node")]);
+  // What Charmhub shows: the charm's own README, icon and licence.
+  copyFileSync(join(repoRoot, "charm", "meta", "README.md"), join(outDir, "README.md"));
+  copyFileSync(join(repoRoot, "charm", "meta", "icon.svg"), join(outDir, "icon.svg"));
+  copyFileSync(join(repoRoot, "LICENSE"), join(outDir, "LICENSE"));
   writeFileSync(join(outDir, "manifest.yaml"), renderManifest(new Date(), jujuArchitecture()));
 }

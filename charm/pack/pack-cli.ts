@@ -1,6 +1,6 @@
 /**
  * @module charm/pack/pack-cli
- * `npm run pack` writes orchestra.charm; `npm run pack:tree -- <dir>` lays the charm tree
+ * `npm run pack:charm` writes orchestra.charm; `npm run pack:tree -- <dir>` lays the charm tree
  * out in <dir> (what charmcraft.yaml's part installs).
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";

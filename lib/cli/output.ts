@@ -22,7 +22,7 @@ export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + "\n");
 }
 
-/** Human size from bytes (GiB with one decimal, or MiB when small). */
+/** Human size from bytes, the one unit style of every table: GiB with one decimal (`16.0G`), or MiB when small (`512M`). */
 export function formatBytes(bytes: number): string {
   if (bytes === 0) return "-";
   const gib = bytes / 1024 ** 3;

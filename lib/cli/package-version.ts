@@ -1,19 +1,15 @@
 /**
  * @module cli/package-version
- * The installed package's version, for `orchestra --version`: read from package.json, which
- * sits two folders above this file in the source tree and three above it in dist/.
+ * The package's version, for `orchestra --version` and the build-info metric. A constant,
+ * not a read of package.json: the charm bundles the CLI into one file with no package.json
+ * beside it (as charm/version.ts does for the charm). tests/cli/first-run-errors.test.ts
+ * keeps it equal to package.json's version.
  */
-import { readFileSync } from "node:fs";
 
-/** The version in the package's package.json. */
+/** The version in package.json. */
+export const ORCHESTRA_VERSION = "0.1.0";
+
+/** The package's version. */
 export function packageVersion(): string {
-  for (const up of ["../../package.json", "../../../package.json"]) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), "utf8")) as { name?: string; version?: string };
-      if (pkg.version && pkg.name?.endsWith("orchestra")) return pkg.version;
-    } catch {
-      // not at this depth; try the next
-    }
-  }
-  return "unknown";
+  return ORCHESTRA_VERSION;
 }

@@ -13,6 +13,7 @@ import { machinesCommand } from "./commands/machines.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { vendorDataCommand } from "./commands/vendor-data.ts";
 import { zonesCommand } from "./commands/zones.ts";
+import { instancesCommand } from "./commands/instances.ts";
 import { packageVersion } from "./package-version.ts";
 
 /**
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   program.addCommand(labCommand());
   program.addCommand(vendorDataCommand());
   program.addCommand(zonesCommand());
+  program.addCommand(instancesCommand());
   // Commander's own messages are kept, not printed: runCli prints them in Orchestra's format.
   const quiet = { outputError: () => undefined };
   const configure = (command: Command) => {

@@ -6,6 +6,7 @@
  * (after the driver's retries) moves the machine to its failed state with the reason.
  */
 import type { Logger } from "pino";
+import { isOrchestraError } from "../errors.ts";
 import type { Inventory } from "../inventory/inventory.ts";
 import { FAILURE_STATUS, type MachineStatus } from "../inventory/lifecycle.ts";
 import type { Machine } from "../inventory/machine.ts";
@@ -31,6 +32,8 @@ export interface LifecycleEngineOptions {
   requestRetryMs?: number;
   /** Erase a released machine's disks before it goes back to the pool (default: no erasure). */
   eraseOnRelease?: EraseMode;
+  /** Counts each power step by driver, action and outcome (the server's prom-client metrics). */
+  metrics?: { observePower(driver: string, action: string, outcome: string): void; observeQueue?(depth: number): void };
   now?: () => Date;
 }
 
@@ -38,13 +41,13 @@ export interface LifecycleEngineOptions {
 export interface StepReport {
   systemId: string;
   status: MachineStatus;
-  outcome: PowerActionResult["outcome"] | "failed";
+  outcome: PowerActionResult["outcome"] | "failed" | "cancelled";
   message: string;
 }
 
 /** The lifecycle engine; `sweep()` runs every pending power step once. */
 export class LifecycleEngine {
-  readonly #o: Required<Omit<LifecycleEngineOptions, "now" | "eraseOnRelease">> & Pick<LifecycleEngineOptions, "eraseOnRelease"> & { now: () => Date };
+  readonly #o: Required<Omit<LifecycleEngineOptions, "now" | "eraseOnRelease" | "metrics">> & Pick<LifecycleEngineOptions, "eraseOnRelease" | "metrics"> & { now: () => Date };
 
   constructor(options: LifecycleEngineOptions) {
     this.#o = { concurrency: 32, staleClaimMs: 10 * 60_000, requestRetryMs: 60_000, now: () => new Date(), ...options };
@@ -64,6 +67,7 @@ export class LifecycleEngine {
       if (request.attemptedAt && now - Date.parse(request.attemptedAt) < this.#o.requestRetryMs) continue;
       jobs.push(() => this.#request(request));
     }
+    this.#o.metrics?.observeQueue?.(jobs.length);
     const reports: StepReport[] = [];
     let next = 0;
     const lane = async () => {
@@ -115,22 +119,36 @@ export class LifecycleEngine {
     );
     if (!claimed) return undefined;
     const finish = (outcome: string, message: string) => inventory.db.transaction((tx) => finishPowerAction(tx, machine.systemId, machine.statusChangedAt, outcome, message, this.#o.now()));
+    // The step is for this state entry only: once the machine has left it (marked broken,
+    // released, deleted), the driver's retries stop instead of powering a machine nobody wants powered.
+    const stillWanted = async () => {
+      const now = await inventory.getMachine(machine.systemId).catch(() => undefined);
+      return now !== undefined && now.status === machine.status && now.statusChangedAt === machine.statusChangedAt;
+    };
     try {
       const driver = drivers.get(machine.power.type);
-      const target = powerTargetFor(machine);
+      const target = { ...powerTargetFor(machine), stillWanted };
       const results: PowerActionResult[] = [];
       if (plan.bootDevice) results.push(await driver.setBootDevice(target, plan.bootDevice));
       results.push(plan.power === "cycle" ? await driver.powerCycle(target) : await driver.powerOff(target));
       const outcome = results.some((r) => r.outcome === "operator-action-required") ? "operator-action-required" : "done";
       const message = results.map((r) => r.message).join("; ");
       await finish(outcome, message);
+      this.#o.metrics?.observePower(machine.power.type, plan.power, outcome);
       logger.info({ systemId: machine.systemId, status: machine.status, outcome }, message);
       if (plan.then && machine.status === "releasing" && this.#o.eraseOnRelease) await this.#startErasure(machine, this.#o.eraseOnRelease, message);
       else if (plan.then) await inventory.transitionFrom(machine.systemId, machine, plan.then, `${machine.status} done: ${message}`);
       return { systemId: machine.systemId, status: machine.status, outcome, message };
     } catch (error) {
       const message = (error as Error).message;
+      if (isOrchestraError(error, "POWER_CANCELLED")) {
+        await finish("cancelled", message);
+        this.#o.metrics?.observePower(machine.power.type, plan.power, "cancelled");
+        logger.info({ systemId: machine.systemId, status: machine.status, outcome: "cancelled" }, `power ${plan.power} for ${machine.status} stopped: the machine left ${machine.status}`);
+        return { systemId: machine.systemId, status: machine.status, outcome: "cancelled", message };
+      }
       await finish("failed", message);
+      this.#o.metrics?.observePower(machine.power.type, plan.power, "failed");
       logger.error({ systemId: machine.systemId, status: machine.status }, `power ${plan.power} failed: ${message}`);
       const failed = FAILURE_STATUS[machine.status];
       if (failed) await inventory.transitionFrom(machine.systemId, machine, failed, `power error: ${message}`);

@@ -76,7 +76,9 @@ case "$IMAGE_FORMAT" in
 esac
 
 # Progress: bytes written to the disk so far, from the block layer's counters, every 5 s.
-sectors_written() { awk '{ print $7 }' "/sys/block/$DISK/stat" 2>/dev/null || echo 0; }
+# The block device's own name (the plan's DISK may be a link to it), for its counters in /sys.
+BLOCK=$(basename "$(readlink -f "$TARGET")")
+sectors_written() { awk '{ print $7 }' "/sys/block/$BLOCK/stat" 2>/dev/null || echo 0; }
 START_SECTORS=$(sectors_written)
 ( while sleep 5 && [ ! -f "$WORK/stop-progress" ]; do
     done_bytes=$(( ($(sectors_written) - START_SECTORS) * 512 ))
@@ -89,18 +91,25 @@ mkfifo "$WORK/hash.fifo"
 sha256sum < "$WORK/hash.fifo" > "$WORK/hash" &
 HASH_PID=$!
 WROTE=1
-{ wget -q -O - "$IMAGE_URL" 2>"$WORK/fetch.err" || echo "download failed: $(cat "$WORK/fetch.err")" > "$WORK/fetch.failed"; } \\
+{ wget -q -O - "$IMAGE_URL" 2>"$WORK/fetch.err"; rc=$?; [ $rc = 0 ] || [ $rc = 141 ] || echo "download of $IMAGE_URL failed (wget exit $rc): $(cat "$WORK/fetch.err" | tr '\\n' ' ' | sed 's/ *$//' | grep . || echo 'no message: killed?')" > "$WORK/fetch.failed"; } \\
   | tee "$WORK/hash.fifo" \\
-  | { $DECOMPRESS 2>"$WORK/decompress.err" || echo "$IMAGE_FORMAT decompression failed: $(cat "$WORK/decompress.err")" > "$WORK/decompress.failed"; } \\
-  | dd of="$TARGET" bs=1048576 conv=fsync 2>"$WORK/dd.err" || echo "writing $TARGET failed: $(cat "$WORK/dd.err")" > "$WORK/write.failed"
+  | { $DECOMPRESS 2>"$WORK/decompress.err"; rc=$?; [ $rc = 0 ] || [ $rc = 141 ] || echo "$IMAGE_FORMAT decompression failed (exit $rc): $(cat "$WORK/decompress.err" | tr '\\n' ' ' | sed 's/ *$//')" > "$WORK/decompress.failed"; } \\
+  | dd of="$TARGET" bs=1048576 conv=fsync 2>"$WORK/dd.err" || echo "writing $TARGET failed: $(grep -v -e 'records in' -e 'records out' -e ' bytes' "$WORK/dd.err" | tr '\\n' ' ' | sed 's/ *$//')" > "$WORK/write.failed"
 wait $HASH_PID
 touch "$WORK/stop-progress"
 kill $PROGRESS_PID 2>/dev/null
-[ -f "$WORK/fetch.failed" ] && fail "$(cat "$WORK/fetch.failed")"
+# What a person needs to act on a failure: how far the write got, how big the disk is, and
+# whether the kernel ran out of memory (a ramdisk on a small machine).
+disk_bytes() { if [ -r "/sys/block/$BLOCK/size" ]; then echo $(( $(cat "/sys/block/$BLOCK/size") * 512 )); else wc -c < "$TARGET" | tr -d ' '; fi; }
+written_bytes() { sync; if [ -r "/sys/block/$BLOCK/stat" ]; then echo $(( ($(sectors_written) - START_SECTORS) * 512 )); else awk '/ bytes/ { n = $1 } END { print n + 0 }' "$WORK/dd.err" 2>/dev/null || echo 0; fi; }
+oom() { dmesg 2>/dev/null | grep -qi "out of memory" && echo "; the kernel ran out of memory (this machine has $(awk '/MemTotal/ { print $2 }' /proc/meminfo) kB)"; }
+where() { echo "$(written_bytes) bytes written to $DISK, a disk of $(disk_bytes) bytes (the image file is $IMAGE_BYTES bytes, $IMAGE_FORMAT)$(oom)"; }
+# A stage killed by SIGPIPE (exit 141) only saw the stage after it stop: that later stage's failure is the cause, so it is reported first.
+[ -f "$WORK/write.failed" ] && fail "$(cat "$WORK/write.failed"); $(where)"
+[ -f "$WORK/fetch.failed" ] && fail "$(cat "$WORK/fetch.failed"); $(where)"
 read -r GOT _ < "$WORK/hash"
 [ "$GOT" = "$IMAGE_SHA256" ] || fail "checksum mismatch: the image downloaded has SHA-256 $GOT, the plan says $IMAGE_SHA256"
-[ -f "$WORK/decompress.failed" ] && fail "$(cat "$WORK/decompress.failed")"
-[ -f "$WORK/write.failed" ] && fail "$(cat "$WORK/write.failed")"
+[ -f "$WORK/decompress.failed" ] && fail "$(cat "$WORK/decompress.failed"); $(where)"
 sync
 log "image written and verified (SHA-256 $GOT): $(tail -n 1 "$WORK/dd.err")"
 

@@ -26,7 +26,7 @@ import {
   type StatusTimeouts,
 } from "./lifecycle.ts";
 import { parseMac } from "./mac-address.ts";
-import { checkArchitecture, checkName, validateMachineInput, type NewMachineInput } from "./machine-input.ts";
+import { checkArchitecture, checkHostname, checkName, validateMachineInput, type NewMachineInput } from "./machine-input.ts";
 import {
   deleteMachineRow,
   insertEvent,
@@ -36,6 +36,7 @@ import {
   selectMachines,
   selectSystemIdByHostname,
   selectSystemIdByMac,
+  updateMachineSettings,
   updateStatus,
   type MachineFilter,
 } from "./machine-rows.ts";
@@ -58,6 +59,19 @@ export interface InventoryOptions {
    * @example new Inventory(db, { fakeCompletesAtOnce: false })
    */
   fakeCompletesAtOnce?: boolean;
+}
+
+/** What `updateMachine` may change; anything not given stays as it is. */
+export interface MachineChanges {
+  hostname?: string;
+  zone?: string;
+  /** Replace every tag. */
+  tags?: string[];
+  addTags?: string[];
+  removeTags?: string[];
+  powerType?: string;
+  /** Merged over the current parameters (of the same power type). */
+  powerParams?: Record<string, string>;
 }
 
 /** Filters for listing machines. */
@@ -160,6 +174,41 @@ export class Inventory {
   /** One machine, by system id, hostname or MAC address. */
   async getMachine(ref: string): Promise<Machine> {
     return this.#resolve(this.db, ref);
+  }
+
+  /**
+   * Change what an operator sets by hand, in place: hostname, zone, tags (replaced, added or
+   * removed) and power settings (parameters merged over the current ones, so one mistyped
+   * BMC password is one command). Everything is validated before anything is written; the
+   * machine's state is untouched and the change is in its event log.
+   */
+  async updateMachine(ref: string, changes: MachineChanges): Promise<Machine> {
+    return this.db.transaction(async (tx) => {
+      const machine = await this.#resolve(tx, ref);
+      const hostname = changes.hostname === undefined ? machine.hostname : checkHostname(changes.hostname);
+      if (hostname !== machine.hostname) {
+        const taken = await selectSystemIdByHostname(tx, hostname);
+        if (taken) throw new OrchestraError("DUPLICATE_HOSTNAME", `hostname ${hostname} already belongs to machine ${taken}`, { hostname, systemId: taken });
+      }
+      const zone = changes.zone === undefined ? machine.zone : checkName("zone", changes.zone);
+      const removed = new Set((changes.removeTags ?? []).map((t) => checkName("tag", t)));
+      const tags = [...new Set([...(changes.tags ?? machine.tags).map((t) => checkName("tag", t)), ...(changes.addTags ?? []).map((t) => checkName("tag", t))])].filter((t) => !removed.has(t));
+      const powerType = changes.powerType === undefined ? machine.power.type : this.powerTypes.get(changes.powerType).name;
+      // A new power type starts from no parameters; the same one keeps those not given.
+      const base = powerType === machine.power.type ? machine.power.params : {};
+      const params = this.powerTypes.validateParams(powerType, { ...base, ...(changes.powerParams ?? {}) });
+      const at = this.#timestamp();
+      const updated: Machine = { ...machine, hostname, zone, tags, power: { type: powerType, params }, updatedAt: at };
+      await updateMachineSettings(tx, updated);
+      const what = [
+        hostname !== machine.hostname && `hostname ${machine.hostname} -> ${hostname}`,
+        zone !== machine.zone && `zone ${machine.zone} -> ${zone}`,
+        JSON.stringify(tags) !== JSON.stringify(machine.tags) && `tags ${tags.join(",") || "-"}`,
+        (powerType !== machine.power.type || changes.powerParams) && `power ${powerType} (${Object.keys(changes.powerParams ?? {}).join(", ") || "type"})`,
+      ].filter(Boolean);
+      await insertEvent(tx, machine.systemId, machine.status, machine.status, `updated by the operator: ${what.join("; ") || "nothing changed"}`, at);
+      return updated;
+    });
   }
 
   /** The machine that owns `mac`, or undefined. */

@@ -115,6 +115,20 @@ export async function updateMachineHardware(tx: SqlExecutor, machine: Machine): 
   ]);
 }
 
+/** Replace what an operator may change by hand: hostname, zone, tags and power settings. */
+export async function updateMachineSettings(tx: SqlExecutor, machine: Machine): Promise<void> {
+  await ensureZone(tx, machine.zone, machine.updatedAt);
+  await tx.run("UPDATE machines SET hostname = $2, zone = $3, tags = $4, power_type = $5, power_params = $6, updated_at = $7 WHERE system_id = $1", [
+    machine.systemId,
+    machine.hostname,
+    machine.zone,
+    JSON.stringify(machine.tags),
+    machine.power.type,
+    JSON.stringify(machine.power.params),
+    machine.updatedAt,
+  ]);
+}
+
 /** Replace a machine's power settings (commissioning sets up the BMC user afresh). */
 export async function updateMachinePower(tx: SqlExecutor, machine: Machine): Promise<void> {
   await tx.run("UPDATE machines SET power_type = $2, power_params = $3, updated_at = $4 WHERE system_id = $1", [machine.systemId, machine.power.type, storedPowerParams(tx.secrets, machine.systemId, machine.power.params), machine.updatedAt]);

@@ -24,6 +24,14 @@ import { orchestraArgv } from "./orchestra-command.ts";
 import { OVMF_CODE, OVMF_VARS } from "./qemu-argv.ts";
 
 /** What to build. */
+/**
+ * A lab VM's size unless told otherwise: enough for the README's whole flow (commission,
+ * `images build-os`, RunInstances with the smallest type): the deploy ramdisk runs in 1 GiB,
+ * and the built Debian image (about 1.1 GiB) fits a 4 GiB disk with room for its first boot.
+ * 512 MiB and 1 GiB, the old defaults, commissioned but could not deploy.
+ */
+export const LAB_VM_DEFAULTS = { memoryMib: 1024, diskGib: 4 } as const;
+
 export interface LabUpOptions {
   readonly dataDir: string;
   readonly nodes: number;
@@ -219,9 +227,9 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
         // Both NIC families the discovery ramdisk must drive: Intel e1000 and virtio.
         nic: vmFirmware === "uefi" ? "virtio-net-pci" : "e1000",
         tap: `tap${index}`,
-        memoryMib: options.memoryMib ?? 512,
+        memoryMib: options.memoryMib ?? LAB_VM_DEFAULTS.memoryMib,
         cpus: options.cpus ?? 1,
-        diskBytes: (options.diskGib ?? 1) * 1024 ** 3,
+        diskBytes: (options.diskGib ?? LAB_VM_DEFAULTS.diskGib) * 1024 ** 3,
         diskPath: join(dir, `${name}.disk`),
         consoleLog: labConsoleLog(dataDir, mac),
         qmpSocket: join(dir, `${name}.qmp`),

@@ -23,6 +23,11 @@ export interface PowerTarget {
   readonly params: Readonly<Record<string, string>>;
   /** The boot interface's MAC, for drivers that address the machine by it (Wake-on-LAN). */
   readonly bootMac?: string;
+  /**
+   * Asked before every retry: false when the action is no longer wanted (the machine left
+   * the state the action was for, or was deleted), which ends the retries with POWER_CANCELLED.
+   */
+  readonly stillWanted?: () => Promise<boolean>;
 }
 
 /**

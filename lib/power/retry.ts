@@ -33,6 +33,8 @@ export interface RetryOptions {
   readonly logger?: RetryLogger;
   /** Replaceable in tests to observe the waits without spending them. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Asked after each wait, before the next attempt: false cancels the action (POWER_CANCELLED). */
+  readonly stillWanted?: () => Promise<boolean>;
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -70,6 +72,9 @@ export async function retryPowerAction<T>(what: string, attempt: () => Promise<T
       }
       options.logger?.warn({ code: error.code, attempt: attempts, retryInMs: delay }, `${what}: ${error.message}; retrying`);
       await sleep(delay);
+      if (options.stillWanted && !(await options.stillWanted())) {
+        throw new OrchestraError("POWER_CANCELLED", `${what} cancelled after ${attempts} attempt${attempts === 1 ? "" : "s"}: no longer wanted`, { attempts });
+      }
     }
   }
 }
@@ -95,7 +100,7 @@ export function withRetries(driver: PowerDriver, options: WithRetriesOptions): P
   const run = async <T>(verb: string, target: PowerTarget, action: (clean: PowerTarget) => Promise<T>): Promise<T> => {
     const params = options.powerTypes.validateParams(driver.type, target.params);
     const clean: PowerTarget = { ...target, params };
-    return retryPowerAction(`${driver.type} ${verb} of ${describeTarget(target)}`, () => action(clean), options);
+    return retryPowerAction(`${driver.type} ${verb} of ${describeTarget(target)}`, () => action(clean), { ...options, ...(target.stillWanted ? { stillWanted: target.stillWanted } : {}) });
   };
   const verify = options.verify ?? true;
   /** `action`, then (when it claims done) a check that the machine reached `expected`. */

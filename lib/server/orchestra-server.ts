@@ -23,7 +23,7 @@ import { StoreMetadataSource } from "../metadata/store-metadata-source.ts";
 import type { ListenAddress } from "./listen-address.ts";
 import type { LifecycleEngine } from "../engine/lifecycle-engine.ts";
 import { startPeriodicWorker, type Worker } from "./periodic-worker.ts";
-import { registerMetrics } from "./metrics.ts";
+import { registerMetrics, type OrchestraMetrics } from "./metrics.ts";
 import { registerSimplestreams } from "../images/simplestreams-routes.ts";
 import { startTimeoutWorker } from "./timeout-worker.ts";
 import { listenOnUnixSocket, type SocketListener } from "./unix-socket-listener.ts";
@@ -37,6 +37,8 @@ export const DEFAULT_ENGINE_SWEEP_MS = 2000;
 export interface ServerOptions {
   inventory: Inventory;
   logger: Logger;
+  /** Where the server's parts count requests and power steps; /metrics serves it. */
+  metrics?: OrchestraMetrics;
   /** The boot/metadata/enlistment HTTP listener (5248 by default); also serves /healthz. */
   bootListen: ListenAddress;
   /** Seconds between two sweeps for machines stuck past their state's timeout. */
@@ -105,12 +107,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   logRequestsRedacted(boot);
   capConnectionsPerSource(boot.server, limits.maxConnectionsPerSource, renderBootConnectionError);
-  boot.get("/healthz", async () => {
+  // Health checks and scrapes come every few seconds: logged only when they fail.
+  boot.get("/healthz", { logLevel: "warn" }, async () => {
     // A health check that touches the store: a server whose database is gone is not healthy.
     await inventory.db.get("SELECT 1 AS ok");
     return { status: "ok" };
   });
-  registerMetrics(boot, inventory.db);
+  registerMetrics(boot, inventory.db, options.metrics);
   // A write through the API (RunInstances, a deploy report, an enlistment) wakes the lifecycle
   // engine at once instead of leaving its power step to the next sweep. Set once the engine runs.
   let wakeEngine = () => {};
@@ -118,6 +121,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (request.method !== "GET" && request.method !== "HEAD") wakeEngine();
   };
   boot.addHook("onResponse", wakeOnWrite);
+  const metrics = options.metrics;
+  if (metrics) boot.addHook("onResponse", async (request, reply) => metrics.observeBootResponse(request.routeOptions.url ?? "unmatched", request.query, reply.statusCode, reply.elapsedTime / 1000));
   let dnsmasq: DnsmasqSupervisor | undefined;
   const sockets: SocketListener[] = [];
   let ec2: FastifyInstance | undefined;
@@ -142,6 +147,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         lookupSecret: credentials.lookup,
         logger: logger.child({ service: "ec2" }),
         limits,
+        ...(options.metrics ? { metrics: options.metrics } : {}),
       });
       ec2.addHook("onResponse", wakeOnWrite);
       // The MAAS API shares the EC2 listener (one port, one inventory) when it has keys to check.

@@ -93,6 +93,9 @@ describe("the installed bin", () => {
     const result = await execa(bin, ["--version"], { reject: false });
     expect([result.exitCode, result.stdout]).toEqual([0, pkg.version]);
     expect(pkg.engines).toEqual({ node: ">=24" });
+    // The charm's bundled CLI has no package.json beside it: the version is a constant kept equal here.
+    const { ORCHESTRA_VERSION } = await import("../../lib/cli/package-version.ts");
+    expect(ORCHESTRA_VERSION).toBe(pkg.version);
   });
 
   it("refuses a Node older than 24 in one line instead of a loader stack trace", async () => {
@@ -105,5 +108,25 @@ describe("the installed bin", () => {
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/^orchestra: error \[NODE_TOO_OLD\]: Orchestra needs Node 24 or newer, this is Node 20\.[\d.]+; run it as bin\/orchestra/);
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("what the CLI prints", () => {
+  it("names a machine as the user typed it", async () => {
+    await run("machines", "add", "--mac", "52:54:00:00:00:01", "--hostname", "rack1-node7", "--power-type", "manual");
+    const result = await run("machines", "release", "rack1-node7");
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/^orchestra: error \[ILLEGAL_TRANSITION\]: machine rack1-node7 \([a-z0-9]{6}\) is new; it cannot move to releasing/);
+  });
+
+  it("shows sizes in one unit style in every table", async () => {
+    await run("machines", "add", "--mac", "52:54:00:00:00:01", "--hostname", "n1", "--cpus", "2", "--memory-mib", "16384", "--disk-gib", "20", "--power-type", "manual");
+    const machines = (await run("machines", "list")).stdout;
+    expect(machines).toMatch(/n1 .* 16\.0G\s+20\.0G /);
+    const types = (await run("instance-types", "list")).stdout;
+    expect(types.split("\n")[0]).toMatch(/^NAME\s+CPUS\s+MEMORY\s+DISK\s+ORIGIN/);
+    expect(types).toMatch(/^t2\.micro\s+1\s+1\.0G\s+-\s/m);
+    const show = (await run("machines", "show", "n1")).stdout;
+    expect(show).toMatch(/^memory:\s+16\.0G$/m);
   });
 });

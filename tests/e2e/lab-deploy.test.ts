@@ -54,7 +54,7 @@ describe("the lab, end to end", () => {
     const marks: string[] = [];
     const mark = (what: string) => marks.push(`${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-    const up = await orchestraCli(dataDir, "lab", "up", "--nodes", "1", "--firmware", "bios", "--memory-mib", "1024", "--disk-gib", "4", "--erase-disks", "quick", "--json");
+    const up = await orchestraCli(dataDir, "lab", "up", "--nodes", "1", "--firmware", "bios", "--erase-disks", "quick", "--json");
     expect(up.exitCode, up.all).toBe(0);
     status = JSON.parse(up.stdout) as LabStatus;
     mark("lab up");

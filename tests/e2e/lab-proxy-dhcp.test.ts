@@ -4,6 +4,7 @@
  * data. A machine nobody registered, powered on through its BMC, still boots discovery and
  * enlists with that BMC.
  */
+import { LAB_VM_DEFAULTS } from "../../lib/lab/lab-up.ts";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -27,7 +28,7 @@ describe("the lab in proxy-DHCP mode", () => {
     const machines = await waitForMachines(dataDir, 1, 240_000);
     expect(machines.length, `machine enlisted before the deadline:\n${consoleTails(status)}`).toBe(1);
     const vm = status.vms[0]!;
-    expect(machines[0]).toMatchObject({ status: "new", cpus: 1, memoryMib: 512 });
+    expect(machines[0]).toMatchObject({ status: "new", cpus: 1, memoryMib: LAB_VM_DEFAULTS.memoryMib });
     expect(machines[0]!.interfaces[0]!.mac).toBe(vm.mac);
     // Powered on through its BMC, it reported that BMC, whoever handed out its address.
     expect(machines[0]!.power).toMatchObject({ type: "ipmi", params: { address: vm.bmc.address, username: "orchestra" } });

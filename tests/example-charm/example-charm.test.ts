@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { Context, getRelation, relation, state } from "orchestra/testing";
+import { Context, getRelation, relation, state } from "@orchestra-charm/orchestra/testing";
 
 const charmDir = import.meta.dirname;
 const ctx = new Context({ charmDir, command: [process.execPath, join(charmDir, "src", "charm.ts")] });

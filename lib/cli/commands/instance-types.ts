@@ -5,14 +5,14 @@
 import { Command } from "commander";
 import type { InstanceType } from "../../inventory/instance-type.ts";
 import { withInventory } from "../context.ts";
-import { printJson, renderTable, type Column } from "../output.ts";
+import { formatBytes, printJson, renderTable, type Column } from "../output.ts";
 import { parseWholeNumber } from "../parse-options.ts";
 
 const COLUMNS: Column<InstanceType>[] = [
   { heading: "NAME", value: (t) => t.name },
   { heading: "CPUS", value: (t) => String(t.cpus) },
-  { heading: "MEMORY-MIB", value: (t) => String(t.memoryMib) },
-  { heading: "DISK-GIB", value: (t) => String(t.diskGib) },
+  { heading: "MEMORY", value: (t) => formatBytes(t.memoryMib * 1024 ** 2) },
+  { heading: "DISK", value: (t) => formatBytes(t.diskGib * 1024 ** 3) },
   { heading: "ORIGIN", value: (t) => (t.builtin ? "built-in" : "operator") },
   { heading: "DESCRIPTION", value: (t) => t.description },
 ];

@@ -2,6 +2,7 @@
  * @module cli/commands/lab
  * `orchestra lab up|status|down`: the virtual data centre tests and demos run against.
  */
+import { LAB_VM_DEFAULTS } from "../../lab/lab-up.ts";
 import { writeFile, rename } from "node:fs/promises";
 import { Command } from "commander";
 import { OrchestraError } from "../../errors.ts";
@@ -23,9 +24,9 @@ export function labCommand(): Command {
     .description("create the lab and N VMs, each behind its own IPMI BMC, powered on through it to network-boot and enlist; returns once they are on")
     .option("--nodes <n>", "how many VMs", "1")
     .option("--firmware <list>", "firmware per VM, cycled: bios, uefi or a list such as bios,uefi", "bios")
-    .option("--memory-mib <n>", "memory per VM", "512")
+    .option("--memory-mib <n>", "memory per VM", String(LAB_VM_DEFAULTS.memoryMib))
     .option("--cpus <n>", "CPUs per VM", "1")
-    .option("--disk-gib <n>", "blank disk per VM", "1")
+    .option("--disk-gib <n>", "blank disk per VM", String(LAB_VM_DEFAULTS.diskGib))
     .option("--dhcp <mode>", "dhcp: Orchestra's dnsmasq hands out addresses; proxy: a separate site DHCP server does and Orchestra runs proxy-DHCP beside it", "dhcp")
     .option("--auto-accept", "the lab's server accepts enlisted machines at once")
     .option("--erase-disks <mode>", "the lab's server erases released machines' disks: quick or full")

@@ -9,13 +9,19 @@ import { assertTransition, type MachineStatus } from "../../inventory/lifecycle.
 import type { Inventory } from "../../inventory/inventory.ts";
 import { machineView, type MachineView } from "../../inventory/machine-view.ts";
 import type { Machine } from "../../inventory/machine.ts";
+import type { Instance } from "../../inventory/instance.ts";
+import { powerCommand } from "./machine-power.ts";
+import { waitCommand } from "./machine-wait.ts";
 import { withInventory, type GlobalOptions } from "../context.ts";
 import { formatBytes, printJson, renderTable, type Column } from "../output.ts";
 import { collect, parseKeyValues, parseWholeNumber } from "../parse-options.ts";
 
 const GIB = 1024 ** 3;
 
-const COLUMNS: Column<MachineView>[] = [
+/** A machine as listed: its view and the instance it holds, if any. */
+type ListedMachine = MachineView & { instance?: Pick<Instance, "instanceId" | "account"> | null };
+
+const COLUMNS: Column<ListedMachine>[] = [
   { heading: "HOSTNAME", value: (m) => m.hostname },
   { heading: "SYSTEM-ID", value: (m) => m.systemId },
   { heading: "STATUS", value: (m) => m.status },
@@ -24,6 +30,8 @@ const COLUMNS: Column<MachineView>[] = [
   { heading: "MEMORY", value: (m) => formatBytes(m.memoryMib * 1024 * 1024) },
   { heading: "DISK", value: (m) => formatBytes(m.storageBytes) },
   { heading: "ZONE", value: (m) => m.zone },
+  { heading: "OWNER", value: (m) => m.instance?.account ?? "-" },
+  { heading: "INSTANCE", value: (m) => m.instance?.instanceId ?? "-" },
   { heading: "POWER", value: (m) => (m.power.testOnly ? `${m.power.type} (TEST ONLY)` : m.power.type) },
   { heading: "MACS", value: (m) => m.interfaces.map((i) => i.mac).join(",") },
   { heading: "TAGS", value: (m) => m.tags.join(",") },
@@ -33,7 +41,16 @@ function globals(command: Command): GlobalOptions & { json?: boolean } {
   return command.optsWithGlobals();
 }
 
-function printMachines(views: MachineView[], json: boolean | undefined): void {
+/** Each machine's view with the open instance it holds (owner and instance id), in one query. */
+async function listed(inventory: Inventory, machines: readonly Machine[]): Promise<ListedMachine[]> {
+  const open = new Map((await inventory.listInstances()).filter((i) => i.endedAt === null && i.systemId !== null).map((i) => [i.systemId!, i]));
+  return machines.map((m) => {
+    const instance = open.get(m.systemId);
+    return { ...machineView(m, inventory.powerTypes), instance: instance ? { instanceId: instance.instanceId, account: instance.account } : null };
+  });
+}
+
+function printMachines(views: ListedMachine[], json: boolean | undefined): void {
   if (json) printJson(views);
   else process.stdout.write(views.length ? renderTable(views, COLUMNS) : "no machines\n");
 }
@@ -45,7 +62,7 @@ function showMachine(view: MachineView): string {
     `status:       ${view.status}${view.statusMessage ? ` (${view.statusMessage})` : ""}`,
     `architecture: ${view.architecture}`,
     `cpus:         ${view.cpus}`,
-    `memory:       ${view.memoryMib} MiB`,
+    `memory:       ${formatBytes(view.memoryMib * 1024 ** 2)}`,
     `zone:         ${view.zone}`,
     `tags:         ${view.tags.join(", ") || "-"}`,
     `power:        ${view.power.type}${view.power.testOnly ? " (TEST ONLY: nothing is powered)" : ""}${Object.entries(view.power.params).map(([k, v]) => ` ${k}=${v}`).join("")}`,
@@ -63,7 +80,8 @@ function showMachine(view: MachineView): string {
  */
 async function forEachMachine(inventory: Inventory, refs: string[], to: MachineStatus, act: (m: Machine) => Promise<Machine>): Promise<Machine[]> {
   const machines = await Promise.all(refs.map((ref) => inventory.getMachine(ref)));
-  for (const machine of machines) assertTransition(machine.systemId, machine.status, to);
+  // Name each machine as the user typed it, with its system id when that was not what they typed.
+  machines.forEach((machine, i) => assertTransition(refs[i] === machine.systemId ? machine.systemId : `${refs[i]} (${machine.systemId})`, machine.status, to));
   const done: Machine[] = [];
   for (const machine of machines) done.push(await act(machine));
   return done;
@@ -78,9 +96,32 @@ function lifecycleCommand(name: string, description: string, to: MachineStatus, 
       const options = globals(command);
       await withInventory(options, async (inventory) => {
         const machines = await forEachMachine(inventory, refs, to, (m) => act(inventory, m, command.opts()));
-        printMachines(machines.map((m) => machineView(m, inventory.powerTypes)), options.json);
+        printMachines(await listed(inventory, machines), options.json);
+        if (!options.json) process.stdout.write(await manualInstructions(machines));
       });
     });
+}
+
+/**
+ * What the operator must do by hand for machines with `manual` power now in a state with a
+ * power step (the engine can only log it): the manual driver's own words, one line each.
+ */
+async function manualInstructions(machines: readonly Machine[]): Promise<string> {
+  const [{ POWER_PLAN }, { ManualPowerDriver }, { powerTargetFor }] = await Promise.all([
+    import("../../engine/power-plan.ts"),
+    import("../../power/manual.ts"),
+    import("../../power/power-target.ts"),
+  ]);
+  const driver = new ManualPowerDriver();
+  const lines: string[] = [];
+  for (const machine of machines) {
+    const plan = POWER_PLAN[machine.status];
+    if (machine.power.type !== driver.type || !plan) continue;
+    const target = powerTargetFor(machine);
+    const steps = [...(plan.bootDevice ? [await driver.setBootDevice(target, plan.bootDevice)] : []), plan.power === "cycle" ? await driver.powerCycle(target) : await driver.powerOff(target)];
+    lines.push(`${machine.hostname}: ${steps.map((r) => r.message).join("; ")}\n`);
+  }
+  return lines.join("");
 }
 
 /** The `machines` command group. */
@@ -137,7 +178,7 @@ export function machinesCommand(): Command {
       const o = command.optsWithGlobals();
       await withInventory(o, async (inventory) => {
         const list = await inventory.listMachines({ status: o.status, zone: o.zone, tag: o.tag, architecture: o.arch });
-        printMachines(list.map((m) => machineView(m, inventory.powerTypes)), o.json);
+        printMachines(await listed(inventory, list), o.json);
       });
     });
 
@@ -182,6 +223,38 @@ export function machinesCommand(): Command {
   machines.addCommand(
     lifecycleCommand("mark-broken", "take machines out of service", "broken", (inv, m, o) => inv.markBroken(m.systemId, o.reason ?? "")).requiredOption("--reason <text>", "why the machine is broken"),
   );
+
+  machines
+    .command("update")
+    .description("change a machine's hostname, zone, tags or power settings in place (its state is untouched)")
+    .argument("<machine>", "system id, hostname or MAC address")
+    .option("--hostname <name>", "new host name")
+    .option("--zone <zone>", "move it to this availability zone")
+    .option("--tag <tag>", "add a tag (repeatable)", collect)
+    .option("--remove-tag <tag>", "remove a tag (repeatable)", collect)
+    .option("--power-type <type>", "a new power type (its parameters start afresh)")
+    .option("--power-param <key=value>", "set a power parameter, keeping the others (repeatable), e.g. password=...", collect)
+    .option("--json", "print the machine as JSON")
+    .action(async (ref: string, _options, command: Command) => {
+      const o = command.optsWithGlobals();
+      await withInventory(o, async (inventory) => {
+        const updated = await inventory.updateMachine(ref, {
+          ...(o.hostname === undefined ? {} : { hostname: o.hostname }),
+          ...(o.zone === undefined ? {} : { zone: o.zone }),
+          ...(o.tag ? { addTags: o.tag } : {}),
+          ...(o.removeTag ? { removeTags: o.removeTag } : {}),
+          ...(o.powerType === undefined ? {} : { powerType: o.powerType }),
+          ...(o.powerParam ? { powerParams: parseKeyValues("--power-param", o.powerParam) } : {}),
+        });
+        const view = machineView(updated, inventory.powerTypes);
+        if (o.json) printJson(view);
+        else process.stdout.write(showMachine(view));
+      });
+    });
+
+  machines.addCommand(lifecycleCommand("retire", "retire machines for good (commission one to bring it back)", "retired", (inv, m) => inv.transition(m.systemId, "retired", "retired by the operator")));
+  machines.addCommand(powerCommand());
+  machines.addCommand(waitCommand());
 
   machines
     .command("delete")

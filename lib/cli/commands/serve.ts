@@ -14,6 +14,7 @@ import { parseListenAddress } from "../../server/listen-address.ts";
 import { openStore } from "../../store/open-store.ts";
 import { databaseUrl, dataDirFor } from "../context.ts";
 import { parseWholeNumber } from "../parse-options.ts";
+import { packageVersion } from "../package-version.ts";
 import type { DhcpServiceSettings } from "../../boot/dhcp-service.ts";
 import { readFile } from "node:fs/promises";
 import { OrchestraError } from "../../errors.ts";
@@ -108,6 +109,7 @@ export function serveCommand(): Command {
     .option("--api-vpc-cidr <cidr>", "the provisioning network, shown to EC2 clients as the default VPC", DEFAULT_TOPOLOGY.vpcCidr)
     .option("--timeout-sweep-seconds <n>", "how often to fail machines stuck past their timeout", "10")
     .option("--log-level <level>", "trace, debug, info, warn or error", "info")
+    .option("--log-format <format>", "text (for people) or json (for journald and log shippers); default: text on a terminal, else json")
     .option("--boot-socket <path>", "also serve the boot listener on this unix socket")
     .option("--api-socket <path>", "also serve the EC2 API on this unix socket")
     .option("--auto-accept", "enlisted machines become ready on their discovery report, without an operator's accept")
@@ -136,6 +138,8 @@ export function serveCommand(): Command {
       const apiListen = parseListenAddress(o.apiListen, "--api-listen");
       checkDistinctListeners(bootListen, apiListen);
       if (!(LOG_LEVELS as readonly string[]).includes(o.logLevel)) throw new OrchestraError("INVALID_ARGUMENT", `invalid --log-level ${JSON.stringify(o.logLevel)}: ${LOG_LEVELS.join(", ")}`);
+      const logFormat = o.logFormat ?? (process.stderr.isTTY ? "text" : "json");
+      if (logFormat !== "text" && logFormat !== "json") throw new OrchestraError("INVALID_ARGUMENT", `invalid --log-format ${JSON.stringify(o.logFormat)}: text or json`);
       parseCidr(o.apiVpcCidr);
       if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(o.region)) throw new OrchestraError("INVALID_ARGUMENT", `invalid --region ${JSON.stringify(o.region)}: lower-case letters, digits and '-'`);
       const sweep = parseWholeNumber("--timeout-sweep-seconds", o.timeoutSweepSeconds);
@@ -149,13 +153,18 @@ export function serveCommand(): Command {
         throw new OrchestraError("INVALID_ARGUMENT", `cannot read --vendor-data ${JSON.stringify(o.vendorData)}: ${error.message}`);
       }), String(o.vendorData));
       // Loaded here, not at the top: every other command starts faster without the server.
-      const [{ createServerLogger }, { startServer }, { LifecycleEngine }, { builtinPowerDrivers }] = await Promise.all([
+      const [{ pino }, { createServerLogger }, { startServer }, { LifecycleEngine }, { builtinPowerDrivers }, { OrchestraMetrics }, { humanLogStream }] = await Promise.all([
+        import("pino"),
         import("../../server/server-logger.ts"),
         import("../../server/orchestra-server.ts"),
         import("../../engine/lifecycle-engine.ts"),
         import("../../power/registry.ts"),
+        import("../../server/metrics.ts"),
+        import("../../server/human-log.ts"),
       ]);
-      const logger = createServerLogger(o.logLevel);
+      // Every line goes through the secret redaction first, then to the terminal's text or JSON.
+      const logger = createServerLogger(o.logLevel, logFormat === "text" ? humanLogStream(process.stderr) : pino.destination(2));
+      const metrics = new OrchestraMetrics({ version: packageVersion() });
       const dataDir = dataDirFor(o, { creates: true });
       const url = databaseUrl(o);
       const db = await openStore(dataDir, url ? { databaseUrl: url } : {});
@@ -167,8 +176,9 @@ export function serveCommand(): Command {
         const drivers = builtinPowerDrivers({ logger: logger.child({ service: "power" }) });
         server = await startServer({
           inventory,
-          engine: { engine: new LifecycleEngine({ inventory, drivers, logger: logger.child({ service: "engine" }), eraseOnRelease: o.eraseDisks as EraseMode | undefined }) },
+          engine: { engine: new LifecycleEngine({ inventory, drivers, logger: logger.child({ service: "engine" }), eraseOnRelease: o.eraseDisks as EraseMode | undefined, metrics }) },
           logger,
+          metrics,
           bootListen,
           timeoutSweepSeconds: Math.max(1, sweep),
           dataDir,

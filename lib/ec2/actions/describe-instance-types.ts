@@ -70,7 +70,9 @@ export const describeInstanceTypes = defineAction(
         processorInfo: { supportedArchitectures: architectures(f) },
         vCpuInfo: { defaultVCpus: f.type.cpus, defaultCores: f.type.cpus, defaultThreadsPerCore: 1 },
         memoryInfo: { sizeInMiB: f.type.memoryMib },
-        instanceStorageSupported: false,
+        // A type's disk minimum is the local disk a machine of it has at least (bare metal has no EBS).
+        instanceStorageSupported: f.type.diskGib > 0,
+        instanceStorageInfo: f.type.diskGib > 0 ? { totalSizeInGB: f.type.diskGib, disks: [{ sizeInGB: f.type.diskGib, count: 1 }], nvmeSupport: "unsupported" } : undefined,
         ebsInfo: { ebsOptimizedSupport: "unsupported", encryptionSupport: "unsupported", nvmeSupport: "unsupported" },
         networkInfo: { networkPerformance: "unknown", maximumNetworkInterfaces: 1, ipv4AddressesPerInterface: 1, ipv6AddressesPerInterface: 0, ipv6Supported: false, enaSupport: "unsupported" },
         placementGroupInfo: { supportedStrategies: [] },

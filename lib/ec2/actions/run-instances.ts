@@ -98,7 +98,10 @@ export const runInstances = defineAction("RunInstances", params, async (context,
     throw new OrchestraError("EC2_UNSUPPORTED_OPERATION", "InstanceInitiatedShutdownBehavior=terminate is not available: Orchestra does not watch for a node powering itself off, so such a machine stays allocated (stopped).");
   }
   const nic = bootInterface(p);
-  const rootGib = p.BlockDeviceMapping[0]?.Ebs?.VolumeSize;
+  // The disk asked for, and never less than the image needs: a machine too small for the image would fail half way through writing it.
+  const imageGib = image.minDiskBytes ? Math.ceil(image.minDiskBytes / 1024 ** 3) : 0;
+  const askedGib = p.BlockDeviceMapping[0]?.Ebs?.VolumeSize;
+  const rootGib = Math.max(askedGib ?? 0, imageGib) || undefined;
   const instanceType = p.InstanceType ?? DEFAULT_INSTANCE_TYPE;
   const digest = createHash("sha256").update(JSON.stringify({ ...p, ClientToken: undefined })).digest("hex");
   const now = services.now();
@@ -139,7 +142,7 @@ export const runInstances = defineAction("RunInstances", params, async (context,
         if (n >= p.MinCount) break;
         throw new OrchestraError(
           "NO_CAPACITY",
-          `We currently do not have sufficient ${instanceType} capacity in the Availability Zone you requested (${wantedZone ?? "any"}): ${n} of the ${p.MinCount} machines asked for are ready (${error.message}).`,
+          `We currently do not have sufficient ${instanceType} capacity in the Availability Zone you requested (${wantedZone ?? "any"}): ${n} of the ${p.MinCount} machines asked for are ready (${error.message})${imageGib && imageGib >= (askedGib ?? 0) ? `; image ${image.imageId} (${image.name}) needs a disk of at least ${imageGib} GiB (${Math.ceil(image.minDiskBytes! / 1024 ** 2)} MiB)` : ""}.`,
           {},
           { cause: error },
         );

@@ -38,6 +38,15 @@ export interface Ec2ServerOptions {
   readonly now?: () => Date;
   /** Time limits and the per-source connection cap (default: DEFAULT_CONNECTION_LIMITS). */
   readonly limits?: Partial<ConnectionLimits>;
+  /** Counts each answered request by action and status (a prom-client registry's metrics). */
+  readonly metrics?: { observeRequest(api: string, action: string, code: number, seconds: number): void };
+}
+
+/** The access key id a request names (SigV4 header or presigned query), for logs; undefined if none. */
+function accessKeyIdOf(request: FastifyRequest): string | undefined {
+  const header = String(request.headers.authorization ?? "");
+  const credential = /Credential=([A-Z0-9]{16,128})\//.exec(header)?.[1] ?? /[?&]X-Amz-Credential=([A-Z0-9]{16,128})(%2F|\/)/.exec(request.raw.url ?? "")?.[1];
+  return credential;
 }
 
 /** Errors answered before any route (parser errors, timeouts, a refused connection): AWS error XML too. */
@@ -85,21 +94,33 @@ export function createEc2Server(options: Ec2ServerOptions): FastifyInstance {
       const pairs = [...query.filter((p) => !PRESIGN_PARAMETERS.has(p.name)), ...readBody(request, body)];
       action = single(pairs, "Action") ?? "";
       const context = { account: caller.account, accessKeyId: caller.accessKeyId, requestId, services: options.services };
+      let answered: string;
       if (sts) {
         const found = dispatchTarget(pairs, STS_ACTIONS, STS_API_VERSION);
         const result = await found.run(context, readParams(pairs, found.params));
         reply.status(200).type("text/xml;charset=UTF-8").send(renderStsResponse(found.name, requestId, result));
+        answered = found.name;
       } else {
         const found = dispatchTarget(pairs, actions, EC2_API_VERSION);
         const params = readParams(pairs, { ...found.params, DryRun: { kind: "boolean" } as const });
         if (params.DryRun === true) await runDry(found, context, params);
         const result = await found.run(context, params);
         reply.status(200).type("text/xml;charset=UTF-8").send(renderResponse(found.name, requestId, result));
+        answered = found.name;
       }
-      log?.info({ requestId, api: sts ? "sts" : "ec2", action, account, status: 200, ms: elapsedMs(started) }, "ec2 request");
+      const ms = elapsedMs(started);
+      log?.info({ requestId, api: sts ? "sts" : "ec2", action, account, status: 200, ms }, "ec2 request");
+      options.metrics?.observeRequest(sts ? "sts" : "ec2", answered, 200, ms / 1000);
     } catch (error) {
       const status = sendError(reply, requestId, error, log, sts);
-      log?.info({ requestId, api: sts ? "sts" : "ec2", action: action.slice(0, 64), account, status, ms: elapsedMs(started) }, "ec2 request");
+      const ms = elapsedMs(started);
+      // Authentication failures carry their code and the key id they named (never a secret), so an operator can tell a revoked key from a wrong clock.
+      const auth = isOrchestraError(error) && ["EC2_AUTH_FAILURE", "EC2_SIGNATURE_MISMATCH", "EC2_MISSING_AUTHENTICATION", "EC2_INCOMPLETE_SIGNATURE", "EC2_REQUEST_EXPIRED"].includes(error.code)
+        ? { code: error.code, accessKeyId: accessKeyIdOf(request) }
+        : isOrchestraError(error) ? { code: error.code } : {};
+      log?.info({ requestId, api: sts ? "sts" : "ec2", action: action.slice(0, 64), account, status, ms, ...auth }, "ec2 request");
+      // The action is read only once the request is authenticated: before that it is "unauthenticated".
+      options.metrics?.observeRequest(sts ? "sts" : "ec2", actions.has(action) ? action : action === "-" ? "unauthenticated" : "invalid", status, ms / 1000);
     }
   };
   app.post("/", handle);

@@ -21,6 +21,11 @@ export interface Image {
    * file. The built-in catalogue names releases only; fake (test-only) machines take those.
    */
   readonly deployable: boolean;
+  /**
+   * The smallest disk the image fits on, in bytes: its disk image file's size (for a
+   * compressed file, a lower bound). RunInstances never allocates a machine with less.
+   */
+  readonly minDiskBytes?: number;
 }
 
 const RELEASES = [

@@ -24,6 +24,7 @@ export function storeImageSource(dataDir: string): ImageSource {
         architecture: ec2Architecture(image.architecture),
         creationDate: image.createdAt,
         deployable: image.files.root !== undefined,
+        ...(image.files.root ? { minDiskBytes: image.files.root.sizeBytes } : {}),
       }));
 }
 

@@ -74,6 +74,14 @@ describe("orchestra.charm", () => {
     expect(stdout).toMatch(/^v24\./);
   });
 
+  it("ships Node stripped of its symbols, and a README, icon and licence for Charmhub", async () => {
+    // `file` says "not stripped" of a binary that still has its symbol table.
+    expect((await execa("file", ["-L", join(unpacked, "bin", "node")])).stdout).toMatch(/, stripped$/);
+    expect(readFileSync(join(unpacked, "README.md"), "utf8")).toMatch(/^# Orchestra\n/);
+    expect(readFileSync(join(unpacked, "icon.svg"), "utf8")).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    expect(readFileSync(join(unpacked, "LICENSE"), "utf8")).toMatch(/Apache License\s+Version 2\.0/);
+  });
+
   it("dispatch runs the bundle: an install through the unpacked charm goes active", async () => {
     const h = charmHarness({ charmDir: unpacked });
     try {

@@ -10,7 +10,7 @@ import { Inventory } from "../../../lib/inventory/index.ts";
 import { openStore } from "../../../lib/store/open-store.ts";
 import { CredentialStore, type NewCredential } from "../../../lib/ec2/credentials/credential-store.ts";
 import { secretBox } from "../../../lib/ec2/credentials/secret-box.ts";
-import { createEc2Server } from "../../../lib/ec2/http/ec2-server.ts";
+import { createEc2Server, type Ec2ServerOptions } from "../../../lib/ec2/http/ec2-server.ts";
 import type { Ec2Services } from "../../../lib/ec2/model/ec2-services.ts";
 import type { ImageSource } from "../../../lib/ec2/model/image-source.ts";
 import { addReadyMachines } from "../../helpers/inventory.ts";
@@ -25,21 +25,25 @@ export interface Ec2Harness {
   client(account?: string): Promise<EC2Client & { credential: NewCredential }>;
   /** Add ready machines with the fake power type. */
   addMachines(count: number, spec?: Parameters<typeof addReadyMachines>[2]): Promise<string[]>;
+  /** How many HTTP requests the endpoint has received (to count a client's retries). */
+  requestCount(): number;
   close(): Promise<void>;
 }
 
 /** Start an endpoint; call close() in afterAll. */
-export async function startEc2Harness(options: { bodyLimit?: number; databaseUrl?: string; modelClock?: () => Date; images?: ImageSource; vendorData?: string } = {}): Promise<Ec2Harness> {
+export async function startEc2Harness(options: { bodyLimit?: number; databaseUrl?: string; modelClock?: () => Date; images?: ImageSource; vendorData?: string; metrics?: Ec2ServerOptions["metrics"]; logger?: Ec2ServerOptions["logger"] } = {}): Promise<Ec2Harness> {
   const db = await openStore(":memory:", options.databaseUrl ? { databaseUrl: options.databaseUrl } : {});
   const inventory = new Inventory(db);
   const credentials = new CredentialStore(db, secretBox(randomBytes(32)));
   const region = "orchestra";
   const services: Ec2Services = { topology: { region, vpcCidr: "10.20.0.0/16" }, db, inventory, credentials, now: options.modelClock ?? (() => new Date()), ...(options.images ? { images: options.images } : {}), ...(options.vendorData ? { vendorData: options.vendorData } : {}) };
   // Only unexpected failures are logged: a test that provokes a 500 shows its stack.
-  const logger = pino({ level: "error" }, pino.destination(2));
+  const logger = options.logger ?? pino({ level: "error" }, pino.destination(2));
   // modelClock moves the EC2 model's time (e.g. terminated-instance expiry) but not the
   // clock signatures are checked against, so the SDK's requests stay valid.
-  const app = createEc2Server({ services, lookupSecret: credentials.lookup, bodyLimit: options.bodyLimit, logger });
+  const app = createEc2Server({ services, lookupSecret: credentials.lookup, bodyLimit: options.bodyLimit, logger, ...(options.metrics ? { metrics: options.metrics } : {}) });
+  let requests = 0;
+  app.addHook("onRequest", async () => void requests++);
   const endpoint = await app.listen({ host: "127.0.0.1", port: 0 });
   const clients: EC2Client[] = [];
   return {
@@ -59,6 +63,7 @@ export async function startEc2Harness(options: { bodyLimit?: number; databaseUrl
       return Object.assign(client, { credential });
     },
     addMachines: (count, spec) => addReadyMachines(inventory, count, spec),
+    requestCount: () => requests,
     async close() {
       for (const client of clients) client.destroy();
       await app.close();

@@ -5,7 +5,7 @@
 import {
   actionGet, actionSet, configGet, ingressAddress, openPort, readHookEnvironment,
   relationIds, relationSet, statusSet,
-} from "orchestra/hookenv";
+} from "@orchestra-charm/orchestra/hookenv";
 
 const env = readHookEnvironment();
 const config = await configGet();
