@@ -13,6 +13,8 @@ export interface ServiceSpec {
   name: string;
   /** The daemon in the foreground (`rsyslogd -n`), for hosts with neither systemd nor an init script. */
   foreground?: readonly string[];
+  /** Units that start the service on demand (rsyslog's syslog.socket, which journald feeds). */
+  triggers?: readonly string[];
 }
 
 type Mode = "systemd" | "init-script" | "process" | "none";
@@ -87,6 +89,19 @@ export async function serviceStop(host: Host, service: ServiceSpec): Promise<voi
     case "process": await stopProcess(processFiles(host, service)); return;
     case "none": return;
   }
+}
+
+/**
+ * Stops the service and keeps it from coming back after a reboot (systemctl disable --now,
+ * and its triggers stopped); without systemd, stops it (nothing starts it at boot there).
+ */
+export async function serviceDisable(host: Host, service: ServiceSpec): Promise<void> {
+  if (mode(host, service) !== "systemd") {
+    await serviceStop(host, service);
+    return;
+  }
+  await host.run(["systemctl", "disable", "--now", service.name]);
+  for (const trigger of service.triggers ?? []) await host.run(["systemctl", "stop", trigger]);
 }
 
 /** Tells systemd its unit files changed; nothing to do elsewhere. */
