@@ -9,7 +9,7 @@ import { OrchestraError } from "../../lib/errors.ts";
 import type { CharmConfig, Component } from "../config/charm-config.ts";
 import { ensurePackages, installedByCharm } from "../host/apt.ts";
 import { setAccess } from "../host/file-access.ts";
-import type { Host } from "../host/host.ts";
+import { failureCause, type Host } from "../host/host.ts";
 import { serviceDisable, serviceEnsureStarted, serviceIsActive, serviceReload, serviceRestart, type ServiceSpec } from "../host/service-manager.ts";
 import { removeFile, writeFileAtomic } from "../host/write-file-atomic.ts";
 import type { Workload, WorkloadSettings } from "./workload.ts";
@@ -69,7 +69,11 @@ export function packagedService(spec: PackagedServiceSpec): Workload {
             if (p.before === null) removeFile(p.path);
             else writeFileAtomic(p.path, p.before);
           }
-          throw new OrchestraError("COMMAND_FAILED", `${spec.name} refused its new configuration (${spec.check.join(" ")}); the previous files are back`, { component: spec.name });
+          const cause = failureCause(`${result.stderr}\n${result.stdout}`);
+          throw new OrchestraError("COMMAND_FAILED", `${spec.name} refused its new configuration (${spec.check.join(" ")}): ${cause}; the previous files are back`, {
+            component: spec.name,
+            reason: `refused its new configuration (${cause}); still on the previous one`,
+          });
         }
       }
       return changed;
