@@ -11,6 +11,7 @@ import { parseCharmConfig } from "./config/charm-config.ts";
 import { modelProxyEnvironment } from "./host/proxy.ts";
 import { DATA_DIR, type HookContext } from "./hook-context.ts";
 import { reconcileCluster } from "./relations/cluster.ts";
+import { readAptProxyClients } from "./relations/apt-proxy.ts";
 import { readDatabase } from "./relations/database.ts";
 import { loadSealingKey } from "./secrets/sealing-key.ts";
 import { loadWebdavCredentials } from "./secrets/webdav-credentials.ts";
@@ -43,9 +44,15 @@ export async function loadSettings(ctx: HookContext): Promise<void> {
     sealingKey: null,
     leader: ctx.leader,
     proxy: modelProxyEnvironment(),
+    aptProxyClients: [],
   };
   settings.sealingKey = await loadSealingKey(ctx, DATA_DIR);
+  // What related applications sent: a malformed value blocks, and then no file is written
+  // (the services stay on their last good configuration), as with invalid config.
+  const problemsBefore = ctx.facts.blocked.length;
   settings.databaseUrl = await readDatabase(ctx);
+  settings.aptProxyClients = (await readAptProxyClients(ctx)) ?? [];
+  if (ctx.facts.blocked.length > problemsBefore) return;
   if (ctx.config.components.includes("nginx")) settings.webdavCredentials = await loadWebdavCredentials(ctx);
   ctx.settings = settings;
 }
