@@ -8,7 +8,7 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Context, state, type State } from "../../lib/testing/index.ts";
+import { Context, state, type NetworkValue, type State } from "../../lib/testing/index.ts";
 import { bundleCharm } from "../../charm/pack/bundle.ts";
 
 /** A port nothing listens on right now, on loopback. */
@@ -176,7 +176,16 @@ export function charmHarness(options: { unitId?: number; serviceManager?: "syste
   };
 }
 
-/** A State with a valid config for this charm, plus `fields`. */
+/** network-get's answer for a binding on `interfaceName` at 192.0.2.0. */
+export function bindingOn(interfaceName: string): NetworkValue {
+  return {
+    "bind-addresses": [{ "mac-address": "", "interface-name": interfaceName, addresses: [{ hostname: "", value: "192.0.2.0", cidr: "192.0.2.0/24" }] }],
+    "egress-subnets": ["192.0.2.0/32"],
+    "ingress-addresses": ["192.0.2.0"],
+  };
+}
+
+/** A State with a valid config for this charm (the provisioning binding on its interface), plus `fields`. */
 export function configured(fields: Partial<State> = {}): State {
-  return state({ ...fields, config: { ...GOOD_CONFIG, ...(fields.config ?? {}) } });
+  return state({ ...fields, networks: { provisioning: bindingOn(GOOD_CONFIG["provisioning-interface"]), ...(fields.networks ?? {}) }, config: { ...GOOD_CONFIG, ...(fields.config ?? {}) } });
 }

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { relation, secret, type State } from "../../../lib/testing/index.ts";
-import { charmHarness, configured, type CharmHarness } from "../charm-harness.ts";
+import { bindingOn, charmHarness, configured, type CharmHarness } from "../charm-harness.ts";
 
 let h: CharmHarness;
 beforeEach(() => { h = charmHarness(); });
@@ -55,5 +55,16 @@ describe("malformed data from a related application", () => {
     const out = await h.ctx.run(h.ctx.on.relationChanged(bad), { ...s, relations: [bad] });
     expect(out.state.unitStatus.message).toContain("postgresql published malformed endpoints");
     expect(h.read("/etc/orchestra/orchestra.env")).toBe(before);
+  });
+});
+
+describe("the provisioning binding", () => {
+  it("must be on provisioning-interface: a mismatch blocks with both names and writes nothing", async () => {
+    const out = await h.ctx.run(h.ctx.on.install(), configured({ leader: true, config: { components: "dnsmasq" }, networks: { provisioning: bindingOn("eth0") } }));
+    expect(out.state.unitStatus).toEqual({
+      status: "blocked",
+      message: "the provisioning binding is on eth0, not provisioning-interface eth1: bind it to that network (juju bind orchestra provisioning=<space>) or fix provisioning-interface",
+    });
+    expect(h.exists("/etc/dnsmasq.d/orchestra.conf")).toBe(false);
   });
 });
