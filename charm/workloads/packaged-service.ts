@@ -31,7 +31,7 @@ export interface PackagedServiceSpec {
   /** The systemd unit / init script name, and the daemon in the foreground for hosts with neither. */
   service: ServiceSpec;
   packages: readonly string[];
-  ports(config: CharmConfig): string[];
+  ports(config: CharmConfig, settings?: WorkloadSettings): string[];
   files(host: Host, settings: WorkloadSettings): ManagedFile[];
   /** The daemon's own config check, run after writing (`nginx -t`); non-zero restores the old files. */
   check?: readonly string[];
@@ -74,7 +74,7 @@ export function packagedService(spec: PackagedServiceSpec): Workload {
   const restartPending = new WeakSet<Host>();
   return {
     name: spec.name,
-    ports: (config) => spec.ports(config),
+    ports: (config, settings) => spec.ports(config, settings),
     async install(host, settings) {
       await ensurePackages(host, spec.packages);
       await spec.prepare?.(host, settings);
