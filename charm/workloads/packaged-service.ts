@@ -11,7 +11,7 @@ import type { CharmConfig, Component } from "../config/charm-config.ts";
 import { ensurePackages, installedByCharm } from "../host/apt.ts";
 import { setAccess } from "../host/file-access.ts";
 import { failureCause, type Host } from "../host/host.ts";
-import { serviceDisable, serviceEnsureStarted, serviceIsActive, serviceReload, serviceRestart, type ServiceSpec } from "../host/service-manager.ts";
+import { serviceDisable, serviceEnsureStarted, serviceHandBack, serviceIsActive, serviceReload, serviceRestart, type ServiceSpec } from "../host/service-manager.ts";
 import { removeFile, writeFileAtomic } from "../host/write-file-atomic.ts";
 import type { Workload, WorkloadSettings } from "./workload.ts";
 
@@ -126,7 +126,7 @@ export function packagedService(spec: PackagedServiceSpec): Workload {
         return;
       }
       // The machine had it before the charm: back to its own configuration, as it was.
-      if (await serviceIsActive(host, spec.service)) await serviceRestart(host, spec.service);
+      await serviceHandBack(host, spec.service);
     },
   };
 }
