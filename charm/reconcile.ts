@@ -6,18 +6,20 @@
  * ensure running, then publish on the relations and match the open ports.
  */
 import { isOrchestraError } from "../lib/errors.ts";
-import { closePort, configGet, ingressAddress, jujuLog, openedPorts, openPort } from "../lib/hookenv/index.ts";
+import { closePort, configGet, jujuLog, openedPorts, openPort } from "../lib/hookenv/index.ts";
 import { parseCharmConfig } from "./config/charm-config.ts";
 import { modelProxyEnvironment } from "./host/proxy.ts";
 import { DATA_DIR, type HookContext } from "./hook-context.ts";
 import { reconcileCluster } from "./relations/cluster.ts";
+import { readAptProxyClients } from "./relations/apt-proxy.ts";
 import { readDatabase } from "./relations/database.ts";
+import { provisioningAddress } from "./relations/provisioning-binding.ts";
 import { loadSealingKey } from "./secrets/sealing-key.ts";
 import { loadWebdavCredentials } from "./secrets/webdav-credentials.ts";
 import { reconcileEc2Api } from "./relations/ec2-api.ts";
 import { reconcileMetricsEndpoint } from "./relations/metrics-endpoint.ts";
 import { reconcileSimpleProviders } from "./relations/simple-providers.ts";
-import { reconcileSyslog } from "./relations/syslog.ts";
+import { reconcileSyslog, wantsPlainSyslog } from "./relations/syslog.ts";
 import { reconcileWebdavStorage } from "./relations/webdav-storage.ts";
 import { dhcpModeHere } from "./workloads/dnsmasq.ts";
 import { workloadsFor } from "./workloads/registry.ts";
@@ -33,9 +35,11 @@ export async function loadConfig(ctx: HookContext): Promise<void> {
 /** Builds the workload settings from config and the relation inputs. */
 export async function loadSettings(ctx: HookContext): Promise<void> {
   if (ctx.config === null) return;
+  const address = await provisioningAddress(ctx, ctx.config);
+  if (address === null) return;
   const settings: WorkloadSettings = {
     config: ctx.config,
-    address: await ingressAddress("provisioning"),
+    address,
     dataDir: DATA_DIR,
     databaseUrl: null,
     runtime: ctx.runtime,
@@ -43,9 +47,17 @@ export async function loadSettings(ctx: HookContext): Promise<void> {
     sealingKey: null,
     leader: ctx.leader,
     proxy: modelProxyEnvironment(),
+    aptProxyClients: [],
+    syslogPlain: false,
   };
   settings.sealingKey = await loadSealingKey(ctx, DATA_DIR);
+  // What related applications sent: a malformed value blocks, and then no file is written
+  // (the services stay on their last good configuration), as with invalid config.
+  const problemsBefore = ctx.facts.blocked.length;
   settings.databaseUrl = await readDatabase(ctx);
+  settings.aptProxyClients = (await readAptProxyClients(ctx)) ?? [];
+  if (ctx.facts.blocked.length > problemsBefore) return;
+  settings.syslogPlain = await wantsPlainSyslog(ctx, ctx.config);
   if (ctx.config.components.includes("nginx")) settings.webdavCredentials = await loadWebdavCredentials(ctx);
   ctx.settings = settings;
 }
@@ -62,7 +74,9 @@ async function reconcileWorkload(ctx: HookContext, workload: Workload, settings:
     // A failed command, a missing boot file: the operator's to fix, so blocked, not an error.
     if (!isOrchestraError(error)) throw error;
     await jujuLog(`${workload.name}: ${error.message}`, "ERROR");
-    ctx.facts.blocked.push(`${workload.name}: ${error.message.slice(0, 200)}`);
+    // The reason is the line that says why (the daemon's, apt's), not the command's first words.
+    const reason = typeof error.details.reason === "string" ? error.details.reason : error.message;
+    ctx.facts.blocked.push(`${workload.name}: ${reason.slice(0, 300)}`);
   }
 }
 
@@ -90,5 +104,5 @@ export async function reconcile(ctx: HookContext): Promise<void> {
   await reconcileSyslog(ctx);
   await reconcileMetricsEndpoint(ctx);
   await reconcileCluster(ctx);
-  await reconcilePorts(workloads.flatMap((w) => w.ports(settings.config)));
+  await reconcilePorts(workloads.flatMap((w) => w.ports(settings.config, settings)));
 }

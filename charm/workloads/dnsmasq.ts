@@ -24,7 +24,8 @@ export const dnsmasq = packagedService({
   name: "dnsmasq",
   service: { name: "dnsmasq", foreground: ["dnsmasq", "--keep-in-foreground"] },
   packages: ["dnsmasq", "ipxe"],
-  ports: (config) => (config.dhcpMode === "off" ? ["69/udp"] : ["67/udp", "69/udp", "4011/udp"]),
+  ownFiles: ["/etc/dnsmasq.d/orchestra.conf"],
+  ports: (config, settings) => ((settings ? dhcpModeHere(settings) : config.dhcpMode) === "off" ? ["69/udp"] : ["67/udp", "69/udp", "4011/udp"]),
   files: (_host, settings) => [{ path: "/etc/dnsmasq.d/orchestra.conf", content: renderDnsmasqConf({ ...settings, config: { ...settings.config, dhcpMode: dhcpModeHere(settings) } }) }],
   check: ["dnsmasq", "--test"],
   // dnsmasq re-reads hosts files on SIGHUP but not its own options: restart.

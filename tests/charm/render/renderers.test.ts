@@ -34,7 +34,7 @@ describe("dnsmasq", () => {
 
 describe("squid", () => {
   it("caches only archive files for the provisioning subnet on its own port", () => {
-    const text = renderSquidConf({ aptProxyPort: 8000, provisioningSubnet: { network: "10.10.0.0", prefix: 24 }, listenAddress: "0.0.0.0" });
+    const text = renderSquidConf({ aptProxyPort: 8000, provisioningSubnet: { network: "10.10.0.0", prefix: 24 }, listenAddress: "0.0.0.0", aptProxyClients: [] });
     expect(text).toContain("http_port 8000\n");
     expect(text).toContain("http_access allow orchestra_port orchestra_clients orchestra_archive\n");
     expect(text).toContain("http_access deny orchestra_port\n");
@@ -43,7 +43,7 @@ describe("squid", () => {
 
 describe("rsyslog, nginx, puppet", () => {
   it("rsyslog listens with TLS and writes one file per host", () => {
-    const text = renderRsyslogConf({ address: "0.0.0.0", port: 6514, caFile: "/t/ca.pem", certFile: "/t/s.pem", keyFile: "/t/s.key", logDir: "/var/log/orchestra/hosts" });
+    const text = renderRsyslogConf({ address: "0.0.0.0", port: 6514, caFile: "/t/ca.pem", certFile: "/t/s.pem", keyFile: "/t/s.key", logDir: "/var/log/orchestra/hosts", plainPort: null });
     expect(text).toContain('DefaultNetstreamDriverCAFile="/t/ca.pem"');
     expect(text).toContain('StreamDriver.Mode="1"');
     expect(text).toContain('string="/var/log/orchestra/hosts/%HOSTNAME%.log"');
@@ -58,8 +58,8 @@ describe("rsyslog, nginx, puppet", () => {
   });
 
   it("listen-address narrows squid and rsyslog too", () => {
-    expect(renderSquidConf({ aptProxyPort: 8000, provisioningSubnet: null, listenAddress: "127.0.0.1" })).toContain("http_port 127.0.0.1:8000\n");
-    expect(renderRsyslogConf({ address: "127.0.0.1", port: 6514, caFile: "c", certFile: "s", keyFile: "k", logDir: "/l" })).toContain('input(type="imtcp" address="127.0.0.1" port="6514"');
+    expect(renderSquidConf({ aptProxyPort: 8000, provisioningSubnet: null, listenAddress: "127.0.0.1", aptProxyClients: [] })).toContain("http_port 127.0.0.1:8000\n");
+    expect(renderRsyslogConf({ address: "127.0.0.1", port: 6514, caFile: "c", certFile: "s", keyFile: "k", logDir: "/l", plainPort: null })).toContain('input(type="imtcp" address="127.0.0.1" port="6514"');
   });
 
   it("puppet autosigns only with auto-accept", () => {
