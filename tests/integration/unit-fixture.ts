@@ -1,6 +1,6 @@
 /**
  * What the integration tests share: the packed charm (packed once per test file, as
- * `npm run pack` does), the harness with one apt repository for every file (the charm's
+ * `npm run pack:charm` does), the harness with one apt repository for every file (the charm's
  * packages plus what the counterpart units install), and small waiting helpers. Timings are
  * printed, never asserted.
  */

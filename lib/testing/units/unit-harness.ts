@@ -45,7 +45,7 @@ export interface CharmUnit {
 }
 
 export interface DeployOptions {
-  /** The packed charm (`npm run pack` writes orchestra.charm). */
+  /** The packed charm (`npm run pack:charm` writes orchestra.charm). */
   charmFile: string;
   /** 0, 1, 2...: picks the unit's addresses (198.51.100.10+n, 192.0.2.10+n). */
   index: number;
