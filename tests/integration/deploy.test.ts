@@ -125,7 +125,8 @@ describe("a fresh unit with the default components", () => {
 
     const rel = relation({ endpoint: "webdav-storage", remoteApp: "juju-client", remoteUnitsData: { 0: { "private-address": "198.51.100.100", "ingress-address": "198.51.100.100" } } });
     const joined = await unit.context.run(unit.context.on.relationJoined(rel), { ...s, relations: [...s.relations, rel] });
-    const data = getRelation(joined.state, rel).localAppData;
+    const bags = getRelation(joined.state, rel);
+    const data = { ...bags.localUnitData, ...bags.localAppData };
     const secretId = Object.values(data).find((v) => v.startsWith("secret:"));
     expect(secretId, `webdav-storage relation data carries a credential secret: ${JSON.stringify(data)}`).toBeDefined();
     const secret = findSecret(joined.state, secretId!)!;
@@ -141,10 +142,16 @@ describe("a fresh unit with the default components", () => {
   it("rsyslog writes a TLS client's line into its per-host file as the unprivileged syslog user", async () => {
     unitState();
     const line = `deploy-test-${Date.now()}`;
-    await retryFor(60_000, () => inClient(client, ["sh", "-c", `printf '<13>Dec  1 12:00:00 tls-client-1 deploy: ${line}\\n' | timeout 5 openssl s_client -connect ${unit.address}:6514 -quiet 2>/dev/null; true`]));
+    const ca = await unit.machine.readFile("/var/lib/orchestra/tls/ca.pem");
+    writeFileSync(join(scratch, "ca.pem"), ca);
+    // Verified against the charm's CA, and the line sent only once the handshake succeeded.
+    const handshake = await retryFor(60_000, () => inClient(client, ["sh", "-c", `(sleep 2; printf '<13>Dec  1 12:00:00 tls-client-1 deploy: ${line}\\n'; sleep 2) | timeout 10 openssl s_client -connect ${unit.address}:6514 -CAfile ${join(scratch, "ca.pem")} -verify_return_error 2>&1`]));
     const file = await retryFor(30_000, async () => {
-      const found = (await unit.machine.sh(["sh", "-c", "grep -rl -- \"$1\" /var/log/ | grep tls-client-1", "sh", line])).trim();
-      if (!found) throw new Error("no per-host file yet");
+      const found = (await unit.machine.exec(["sh", "-c", "grep -rl -- \"$1\" /var/log/ | grep tls-client-1", "sh", line])).stdout.trim();
+      if (!found) {
+        const journal = await unit.machine.exec(["journalctl", "-u", "rsyslog", "--no-pager", "-n", "20"]);
+        throw new Error(`no per-host file with the line; openssl said:\n${handshake.slice(-600)}\nrsyslog:\n${journal.stdout}`);
+      }
       return found.split("\n")[0]!;
     });
     expect(await unit.machine.sh(["stat", "-c", "%U", file])).toBe("syslog\n");
