@@ -6,7 +6,18 @@ import { ensureDirectory } from "../host/file-access.ts";
 import { dhcpPaths } from "../../lib/boot/dhcp-service.ts";
 import { IPXE_DIR, prepareTftpRoot } from "../../lib/boot/tftp-root.ts";
 import { CHARM_TFTP_LOADERS, renderDnsmasqConf } from "../render/dnsmasq-conf.ts";
+import type { DhcpMode } from "../config/charm-config.ts";
 import { packagedService } from "./packaged-service.ts";
+import type { WorkloadSettings } from "./workload.ts";
+
+/**
+ * The DHCP role of this unit: every unit runs dnsmasq, but one network must have one DHCP
+ * server, so full mode runs on the leader alone and the other units serve TFTP only.
+ * (Proxy-DHCP answers only boot requests and may run on every unit.)
+ */
+export function dhcpModeHere(settings: Pick<WorkloadSettings, "config" | "leader">): DhcpMode {
+  return settings.config.dhcpMode === "full" && !settings.leader ? "off" : settings.config.dhcpMode;
+}
 
 /** The dnsmasq component. */
 export const dnsmasq = packagedService({
@@ -14,7 +25,7 @@ export const dnsmasq = packagedService({
   service: { name: "dnsmasq", foreground: ["dnsmasq", "--keep-in-foreground"] },
   packages: ["dnsmasq", "ipxe"],
   ports: (config) => (config.dhcpMode === "off" ? ["69/udp"] : ["67/udp", "69/udp", "4011/udp"]),
-  files: (_host, settings) => [{ path: "/etc/dnsmasq.d/orchestra.conf", content: renderDnsmasqConf(settings) }],
+  files: (_host, settings) => [{ path: "/etc/dnsmasq.d/orchestra.conf", content: renderDnsmasqConf({ ...settings, config: { ...settings.config, dhcpMode: dhcpModeHere(settings) } }) }],
   check: ["dnsmasq", "--test"],
   // dnsmasq re-reads hosts files on SIGHUP but not its own options: restart.
   reloadable: false,

@@ -76,6 +76,7 @@ async function serviceInput(host: Host, settings: WorkloadSettings): Promise<Orc
     runtime,
     serveFlags: await serveFlags(host, settings, runtime),
     imageBaseUrl: settings.config.components.includes("nginx") ? `http://${settings.address}/images` : null,
+    proxy: settings.proxy,
   };
 }
 
@@ -114,6 +115,8 @@ export const orchestra: Workload = {
       changed = writeFileAtomic(host.path(`${OPT}/bin/node`), readFileSync(settings.runtime.node), 0o755) || changed;
       changed = writeFileAtomic(host.path(`${OPT}/orchestra.js`), readFileSync(settings.runtime.entry), 0o644) || changed;
     }
+    // The leader's key replaces this unit's own: the service must restart to seal with it.
+    if (settings.sealingKey !== null) changed = writeFileAtomic(host.path(`${settings.dataDir}/${SECRET_KEY_FILE}`), settings.sealingKey, 0o600) || changed;
     let input = await serviceInput(host, settings);
     const vendorData = input.serveFlags.has("--vendor-data") ? vendorDataFor(settings) : "";
     if (vendorData) {

@@ -50,6 +50,7 @@ esac`,
   nginx: `test ! -f "$S/reject-nginx" || exit 1`,
   rsyslogd: `test ! -f "$S/reject-rsyslogd" || exit 1`,
   orchestra: `
+env > "$S/orchestra-env"
 if [ -f "$S/orchestra-fail" ]; then echo "orchestra: error: the store is unavailable" >&2; exit 1; fi
 shift 2
 case "$1 $2" in
@@ -111,7 +112,7 @@ export interface CharmHarness {
 }
 
 /** Creates a harness; call cleanup() in afterEach. */
-export function charmHarness(options: { unitId?: number; serviceManager?: "systemd" | "direct"; charmDir?: string; command?: string[]; jujuVersion?: string } = {}): CharmHarness {
+export function charmHarness(options: { unitId?: number; serviceManager?: "systemd" | "direct"; charmDir?: string; command?: string[]; jujuVersion?: string; env?: Record<string, string> } = {}): CharmHarness {
   const base = mkdtempSync(join(tmpdir(), "orchestra-charm-"));
   const root = join(base, "root");
   const stateDir = join(base, "state");
@@ -136,6 +137,7 @@ export function charmHarness(options: { unitId?: number; serviceManager?: "syste
       ORCHESTRA_CHARM_ROOT: root,
       ORCHESTRA_SERVICE_MANAGER: options.serviceManager ?? "systemd",
       ORCHESTRA_CHARM_CLI: join(sysbin, "orchestra"),
+      ...options.env,
     },
   });
   return {
