@@ -156,7 +156,7 @@ describe("a fresh unit with the default components", () => {
     });
     expect(await unit.machine.sh(["stat", "-c", "%U", file])).toBe("syslog\n");
     expect(await unit.machine.sh(["ps", "-o", "user=", "-C", "rsyslogd"])).toMatch(/^syslog$/m);
-  });
+  }, 3 * 60_000);
 
   it("squid fetches a package from the repository for a client that came through the apt-proxy relation", async () => {
     const s = unitState();
