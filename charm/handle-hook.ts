@@ -13,11 +13,11 @@ import { allWorkloads } from "./workloads/registry.ts";
 import { CHARM_VERSION } from "./version.ts";
 
 
-/** Stops every component (stop and remove hooks). */
-async function stopAll(ctx: HookContext): Promise<void> {
+/** Undoes every component (stop and remove hooks; the second finds little left to do). */
+async function teardownAll(ctx: HookContext): Promise<void> {
   for (const workload of allWorkloads()) {
     try {
-      await workload.stop(ctx.host);
+      await workload.teardown(ctx.host);
     } catch (error) {
       if (!isOrchestraError(error, "COMMAND_FAILED")) throw error;
       await jujuLog(`stopping ${workload.name}: ${error.message}`, "WARNING");
@@ -41,7 +41,7 @@ async function countMachines(ctx: HookContext): Promise<void> {
 export async function handleHook(ctx: HookContext): Promise<void> {
   const name = ctx.env.name;
   if (name === "stop" || name === "remove") {
-    await stopAll(ctx);
+    await teardownAll(ctx);
     await statusSet("maintenance", name === "stop" ? "stopped" : "removing");
     return;
   }

@@ -62,7 +62,9 @@ async function reconcileWorkload(ctx: HookContext, workload: Workload, settings:
     // A failed command, a missing boot file: the operator's to fix, so blocked, not an error.
     if (!isOrchestraError(error)) throw error;
     await jujuLog(`${workload.name}: ${error.message}`, "ERROR");
-    ctx.facts.blocked.push(`${workload.name}: ${error.message.slice(0, 200)}`);
+    // The reason is the line that says why (the daemon's, apt's), not the command's first words.
+    const reason = typeof error.details.reason === "string" ? error.details.reason : error.message;
+    ctx.facts.blocked.push(`${workload.name}: ${reason.slice(0, 300)}`);
   }
 }
 

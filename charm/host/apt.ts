@@ -2,8 +2,24 @@
  * @module charm/host/apt
  * Debian packages: install only what is missing, so a hook that runs again does nothing.
  */
+import { existsSync, readFileSync } from "node:fs";
 import type { Host } from "./host.ts";
+import { writeFileAtomic } from "./write-file-atomic.ts";
 import { aptProxyOptions, modelProxyEnvironment } from "./proxy.ts";
+
+/** Where the charm notes the packages it installed (not those the machine had before). */
+export const INSTALLED_BY_CHARM_FILE = "/var/lib/orchestra/charm/packages-installed.json";
+
+/** The packages this charm installed on the machine. */
+export function installedByCharm(host: Host): Set<string> {
+  const path = host.path(INSTALLED_BY_CHARM_FILE);
+  return new Set(existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as string[]) : []);
+}
+
+function noteInstalled(host: Host, names: readonly string[]): void {
+  const all = [...new Set([...installedByCharm(host), ...names])].sort();
+  writeFileAtomic(host.path(INSTALLED_BY_CHARM_FILE), `${JSON.stringify(all)}\n`, 0o600);
+}
 
 /** The packages in `names` that dpkg does not report as installed. */
 export async function missingPackages(host: Host, names: readonly string[]): Promise<string[]> {
@@ -35,5 +51,7 @@ export async function ensurePackages(host: Host, names: readonly string[]): Prom
   }
   // confold: a config file the charm already wrote must survive the package's own.
   await host.run(["apt-get", ...proxyOptions, "install", "--yes", "--no-install-recommends", "-o", "Dpkg::Options::=--force-confold", ...missing], { env });
+  // stop/remove treat these differently from packages the machine had before.
+  noteInstalled(host, missing);
   return missing;
 }

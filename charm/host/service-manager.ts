@@ -5,7 +5,8 @@
  * none, the daemon itself run in the foreground as a pid-file process.
  */
 import { existsSync } from "node:fs";
-import type { Host } from "./host.ts";
+import { isOrchestraError, OrchestraError } from "../../lib/errors.ts";
+import { failureCause, type Host } from "./host.ts";
 import { runningPid, startProcess, stopProcess, type ProcessFiles } from "./pid-file-process.ts";
 
 /** A service: its unit / init script name and how to run it without either. */
@@ -13,9 +14,26 @@ export interface ServiceSpec {
   name: string;
   /** The daemon in the foreground (`rsyslogd -n`), for hosts with neither systemd nor an init script. */
   foreground?: readonly string[];
+  /** Units that start the service on demand (rsyslog's syslog.socket, which journald feeds). */
+  triggers?: readonly string[];
 }
 
 type Mode = "systemd" | "init-script" | "process" | "none";
+
+/**
+ * Runs systemctl for a service; when it fails, the reason is the daemon's own error line
+ * from the journal (systemctl itself only says "Job for x.service failed").
+ */
+async function systemctl(host: Host, verb: string, service: ServiceSpec, args: readonly string[]): Promise<void> {
+  try {
+    await host.run(["systemctl", ...args]);
+  } catch (error) {
+    if (!isOrchestraError(error, "COMMAND_FAILED")) throw error;
+    const journal = await host.tryRun(["journalctl", "--unit", service.name, "--lines", "40", "--no-pager", "--output", "cat"]);
+    const cause = failureCause(journal.stdout) || String(error.details.reason ?? error.message);
+    throw new OrchestraError("COMMAND_FAILED", `${error.message}\n${journal.stdout.trim().slice(-1000)}`, { ...error.details, reason: `failed to ${verb}: ${cause}` });
+  }
+}
 
 function mode(host: Host, service: ServiceSpec): Mode {
   if (host.serviceManager === "systemd") return "systemd";
@@ -41,7 +59,7 @@ export async function serviceIsActive(host: Host, service: ServiceSpec): Promise
 export async function serviceEnsureStarted(host: Host, service: ServiceSpec): Promise<void> {
   switch (mode(host, service)) {
     case "systemd":
-      await host.run(["systemctl", "enable", "--now", service.name]);
+      await systemctl(host, "start", service, ["enable", "--now", service.name]);
       return;
     case "init-script":
       if (!(await serviceIsActive(host, service))) await host.run(["service", service.name, "start"]);
@@ -58,7 +76,7 @@ export async function serviceEnsureStarted(host: Host, service: ServiceSpec): Pr
 /** Restarts the service (it picks up its new configuration). */
 export async function serviceRestart(host: Host, service: ServiceSpec): Promise<void> {
   switch (mode(host, service)) {
-    case "systemd": await host.run(["systemctl", "restart", service.name]); return;
+    case "systemd": await systemctl(host, "restart", service, ["restart", service.name]); return;
     case "init-script": await host.run(["service", service.name, "restart"]); return;
     case "process":
       await stopProcess(processFiles(host, service));
@@ -71,7 +89,7 @@ export async function serviceRestart(host: Host, service: ServiceSpec): Promise<
 /** Reloads the service's configuration without a restart where the daemon supports it. */
 export async function serviceReload(host: Host, service: ServiceSpec): Promise<void> {
   switch (mode(host, service)) {
-    case "systemd": await host.run(["systemctl", "reload-or-restart", service.name]); return;
+    case "systemd": await systemctl(host, "reload", service, ["reload-or-restart", service.name]); return;
     case "init-script": await host.run(["service", service.name, "reload"]); return;
     default: await serviceRestart(host, service);
   }
@@ -87,6 +105,19 @@ export async function serviceStop(host: Host, service: ServiceSpec): Promise<voi
     case "process": await stopProcess(processFiles(host, service)); return;
     case "none": return;
   }
+}
+
+/**
+ * Stops the service and keeps it from coming back after a reboot (systemctl disable --now,
+ * and its triggers stopped); without systemd, stops it (nothing starts it at boot there).
+ */
+export async function serviceDisable(host: Host, service: ServiceSpec): Promise<void> {
+  if (mode(host, service) !== "systemd") {
+    await serviceStop(host, service);
+    return;
+  }
+  await host.run(["systemctl", "disable", "--now", service.name]);
+  for (const trigger of service.triggers ?? []) await host.run(["systemctl", "stop", trigger]);
 }
 
 /** Tells systemd its unit files changed; nothing to do elsewhere. */

@@ -28,6 +28,7 @@ export const nginx = packagedService({
   service: { name: "nginx", foreground: ["nginx", "-g", "daemon off;"] },
   // dav-ext brings PROPFIND, which WebDAV clients need to list.
   packages: ["nginx", "libnginx-mod-http-dav-ext"],
+  ownFiles: ["/etc/nginx/conf.d/orchestra.conf", HTPASSWD_FILE],
   ports: () => [`${WEBDAV_PORT}/tcp`],
   files: (host, settings) => {
     const credentials = settings.webdavCredentials;

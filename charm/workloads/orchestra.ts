@@ -9,8 +9,8 @@ import { SECRET_KEY_FILE } from "../../lib/ec2/credentials/secret-box.ts";
 import { DATABASE_FILE } from "../../lib/store/open-store.ts";
 import { ensureDirectory, keepPrivate } from "../host/file-access.ts";
 import type { Host } from "../host/host.ts";
-import { serviceDaemonReload, serviceEnsureStarted, serviceIsActive, serviceRestart, serviceStop } from "../host/service-manager.ts";
-import { writeFileAtomic } from "../host/write-file-atomic.ts";
+import { serviceDaemonReload, serviceDisable, serviceEnsureStarted, serviceIsActive, serviceRestart } from "../host/service-manager.ts";
+import { removeFile, writeFileAtomic } from "../host/write-file-atomic.ts";
 import { orchestraEnvironment, orchestraServeArgv, renderOrchestraEnv, renderOrchestraUnit, type OrchestraServiceInput } from "../render/orchestra-service.ts";
 import { runningPid, startProcess, stopProcess, type ProcessFiles } from "../host/pid-file-process.ts";
 import type { Workload, WorkloadSettings } from "./workload.ts";
@@ -148,8 +148,15 @@ export const orchestra: Workload = {
   async isRunning(host) {
     return host.serviceManager === "systemd" ? serviceIsActive(host, { name: SERVICE }) : runningPid(processFiles(host)) !== null;
   },
-  async stop(host) {
-    if (host.serviceManager === "systemd") await serviceStop(host, { name: SERVICE });
-    else await stopProcess(processFiles(host));
+  async teardown(host) {
+    if (host.serviceManager !== "systemd") {
+      await stopProcess(processFiles(host));
+      return;
+    }
+    if (existsSync(host.path(UNIT_FILE))) {
+      await serviceDisable(host, { name: SERVICE });
+      removeFile(host.path(UNIT_FILE));
+      await serviceDaemonReload(host);
+    }
   },
 };

@@ -7,10 +7,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { OrchestraError } from "../../lib/errors.ts";
 import type { CharmConfig, Component } from "../config/charm-config.ts";
-import { ensurePackages } from "../host/apt.ts";
+import { ensurePackages, installedByCharm } from "../host/apt.ts";
 import { setAccess } from "../host/file-access.ts";
-import type { Host } from "../host/host.ts";
-import { serviceEnsureStarted, serviceIsActive, serviceReload, serviceRestart, serviceStop, type ServiceSpec } from "../host/service-manager.ts";
+import { failureCause, type Host } from "../host/host.ts";
+import { serviceDisable, serviceEnsureStarted, serviceIsActive, serviceReload, serviceRestart, type ServiceSpec } from "../host/service-manager.ts";
 import { removeFile, writeFileAtomic } from "../host/write-file-atomic.ts";
 import type { Workload, WorkloadSettings } from "./workload.ts";
 
@@ -36,6 +36,8 @@ export interface PackagedServiceSpec {
   check?: readonly string[];
   /** Whether the daemon re-reads its config on reload; otherwise it is restarted. */
   reloadable: boolean;
+  /** The files that are the charm's alone (drop-ins), removed on teardown. */
+  ownFiles: readonly string[];
   /** Once-only preparation after the packages are in (directories, disabling a default site). */
   prepare?(host: Host, settings: WorkloadSettings): Promise<void>;
 }
@@ -67,7 +69,11 @@ export function packagedService(spec: PackagedServiceSpec): Workload {
             if (p.before === null) removeFile(p.path);
             else writeFileAtomic(p.path, p.before);
           }
-          throw new OrchestraError("COMMAND_FAILED", `${spec.name} refused its new configuration (${spec.check.join(" ")}); the previous files are back`, { component: spec.name });
+          const cause = failureCause(`${result.stderr}\n${result.stdout}`);
+          throw new OrchestraError("COMMAND_FAILED", `${spec.name} refused its new configuration (${spec.check.join(" ")}): ${cause}; the previous files are back`, {
+            component: spec.name,
+            reason: `refused its new configuration (${cause}); still on the previous one`,
+          });
         }
       }
       return changed;
@@ -78,6 +84,15 @@ export function packagedService(spec: PackagedServiceSpec): Workload {
     },
     ensureStarted: (host) => serviceEnsureStarted(host, spec.service),
     isRunning: (host) => serviceIsActive(host, spec.service),
-    stop: (host) => serviceStop(host, spec.service),
+    async teardown(host) {
+      for (const file of spec.ownFiles) removeFile(host.path(file));
+      const charmInstalled = installedByCharm(host);
+      if (spec.packages.some((p) => charmInstalled.has(p))) {
+        await serviceDisable(host, spec.service);
+        return;
+      }
+      // The machine had it before the charm: back to its own configuration, as it was.
+      if (await serviceIsActive(host, spec.service)) await serviceRestart(host, spec.service);
+    },
   };
 }

@@ -14,6 +14,8 @@ export const puppetserver = packagedService({
   name: "puppetserver",
   service: { name: "puppetserver", foreground: ["puppetserver", "foreground"] },
   packages: ["puppetserver"],
+  // puppet.conf is the package's own file, rewritten: it stays.
+  ownFiles: [],
   ports: () => [`${PUPPET_PORT}/tcp`],
   files: (_host, settings) => [{
     path: "/etc/puppet/puppet.conf",

@@ -27,7 +27,8 @@ export function rsyslogRunsAs(host: Host): { user: string; group: string } {
 /** The rsyslog component. */
 export const rsyslog = packagedService({
   name: "rsyslog",
-  service: { name: "rsyslog", foreground: ["rsyslogd", "-n", "-iNONE"] },
+  service: { name: "rsyslog", foreground: ["rsyslogd", "-n", "-iNONE"], triggers: ["syslog.socket"] },
+  ownFiles: ["/etc/rsyslog.d/60-orchestra.conf"],
   packages: ["rsyslog", "rsyslog-gnutls"],
   ports: () => [`${SYSLOG_TLS_PORT}/tcp`],
   files: (host, settings) => {

@@ -10,6 +10,7 @@ export const squid = packagedService({
   name: "squid",
   service: { name: "squid", foreground: ["squid", "-N"] },
   packages: ["squid"],
+  ownFiles: ["/etc/squid/conf.d/orchestra.conf"],
   ports: (config) => [`${config.aptProxyPort}/tcp`],
   files: (_host, settings) => [{ path: "/etc/squid/conf.d/orchestra.conf", content: renderSquidConf(settings.config) }],
   check: ["squid", "-k", "parse"],

@@ -53,5 +53,10 @@ export interface Workload {
   /** Starts the service if it is not running. */
   ensureStarted(host: Host, settings: WorkloadSettings): Promise<void>;
   isRunning(host: Host): Promise<boolean>;
-  stop(host: Host): Promise<void>;
+  /**
+   * Undoes the component on a machine that is kept (stop and remove hooks): removes the
+   * charm's own files, then disables what the charm installed and started, or gives a
+   * package the machine had before its own configuration back, running.
+   */
+  teardown(host: Host): Promise<void>;
 }

@@ -34,7 +34,8 @@ for a in "$@"; do last="$a"; done
 if [ -f "$S/pkg-$last" ]; then printf installed; else echo "dpkg-query: no packages found matching $last" >&2; exit 1; fi`,
   systemctl: `
 case "$1" in
-  enable) touch "$S/svc-$3";;
+  enable) touch "$S/svc-$3"; rm -f "$S/disabled-$3";;
+  disable) for a in "$@"; do case "$a" in disable|--now) ;; *) rm -f "$S/svc-$a"; touch "$S/disabled-$a";; esac; done;;
   start|restart|reload-or-restart) touch "$S/svc-$2";;
   stop) rm -f "$S/svc-$2";;
   is-active) test -f "$S/svc-$3" || exit 3;;

@@ -73,7 +73,7 @@ describe("config-changed", () => {
     h.clearCommands();
     const out = await h.ctx.run(h.ctx.on.configChanged(), configured({ ...first.state, config: { "dns-domain": "other.lan" } }));
     expect(out.state.unitStatus.status).toBe("blocked");
-    expect(out.state.unitStatus.message).toContain("dnsmasq refused its new configuration");
+    expect(out.state.unitStatus.message).toContain("dnsmasq: refused its new configuration (dnsmasq: bad option); still on the previous one");
     expect(h.read("/etc/dnsmasq.d/orchestra.conf")).toBe(before);
     expect(h.commands().filter((c) => c[0] === "systemctl" && c[2] === "dnsmasq" && c[1] === "restart")).toEqual([]);
     // Fixed: the next hook applies the change.

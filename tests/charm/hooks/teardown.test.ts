@@ -1,0 +1,47 @@
+/**
+ * stop and remove on a machine that is kept: what the charm started must not come back
+ * after a reboot, and a package the machine had before the charm goes back to serving the
+ * machine the way it did.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { charmHarness, configured, type CharmHarness } from "../charm-harness.ts";
+
+let h: CharmHarness;
+beforeEach(() => { h = charmHarness(); });
+afterEach(() => h.cleanup());
+
+const disabled = (service: string) => existsSync(join(h.stateDir, `disabled-${service}`));
+
+describe("stop and remove", () => {
+  it("disable what the charm installed and started, rsyslog's socket activation too, and leave no orchestra unit", async () => {
+    const s = (await h.ctx.run(h.ctx.on.install(), configured({ leader: true }))).state;
+    h.clearCommands();
+    const stopped = await h.ctx.run(h.ctx.on.stop(), s);
+    for (const service of ["orchestra", "dnsmasq", "squid", "rsyslog", "puppetserver", "nginx"]) {
+      expect(h.running(service), service).toBe(false);
+      expect(disabled(service), service).toBe(true);
+    }
+    // journald would start rsyslog again through syslog.socket.
+    expect(h.commands()).toContainEqual(["systemctl", "stop", "syslog.socket"]);
+    const removed = await h.ctx.run(h.ctx.on.remove(), stopped.state);
+    expect(removed.state.unitStatus).toEqual({ status: "maintenance", message: "removing" });
+    expect(h.exists("/etc/systemd/system/orchestra.service")).toBe(false);
+  });
+
+  it("give a package the machine had before (Ubuntu's rsyslog) back its own configuration, running", async () => {
+    h.flag("pkg-rsyslog");
+    h.flag("pkg-rsyslog-gnutls");
+    h.flag("svc-rsyslog");
+    const s = (await h.ctx.run(h.ctx.on.install(), configured({ leader: true, config: { components: "rsyslog" } }))).state;
+    expect(h.exists("/etc/rsyslog.d/60-orchestra.conf")).toBe(true);
+    h.clearCommands();
+    await h.ctx.run(h.ctx.on.stop(), s);
+    expect(h.exists("/etc/rsyslog.d/60-orchestra.conf")).toBe(false);
+    expect(h.commands()).toContainEqual(["systemctl", "restart", "rsyslog"]);
+    expect(h.running("rsyslog")).toBe(true);
+    expect(disabled("rsyslog")).toBe(false);
+    expect(disabled("orchestra")).toBe(true);
+  });
+});
