@@ -112,7 +112,11 @@ export class UnitHarness {
       toolsDirInTarget: toolsDirInUnit,
       charmDirInTarget: charmDirInUnit,
       basePath: UNIT_PATH,
-      run: (argv, run) => machine.exec(argv, { cwd: run.cwd, env: run.env, input: run.input, timeoutMs: run.timeoutMs }),
+      // The hook is timed out inside the unit: killing nsenter on the host would leave the
+      // hook's processes running in the unit's own pid namespace.
+      run: (argv, run) => machine.exec(["timeout", "--kill-after=10", String(Math.ceil(run.timeoutMs / 1000)), ...argv], {
+        cwd: run.cwd, env: run.env, input: run.input, timeoutMs: run.timeoutMs + 30_000,
+      }),
     };
     const context = new Context({ timeoutMs: 20 * 60_000, ...options.context, charmDir, target, appName, unitId });
     const unit: CharmUnit = {
