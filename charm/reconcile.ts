@@ -6,12 +6,14 @@
  * ensure running, then publish on the relations and match the open ports.
  */
 import { isOrchestraError } from "../lib/errors.ts";
-import { closePort, configGet, ingressAddress, jujuLog, openedPorts, openPort } from "../lib/hookenv/index.ts";
+import { closePort, configGet, jujuLog, openedPorts, openPort } from "../lib/hookenv/index.ts";
 import { parseCharmConfig } from "./config/charm-config.ts";
 import { modelProxyEnvironment } from "./host/proxy.ts";
 import { DATA_DIR, type HookContext } from "./hook-context.ts";
 import { reconcileCluster } from "./relations/cluster.ts";
+import { readAptProxyClients } from "./relations/apt-proxy.ts";
 import { readDatabase } from "./relations/database.ts";
+import { provisioningAddress } from "./relations/provisioning-binding.ts";
 import { loadSealingKey } from "./secrets/sealing-key.ts";
 import { loadWebdavCredentials } from "./secrets/webdav-credentials.ts";
 import { reconcileEc2Api } from "./relations/ec2-api.ts";
@@ -33,9 +35,11 @@ export async function loadConfig(ctx: HookContext): Promise<void> {
 /** Builds the workload settings from config and the relation inputs. */
 export async function loadSettings(ctx: HookContext): Promise<void> {
   if (ctx.config === null) return;
+  const address = await provisioningAddress(ctx, ctx.config);
+  if (address === null) return;
   const settings: WorkloadSettings = {
     config: ctx.config,
-    address: await ingressAddress("provisioning"),
+    address,
     dataDir: DATA_DIR,
     databaseUrl: null,
     runtime: ctx.runtime,
@@ -43,9 +47,15 @@ export async function loadSettings(ctx: HookContext): Promise<void> {
     sealingKey: null,
     leader: ctx.leader,
     proxy: modelProxyEnvironment(),
+    aptProxyClients: [],
   };
   settings.sealingKey = await loadSealingKey(ctx, DATA_DIR);
+  // What related applications sent: a malformed value blocks, and then no file is written
+  // (the services stay on their last good configuration), as with invalid config.
+  const problemsBefore = ctx.facts.blocked.length;
   settings.databaseUrl = await readDatabase(ctx);
+  settings.aptProxyClients = (await readAptProxyClients(ctx)) ?? [];
+  if (ctx.facts.blocked.length > problemsBefore) return;
   if (ctx.config.components.includes("nginx")) settings.webdavCredentials = await loadWebdavCredentials(ctx);
   ctx.settings = settings;
 }

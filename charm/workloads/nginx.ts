@@ -12,6 +12,10 @@ import { packagedService } from "./packaged-service.ts";
 /** The port nginx serves WebDAV and images on. */
 export const WEBDAV_PORT = 80;
 
+function listenLines(conf: string): string {
+  return conf.split("\n").filter((l) => /^\s*listen\s/.test(l)).join("\n");
+}
+
 /** The password file of the WebDAV user. */
 export const HTPASSWD_FILE = "/etc/nginx/orchestra-webdav.htpasswd";
 
@@ -39,6 +43,10 @@ export const nginx = packagedService({
   },
   check: ["nginx", "-t"],
   reloadable: true,
+  // nginx's reload cannot move a listener from *:80 to one address (it fails to bind while
+  // the old socket is open) yet reports success: a new listen line means a restart.
+  needsRestart: (before, after) => listenLines(before) !== listenLines(after),
+  listensOn: (settings) => [`${settings.config.listenAddress}:${WEBDAV_PORT}`],
   async prepare(host, settings) {
     // The package's default site also claims port 80 as default_server.
     removeFile(host.path("/etc/nginx/sites-enabled/default"));

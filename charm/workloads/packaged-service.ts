@@ -5,6 +5,7 @@
  * then reload or restart. Each component's file gives only its own specifics.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { OrchestraError } from "../../lib/errors.ts";
 import type { CharmConfig, Component } from "../config/charm-config.ts";
 import { ensurePackages, installedByCharm } from "../host/apt.ts";
@@ -36,14 +37,41 @@ export interface PackagedServiceSpec {
   check?: readonly string[];
   /** Whether the daemon re-reads its config on reload; otherwise it is restarted. */
   reloadable: boolean;
+  /** A change a reload cannot apply (a new listen address: nginx fails to rebind yet exits 0): restart instead. */
+  needsRestart?(before: string, after: string): boolean;
+  /** The TCP `address:port`s it must listen on once started, checked with `ss` (a reload can fail silently). */
+  listensOn?(settings: WorkloadSettings): string[];
   /** The files that are the charm's alone (drop-ins), removed on teardown. */
   ownFiles: readonly string[];
   /** Once-only preparation after the packages are in (directories, disabling a default site). */
   prepare?(host: Host, settings: WorkloadSettings): Promise<void>;
 }
 
+/** Whether `ss` shows a TCP listener on `address:port` (0.0.0.0 matches any address's wildcard). */
+async function listening(host: Host, wanted: string): Promise<boolean> {
+  const result = await host.tryRun(["ss", "--listening", "--tcp", "--numeric", "--no-header"]);
+  const locals = result.stdout.split("\n").map((line) => line.trim().split(/\s+/)[3] ?? "");
+  const [address, port] = [wanted.slice(0, wanted.lastIndexOf(":")), wanted.slice(wanted.lastIndexOf(":") + 1)];
+  const accepted = address === "0.0.0.0" ? [`0.0.0.0:${port}`, `*:${port}`] : [`${address}:${port}`];
+  return locals.some((local) => accepted.includes(local));
+}
+
+/** Waits (up to ~5 s) for each listener; throws COMMAND_FAILED naming the first missing one. */
+async function verifyListening(host: Host, name: string, wanted: readonly string[]): Promise<void> {
+  for (const address of wanted) {
+    let ok = await listening(host, address);
+    for (let i = 0; !ok && i < 25; i++) {
+      await sleep(200);
+      ok = await listening(host, address);
+    }
+    if (!ok) throw new OrchestraError("COMMAND_FAILED", `${name} is not listening on ${address}`, { reason: `not listening on ${address} after (re)start` });
+  }
+}
+
 /** Builds a Workload from a PackagedServiceSpec. */
 export function packagedService(spec: PackagedServiceSpec): Workload {
+  // Hosts whose next reload must be a restart (one hook, one process: keyed by host).
+  const restartPending = new WeakSet<Host>();
   return {
     name: spec.name,
     ports: (config) => spec.ports(config),
@@ -58,7 +86,9 @@ export function packagedService(spec: PackagedServiceSpec): Workload {
         return { path, before: existsSync(path) ? readFileSync(path) : null };
       });
       let changed = false;
-      for (const f of files) {
+      for (const [i, f] of files.entries()) {
+        const before = previous[i]!.before;
+        if (before !== null && spec.needsRestart?.(before.toString("utf8"), f.content.toString())) restartPending.add(host);
         changed = writeFileAtomic(host.path(f.path), f.content, f.mode ?? 0o644) || changed;
         if (f.group !== undefined) await setAccess(host, f.path, { mode: f.mode ?? 0o644, group: f.group });
       }
@@ -79,10 +109,14 @@ export function packagedService(spec: PackagedServiceSpec): Workload {
       return changed;
     },
     async reload(host) {
-      if (spec.reloadable) await serviceReload(host, spec.service);
+      if (spec.reloadable && !restartPending.has(host)) await serviceReload(host, spec.service);
       else await serviceRestart(host, spec.service);
+      restartPending.delete(host);
     },
-    ensureStarted: (host) => serviceEnsureStarted(host, spec.service),
+    async ensureStarted(host, settings) {
+      await serviceEnsureStarted(host, spec.service);
+      if (spec.listensOn && host.serviceManager === "systemd") await verifyListening(host, spec.name, spec.listensOn(settings));
+    },
     isRunning: (host) => serviceIsActive(host, spec.service),
     async teardown(host) {
       for (const file of spec.ownFiles) removeFile(host.path(file));

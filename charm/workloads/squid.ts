@@ -12,7 +12,7 @@ export const squid = packagedService({
   packages: ["squid"],
   ownFiles: ["/etc/squid/conf.d/orchestra.conf"],
   ports: (config) => [`${config.aptProxyPort}/tcp`],
-  files: (_host, settings) => [{ path: "/etc/squid/conf.d/orchestra.conf", content: renderSquidConf(settings.config) }],
+  files: (_host, settings) => [{ path: "/etc/squid/conf.d/orchestra.conf", content: renderSquidConf({ ...settings.config, aptProxyClients: settings.aptProxyClients }) }],
   check: ["squid", "-k", "parse"],
   reloadable: true,
 });

@@ -35,6 +35,8 @@ export interface WorkloadSettings {
   sealingKey: Buffer | null;
   /** The model's proxy settings for outbound fetches (image imports, GitHub), as environment. */
   proxy: Record<string, string>;
+  /** Ingress addresses of the units related over apt-proxy: squid admits them beside the provisioning subnet. */
+  aptProxyClients: string[];
   /** Whether this unit is the leader: DHCP in full mode runs on the leader only. */
   leader: boolean;
 }

@@ -8,7 +8,7 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Context, state, type State } from "../../lib/testing/index.ts";
+import { Context, state, type NetworkValue, type State } from "../../lib/testing/index.ts";
 import { bundleCharm } from "../../charm/pack/bundle.ts";
 
 /** A port nothing listens on right now, on loopback. */
@@ -32,12 +32,20 @@ fi`,
   "dpkg-query": `
 for a in "$@"; do last="$a"; done
 if [ -f "$S/pkg-$last" ]; then printf installed; else echo "dpkg-query: no packages found matching $last" >&2; exit 1; fi`,
+  // nginx binds its listen line at start and restart only: a reload keeps the old socket.
   systemctl: `
+bind() {
+  [ "$1" = nginx ] || return 0
+  listen=$(sed -n 's/^ *listen \\([^ ;]*\\).*/\\1/p' "$R/etc/nginx/conf.d/orchestra.conf" 2>/dev/null | head -n1)
+  case "$listen" in *:*) ;; "") return 0;; *) listen="0.0.0.0:$listen";; esac
+  echo "$listen" > "$S/listen-nginx"
+}
 case "$1" in
-  enable) touch "$S/svc-$3"; rm -f "$S/disabled-$3";;
+  enable) touch "$S/svc-$3"; rm -f "$S/disabled-$3"; bind "$3";;
   disable) for a in "$@"; do case "$a" in disable|--now) ;; *) rm -f "$S/svc-$a"; touch "$S/disabled-$a";; esac; done;;
-  start|restart|reload-or-restart) touch "$S/svc-$2";;
-  stop) rm -f "$S/svc-$2";;
+  start|restart) touch "$S/svc-$2"; bind "$2";;
+  reload-or-restart) touch "$S/svc-$2";;
+  stop) rm -f "$S/svc-$2" "$S/listen-$2";;
   is-active) test -f "$S/svc-$3" || exit 3;;
 esac`,
   service: `
@@ -46,6 +54,7 @@ case "$2" in
   stop) rm -f "$S/svc-$1";;
   status) test -f "$S/svc-$1" || exit 3;;
 esac`,
+  ss: `cat "$S"/listen-* 2>/dev/null | while read -r a; do echo "LISTEN 0 511 $a 0.0.0.0:*"; done`,
   dnsmasq: `test ! -f "$S/reject-dnsmasq" || { echo "dnsmasq: bad option" >&2; exit 1; }`,
   squid: `test ! -f "$S/reject-squid" || exit 1`,
   nginx: `test ! -f "$S/reject-nginx" || exit 1`,
@@ -167,7 +176,16 @@ export function charmHarness(options: { unitId?: number; serviceManager?: "syste
   };
 }
 
-/** A State with a valid config for this charm, plus `fields`. */
+/** network-get's answer for a binding on `interfaceName` at 192.0.2.0. */
+export function bindingOn(interfaceName: string): NetworkValue {
+  return {
+    "bind-addresses": [{ "mac-address": "", "interface-name": interfaceName, addresses: [{ hostname: "", value: "192.0.2.0", cidr: "192.0.2.0/24" }] }],
+    "egress-subnets": ["192.0.2.0/32"],
+    "ingress-addresses": ["192.0.2.0"],
+  };
+}
+
+/** A State with a valid config for this charm (the provisioning binding on its interface), plus `fields`. */
 export function configured(fields: Partial<State> = {}): State {
-  return state({ ...fields, config: { ...GOOD_CONFIG, ...(fields.config ?? {}) } });
+  return state({ ...fields, networks: { provisioning: bindingOn(GOOD_CONFIG["provisioning-interface"]), ...(fields.networks ?? {}) }, config: { ...GOOD_CONFIG, ...(fields.config ?? {}) } });
 }

@@ -34,7 +34,7 @@ describe("dnsmasq", () => {
 
 describe("squid", () => {
   it("caches only archive files for the provisioning subnet on its own port", () => {
-    const text = renderSquidConf({ aptProxyPort: 8000, provisioningSubnet: { network: "10.10.0.0", prefix: 24 }, listenAddress: "0.0.0.0" });
+    const text = renderSquidConf({ aptProxyPort: 8000, provisioningSubnet: { network: "10.10.0.0", prefix: 24 }, listenAddress: "0.0.0.0", aptProxyClients: [] });
     expect(text).toContain("http_port 8000\n");
     expect(text).toContain("http_access allow orchestra_port orchestra_clients orchestra_archive\n");
     expect(text).toContain("http_access deny orchestra_port\n");
@@ -58,7 +58,7 @@ describe("rsyslog, nginx, puppet", () => {
   });
 
   it("listen-address narrows squid and rsyslog too", () => {
-    expect(renderSquidConf({ aptProxyPort: 8000, provisioningSubnet: null, listenAddress: "127.0.0.1" })).toContain("http_port 127.0.0.1:8000\n");
+    expect(renderSquidConf({ aptProxyPort: 8000, provisioningSubnet: null, listenAddress: "127.0.0.1", aptProxyClients: [] })).toContain("http_port 127.0.0.1:8000\n");
     expect(renderRsyslogConf({ address: "127.0.0.1", port: 6514, caFile: "c", certFile: "s", keyFile: "k", logDir: "/l" })).toContain('input(type="imtcp" address="127.0.0.1" port="6514"');
   });
 
