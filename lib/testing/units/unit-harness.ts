@@ -42,6 +42,8 @@ export interface CharmUnit {
   networks(): Record<string, NetworkValue>;
   /** Points the unit's apt at a mirror that answers 404 to everything. */
   breakMirror(): Promise<void>;
+  /** Another Context for the same unit (a shorter timeout, to kill a hook half way). */
+  contextWith(options: NonNullable<DeployOptions["context"]>): Context;
 }
 
 export interface DeployOptions {
@@ -118,7 +120,8 @@ export class UnitHarness {
         cwd: run.cwd, env: run.env, input: run.input, timeoutMs: run.timeoutMs + 30_000,
       }),
     };
-    const context = new Context({ timeoutMs: 20 * 60_000, ...options.context, charmDir, target, appName, unitId });
+    const contextWith = (extra: NonNullable<DeployOptions["context"]>) => new Context({ timeoutMs: 20 * 60_000, ...options.context, ...extra, charmDir, target, appName, unitId });
+    const context = contextWith({});
     const unit: CharmUnit = {
       machine,
       context,
@@ -133,6 +136,7 @@ export class UnitHarness {
         networks.provisioning = network("eth1", provisioningAddress, "192.0.2.0/24");
         return networks;
       },
+      contextWith,
       breakMirror: async () => {
         await machine.writeFile("/etc/apt/sources.list.d/orchestra-units.list", `deb [trusted=yes] http://${BRIDGE_ADDRESS}:${BROKEN_MIRROR_PORT}/ ./\n`);
       },
