@@ -19,7 +19,7 @@ import { loadWebdavCredentials } from "./secrets/webdav-credentials.ts";
 import { reconcileEc2Api } from "./relations/ec2-api.ts";
 import { reconcileMetricsEndpoint } from "./relations/metrics-endpoint.ts";
 import { reconcileSimpleProviders } from "./relations/simple-providers.ts";
-import { reconcileSyslog } from "./relations/syslog.ts";
+import { reconcileSyslog, wantsPlainSyslog } from "./relations/syslog.ts";
 import { reconcileWebdavStorage } from "./relations/webdav-storage.ts";
 import { dhcpModeHere } from "./workloads/dnsmasq.ts";
 import { workloadsFor } from "./workloads/registry.ts";
@@ -48,6 +48,7 @@ export async function loadSettings(ctx: HookContext): Promise<void> {
     leader: ctx.leader,
     proxy: modelProxyEnvironment(),
     aptProxyClients: [],
+    syslogPlain: false,
   };
   settings.sealingKey = await loadSealingKey(ctx, DATA_DIR);
   // What related applications sent: a malformed value blocks, and then no file is written
@@ -56,6 +57,7 @@ export async function loadSettings(ctx: HookContext): Promise<void> {
   settings.databaseUrl = await readDatabase(ctx);
   settings.aptProxyClients = (await readAptProxyClients(ctx)) ?? [];
   if (ctx.facts.blocked.length > problemsBefore) return;
+  settings.syslogPlain = await wantsPlainSyslog(ctx, ctx.config);
   if (ctx.config.components.includes("nginx")) settings.webdavCredentials = await loadWebdavCredentials(ctx);
   ctx.settings = settings;
 }
@@ -102,5 +104,5 @@ export async function reconcile(ctx: HookContext): Promise<void> {
   await reconcileSyslog(ctx);
   await reconcileMetricsEndpoint(ctx);
   await reconcileCluster(ctx);
-  await reconcilePorts(workloads.flatMap((w) => w.ports(settings.config)));
+  await reconcilePorts(workloads.flatMap((w) => w.ports(settings.config, settings)));
 }

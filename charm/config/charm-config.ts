@@ -23,6 +23,8 @@ export interface CharmConfig {
   dhcpMode: DhcpMode;
   dnsDomain: string;
   autoAccept: boolean;
+  /** Accept plain syslog on 514 while a plain forwarder is related. */
+  syslogPlainListener: boolean;
   region: string;
   listenAddress: string;
   ec2Port: number;
@@ -155,6 +157,7 @@ export function parseCharmConfig(raw: Record<string, unknown>): ParsedConfig {
       dhcpMode,
       dnsDomain,
       autoAccept: autoAccept as boolean,
+      syslogPlainListener: raw["syslog-plain-listener"] === true,
       region,
       listenAddress,
       ec2Port,

@@ -120,6 +120,17 @@ export async function serviceDisable(host: Host, service: ServiceSpec): Promise<
   for (const trigger of service.triggers ?? []) await host.run(["systemctl", "stop", trigger]);
 }
 
+/**
+ * Gives a service the machine had before the charm back to the machine: restarted on its own
+ * configuration where the system runs it (systemd, an init script); a daemon the charm ran
+ * itself as a pid-file process is stopped, since nothing else would ever stop it.
+ */
+export async function serviceHandBack(host: Host, service: ServiceSpec): Promise<void> {
+  const how = mode(host, service);
+  if (how === "process") await serviceStop(host, service);
+  else if (how !== "none" && (await serviceIsActive(host, service))) await serviceRestart(host, service);
+}
+
 /** Tells systemd its unit files changed; nothing to do elsewhere. */
 export async function serviceDaemonReload(host: Host): Promise<void> {
   if (host.serviceManager === "systemd") await host.run(["systemctl", "daemon-reload"]);

@@ -14,6 +14,8 @@ export interface RsyslogInput {
   certFile: string;
   keyFile: string;
   logDir: string;
+  /** Also accept plain syslog on this port (udp and tcp), for forwarders without TLS; null for none. */
+  plainPort: number | null;
 }
 
 /** Renders /etc/rsyslog.d/60-orchestra.conf. */
@@ -28,6 +30,12 @@ export function renderRsyslogConf(input: RsyslogInput): string {
     '  action(type="omfile" dynaFile="OrchestraPerHost")',
     "}",
     `input(type="imtcp"${input.address === "0.0.0.0" ? "" : ` address="${input.address}"`} port="${input.port}" ruleset="orchestra-remote")`,
+    ...(input.plainPort === null ? [] : [
+      // rsyslog-forwarder-ha and its kind send plain RFC 3164/5424 lines: no TLS on this port.
+      'module(load="imudp")',
+      `input(type="imudp"${input.address === "0.0.0.0" ? "" : ` address="${input.address}"`} port="${input.plainPort}" ruleset="orchestra-remote")`,
+      `input(type="imtcp"${input.address === "0.0.0.0" ? "" : ` address="${input.address}"`} port="${input.plainPort}" ruleset="orchestra-remote" StreamDriver.Name="ptcp" StreamDriver.Mode="0")`,
+    ]),
     "",
   ].join("\n");
 }

@@ -30,7 +30,8 @@ export async function applicationSecretId(label: string): Promise<string | null>
  */
 export async function applicationSecret(ctx: HookContext, label: string, description: string, make: () => Record<string, string>): Promise<SharedSecret | null> {
   try {
-    const content = await secretGet({ label }, { refresh: true });
+    // No --refresh: it is for consumers; the owning application always reads the latest revision.
+    const content = await secretGet({ label });
     return { id: await applicationSecretId(label), content };
   } catch (error) {
     if (!isOrchestraError(error, "SECRET_NOT_FOUND")) throw error;

@@ -25,7 +25,7 @@ export const dnsmasq = packagedService({
   service: { name: "dnsmasq", foreground: ["dnsmasq", "--keep-in-foreground"] },
   packages: ["dnsmasq", "ipxe"],
   ownFiles: ["/etc/dnsmasq.d/orchestra.conf"],
-  ports: (config) => (config.dhcpMode === "off" ? ["69/udp"] : ["67/udp", "69/udp", "4011/udp"]),
+  ports: (config, settings) => ((settings ? dhcpModeHere(settings) : config.dhcpMode) === "off" ? ["69/udp"] : ["67/udp", "69/udp", "4011/udp"]),
   files: (_host, settings) => [{ path: "/etc/dnsmasq.d/orchestra.conf", content: renderDnsmasqConf({ ...settings, config: { ...settings.config, dhcpMode: dhcpModeHere(settings) } }) }],
   check: ["dnsmasq", "--test"],
   // dnsmasq re-reads hosts files on SIGHUP but not its own options: restart.

@@ -11,7 +11,7 @@ import type { CharmConfig, Component } from "../config/charm-config.ts";
 import { ensurePackages, installedByCharm } from "../host/apt.ts";
 import { setAccess } from "../host/file-access.ts";
 import { failureCause, type Host } from "../host/host.ts";
-import { serviceDisable, serviceEnsureStarted, serviceIsActive, serviceReload, serviceRestart, type ServiceSpec } from "../host/service-manager.ts";
+import { serviceDisable, serviceEnsureStarted, serviceHandBack, serviceIsActive, serviceReload, serviceRestart, type ServiceSpec } from "../host/service-manager.ts";
 import { removeFile, writeFileAtomic } from "../host/write-file-atomic.ts";
 import type { Workload, WorkloadSettings } from "./workload.ts";
 
@@ -31,7 +31,7 @@ export interface PackagedServiceSpec {
   /** The systemd unit / init script name, and the daemon in the foreground for hosts with neither. */
   service: ServiceSpec;
   packages: readonly string[];
-  ports(config: CharmConfig): string[];
+  ports(config: CharmConfig, settings?: WorkloadSettings): string[];
   files(host: Host, settings: WorkloadSettings): ManagedFile[];
   /** The daemon's own config check, run after writing (`nginx -t`); non-zero restores the old files. */
   check?: readonly string[];
@@ -74,7 +74,7 @@ export function packagedService(spec: PackagedServiceSpec): Workload {
   const restartPending = new WeakSet<Host>();
   return {
     name: spec.name,
-    ports: (config) => spec.ports(config),
+    ports: (config, settings) => spec.ports(config, settings),
     async install(host, settings) {
       await ensurePackages(host, spec.packages);
       await spec.prepare?.(host, settings);
@@ -126,7 +126,7 @@ export function packagedService(spec: PackagedServiceSpec): Workload {
         return;
       }
       // The machine had it before the charm: back to its own configuration, as it was.
-      if (await serviceIsActive(host, spec.service)) await serviceRestart(host, spec.service);
+      await serviceHandBack(host, spec.service);
     },
   };
 }

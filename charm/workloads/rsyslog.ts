@@ -11,6 +11,9 @@ import { tlsMaterialFiles, tlsPaths } from "./tls-material.ts";
 /** The syslog-over-TLS port (RFC 5425). */
 export const SYSLOG_TLS_PORT = 6514;
 
+/** Plain syslog (RFC 3164 over udp and tcp), where rsyslog-forwarder-ha sends. */
+export const SYSLOG_PLAIN_PORT = 514;
+
 /** Where rsyslog writes one file per sending host. */
 export const HOST_LOG_DIR = "/var/log/orchestra/hosts";
 
@@ -30,7 +33,7 @@ export const rsyslog = packagedService({
   service: { name: "rsyslog", foreground: ["rsyslogd", "-n", "-iNONE"], triggers: ["syslog.socket"] },
   ownFiles: ["/etc/rsyslog.d/60-orchestra.conf"],
   packages: ["rsyslog", "rsyslog-gnutls"],
-  ports: () => [`${SYSLOG_TLS_PORT}/tcp`],
+  ports: (_config, settings) => [`${SYSLOG_TLS_PORT}/tcp`, ...(settings?.syslogPlain ? [`${SYSLOG_PLAIN_PORT}/tcp`, `${SYSLOG_PLAIN_PORT}/udp`] : [])],
   files: (host, settings) => {
     const paths = tlsPaths(settings.dataDir);
     const { group } = rsyslogRunsAs(host);
@@ -38,7 +41,7 @@ export const rsyslog = packagedService({
       // The certificate names this unit's address: re-issued (and rsyslog restarted) when it changes.
       // rsyslog opens its key after dropping root: the key is readable by its group, the CA key by root alone.
       ...tlsMaterialFiles(paths, settings.address, (p) => host.path(p)).map((f) => (f.path === paths.keyFile ? { ...f, mode: 0o640, group } : f)),
-      { path: "/etc/rsyslog.d/60-orchestra.conf", content: renderRsyslogConf({ address: settings.config.listenAddress, port: SYSLOG_TLS_PORT, ...paths, logDir: HOST_LOG_DIR }) },
+      { path: "/etc/rsyslog.d/60-orchestra.conf", content: renderRsyslogConf({ address: settings.config.listenAddress, port: SYSLOG_TLS_PORT, ...paths, logDir: HOST_LOG_DIR, plainPort: settings.syslogPlain ? SYSLOG_PLAIN_PORT : null }) },
     ];
   },
   check: ["rsyslogd", "-N1"],

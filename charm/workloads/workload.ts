@@ -37,6 +37,8 @@ export interface WorkloadSettings {
   proxy: Record<string, string>;
   /** Ingress addresses of the units related over apt-proxy: squid admits them beside the provisioning subnet. */
   aptProxyClients: string[];
+  /** Whether rsyslog also listens for plain syslog on 514 (the option is on and a plain forwarder is related). */
+  syslogPlain: boolean;
   /** Whether this unit is the leader: DHCP in full mode runs on the leader only. */
   leader: boolean;
 }
@@ -44,8 +46,8 @@ export interface WorkloadSettings {
 /** One component the charm installs and keeps configured. */
 export interface Workload {
   readonly name: "orchestra" | Component;
-  /** The Juju ports it serves (`8000/tcp`). */
-  ports(config: CharmConfig): string[];
+  /** The Juju ports it serves (`8000/tcp`); settings add what relations turn on. */
+  ports(config: CharmConfig, settings?: WorkloadSettings): string[];
   /** Installs what is missing; doing it again changes nothing. */
   install(host: Host, settings: WorkloadSettings): Promise<void>;
   /** Writes its configuration; returns whether anything changed. */

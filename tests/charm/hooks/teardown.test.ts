@@ -45,3 +45,25 @@ describe("stop and remove", () => {
     expect(disabled("orchestra")).toBe(true);
   });
 });
+
+describe("stop without systemd", () => {
+  it("stops a daemon the charm ran itself by pid, even when its package was there before", async () => {
+    const direct = charmHarness({ serviceManager: "direct" });
+    try {
+      direct.flag("pkg-rsyslog");
+      direct.flag("pkg-rsyslog-gnutls");
+      direct.override("rsyslogd", `[ "$1" = -n ] && exec sleep 300; exit 0`);
+      const config = { components: "rsyslog", "dhcp-mode": "off", "listen-address": "127.0.0.1" };
+      const out = await direct.ctx.run(direct.ctx.on.install(), configured({ leader: true, config }));
+      const pid = Number(direct.read("/run/orchestra/rsyslog.pid").trim());
+      direct.clearCommands();
+      await direct.ctx.run(direct.ctx.on.stop(), out.state);
+      expect(() => process.kill(pid, 0)).toThrow();
+      // Not started again on its own config: nothing but the charm would ever stop it.
+      expect(direct.commands()).not.toContainEqual(["rsyslogd", "-n", "-iNONE"]);
+      expect(direct.exists("/run/orchestra/rsyslog.pid")).toBe(false);
+    } finally {
+      direct.cleanup();
+    }
+  });
+});

@@ -60,6 +60,9 @@ describe("two units on one inventory", () => {
     expect(followerConf).not.toContain("dhcp-range");
     expect(followerConf).toContain("enable-tftp\n");
     expect(other.state.unitStatus).toEqual({ status: "active", message: "DHCP (full mode) runs on the leader; this unit serves TFTP" });
+    expect(other.state.openedPorts).toContain("69/udp");
+    expect(other.state.openedPorts).not.toContain("67/udp");
+    expect(lead.state.openedPorts).toContain("67/udp");
 
     // Leadership moves: the new leader takes DHCP over.
     await follower.ctx.run(follower.ctx.on.leaderElected(), { ...other.state, leader: true });

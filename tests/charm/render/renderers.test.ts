@@ -43,7 +43,7 @@ describe("squid", () => {
 
 describe("rsyslog, nginx, puppet", () => {
   it("rsyslog listens with TLS and writes one file per host", () => {
-    const text = renderRsyslogConf({ address: "0.0.0.0", port: 6514, caFile: "/t/ca.pem", certFile: "/t/s.pem", keyFile: "/t/s.key", logDir: "/var/log/orchestra/hosts" });
+    const text = renderRsyslogConf({ address: "0.0.0.0", port: 6514, caFile: "/t/ca.pem", certFile: "/t/s.pem", keyFile: "/t/s.key", logDir: "/var/log/orchestra/hosts", plainPort: null });
     expect(text).toContain('DefaultNetstreamDriverCAFile="/t/ca.pem"');
     expect(text).toContain('StreamDriver.Mode="1"');
     expect(text).toContain('string="/var/log/orchestra/hosts/%HOSTNAME%.log"');
@@ -59,7 +59,7 @@ describe("rsyslog, nginx, puppet", () => {
 
   it("listen-address narrows squid and rsyslog too", () => {
     expect(renderSquidConf({ aptProxyPort: 8000, provisioningSubnet: null, listenAddress: "127.0.0.1", aptProxyClients: [] })).toContain("http_port 127.0.0.1:8000\n");
-    expect(renderRsyslogConf({ address: "127.0.0.1", port: 6514, caFile: "c", certFile: "s", keyFile: "k", logDir: "/l" })).toContain('input(type="imtcp" address="127.0.0.1" port="6514"');
+    expect(renderRsyslogConf({ address: "127.0.0.1", port: 6514, caFile: "c", certFile: "s", keyFile: "k", logDir: "/l", plainPort: null })).toContain('input(type="imtcp" address="127.0.0.1" port="6514"');
   });
 
   it("puppet autosigns only with auto-accept", () => {
