@@ -49,6 +49,9 @@ export async function ensurePackages(host: Host, names: readonly string[]): Prom
     await host.run(["apt-get", ...proxyOptions, "update"], { env });
     updated.add(host);
   }
+  // A hook killed while dpkg worked leaves packages half configured, and apt-get then refuses
+  // every install ("dpkg was interrupted"): finish that first. Nothing pending: a no-op.
+  await host.run(["dpkg", "--force-confold", "--configure", "-a"], { env });
   // confold: a config file the charm already wrote must survive the package's own.
   await host.run(["apt-get", ...proxyOptions, "install", "--yes", "--no-install-recommends", "-o", "Dpkg::Options::=--force-confold", ...missing], { env });
   // stop/remove treat these differently from packages the machine had before.

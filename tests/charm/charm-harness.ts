@@ -29,6 +29,8 @@ if [ "$1" = install ]; then
   # Debian's ipxe package brings the loaders: the real ones from this machine.
   for a in "$@"; do if [ "$a" = ipxe ]; then mkdir -p "$R/usr/lib/ipxe"; cp /usr/lib/ipxe/undionly.kpxe /usr/lib/ipxe/ipxe.efi /usr/lib/ipxe/snponly.efi "$R/usr/lib/ipxe/"; fi; done
 fi`,
+  // apt.ts finishes an interrupted dpkg before installing: never the host's real dpkg here.
+  dpkg: "",
   "dpkg-query": `
 for a in "$@"; do last="$a"; done
 if [ -f "$S/pkg-$last" ]; then printf installed; else echo "dpkg-query: no packages found matching $last" >&2; exit 1; fi`,

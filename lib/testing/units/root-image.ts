@@ -29,8 +29,9 @@ export const DEFAULT_ROOT_INPUTS: RootInputs = {
   mirror: process.env.ORCHESTRA_DEBIAN_MIRROR ?? "http://deb.debian.org/debian",
   variant: "minbase",
   // procps: squid's reload calls /bin/kill; iproute2: the charm and the tests look at links.
-  include: ["systemd", "systemd-sysv", "dbus", "procps", "iproute2", "ca-certificates"],
-  recipe: 2,
+  // rsyslog: Ubuntu 24.04 machines come with it (customiseRoot makes it Ubuntu's).
+  include: ["systemd", "systemd-sysv", "dbus", "procps", "iproute2", "ca-certificates", "rsyslog"],
+  recipe: 3,
 };
 
 /** A built root and what building it cost (0 when it came from the cache). */
@@ -40,10 +41,17 @@ export interface RootImage {
   buildSeconds: number;
 }
 
-// Ubuntu's /etc/rsyslog.conf (noble) sets these before including rsyslog.d; Debian's does not
-// drop privileges at all. Files in rsyslog.d are read in that same global scope, so a drop-in
-// that sorts first reproduces Ubuntu's unprivileged rsyslog on a Debian unit.
-const UBUNTU_RSYSLOG_PRIVDROP = `# Ubuntu 24.04's rsyslog.conf globals, reproduced by the orchestra unit harness.
+// Ubuntu 24.04's /etc/rsyslog.conf: rsyslogd drops to the `syslog` user and group after start.
+// (Debian's runs as root and keeps its rules in rsyslog.conf itself.) imklog is off: a
+// container has no kernel log to read.
+const UBUNTU_RSYSLOG_CONF = `# /etc/rsyslog.conf as Ubuntu 24.04 ships it (reproduced by the orchestra unit harness).
+# Default logging rules can be found in /etc/rsyslog.d/50-default.conf
+
+module(load="imuxsock") # provides support for local system logging
+#module(load="imklog" permitnonkernelfacility="on")  # no kernel log inside a container
+
+$RepeatedMsgReduction on
+
 $FileOwner syslog
 $FileGroup adm
 $FileCreateMode 0640
@@ -51,7 +59,24 @@ $DirCreateMode 0755
 $Umask 0022
 $PrivDropToUser syslog
 $PrivDropToGroup syslog
+
+$WorkDirectory /var/spool/rsyslog
+
+$IncludeConfig /etc/rsyslog.d/*.conf
 `;
+
+// Ubuntu's /etc/rsyslog.d/50-default.conf (the rules Debian keeps in rsyslog.conf).
+const UBUNTU_RSYSLOG_DEFAULT_RULES = `auth,authpriv.*\t\t\t/var/log/auth.log
+*.*;auth,authpriv.none\t\t-/var/log/syslog
+kern.*\t\t\t\t-/var/log/kern.log
+mail.*\t\t\t\t-/var/log/mail.log
+mail.err\t\t\t/var/log/mail.err
+*.emerg\t\t\t\t:omusrmsg:*
+`;
+
+// Ubuntu's rsyslog ships this so that systemd-tmpfiles keeps /var/log writable by the syslog
+// group at every boot (Debian's var.conf would reset it to 0755).
+const UBUNTU_RSYSLOG_TMPFILES = "z /var/log 0775 root syslog -\n";
 
 async function inRoot(root: string, argv: readonly string[]): Promise<void> {
   await execa("chroot", [root, ...argv], { env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LC_ALL: "C" }, extendEnv: false });
@@ -64,13 +89,17 @@ async function customiseRoot(root: string): Promise<void> {
   writeFileSync(join(root, "etc/apt/sources.list.d/orchestra-units.list"), `deb [trusted=yes] ${REPOSITORY_URL} ./\n`);
   writeFileSync(join(root, "etc/apt/apt.conf.d/90orchestra-units"), 'Acquire::Languages "none";\nAcquire::Retries "0";\n');
   writeFileSync(join(root, "etc/resolv.conf"), "# no DNS on the unit network\n");
-  // Ubuntu's syslog user and group, /var/log writable by it, and its rsyslog privilege drop.
+  // Ubuntu's rsyslog, as a 24.04 machine has it before any charm runs: installed, with its
+  // syslog user and group, its rsyslog.conf, default rules, tmpfiles entry and spool.
   await inRoot(root, ["groupadd", "--system", "syslog"]);
   await inRoot(root, ["useradd", "--system", "--gid", "syslog", "--groups", "adm", "--home-dir", "/nonexistent", "--no-create-home", "--shell", "/usr/sbin/nologin", "syslog"]);
+  writeFileSync(join(root, "etc/rsyslog.conf"), UBUNTU_RSYSLOG_CONF);
+  writeFileSync(join(root, "etc/rsyslog.d/50-default.conf"), UBUNTU_RSYSLOG_DEFAULT_RULES);
+  writeFileSync(join(root, "usr/lib/tmpfiles.d/00rsyslog.conf"), UBUNTU_RSYSLOG_TMPFILES);
   await inRoot(root, ["chgrp", "syslog", "/var/log"]);
   await inRoot(root, ["chmod", "0775", "/var/log"]);
-  mkdirSync(join(root, "etc/rsyslog.d"), { recursive: true });
-  writeFileSync(join(root, "etc/rsyslog.d/00-ubuntu-privdrop.conf"), UBUNTU_RSYSLOG_PRIVDROP);
+  mkdirSync(join(root, "var/spool/rsyslog"), { recursive: true });
+  await inRoot(root, ["chown", "syslog:adm", "/var/spool/rsyslog"]);
   // A fresh machine id per boot: nspawn provides one when the file is empty.
   writeFileSync(join(root, "etc/machine-id"), "");
   // debootstrap copies the host's name; without the file the unit keeps the one nspawn gives it.

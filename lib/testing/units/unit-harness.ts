@@ -42,6 +42,8 @@ export interface CharmUnit {
   networks(): Record<string, NetworkValue>;
   /** Points the unit's apt at a mirror that answers 404 to everything. */
   breakMirror(): Promise<void>;
+  /** Another Context for the same unit (a shorter timeout, to kill a hook half way). */
+  contextWith(options: NonNullable<DeployOptions["context"]>): Context;
 }
 
 export interface DeployOptions {
@@ -112,9 +114,14 @@ export class UnitHarness {
       toolsDirInTarget: toolsDirInUnit,
       charmDirInTarget: charmDirInUnit,
       basePath: UNIT_PATH,
-      run: (argv, run) => machine.exec(argv, { cwd: run.cwd, env: run.env, input: run.input, timeoutMs: run.timeoutMs }),
+      // The hook is timed out inside the unit: killing nsenter on the host would leave the
+      // hook's processes running in the unit's own pid namespace.
+      run: (argv, run) => machine.exec(["timeout", "--kill-after=10", String(Math.ceil(run.timeoutMs / 1000)), ...argv], {
+        cwd: run.cwd, env: run.env, input: run.input, timeoutMs: run.timeoutMs + 30_000,
+      }),
     };
-    const context = new Context({ timeoutMs: 20 * 60_000, ...options.context, charmDir, target, appName, unitId });
+    const contextWith = (extra: NonNullable<DeployOptions["context"]>) => new Context({ timeoutMs: 20 * 60_000, ...options.context, ...extra, charmDir, target, appName, unitId });
+    const context = contextWith({});
     const unit: CharmUnit = {
       machine,
       context,
@@ -129,6 +136,7 @@ export class UnitHarness {
         networks.provisioning = network("eth1", provisioningAddress, "192.0.2.0/24");
         return networks;
       },
+      contextWith,
       breakMirror: async () => {
         await machine.writeFile("/etc/apt/sources.list.d/orchestra-units.list", `deb [trusted=yes] http://${BRIDGE_ADDRESS}:${BROKEN_MIRROR_PORT}/ ./\n`);
       },

@@ -49,9 +49,11 @@ function servicesScript(): string {
   return join(import.meta.dirname, `unit-network-services${import.meta.filename.endsWith(".ts") ? ".ts" : ".js"}`);
 }
 
+let networksMade = 0;
+
 /** Creates the bridges' namespace and starts the repository and agent services on it. */
 export async function createUnitNetwork(repositoryDir: string): Promise<UnitNetwork> {
-  const namespace = `orch-units-${process.pid}`;
+  const namespace = `orch-units-${process.pid}-${++networksMade}`;
   await ip(["netns", "add", namespace]);
   let services: ResultPromise | undefined;
   try {

@@ -26,6 +26,7 @@ beforeAll(async () => {
   // The same package list as tests/integration: one cached repository for both.
   const { UNIT_PACKAGES } = await import("../../integration/unit-fixture.ts");
   harness = await UnitHarness.start({ packages: UNIT_PACKAGES });
+  console.log(`units: root ${harness.root.buildSeconds} s to build, repository ${harness.repository.buildSeconds} s (0: cached), ${harness.repository.debCount} debs, ${(harness.repository.bytes / 1e6).toFixed(0)} MB`);
   unit = await harness.deployUnit({ charmFile: join(scratch, "probe.charm"), index: 0, context: { timeoutMs: 120_000 } });
 }, 20 * 60_000);
 

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { ensurePackages } from "../../../charm/host/apt.ts";
+import type { Host } from "../../../charm/host/host.ts";
+
+/** A Host that records every command; dpkg-query reports `installed` for the listed packages. */
+function recordingHost(installed: readonly string[]): { host: Host; calls: string[][] } {
+  const calls: string[][] = [];
+  const host: Host = {
+    root: "/",
+    serviceManager: "systemd",
+    path: (p) => p,
+    async run(argv) {
+      calls.push([...argv]);
+      return "";
+    },
+    async tryRun(argv) {
+      calls.push([...argv]);
+      const name = argv[argv.length - 1]!;
+      return installed.includes(name) ? { ok: true, stdout: "installed", stderr: "" } : { ok: false, stdout: "", stderr: "no packages found" };
+    },
+  };
+  return { host, calls };
+}
+
+describe("ensurePackages", () => {
+  it("finishes a dpkg run a killed hook interrupted before it installs", async () => {
+    const { host, calls } = recordingHost([]);
+    await ensurePackages(host, ["squid"]);
+    const commands = calls.filter((c) => c[0] !== "dpkg-query").map((c) => c[0] === "apt-get" ? `apt-get ${c.find((a) => a === "update" || a === "install")}` : c.join(" "));
+    expect(commands).toEqual(["apt-get update", "dpkg --force-confold --configure -a", "apt-get install"]);
+  });
+
+  it("runs nothing but dpkg-query when every package is installed", async () => {
+    const { host, calls } = recordingHost(["squid"]);
+    expect(await ensurePackages(host, ["squid"])).toEqual([]);
+    expect(calls.map((c) => c[0])).toEqual(["dpkg-query"]);
+  });
+});
