@@ -96,6 +96,9 @@ export const ERRORS = {
   CHARM_HOOK_FAILED: { status: 500, ec2: "InternalError", summary: "A charm under test exited non-zero; the details carry its output." },
   INCONSISTENT_STATE: { status: 400, ec2: "InvalidParameterValue", summary: "A test State contradicts the charm's metadata.yaml, config.yaml or actions.yaml." },
   COMMAND_FAILED: { status: 500, ec2: "InternalError", summary: "A system command the charm runs (apt-get, systemctl, orchestra) failed." },
+  PKI_INVALID: { status: 400, ec2: "InvalidParameterValue", summary: "A certificate, key or certificate request is malformed, does not verify, or does not match the site CA." },
+  GITHUB_UNAVAILABLE: { status: 503, ec2: "Unavailable", summary: "GitHub could not be reached, refused the token or rate-limited Orchestra; the last good environments and keys stay in place." },
+  GITHUB_INVALID_RESPONSE: { status: 502, ec2: "InternalError", summary: "GitHub answered with something Orchestra cannot use (a malformed repository, tarball or key list); nothing was changed." },
   INTERNAL: { status: 500, ec2: "InternalError", summary: "An unexpected failure; the log has the details." },
 } as const satisfies Record<string, { status: number; ec2: string; summary: string }>;
 

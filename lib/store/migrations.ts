@@ -12,6 +12,7 @@ import { ENGINE_MIGRATION } from "../engine/power-action-rows.ts";
 import { POWER_REQUEST_MIGRATION } from "../inventory/power-request.ts";
 import { DEPLOYMENT_MIGRATION } from "../deploy/deployment-schema.ts";
 import { ERASURE_MIGRATION } from "../deploy/erasure-rows.ts";
+import { NODE_CREDENTIALS_MIGRATION } from "../pki/node-credentials-schema.ts";
 
 /** One schema step. */
 export interface Migration {
@@ -94,6 +95,7 @@ export const MIGRATIONS: readonly Migration[] = [
   POWER_REQUEST_MIGRATION,
   DEPLOYMENT_MIGRATION,
   ERASURE_MIGRATION,
+  NODE_CREDENTIALS_MIGRATION,
 ];
 
 /** Bring the database's schema up to the newest version; returns the versions applied. */
