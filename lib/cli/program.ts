@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { isOrchestraError } from "../errors.ts";
+import { autosignCommand } from "./commands/autosign.ts";
 import { credentialsCommand } from "./commands/credentials.ts";
 import { imagesCommand } from "./commands/images.ts";
 import { instanceTypesCommand } from "./commands/instance-types.ts";
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   program.addCommand(imagesCommand());
   program.addCommand(labCommand());
   program.addCommand(vendorDataCommand());
+  program.addCommand(autosignCommand());
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
