@@ -52,3 +52,8 @@ export function buildCertificate(spec: CertificateSpec): forge.pki.Certificate {
   cert.sign(spec.signer, forge.md.sha256.create());
   return cert;
 }
+
+/** A certificate as PEM with Unix line endings (node-forge writes CRLF; cloud-init, rsyslog and diff prefer LF). */
+export function certificateToPem(cert: forge.pki.Certificate): string {
+  return forge.pki.certificateToPem(cert).replace(/\r\n/g, "\n");
+}

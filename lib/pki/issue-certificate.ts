@@ -5,7 +5,7 @@
  * and the hostname, which is what rsyslog's x509/name check and puppet's certname match).
  */
 import forge from "node-forge";
-import { buildCertificate } from "./build-certificate.ts";
+import { buildCertificate, certificateToPem } from "./build-certificate.ts";
 import { newRsaKey, type SiteCa } from "./site-ca.ts";
 
 /** A certificate with its own key. */
@@ -26,7 +26,7 @@ export const RENEW_BEFORE_DAYS = 30;
 function issue(ca: SiteCa, commonName: string, altNames: readonly string[], usage: "server" | "client", lifetimeDays: number, now: Date): IssuedCertificate {
   const { keyPem, publicKey } = newRsaKey();
   const cert = buildCertificate({ commonName, publicKey, signer: ca.key, issuer: ca.cert.subject.attributes, isCa: false, altNames, usage, notBefore: now, lifetimeDays });
-  return { certPem: forge.pki.certificateToPem(cert), keyPem, serial: cert.serialNumber, notAfter: cert.validity.notAfter };
+  return { certPem: certificateToPem(cert), keyPem, serial: cert.serialNumber, notAfter: cert.validity.notAfter };
 }
 
 /** A server certificate for a service reached at `names` (host names or IPv4 addresses; the first is the CN). */

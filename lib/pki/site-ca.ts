@@ -11,7 +11,7 @@ import { join } from "node:path";
 import forge from "node-forge";
 import { OrchestraError } from "../errors.ts";
 import { writeFileAtomic } from "../files/write-file-atomic.ts";
-import { buildCertificate } from "./build-certificate.ts";
+import { buildCertificate, certificateToPem } from "./build-certificate.ts";
 
 /** The CA: its certificate and key, as PEM and as node-forge objects. */
 export interface SiteCa {
@@ -56,7 +56,7 @@ export function parseSiteCa(certPem: string, keyPem: string): SiteCa {
 export function createSiteCa(commonName = "Orchestra CA", now = new Date()): SiteCa {
   const { keyPem, key, publicKey } = newRsaKey();
   const cert = buildCertificate({ commonName, publicKey, signer: key, issuer: null, isCa: true, notBefore: now, lifetimeDays: CA_LIFETIME_DAYS });
-  return { certPem: forge.pki.certificateToPem(cert), keyPem, cert, key };
+  return { certPem: certificateToPem(cert), keyPem, cert, key };
 }
 
 /**
@@ -83,5 +83,5 @@ export async function loadOrCreateSiteCa(dataDir: string): Promise<SiteCa> {
 function adoptKey(keyPem: string): SiteCa {
   const key = forge.pki.privateKeyFromPem(keyPem);
   const cert = buildCertificate({ commonName: "Orchestra CA", publicKey: forge.pki.setRsaPublicKey(key.n, key.e), signer: key, issuer: null, isCa: true, notBefore: new Date(), lifetimeDays: CA_LIFETIME_DAYS });
-  return { certPem: forge.pki.certificateToPem(cert), keyPem, cert, key };
+  return { certPem: certificateToPem(cert), keyPem, cert, key };
 }

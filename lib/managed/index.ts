@@ -1,0 +1,5 @@
+/**
+ * @module managed
+ * Managed nodes: each deployed node's credentials and client setup.
+ */
+export * from "./node-setup.ts";
