@@ -3,3 +3,4 @@
  * Managed nodes: each deployed node's credentials and client setup.
  */
 export * from "./node-setup.ts";
+export * from "./syslog-server-conf.ts";
