@@ -4,3 +4,4 @@
  */
 export * from "./node-setup.ts";
 export * from "./syslog-server-conf.ts";
+export * from "./managed-site.ts";
