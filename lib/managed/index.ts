@@ -5,3 +5,4 @@
 export * from "./node-setup.ts";
 export * from "./syslog-server-conf.ts";
 export * from "./managed-site.ts";
+export * from "./syslog-peers.ts";

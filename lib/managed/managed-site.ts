@@ -11,7 +11,9 @@ import { EnvironmentSync, type SyncLogger, type SyncStatus } from "../github/env
 import { githubClient, type GithubSettings } from "../github/github-client.ts";
 import { GithubKeyImport, parseSshKeyEntries, type UserKeyStatus } from "../github/ssh-key-import.ts";
 import { loadOrCreateSiteCa } from "../pki/site-ca.ts";
+import type { SqlDatabase } from "../store/sql-database.ts";
 import { nodeSetup, type NodeSetup } from "./node-setup.ts";
+import { syncSyslogPeers } from "./syslog-peers.ts";
 
 /** The site's managed-node settings; every part is optional. */
 export interface ManagedSiteSettings {
@@ -24,6 +26,8 @@ export interface ManagedSiteSettings {
   readonly github?: GithubSettings;
   /** Puppet environments from GitHub. */
   readonly puppetEnvironments?: { readonly repository: string; readonly branchPattern: string; readonly codeDir: string };
+  /** Own the TLS syslog server's rsyslog configuration (needs `syslog`): the permitted peers follow the open instances. */
+  readonly syslogServer?: { readonly db: SqlDatabase; readonly confFile: string; readonly logDir: string; readonly restart: () => Promise<void> };
   /** Seconds between two refreshes of GitHub's parts. */
   readonly refreshSeconds: number;
   readonly logger: SyncLogger;
@@ -35,6 +39,9 @@ export interface BackgroundJob {
   readonly intervalMs: number;
   run(): Promise<void>;
 }
+
+/** How often the syslog server's permitted peers are brought in line with the open instances. */
+export const SYSLOG_PEERS_INTERVAL_MS = 10_000;
 
 /** Where the managed parts' state is written. */
 export const MANAGED_STATUS_FILE = "managed-status.json";
@@ -71,6 +78,11 @@ export async function openManagedSite(settings: ManagedSiteSettings): Promise<{ 
         await writeStatus();
       },
     });
+  }
+  if (settings.syslogServer !== undefined && settings.syslog !== undefined) {
+    const peers = { ...settings.syslogServer, ca, dataDir: settings.dataDir, address: settings.syslog.host, port: settings.syslog.port };
+    // Often: a terminated node's certificate stops working at the next pass.
+    jobs.push({ name: "syslog peers", intervalMs: SYSLOG_PEERS_INTERVAL_MS, run: async () => void (await syncSyslogPeers(peers)) });
   }
   const setup = nodeSetup({
     ca,

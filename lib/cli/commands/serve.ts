@@ -16,6 +16,7 @@ import { databaseUrl } from "../context.ts";
 import { parseWholeNumber } from "../parse-options.ts";
 import type { DhcpServiceSettings } from "../../boot/dhcp-service.ts";
 import { readFile } from "node:fs/promises";
+import { execa } from "execa";
 import { OrchestraError } from "../../errors.ts";
 import { ERASE_MODES, type EraseMode } from "../../deploy/erasure-rows.ts";
 import { checkVendorData, renderVendorData } from "../../metadata/vendor-data.ts";
@@ -100,6 +101,9 @@ export function serveCommand(): Command {
     .option("--node-syslog <host:port>", "managed nodes: forward syslog over mutual TLS to this server, each with its own certificate from the site CA")
     .option("--node-puppet-server <host>", "managed nodes: the puppet server, enrolled with a one-time challenge (see `orchestra autosign`)")
     .option("--node-ssh-keys <list>", "managed nodes: SSH keys every node accepts: OpenSSH key lines and gh:USER entries, separated by commas or newlines")
+    .option("--syslog-conf <file>", "with --node-syslog: own this rsyslog config (server certificate from the site CA, permitted peers = deployed nodes) and restart rsyslog when it changes")
+    .option("--syslog-log-dir <dir>", "with --syslog-conf: one log file per sending host here", "/var/log/orchestra/hosts")
+    .option("--syslog-restart-unit <unit>", "with --syslog-conf: the systemd unit restarted after a change", "rsyslog")
     .option("--puppet-repository <owner/name>", "sync puppet environments from this GitHub repository's branches")
     .option("--puppet-branches <pattern>", "which branches become environments (* matches anything)", "*")
     .option("--puppet-code-dir <dir>", "where the environments go (puppet's environmentpath)", "/etc/puppet/code/environments")
@@ -133,6 +137,7 @@ export function serveCommand(): Command {
         throw new OrchestraError("INVALID_ARGUMENT", `cannot read --vendor-data ${JSON.stringify(o.vendorData)}: ${error.message}`);
       }), String(o.vendorData));
       const managed = await managedSettings(o);
+      if (o.syslogConf !== undefined && o.nodeSyslog === undefined) throw new OrchestraError("INVALID_ARGUMENT", "--syslog-conf needs --node-syslog (the address nodes reach it at, and its port)");
       if (managed && vendorData) throw new OrchestraError("INVALID_ARGUMENT", "--vendor-data replaces Orchestra's own node setup: give it or the --node-* options, not both");
       // Loaded here, not at the top: every other command starts faster without the server.
       const [{ pino }, { startServer }, { LifecycleEngine }, { builtinPowerDrivers }] = await Promise.all([
@@ -148,7 +153,10 @@ export function serveCommand(): Command {
       const credentials = new CredentialStore(db, secretBox(await loadOrCreateSecretKey(join(dataDir, SECRET_KEY_FILE))));
       let server;
       try {
-        const site = managed ? await (await import("../../managed/managed-site.ts")).openManagedSite({ ...managed, dataDir, logger: logger.child({ service: "managed" }) }) : undefined;
+        const syslogServer = o.syslogConf === undefined ? {} : {
+          syslogServer: { db, confFile: String(o.syslogConf), logDir: String(o.syslogLogDir), restart: async () => void (await execa("systemctl", ["try-restart", String(o.syslogRestartUnit)])) },
+        };
+        const site = managed ? await (await import("../../managed/managed-site.ts")).openManagedSite({ ...managed, ...syslogServer, dataDir, logger: logger.child({ service: "managed" }) }) : undefined;
         const inventory = new Inventory(db);
         const drivers = builtinPowerDrivers({ logger: logger.child({ service: "power" }) });
         server = await startServer({
