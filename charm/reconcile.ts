@@ -8,13 +8,18 @@
 import { isOrchestraError } from "../lib/errors.ts";
 import { closePort, configGet, ingressAddress, jujuLog, openedPorts, openPort } from "../lib/hookenv/index.ts";
 import { parseCharmConfig } from "./config/charm-config.ts";
+import { modelProxyEnvironment } from "./host/proxy.ts";
 import { DATA_DIR, type HookContext } from "./hook-context.ts";
 import { reconcileCluster } from "./relations/cluster.ts";
 import { readDatabase } from "./relations/database.ts";
+import { loadSealingKey } from "./secrets/sealing-key.ts";
+import { loadWebdavCredentials } from "./secrets/webdav-credentials.ts";
 import { reconcileEc2Api } from "./relations/ec2-api.ts";
 import { reconcileMetricsEndpoint } from "./relations/metrics-endpoint.ts";
 import { reconcileSimpleProviders } from "./relations/simple-providers.ts";
 import { reconcileSyslog } from "./relations/syslog.ts";
+import { reconcileWebdavStorage } from "./relations/webdav-storage.ts";
+import { dhcpModeHere } from "./workloads/dnsmasq.ts";
 import { workloadsFor } from "./workloads/registry.ts";
 import type { Workload, WorkloadSettings } from "./workloads/workload.ts";
 
@@ -34,8 +39,14 @@ export async function loadSettings(ctx: HookContext): Promise<void> {
     dataDir: DATA_DIR,
     databaseUrl: null,
     runtime: ctx.runtime,
+    webdavCredentials: null,
+    sealingKey: null,
+    leader: ctx.leader,
+    proxy: modelProxyEnvironment(),
   };
+  settings.sealingKey = await loadSealingKey(ctx, DATA_DIR);
   settings.databaseUrl = await readDatabase(ctx);
+  if (ctx.config.components.includes("nginx")) settings.webdavCredentials = await loadWebdavCredentials(ctx);
   ctx.settings = settings;
 }
 
@@ -48,7 +59,8 @@ async function reconcileWorkload(ctx: HookContext, workload: Workload, settings:
     await workload.ensureStarted(ctx.host, settings);
     if (!(await workload.isRunning(ctx.host))) ctx.facts.stopped.push(workload.name);
   } catch (error) {
-    if (!isOrchestraError(error, "COMMAND_FAILED")) throw error;
+    // A failed command, a missing boot file: the operator's to fix, so blocked, not an error.
+    if (!isOrchestraError(error)) throw error;
     await jujuLog(`${workload.name}: ${error.message}`, "ERROR");
     ctx.facts.blocked.push(`${workload.name}: ${error.message.slice(0, 200)}`);
   }
@@ -68,9 +80,13 @@ export async function reconcile(ctx: HookContext): Promise<void> {
   const settings = ctx.settings;
   if (settings === null) return;
   const workloads = workloadsFor(settings.config.components);
+  if (settings.config.components.includes("dnsmasq") && dhcpModeHere(settings) !== settings.config.dhcpMode) {
+    ctx.facts.notes.push("DHCP (full mode) runs on the leader; this unit serves TFTP");
+  }
   for (const workload of workloads) await reconcileWorkload(ctx, workload, settings);
   await reconcileEc2Api(ctx);
   await reconcileSimpleProviders(ctx);
+  await reconcileWebdavStorage(ctx);
   await reconcileSyslog(ctx);
   await reconcileMetricsEndpoint(ctx);
   await reconcileCluster(ctx);

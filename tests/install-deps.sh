@@ -43,6 +43,13 @@ PACKAGES=(
   unzip
   dash
   bash
+  # The charm's daemons checked for real by tests/charm: WebDAV served by a real nginx with
+  # Debian's dav-ext module (PROPFIND), `squid -k parse` and `rsyslogd -N1` on the files the
+  # charm renders.
+  libnginx-mod-http-dav-ext
+  squid
+  rsyslog
+  rsyslog-gnutls
 )
 
 missing=()

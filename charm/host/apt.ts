@@ -3,6 +3,7 @@
  * Debian packages: install only what is missing, so a hook that runs again does nothing.
  */
 import type { Host } from "./host.ts";
+import { aptProxyOptions, modelProxyEnvironment } from "./proxy.ts";
 
 /** The packages in `names` that dpkg does not report as installed. */
 export async function missingPackages(host: Host, names: readonly string[]): Promise<string[]> {
@@ -24,12 +25,15 @@ const updated = new WeakSet<Host>();
 export async function ensurePackages(host: Host, names: readonly string[]): Promise<string[]> {
   const missing = await missingPackages(host, names);
   if (missing.length === 0) return [];
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" } as Record<string, string>;
+  // The model's proxy: a unit behind one reaches the archive only through it.
+  const proxy = modelProxyEnvironment();
+  const env = { ...process.env, ...proxy, DEBIAN_FRONTEND: "noninteractive" } as Record<string, string>;
+  const proxyOptions = aptProxyOptions(proxy);
   if (!updated.has(host)) {
-    await host.run(["apt-get", "update"], { env });
+    await host.run(["apt-get", ...proxyOptions, "update"], { env });
     updated.add(host);
   }
   // confold: a config file the charm already wrote must survive the package's own.
-  await host.run(["apt-get", "install", "--yes", "--no-install-recommends", "-o", "Dpkg::Options::=--force-confold", ...missing], { env });
+  await host.run(["apt-get", ...proxyOptions, "install", "--yes", "--no-install-recommends", "-o", "Dpkg::Options::=--force-confold", ...missing], { env });
   return missing;
 }

@@ -3,15 +3,15 @@
  * The `cluster` peer endpoint: each unit publishes its address; several units share one
  * inventory only through PostgreSQL, so without the database relation they are blocked.
  */
-import { relationIds, relationList, relationSet } from "../../lib/hookenv/index.ts";
+import { relationList, relationSet } from "../../lib/hookenv/index.ts";
 import type { HookContext } from "../hook-context.ts";
-import { forEachRelation } from "./for-each-relation.ts";
+import { forEachRelation, liveRelationIds } from "./for-each-relation.ts";
 
 const ENDPOINT = "cluster";
 
 /** How many other units of this application there are. */
 export async function peerCount(): Promise<number> {
-  const id = (await relationIds(ENDPOINT))[0];
+  const id = (await liveRelationIds(ENDPOINT))[0];
   return id === undefined ? 0 : (await relationList({ relationId: id })).length;
 }
 
@@ -24,7 +24,7 @@ export async function reconcileCluster(ctx: HookContext): Promise<void> {
   });
   const peers = await peerCount();
   // With the database related but not ready yet, the database step already says "waiting".
-  if (peers > 0 && (await relationIds("database")).length === 0) {
+  if (peers > 0 && (await liveRelationIds("database")).length === 0) {
     ctx.facts.blocked.push(`${peers + 1} units share one inventory only through PostgreSQL: relate the database endpoint`);
   }
 }

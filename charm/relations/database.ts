@@ -4,7 +4,8 @@
  * reads the endpoints and the user secret back and turns them into one PostgreSQL URL.
  */
 import { isOrchestraError } from "../../lib/errors.ts";
-import { relationGet, relationIds, relationRemoteApp, relationSet, secretGet } from "../../lib/hookenv/index.ts";
+import { relationGet, relationRemoteApp, relationSet, secretGet } from "../../lib/hookenv/index.ts";
+import { liveRelationIds } from "./for-each-relation.ts";
 import type { HookContext } from "../hook-context.ts";
 
 const ENDPOINT = "database";
@@ -33,7 +34,7 @@ export function databaseUrlFrom(data: Record<string, string>, credentials: { use
 
 /** Asks for the database (leader) and returns its URL, or null with a fact recorded. */
 export async function readDatabase(ctx: HookContext): Promise<string | null> {
-  const ids = await relationIds(ENDPOINT);
+  const ids = await liveRelationIds(ENDPOINT);
   const relationId = ids[0];
   if (relationId === undefined) return null;
   try {

@@ -5,21 +5,39 @@
  */
 import { managedHeader } from "./managed-header.ts";
 
+/** What the nginx site is rendered from. */
+export interface NginxSiteInput {
+  address: string;
+  port: number;
+  dataDir: string;
+  /** The password file WebDAV clients are checked against; null while there are no credentials (WebDAV then refuses everyone). */
+  htpasswdFile: string | null;
+}
+
 /** Renders /etc/nginx/conf.d/orchestra.conf. */
-export function renderNginxWebdavSite(input: { address: string; port: number; dataDir: string }): string {
+export function renderNginxWebdavSite(input: NginxSiteInput): string {
+  // The storage area is private: every method, reads included, needs the credentials the
+  // webdav-storage relation hands out. Boot images stay public: nodes fetch them unauthenticated.
+  const webdav = input.htpasswdFile === null
+    ? ["    location /webdav/ {", "        return 403;", "    }"]
+    : [
+      "    location /webdav/ {",
+      `        alias ${input.dataDir}/webdav/;`,
+      '        auth_basic "Orchestra storage";',
+      `        auth_basic_user_file ${input.htpasswdFile};`,
+      "        dav_methods PUT DELETE MKCOL COPY MOVE;",
+      "        dav_ext_methods PROPFIND OPTIONS;",
+      "        create_full_put_path on;",
+      "        dav_access user:rw group:r all:r;",
+      "        client_max_body_size 0;",
+      "    }",
+    ];
   return [
     managedHeader().trimEnd(),
     "server {",
     `    listen ${input.address === "0.0.0.0" ? "" : `${input.address}:`}${input.port} default_server;`,
     "    server_name _;",
-    "    location /webdav/ {",
-    `        alias ${input.dataDir}/webdav/;`,
-    "        dav_methods PUT DELETE MKCOL COPY MOVE;",
-    "        dav_ext_methods PROPFIND OPTIONS;",
-    "        create_full_put_path on;",
-    "        dav_access user:rw group:r all:r;",
-    "        client_max_body_size 0;",
-    "    }",
+    ...webdav,
     "    location /images/ {",
     `        alias ${input.dataDir}/images/;`,
     "        autoindex on;",

@@ -18,6 +18,8 @@ export interface OrchestraServiceInput {
   imageBaseUrl: string | null;
   /** The vendor-data file deployed nodes get (this unit's apt proxy and syslog), or null for none. */
   vendorDataFile?: string | null;
+  /** The model's proxy environment (http_proxy ..., NODE_USE_ENV_PROXY). */
+  proxy?: Record<string, string>;
 }
 
 function envLine(key: string, value: string): string {
@@ -26,9 +28,11 @@ function envLine(key: string, value: string): string {
 }
 
 /** The orchestra service's environment: one source for the env file and direct starts. */
-export function orchestraEnvironment(input: Pick<OrchestraServiceInput, "config" | "dataDir" | "databaseUrl">): Record<string, string> {
+export function orchestraEnvironment(input: Pick<OrchestraServiceInput, "config" | "dataDir" | "databaseUrl" | "proxy">): Record<string, string> {
   const { config } = input;
   return {
+    // The model's proxy, for image imports and GitHub.
+    ...(input.proxy ?? {}),
     ORCHESTRA_DATA_DIR: input.dataDir,
     ORCHESTRA_REGION: config.region,
     ORCHESTRA_AUTO_ACCEPT: String(config.autoAccept),
@@ -82,6 +86,8 @@ export function renderOrchestraUnit(input: OrchestraServiceInput, envFile: strin
     `EnvironmentFile=${envFile}`,
     `ExecStart=${exec}`,
     "Restart=on-failure",
+    // Files it makes (the database, its journal) are no daemon's business but its own.
+    "UMask=0027",
     "RestartSec=5",
     "",
     "[Install]",

@@ -12,7 +12,7 @@ export async function orchestraCli(host: Host, settings: WorkloadSettings, args:
   const dataDir = host.path(settings.dataDir);
   const env = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
-    ...orchestraEnvironment({ config: settings.config, dataDir, databaseUrl: settings.databaseUrl }),
+    ...orchestraEnvironment({ config: settings.config, dataDir, databaseUrl: settings.databaseUrl, proxy: settings.proxy }),
   };
   const out = await host.run([...settings.runtime.cli, "--data-dir", dataDir, ...args, "--json"], { env, timeoutMs: 10 * 60_000 });
   return out.trim() === "" ? null : JSON.parse(out);

@@ -3,7 +3,11 @@
  * The orchestra service itself: `orchestra serve` from the charm's bundled code, with its
  * state under /var/lib/orchestra, under systemd or (without it) as a pid-file process.
  */
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { SECRET_KEY_FILE } from "../../lib/ec2/credentials/secret-box.ts";
+import { DATABASE_FILE } from "../../lib/store/open-store.ts";
+import { ensureDirectory, keepPrivate } from "../host/file-access.ts";
 import type { Host } from "../host/host.ts";
 import { serviceDaemonReload, serviceEnsureStarted, serviceIsActive, serviceRestart, serviceStop } from "../host/service-manager.ts";
 import { writeFileAtomic } from "../host/write-file-atomic.ts";
@@ -72,7 +76,22 @@ async function serviceInput(host: Host, settings: WorkloadSettings): Promise<Orc
     runtime,
     serveFlags: await serveFlags(host, settings, runtime),
     imageBaseUrl: settings.config.components.includes("nginx") ? `http://${settings.address}/images` : null,
+    proxy: settings.proxy,
   };
+}
+
+/** The files under the data directory no daemon but the orchestra service may read. */
+export function privateFiles(dataDir: string): string[] {
+  return [SECRET_KEY_FILE, DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`].map((f) => `${dataDir}/${f}`);
+}
+
+/**
+ * The key EC2 secret keys are sealed with, made here (0600, never replaced) rather than by
+ * the service's first start, so the leader can share it before any credential exists.
+ */
+export function ensureSealingKey(host: Host, dataDir: string): void {
+  const path = host.path(`${dataDir}/${SECRET_KEY_FILE}`);
+  if (!existsSync(path)) writeFileAtomic(path, randomBytes(32), 0o600);
 }
 
 /** The orchestra service component. */
@@ -80,8 +99,14 @@ export const orchestra: Workload = {
   name: "orchestra",
   ports: (config) => [`${config.ec2Port}/tcp`, `${config.bootPort}/tcp`],
   async install(host, settings) {
-    mkdirSync(host.path(settings.dataDir), { recursive: true, mode: 0o750 });
+    // 0711: daemons that drop root may pass through to the directories they serve (each
+    // with its own owner or group) but may not list it; the secrets in it are root's (0600).
+    await ensureDirectory(host, settings.dataDir, { mode: 0o711 });
+    await ensureDirectory(host, `${settings.dataDir}/charm`, { mode: 0o700 });
     mkdirSync(host.path("/var/log/orchestra"), { recursive: true });
+    ensureSealingKey(host, settings.dataDir);
+    // A store made before this revision (or by the CLI, under root's umask 022) is closed again.
+    await keepPrivate(host, privateFiles(settings.dataDir));
   },
   async ensureConfig(host, settings) {
     let changed = false;
@@ -90,6 +115,8 @@ export const orchestra: Workload = {
       changed = writeFileAtomic(host.path(`${OPT}/bin/node`), readFileSync(settings.runtime.node), 0o755) || changed;
       changed = writeFileAtomic(host.path(`${OPT}/orchestra.js`), readFileSync(settings.runtime.entry), 0o644) || changed;
     }
+    // The leader's key replaces this unit's own: the service must restart to seal with it.
+    if (settings.sealingKey !== null) changed = writeFileAtomic(host.path(`${settings.dataDir}/${SECRET_KEY_FILE}`), settings.sealingKey, 0o600) || changed;
     let input = await serviceInput(host, settings);
     const vendorData = input.serveFlags.has("--vendor-data") ? vendorDataFor(settings) : "";
     if (vendorData) {

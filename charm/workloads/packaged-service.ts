@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { OrchestraError } from "../../lib/errors.ts";
 import type { CharmConfig, Component } from "../config/charm-config.ts";
 import { ensurePackages } from "../host/apt.ts";
+import { setAccess } from "../host/file-access.ts";
 import type { Host } from "../host/host.ts";
 import { serviceEnsureStarted, serviceIsActive, serviceReload, serviceRestart, serviceStop, type ServiceSpec } from "../host/service-manager.ts";
 import { removeFile, writeFileAtomic } from "../host/write-file-atomic.ts";
@@ -19,6 +20,8 @@ export interface ManagedFile {
   path: string;
   content: string | Buffer;
   mode?: number;
+  /** The group that may read it (a daemon's, for a key it must open after dropping root). */
+  group?: string;
 }
 
 /** What makes one packaged component different from the next. */
@@ -53,7 +56,10 @@ export function packagedService(spec: PackagedServiceSpec): Workload {
         return { path, before: existsSync(path) ? readFileSync(path) : null };
       });
       let changed = false;
-      for (const f of files) changed = writeFileAtomic(host.path(f.path), f.content, f.mode ?? 0o644) || changed;
+      for (const f of files) {
+        changed = writeFileAtomic(host.path(f.path), f.content, f.mode ?? 0o644) || changed;
+        if (f.group !== undefined) await setAccess(host, f.path, { mode: f.mode ?? 0o644, group: f.group });
+      }
       if (changed && spec.check) {
         const result = await host.tryRun(spec.check);
         if (!result.ok) {

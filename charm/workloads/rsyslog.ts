@@ -2,13 +2,27 @@
  * @module charm/workloads/rsyslog
  * rsyslog with rsyslog-gnutls: syslog over TLS from provisioned machines.
  */
-import { mkdirSync } from "node:fs";
+import { ensureDirectory, configValue } from "../host/file-access.ts";
+import type { Host } from "../host/host.ts";
 import { renderRsyslogConf } from "../render/rsyslog-conf.ts";
 import { packagedService } from "./packaged-service.ts";
 import { tlsMaterialFiles, tlsPaths } from "./tls-material.ts";
 
 /** The syslog-over-TLS port (RFC 5425). */
 export const SYSLOG_TLS_PORT = 6514;
+
+/** Where rsyslog writes one file per sending host. */
+export const HOST_LOG_DIR = "/var/log/orchestra/hosts";
+
+/**
+ * The user and group rsyslogd runs as after start: Ubuntu's rsyslog.conf drops to `syslog`
+ * ($PrivDropToUser / privdrop.user.name); Debian's stays root.
+ */
+export function rsyslogRunsAs(host: Host): { user: string; group: string } {
+  const user = configValue(host, "/etc/rsyslog.conf", /^\s*\$PrivDropToUser\s+(\S+)/m) ?? configValue(host, "/etc/rsyslog.conf", /privdrop\.user\.name\s*=\s*"([^"]+)"/) ?? "root";
+  const group = configValue(host, "/etc/rsyslog.conf", /^\s*\$PrivDropToGroup\s+(\S+)/m) ?? configValue(host, "/etc/rsyslog.conf", /privdrop\.group\.name\s*=\s*"([^"]+)"/) ?? user;
+  return { user, group };
+}
 
 /** The rsyslog component. */
 export const rsyslog = packagedService({
@@ -18,15 +32,19 @@ export const rsyslog = packagedService({
   ports: () => [`${SYSLOG_TLS_PORT}/tcp`],
   files: (host, settings) => {
     const paths = tlsPaths(settings.dataDir);
+    const { group } = rsyslogRunsAs(host);
     return [
       // The certificate names this unit's address: re-issued (and rsyslog restarted) when it changes.
-      ...tlsMaterialFiles(paths, settings.address, (p) => host.path(p)),
-      { path: "/etc/rsyslog.d/60-orchestra.conf", content: renderRsyslogConf({ address: settings.config.listenAddress, port: SYSLOG_TLS_PORT, ...paths, logDir: "/var/log/orchestra/hosts" }) },
+      // rsyslog opens its key after dropping root: the key is readable by its group, the CA key by root alone.
+      ...tlsMaterialFiles(paths, settings.address, (p) => host.path(p)).map((f) => (f.path === paths.keyFile ? { ...f, mode: 0o640, group } : f)),
+      { path: "/etc/rsyslog.d/60-orchestra.conf", content: renderRsyslogConf({ address: settings.config.listenAddress, port: SYSLOG_TLS_PORT, ...paths, logDir: HOST_LOG_DIR }) },
     ];
   },
   check: ["rsyslogd", "-N1"],
   reloadable: false,
-  async prepare(host) {
-    mkdirSync(host.path("/var/log/orchestra/hosts"), { recursive: true });
+  async prepare(host, settings) {
+    const runsAs = rsyslogRunsAs(host);
+    await ensureDirectory(host, HOST_LOG_DIR, { mode: 0o750, ...runsAs });
+    await ensureDirectory(host, `${settings.dataDir}/tls`, { mode: 0o750, group: runsAs.group });
   },
 });

@@ -29,6 +29,14 @@ export interface WorkloadSettings {
   /** A PostgreSQL URL from the database relation, or null for the embedded store. */
   databaseUrl: string | null;
   runtime: OrchestraRuntime;
+  /** The WebDAV user nginx checks (null: none yet, WebDAV refuses everyone). */
+  webdavCredentials: { username: string; password: string } | null;
+  /** The application's EC2 sealing key (shared by the leader), or null to keep this unit's own. */
+  sealingKey: Buffer | null;
+  /** The model's proxy settings for outbound fetches (image imports, GitHub), as environment. */
+  proxy: Record<string, string>;
+  /** Whether this unit is the leader: DHCP in full mode runs on the leader only. */
+  leader: boolean;
 }
 
 /** One component the charm installs and keeps configured. */

@@ -1,9 +1,12 @@
 /**
  * @module hookenv/secret
  * secret-add, secret-get, secret-set, secret-grant, secret-remove and secret-ids.
- * Content goes through argv as `key=value`, which is how the tools take it; keep
- * secret values short (credentials, not files).
+ * Content goes through a file (`--file`, a YAML map; JSON is YAML) readable by root alone,
+ * never through argv, where any local user could read it in `ps`.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { OrchestraError } from "../errors.ts";
 import { runTool, runToolJson } from "./run-tool.ts";
 
@@ -17,13 +20,21 @@ export interface SecretAddOptions {
 // Juju secret keys: lowercase letters, digits and dashes, at least 3 characters.
 const SECRET_KEY = /^[a-z](?:-?[a-z0-9]){2,}$/;
 
-function contentArgs(content: Record<string, string>): string[] {
+/** Runs `use` with `--file <path>` holding the content (a 0600 file in a 0700 dir), then removes it. */
+async function withContentFile<T>(content: Record<string, string>, use: (fileArgs: string[]) => Promise<T>): Promise<T> {
   const entries = Object.entries(content);
   if (entries.length === 0) throw new OrchestraError("INVALID_ARGUMENT", "a secret needs at least one key");
-  return entries.map(([k, v]) => {
+  for (const [k] of entries) {
     if (!SECRET_KEY.test(k)) throw new OrchestraError("INVALID_ARGUMENT", `not a valid secret key: ${k}`);
-    return `${k}=${v}`;
-  });
+  }
+  const dir = mkdtempSync(join(tmpdir(), "juju-secret-"));
+  try {
+    const file = join(dir, "content.yaml");
+    writeFileSync(file, JSON.stringify(content), { mode: 0o600 });
+    return await use(["--file", file]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Creates a secret and returns its URI (`secret:...`). */
@@ -32,8 +43,7 @@ export async function secretAdd(content: Record<string, string>, options: Secret
   if (options.label !== undefined) argv.push("--label", options.label);
   if (options.description !== undefined) argv.push("--description", options.description);
   if (options.owner !== undefined) argv.push("--owner", options.owner === "application" ? "application" : "unit");
-  argv.push(...contentArgs(content));
-  return (await runTool(argv)).trim();
+  return await withContentFile(content, async (fileArgs) => (await runTool([...argv, ...fileArgs])).trim());
 }
 
 /** A secret's content, by URI or by label. */
@@ -48,7 +58,7 @@ export async function secretGet(ref: { id: string } | { label: string }, options
 
 /** Replaces a secret's content with a new revision. */
 export async function secretSet(id: string, content: Record<string, string>): Promise<void> {
-  await runTool(["secret-set", id, ...contentArgs(content)]);
+  await withContentFile(content, (fileArgs) => runTool(["secret-set", ...fileArgs, id]));
 }
 
 /** Lets the remote application (or one of its units) of a relation read a secret. */

@@ -36,6 +36,18 @@ export interface ContextOptions {
   extraPath?: readonly string[];
   /** Kill the charm after this long; 60 s by default. */
   timeoutMs?: number;
+  /**
+   * Which Juju the unit agent plays (JUJU_VERSION, and its semantics): "3.6.0" by default.
+   * Before 3.6, relation-ids still lists the relation being broken during its
+   * relation-broken hook, and writing to it fails the hook; from 3.6 it is gone.
+   */
+  jujuVersion?: string;
+}
+
+/** Whether a Juju version still lists the relation being broken (3.1 to 3.5 do). */
+export function listsBrokenRelation(jujuVersion: string): boolean {
+  const [major = 0, minor = 0] = jujuVersion.split(".").map(Number);
+  return major < 3 || (major === 3 && minor < 6);
 }
 
 /** What a run returns: the new State and everything the charm said on the way. */
@@ -102,6 +114,11 @@ export class Context {
     this.#options = options;
     this.spec = loadCharmSpec(options.charmDir);
     this.#appName = options.appName ?? this.spec.name;
+  }
+
+  /** The Juju version the fake unit agent follows. */
+  get jujuVersion(): string {
+    return this.#options.jujuVersion ?? "3.6.0";
   }
 
   /** The unit this Context plays. */
@@ -196,7 +213,10 @@ export class Context {
         const departing = event.departingUnit ?? event.remoteUnit ?? units[0];
         if (departing !== undefined) hook.departingUnit = unitName(remoteApp, departing);
       }
-      if (suffix === "broken") hook.brokenRelationId = rel.id;
+      if (suffix === "broken") {
+        hook.brokenRelationId = rel.id;
+        hook.brokenRelationListed = listsBrokenRelation(this.jujuVersion);
+      }
     }
 
     const unit = this.unitName;
@@ -256,7 +276,7 @@ export class Context {
       JUJU_CHARM_DIR: charmDir,
       CHARM_DIR: charmDir,
       JUJU_CONTEXT_ID: `${world.unitName}-${event.name}-1`,
-      JUJU_VERSION: "3.6.0",
+      JUJU_VERSION: this.jujuVersion,
       JUJU_MACHINE_ID: "0",
       JUJU_AVAILABILITY_ZONE: "",
       JUJU_CHARM_HTTP_PROXY: "",

@@ -125,6 +125,14 @@ const SECRET_KEY = /^[a-z](?:-?[a-z0-9]){2,}$/;
 
 function secretContent(p: Parsed, from: number): Record<string, string> {
   const content: Record<string, string> = {};
+  // --file: a YAML map (the fake reads JSON, which is YAML), as the charm passes secrets.
+  const file = flag(p, "--file");
+  if (file !== undefined) {
+    for (const [key, value] of Object.entries(keyValues({ flags: new Map([["--file", file]]), args: [] }, ""))) {
+      if (!SECRET_KEY.test(key)) throw new ToolError(`invalid secret key "${key}"`, 2);
+      content[key] = value;
+    }
+  }
   for (const a of p.args.slice(from)) {
     const eq = a.indexOf("=");
     const key = a.slice(0, eq);
@@ -160,7 +168,8 @@ function runTool(world: World, tool: string, argv: string[], stdin: string): str
     case "relation-ids": {
       const endpoint = p.args[0];
       if (endpoint === undefined) throw new ToolError("no endpoint name specified", 2);
-      return json(world.relations.filter((r) => r.endpoint === endpoint && r.id !== world.hook.brokenRelationId).map(relationIdString));
+      const hidden = world.hook.brokenRelationListed ? undefined : world.hook.brokenRelationId;
+      return json(world.relations.filter((r) => r.endpoint === endpoint && r.id !== hidden).map(relationIdString));
     }
     case "relation-list": {
       const rel = findRelation(world, p);
@@ -188,6 +197,8 @@ function runTool(world: World, tool: string, argv: string[], stdin: string): str
     }
     case "relation-set": {
       const rel = findRelation(world, p);
+      // Juju 3.1-3.5: the relation is listed but dying, and the write fails the hook.
+      if (rel.id === world.hook.brokenRelationId) throw new ToolError(`cannot write settings of relation "${relationIdString(rel)}": the relation is being broken`);
       const data = keyValues(p, stdin);
       if (boolFlag(p, "--app")) {
         if (!world.leader) throw new ToolError("cannot write relation settings");
@@ -320,7 +331,7 @@ function runTool(world: World, tool: string, argv: string[], stdin: string): str
     }
     case "secret-set": {
       const secret = ownSecret(world, p.args[0]);
-      if (p.args.length > 1) {
+      if (p.args.length > 1 || flag(p, "--file") !== undefined) {
         secret.contents = secretContent(p, 1);
         secret.revision += 1;
       }

@@ -83,6 +83,8 @@ export interface World {
     departingUnit?: string;
     /** The relation a -broken hook is for: relation-ids no longer lists it. */
     brokenRelationId?: number;
+    /** Juju before 3.6: relation-ids still lists the broken relation, and writes to it fail. */
+    brokenRelationListed?: boolean;
     actionName?: string;
     actionParams?: Record<string, unknown>;
   };

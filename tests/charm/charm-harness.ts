@@ -26,6 +26,8 @@ const SCRIPTS: Record<string, string> = {
   "apt-get": `
 if [ "$1" = install ]; then
   for a in "$@"; do case "$a" in install|-*) ;; *) touch "$S/pkg-$a";; esac; done
+  # Debian's ipxe package brings the loaders: the real ones from this machine.
+  for a in "$@"; do if [ "$a" = ipxe ]; then mkdir -p "$R/usr/lib/ipxe"; cp /usr/lib/ipxe/undionly.kpxe /usr/lib/ipxe/ipxe.efi /usr/lib/ipxe/snponly.efi "$R/usr/lib/ipxe/"; fi; done
 fi`,
   "dpkg-query": `
 for a in "$@"; do last="$a"; done
@@ -48,6 +50,7 @@ esac`,
   nginx: `test ! -f "$S/reject-nginx" || exit 1`,
   rsyslogd: `test ! -f "$S/reject-rsyslogd" || exit 1`,
   orchestra: `
+env > "$S/orchestra-env"
 if [ -f "$S/orchestra-fail" ]; then echo "orchestra: error: the store is unavailable" >&2; exit 1; fi
 shift 2
 case "$1 $2" in
@@ -109,7 +112,7 @@ export interface CharmHarness {
 }
 
 /** Creates a harness; call cleanup() in afterEach. */
-export function charmHarness(options: { unitId?: number; serviceManager?: "systemd" | "direct"; charmDir?: string; command?: string[] } = {}): CharmHarness {
+export function charmHarness(options: { unitId?: number; serviceManager?: "systemd" | "direct"; charmDir?: string; command?: string[]; jujuVersion?: string; env?: Record<string, string> } = {}): CharmHarness {
   const base = mkdtempSync(join(tmpdir(), "orchestra-charm-"));
   const root = join(base, "root");
   const stateDir = join(base, "state");
@@ -118,7 +121,7 @@ export function charmHarness(options: { unitId?: number; serviceManager?: "syste
   for (const d of [root, stateDir, sysbin, overrides]) mkdirSync(d);
   const log = join(base, "commands.log");
   const install = (dir: string, name: string, body: string) => {
-    const script = `#!/bin/sh\nS='${stateDir}'\n{ printf '%s' "${name}"; for a in "$@"; do printf '\\037%s' "$a"; done; printf '\\n'; } >> '${log}'\n${body.trim()}\nexit 0\n`;
+    const script = `#!/bin/sh\nS='${stateDir}'\nR='${root}'\n{ printf '%s' "${name}"; for a in "$@"; do printf '\\037%s' "$a"; done; printf '\\n'; } >> '${log}'\n${body.trim()}\nexit 0\n`;
     writeFileSync(join(dir, name), script);
     chmodSync(join(dir, name), 0o755);
   };
@@ -128,11 +131,13 @@ export function charmHarness(options: { unitId?: number; serviceManager?: "syste
     // An unpacked charm runs through its own dispatch; the source tree through the bundle.
     ...(options.charmDir === undefined ? { command: [process.execPath, charmBundle] } : options.command ? { command: options.command } : {}),
     ...(options.unitId === undefined ? {} : { unitId: options.unitId }),
+    ...(options.jujuVersion === undefined ? {} : { jujuVersion: options.jujuVersion }),
     extraPath: [overrides, sysbin],
     env: {
       ORCHESTRA_CHARM_ROOT: root,
       ORCHESTRA_SERVICE_MANAGER: options.serviceManager ?? "systemd",
       ORCHESTRA_CHARM_CLI: join(sysbin, "orchestra"),
+      ...options.env,
     },
   });
   return {

@@ -86,6 +86,20 @@ describe.concurrent("Context: relations", () => {
     expect(r.results[0]!.result).toEqual([`website:${b.id}`]);
   });
 
+  it("under Juju 3.1-3.5 broken still lists the relation, and a write to it fails the hook", async () => {
+    const a = relation({ endpoint: "website" });
+    const b = relation({ endpoint: "website" });
+    const r = await runProbe([["relationIds", "website"], ["relationSet", { x: "1" }, { relationId: `website:${a.id}` }], ["relationSet", { x: "1" }, { relationId: `website:${b.id}` }]], on.relationBroken(a), state({ relations: [a, b] }), { jujuVersion: "3.5.4" });
+    expect(r.results[0]!.result).toEqual([`website:${a.id}`, `website:${b.id}`]);
+    expect(r.results[1]!.message).toContain("the relation is being broken");
+    expect(r.results[2]!.error).toBeUndefined();
+  });
+
+  it("sets JUJU_VERSION to the Juju it plays", async () => {
+    const r = await runProbe([["env"]], on.install(), state(), { jujuVersion: "3.1.8" });
+    expect(r.results[0]!.result).toMatchObject({ jujuVersion: "3.1.8" });
+  });
+
   it("peer relations see the other units of this application", async () => {
     const peers = peerRelation({ endpoint: "peers", peersData: { 1: { addr: "10.0.0.2" } } });
     const r = await runProbe([["relationList", { relationId: `peers:${peers.id}` }], ["relationRemoteApp", { relationId: `peers:${peers.id}` }], ["relationGet", "probe", { relationId: `peers:${peers.id}`, app: true }]], on.install(), state({ relations: [peers] }));

@@ -12,7 +12,7 @@ export interface StepResult {
 }
 
 /** A Context for the probe charm that runs `steps`. */
-export function probeContext(steps: unknown[][], options: { unitId?: number } = {}): Context {
+export function probeContext(steps: unknown[][], options: { unitId?: number; jujuVersion?: string } = {}): Context {
   return new Context({
     charmDir: probeDir,
     command: [process.execPath, join(probeDir, "charm.ts")],
@@ -22,8 +22,9 @@ export function probeContext(steps: unknown[][], options: { unitId?: number } = 
 }
 
 /** Runs the steps and returns the Output and each step's result. */
-export async function runProbe(steps: unknown[][], event: CharmEvent, input: State, options: { unitId?: number; unchecked?: boolean } = {}): Promise<{ out: Output; results: StepResult[] }> {
-  const ctx = probeContext(steps, options);
+export async function runProbe(steps: unknown[][], event: CharmEvent, input: State, options: { unitId?: number; jujuVersion?: string; unchecked?: boolean } = {}): Promise<{ out: Output; results: StepResult[] }> {
+  const { unchecked: _unchecked, ...contextOptions } = options;
+  const ctx = probeContext(steps, contextOptions);
   const out = options.unchecked ? await ctx.runUnchecked(event, input) : await ctx.run(event, input);
   const results = out.stdout.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as StepResult);
   return { out, results };

@@ -12,7 +12,7 @@ describe("dnsmasq", () => {
   it("full DHCP hands out the range and chains BIOS, UEFI and iPXE clients", () => {
     const text = renderDnsmasqConf({ config: { ...base, dhcpMode: "full", dhcpRange: { first: "10.10.0.100", last: "10.10.0.200" } }, address: "10.10.0.1", dataDir: "/var/lib/orchestra" });
     expect(text.split("\n")).toEqual(expect.arrayContaining([
-      "port=0", "interface=eth1", "dhcp-range=10.10.0.100,10.10.0.200,12h", "dhcp-hostsdir=/var/lib/orchestra/dhcp-hosts",
+      "port=0", "interface=eth1", "dhcp-range=10.10.0.100,10.10.0.200,12h", "dhcp-hostsdir=/var/lib/orchestra/dnsmasq/hosts.d",
       "dhcp-boot=tag:!ipxe,tag:!efi64,undionly.kpxe", "dhcp-boot=tag:!ipxe,tag:efi64,snponly.efi", "dhcp-boot=tag:ipxe,http://10.10.0.1:5248/boot.ipxe",
     ]));
     expect(text).not.toContain("proxy");
@@ -50,11 +50,11 @@ describe("rsyslog, nginx, puppet", () => {
   });
 
   it("nginx serves WebDAV with PROPFIND and images", () => {
-    const text = renderNginxWebdavSite({ address: "0.0.0.0", port: 80, dataDir: "/var/lib/orchestra" });
+    const text = renderNginxWebdavSite({ address: "0.0.0.0", port: 80, dataDir: "/var/lib/orchestra", htpasswdFile: "/etc/nginx/p" });
     expect(text).toContain("alias /var/lib/orchestra/webdav/;");
     expect(text).toContain("dav_ext_methods PROPFIND OPTIONS;");
     expect(text).toContain("listen 80 default_server;");
-    expect(renderNginxWebdavSite({ address: "127.0.0.1", port: 80, dataDir: "/d" })).toContain("listen 127.0.0.1:80 default_server;");
+    expect(renderNginxWebdavSite({ address: "127.0.0.1", port: 80, dataDir: "/d", htpasswdFile: null })).toContain("listen 127.0.0.1:80 default_server;");
   });
 
   it("listen-address narrows squid and rsyslog too", () => {

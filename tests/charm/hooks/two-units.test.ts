@@ -1,0 +1,68 @@
+/**
+ * Two units of one application: what each hook sees of the other goes through Juju (the
+ * application secrets the leader makes), so the follower's State is given the leader's secrets.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { secretBox } from "../../../lib/ec2/credentials/secret-box.ts";
+import type { State } from "../../../lib/testing/index.ts";
+import { charmHarness, configured, type CharmHarness } from "../charm-harness.ts";
+
+let leader: CharmHarness;
+let follower: CharmHarness;
+beforeEach(() => {
+  leader = charmHarness({ unitId: 0 });
+  follower = charmHarness({ unitId: 1 });
+});
+afterEach(() => {
+  leader.cleanup();
+  follower.cleanup();
+});
+
+const KEY = "/var/lib/orchestra/credentials.key";
+
+/** The follower's State with the application secrets the leader made (and its leader settings). */
+function shared(from: State, into: State): State {
+  return { ...into, secrets: from.secrets, leaderData: from.leaderData };
+}
+
+describe("two units on one inventory", () => {
+  it("share the EC2 sealing key: a secret sealed on one unit opens on the other", async () => {
+    // The follower came up first and made a key of its own.
+    const early = await follower.ctx.run(follower.ctx.on.install(), configured({ leader: false, config: { components: "" } }));
+    expect(early.state.unitStatus.message).toContain("waiting for the leader to share the EC2 sealing key");
+    const own = readFileSync(join(follower.root, KEY));
+
+    const lead = await leader.ctx.run(leader.ctx.on.install(), configured({ leader: true, config: { components: "" } }));
+    const key = readFileSync(join(leader.root, KEY));
+    expect(lead.state.secrets.find((s) => s.label === "ec2-sealing-key")?.owner).toBe("application");
+
+    follower.clearCommands();
+    const later = await follower.ctx.run(follower.ctx.on.leaderSettingsChanged(), shared(lead.state, early.state));
+    expect(later.state.unitStatus.status).toBe("active");
+    const adopted = readFileSync(join(follower.root, KEY));
+    expect(adopted.equals(key)).toBe(true);
+    expect(adopted.equals(own)).toBe(false);
+    // The service restarts to seal and open with the shared key.
+    expect(follower.commands()).toContainEqual(["systemctl", "restart", "orchestra"]);
+
+    const sealed = secretBox(key).seal("wJalrXUtnFEMI/K7MDENG", "AKIAORCHESTRA00000001");
+    expect(secretBox(adopted).open(sealed, "AKIAORCHESTRA00000001")).toBe("wJalrXUtnFEMI/K7MDENG");
+  });
+
+  it("run DHCP in full mode on the leader only", async () => {
+    const config = { components: "dnsmasq", "dhcp-mode": "full", "dhcp-range": "10.10.0.100,10.10.0.200" };
+    const lead = await leader.ctx.run(leader.ctx.on.install(), configured({ leader: true, config }));
+    const other = await follower.ctx.run(follower.ctx.on.install(), shared(lead.state, configured({ leader: false, config })));
+    expect(leader.read("/etc/dnsmasq.d/orchestra.conf")).toContain("dhcp-range=10.10.0.100,10.10.0.200,12h\n");
+    const followerConf = follower.read("/etc/dnsmasq.d/orchestra.conf");
+    expect(followerConf).not.toContain("dhcp-range");
+    expect(followerConf).toContain("enable-tftp\n");
+    expect(other.state.unitStatus).toEqual({ status: "active", message: "DHCP (full mode) runs on the leader; this unit serves TFTP" });
+
+    // Leadership moves: the new leader takes DHCP over.
+    await follower.ctx.run(follower.ctx.on.leaderElected(), { ...other.state, leader: true });
+    expect(follower.read("/etc/dnsmasq.d/orchestra.conf")).toContain("dhcp-range=10.10.0.100,10.10.0.200,12h\n");
+  });
+});
