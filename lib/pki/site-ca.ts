@@ -72,7 +72,9 @@ export async function loadOrCreateSiteCa(dataDir: string): Promise<SiteCa> {
     return parseSiteCa(certPem, keyPem);
   }
   if (certPem !== undefined && keyPem === undefined) throw new OrchestraError("PKI_INVALID", `${certFile} exists without its key ${keyFile}; restore the key or remove both`);
-  await mkdir(join(dataDir, "pki"), { recursive: true, mode: 0o700 });
+  // The directory is traversable: rsyslog (which may run as `syslog`) reads the CA and its
+  // certificate here; the key's own mode (0600) is what keeps it root's.
+  await mkdir(join(dataDir, "pki"), { recursive: true, mode: 0o755 });
   const ca = keyPem === undefined ? createSiteCa() : adoptKey(keyPem);
   await writeFileAtomic(keyFile, ca.keyPem, 0o600);
   await writeFileAtomic(certFile, ca.certPem, 0o644);

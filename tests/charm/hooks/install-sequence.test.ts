@@ -48,7 +48,7 @@ describe.concurrent("the install sequence", () => {
     expect(h.read("/etc/dnsmasq.d/orchestra.conf")).toContain("http://192.0.2.0:5248/boot.ipxe");
     expect(h.read("/etc/squid/conf.d/orchestra.conf")).toContain("acl orchestra_clients src 10.10.0.0/24");
     expect(h.read("/etc/rsyslog.d/60-orchestra.conf")).toContain('input(type="imtcp" port="6514"');
-    expect(h.read("/var/lib/orchestra/tls/ca.pem")).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    expect(h.read("/var/lib/orchestra/pki/ca.pem")).toMatch(/^-----BEGIN CERTIFICATE-----/);
     expect(h.read("/etc/nginx/conf.d/orchestra.conf")).toContain("dav_methods PUT DELETE MKCOL COPY MOVE;");
     expect(h.read("/etc/puppet/puppet.conf")).toContain("autosign = false");
     const unit = h.read("/etc/systemd/system/orchestra.service");
