@@ -1,8 +1,9 @@
 /**
  * @module puppet/autosign-script
  * The executable puppet.conf's `autosign` names: puppetserver gives it one argument (the
- * certname) and the CSR on stdin, and it hands both to `orchestra autosign` against the
- * site's store. Pure renderer; the caller writes it 0755.
+ * certname) and the CSR on stdin, and it hands both to `orchestra autosign`: against the
+ * site's store (`dataDir`), or a running server's route (`serverUrl`) when puppetserver runs
+ * as a user that may not open the store. Pure renderer; the caller writes it 0755.
  */
 
 /** Quote a word for /bin/sh (single quotes, with embedded quotes closed and escaped). */
@@ -11,8 +12,9 @@ function shellWord(value: string): string {
 }
 
 /** The policy script for an orchestra command (argv of the binary) and its data directory. */
-export function renderAutosignScript(input: { orchestra: readonly string[]; dataDir: string; databaseUrlFile?: string }): string {
-  const argv = [...input.orchestra, "--data-dir", input.dataDir, "autosign"].map(shellWord).join(" ");
+export function renderAutosignScript(input: { orchestra: readonly string[]; dataDir?: string; serverUrl?: string }): string {
+  const target = input.serverUrl !== undefined ? ["autosign", "--url", input.serverUrl] : ["--data-dir", input.dataDir ?? "", "autosign"];
+  const argv = [...input.orchestra, ...target].map(shellWord).join(" ");
   return [
     "#!/bin/sh",
     "# Orchestra's puppet autosign policy: exit 0 signs, anything else leaves the CSR for an operator.",

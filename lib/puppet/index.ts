@@ -4,3 +4,4 @@
  */
 export * from "./autosign-policy.ts";
 export * from "./autosign-script.ts";
+export * from "./autosign-route.ts";

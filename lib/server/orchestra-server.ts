@@ -16,6 +16,7 @@ import { createEc2Server } from "../ec2/http/ec2-server.ts";
 import { storeImageSource } from "../ec2/model/image-source.ts";
 import { fileConsoleLogs } from "../deploy/console-log.ts";
 import type { Ec2Topology } from "../ec2/model/ec2-services.ts";
+import { autosignRoute } from "../puppet/autosign-route.ts";
 import { metadataService } from "../metadata/metadata-service.ts";
 import type { MetadataSource } from "../metadata/metadata-source.ts";
 import { StoreMetadataSource } from "../metadata/store-metadata-source.ts";
@@ -94,6 +95,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let ec2: FastifyInstance | undefined;
   try {
     await registerBootService(boot, { ...options.boot, dataDir: options.dataDir, inventory });
+    await boot.register(autosignRoute, { db: inventory.db });
     await boot.register(metadataService, {
       source: options.metadata?.source ?? new StoreMetadataSource(inventory.db),
       requireToken: options.metadata?.requireToken ?? false,

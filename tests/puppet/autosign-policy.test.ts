@@ -75,6 +75,23 @@ describe("the autosign policy", () => {
     expect(again.stderr).toContain("challenge-used");
   });
 
+  it("answers over HTTP for a puppetserver that cannot open the store, and only to loopback", async () => {
+    const { default: Fastify } = await import("fastify");
+    const { autosignRoute, AUTOSIGN_PATH } = await import("../../lib/puppet/autosign-route.ts");
+    const ca = await loadOrCreateSiteCa(data.dir);
+    const fresh = await inventory.db.transaction((tx) => issueNodeCredentialWithin(tx, ca, { instanceId: b.instanceId, hostname: "node-b" }));
+    const app = Fastify({ logger: false });
+    await app.register(autosignRoute, { db: inventory.db });
+    const request = await csr(b.instanceId, fresh.challenge);
+    const post = (remoteAddress: string) => app.inject({ method: "POST", url: `${AUTOSIGN_PATH}/${b.instanceId}`, headers: { "content-type": "application/x-pem-file" }, payload: request, remoteAddress });
+    expect((await post("192.0.2.50")).statusCode).toBe(403);
+    const signed = await post("127.0.0.1");
+    expect(signed.statusCode, signed.body).toBe(200);
+    expect(signed.json()).toEqual({ sign: true, reason: "signed" });
+    expect((await post("127.0.0.1")).json()).toEqual({ sign: false, reason: "challenge-used" });
+    await app.close();
+  });
+
   it("refuses an unspent challenge once its instance is terminated", async () => {
     const ca = await loadOrCreateSiteCa(data.dir);
     const fresh = await inventory.db.transaction((tx) => issueNodeCredentialWithin(tx, ca, { instanceId: a.instanceId, hostname: "node-a" }));
