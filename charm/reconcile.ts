@@ -13,6 +13,7 @@ import { DATA_DIR, type HookContext } from "./hook-context.ts";
 import { reconcileCluster } from "./relations/cluster.ts";
 import { readDatabase } from "./relations/database.ts";
 import { loadSealingKey } from "./secrets/sealing-key.ts";
+import { loadSiteCa } from "./secrets/site-ca.ts";
 import { loadWebdavCredentials } from "./secrets/webdav-credentials.ts";
 import { reconcileEc2Api } from "./relations/ec2-api.ts";
 import { reconcileMetricsEndpoint } from "./relations/metrics-endpoint.ts";
@@ -45,6 +46,7 @@ export async function loadSettings(ctx: HookContext): Promise<void> {
     proxy: modelProxyEnvironment(),
   };
   settings.sealingKey = await loadSealingKey(ctx, DATA_DIR);
+  await loadSiteCa(ctx, DATA_DIR);
   settings.databaseUrl = await readDatabase(ctx);
   if (ctx.config.components.includes("nginx")) settings.webdavCredentials = await loadWebdavCredentials(ctx);
   ctx.settings = settings;
