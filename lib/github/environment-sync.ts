@@ -105,10 +105,10 @@ export class EnvironmentSync {
         wanted.set(branch.name, branch.sha);
       }
       const changed: string[] = [];
-      for (const [name, sha] of wanted) {
+      for (const [name, sha] of [...wanted]) {
         if (current.get(name) === sha) continue;
-        await this.#install(name, sha, now);
-        changed.push(name);
+        if (await this.#install(name, sha, now)) changed.push(name);
+        else wanted.delete(name);
       }
       const removed: string[] = [];
       for (const name of current.keys()) {
@@ -166,8 +166,8 @@ export class EnvironmentSync {
     return found;
   }
 
-  /** Fetch and extract one commit, then switch the environment to it. */
-  async #install(name: string, sha: string, now: Date): Promise<void> {
+  /** Fetch and extract one commit, then switch the environment to it; false when a directory Orchestra did not write is in the way. */
+  async #install(name: string, sha: string, now: Date): Promise<boolean> {
     const { octokit, codeDir } = this.#settings;
     const store = join(codeDir, STORE);
     await mkdir(store, { recursive: true });
@@ -201,10 +201,11 @@ export class EnvironmentSync {
       } catch {
         await rm(link, { force: true });
         this.#settings.logger.warn({ environment: name }, "environment skipped: a directory Orchestra did not write is in the way");
-        return;
+        return false;
       }
     }
     await rename(link, path);
+    return true;
   }
 
   async #remove(name: string): Promise<void> {

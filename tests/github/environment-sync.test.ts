@@ -4,7 +4,7 @@
  * only changed ones are fetched again, removed ones go, and every failure (outage, bad token,
  * rate limit, malformed answers) leaves the last good environments in place and says so.
  */
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -77,6 +77,22 @@ describe("puppet environments from GitHub", () => {
     expect(existsSync(join(codeDir, "other"))).toBe(false);
     // Old trees are collected: one per live environment.
     expect(readdirSync(join(codeDir, ".orchestra")).sort()).toHaveLength(2);
+  });
+
+  it("replaces the empty production/ a package made, and leaves a directory with content it did not write alone", async () => {
+    const name = "in-the-way";
+    const codeDir = join(dir, name);
+    mkdirSync(join(codeDir, "production"), { recursive: true });
+    mkdirSync(join(codeDir, "staging", "manifests"), { recursive: true });
+    writeFileSync(join(codeDir, "staging", "manifests", "site.pp"), "operator's own\n");
+    gh.repos.set(`site/${name}`, new Map(Object.entries({ production: manifest("p"), staging: manifest("s") })));
+    const sync = new EnvironmentSync({ octokit: githubClient({ baseUrl: gh.baseUrl, token: "ghp_test" }), repository: `site/${name}`, branchPattern: "*", codeDir, logger });
+    const status = await sync.sync();
+    expect(status.changed).toEqual(["production"]);
+    expect(Object.keys(status.environments)).toEqual(["production"]);
+    expect(lstatSync(join(codeDir, "production")).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(codeDir, "staging", "manifests", "site.pp"), "utf8")).toBe("operator's own\n");
+    expect(warnings.join("\n")).toContain("a directory Orchestra did not write is in the way");
   });
 
   it.each([
