@@ -102,7 +102,9 @@ export function renderVendorData(input: VendorDataInput): string {
     const agent: Record<string, string> = { server: input.puppetServer };
     if (node !== undefined) agent.certname = node.instanceId;
     config.puppet = {
-      install: true,
+      // Orchestra's OS image carries puppet-agent (lib/images); installing here would need the
+      // archive reachable at first boot, and a failed install skips the whole module.
+      install: false,
       conf: { agent },
       ...(node === undefined ? {} : { csr_attributes: { custom_attributes: { [CHALLENGE_PASSWORD_OID]: node.challenge } } }),
     };
