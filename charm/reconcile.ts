@@ -15,6 +15,7 @@ import { readAptProxyClients } from "./relations/apt-proxy.ts";
 import { readDatabase } from "./relations/database.ts";
 import { provisioningAddress } from "./relations/provisioning-binding.ts";
 import { loadSealingKey } from "./secrets/sealing-key.ts";
+import { loadSiteCa } from "./secrets/site-ca.ts";
 import { loadWebdavCredentials } from "./secrets/webdav-credentials.ts";
 import { reconcileEc2Api } from "./relations/ec2-api.ts";
 import { reconcileMetricsEndpoint } from "./relations/metrics-endpoint.ts";
@@ -51,6 +52,7 @@ export async function loadSettings(ctx: HookContext): Promise<void> {
     syslogPlain: false,
   };
   settings.sealingKey = await loadSealingKey(ctx, DATA_DIR);
+  await loadSiteCa(ctx, DATA_DIR);
   // What related applications sent: a malformed value blocks, and then no file is written
   // (the services stay on their last good configuration), as with invalid config.
   const problemsBefore = ctx.facts.blocked.length;

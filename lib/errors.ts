@@ -110,6 +110,9 @@ export const ERRORS = {
   MAAS_NO_MATCH: { status: 409, ec2: "InsufficientInstanceCapacity", summary: "No machine free for allocation matches the MAAS allocate constraints." },
   MAAS_FORBIDDEN: { status: 403, ec2: "UnauthorizedOperation", summary: "The machine is not allocated to this account, so it may not act on it." },
   MAAS_WRONG_STATE: { status: 409, ec2: "IncorrectInstanceState", summary: "The machine's MAAS status does not allow that operation (e.g. deploy of a Ready machine)." },
+  PKI_INVALID: { status: 400, ec2: "InvalidParameterValue", summary: "A certificate, key or certificate request is malformed, does not verify, or does not match the site CA." },
+  GITHUB_UNAVAILABLE: { status: 503, ec2: "Unavailable", summary: "GitHub could not be reached, refused the token or rate-limited Orchestra; the last good environments and keys stay in place." },
+  GITHUB_INVALID_RESPONSE: { status: 502, ec2: "InternalError", summary: "GitHub answered with something Orchestra cannot use (a malformed repository, tarball or key list); nothing was changed." },
   INTERNAL: { status: 500, ec2: "InternalError", summary: "An unexpected failure; the log has the details." },
   // Connection limits of every HTTP listener (lib/server/connection-limits.ts).
   HTTP_MALFORMED_REQUEST: { status: 400, ec2: "MalformedQueryString", summary: "The HTTP request could not be parsed (bad request line, headers or chunking)." },

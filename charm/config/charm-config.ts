@@ -33,6 +33,10 @@ export interface CharmConfig {
   imageSources: string[];
   githubPuppetRepository: string;
   githubToken: string;
+  githubPuppetBranches: string;
+  githubApiUrl: string;
+  /** The ssh-keys setting as given (OpenSSH lines and gh:USER entries); serve checks each entry. */
+  sshKeys: string;
   logLevel: "trace" | "debug" | "info" | "warn" | "error";
 }
 
@@ -143,6 +147,14 @@ export function parseCharmConfig(raw: Record<string, unknown>): ParsedConfig {
   }
   const githubPuppetRepository = str("github-puppet-repository");
   if (githubPuppetRepository !== "" && !REPOSITORY.test(githubPuppetRepository)) problems.push(`github-puppet-repository must be owner/name (got "${githubPuppetRepository}")`);
+  const githubPuppetBranches = str("github-puppet-branches") || "*";
+  if (!/^[A-Za-z0-9_.*/-]{1,100}$/.test(githubPuppetBranches)) problems.push(`github-puppet-branches must be a branch pattern of letters, digits, _ . / - and * (got "${githubPuppetBranches}")`);
+  const githubApiUrl = str("github-api-url") || "https://api.github.com";
+  if (!/^https?:\/\/[^\s]+$/.test(githubApiUrl)) problems.push(`github-api-url must be an http(s) URL (got "${githubApiUrl}")`);
+  const sshKeys = str("ssh-keys");
+  for (const entry of sshKeys.split(/[\n,]/).map((e) => e.trim()).filter((e) => e !== "")) {
+    if (!/^gh:[A-Za-z0-9-]{1,39}$/.test(entry) && !/^(?:ssh-|ecdsa-|sk-)\S+ [A-Za-z0-9+/]+={0,3}(?: .*)?$/.test(entry)) problems.push(`ssh-keys: "${entry.slice(0, 40)}" is neither gh:USER nor an OpenSSH public key`);
+  }
   const logLevel = str("log-level") || "info";
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`log-level must be one of ${LOG_LEVELS.join(", ")} (got "${logLevel}")`);
 
@@ -166,6 +178,9 @@ export function parseCharmConfig(raw: Record<string, unknown>): ParsedConfig {
       imageSources,
       githubPuppetRepository,
       githubToken: str("github-token"),
+      githubPuppetBranches,
+      githubApiUrl,
+      sshKeys,
       logLevel: logLevel as CharmConfig["logLevel"],
     },
   };

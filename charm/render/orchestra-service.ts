@@ -7,7 +7,7 @@ import { managedHeader } from "./managed-header.ts";
 
 /** What the orchestra service is rendered from. */
 export interface OrchestraServiceInput {
-  config: Pick<CharmConfig, "region" | "autoAccept" | "dnsDomain" | "listenAddress" | "ec2Port" | "provisioningSubnet" | "bootPort" | "imageSources" | "logLevel" | "githubToken" | "githubPuppetRepository">;
+  config: Pick<CharmConfig, "region" | "autoAccept" | "dnsDomain" | "listenAddress" | "ec2Port" | "provisioningSubnet" | "bootPort" | "imageSources" | "logLevel" | "githubToken" | "githubPuppetRepository" | "githubPuppetBranches" | "githubApiUrl" | "sshKeys">;
   dataDir: string;
   databaseUrl: string | null;
   /** The node binary and the orchestra CLI entry the service runs. */
@@ -18,6 +18,11 @@ export interface OrchestraServiceInput {
   imageBaseUrl: string | null;
   /** The vendor-data file deployed nodes get (this unit's apt proxy and syslog), or null for none. */
   vendorDataFile?: string | null;
+  /**
+   * What deployed nodes are pointed at (docs/managed-nodes.md), from the components this unit
+   * runs; used when this build of serve has --node-* flags, in place of a vendor-data file.
+   */
+  managed?: { aptProxyUrl?: string; syslog?: string; puppetServer?: string; githubTokenFile?: string; puppetCodeDir: string };
   /** The model's proxy environment (http_proxy ..., NODE_USE_ENV_PROXY). */
   proxy?: Record<string, string>;
 }
@@ -63,8 +68,22 @@ export function orchestraServeArgv(input: OrchestraServiceInput): string[] {
   if (input.serveFlags.has("--auto-accept") && config.autoAccept) argv.push("--auto-accept");
   // nginx serves <data dir>/images with sendfile: nodes fetch kernels and initrds from it.
   if (input.serveFlags.has("--image-base-url") && input.imageBaseUrl !== null) argv.push("--image-base-url", input.imageBaseUrl);
-  // Deployed nodes learn this unit's apt proxy and syslog server through their vendor-data.
-  if (input.serveFlags.has("--vendor-data") && input.vendorDataFile) argv.push("--vendor-data", input.vendorDataFile);
+  if (input.serveFlags.has("--node-syslog") && input.managed) {
+    // Managed nodes: each gets its own certificate and puppet challenge through its vendor-data.
+    const m = input.managed;
+    if (m.aptProxyUrl) argv.push("--node-apt-proxy", m.aptProxyUrl);
+    if (m.syslog) argv.push("--node-syslog", m.syslog);
+    if (m.puppetServer) argv.push("--node-puppet-server", m.puppetServer);
+    if (config.sshKeys.trim() !== "") argv.push("--node-ssh-keys", config.sshKeys.trim());
+    if (config.githubPuppetRepository !== "") argv.push("--puppet-repository", config.githubPuppetRepository, "--puppet-branches", config.githubPuppetBranches, "--puppet-code-dir", m.puppetCodeDir);
+    if (config.githubPuppetRepository !== "" || config.sshKeys.includes("gh:")) {
+      argv.push("--github-api-url", config.githubApiUrl);
+      if (m.githubTokenFile) argv.push("--github-token-file", m.githubTokenFile);
+    }
+  } else if (input.serveFlags.has("--vendor-data") && input.vendorDataFile) {
+    // Deployed nodes learn this unit's apt proxy through their vendor-data.
+    argv.push("--vendor-data", input.vendorDataFile);
+  }
   return argv;
 }
 

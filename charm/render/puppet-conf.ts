@@ -5,7 +5,7 @@
 import { managedHeader } from "./managed-header.ts";
 
 /** Renders /etc/puppet/puppet.conf. */
-export function renderPuppetConf(input: { serverName: string; autosign: boolean; environmentPath: string }): string {
+export function renderPuppetConf(input: { serverName: string; autosignPolicy: string | null; environmentPath: string }): string {
   return [
     managedHeader().trimEnd(),
     "[main]",
@@ -13,8 +13,9 @@ export function renderPuppetConf(input: { serverName: string; autosign: boolean;
     "",
     "[server]",
     `environmentpath = ${input.environmentPath}`,
-    // Machines Orchestra deployed are trusted the moment they ask when auto-accept is on.
-    `autosign = ${input.autosign}`,
+    // Policy-based autosigning: the executable signs only a CSR with the one-time challenge
+    // Orchestra issued to that instance; anything else waits for an operator.
+    `autosign = ${input.autosignPolicy ?? "false"}`,
     "",
   ].join("\n");
 }

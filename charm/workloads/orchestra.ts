@@ -15,6 +15,8 @@ import { orchestraEnvironment, orchestraServeArgv, renderOrchestraEnv, renderOrc
 import { runningPid, startProcess, stopProcess, type ProcessFiles } from "../host/pid-file-process.ts";
 import type { Workload, WorkloadSettings } from "./workload.ts";
 import { renderVendorData } from "../../lib/metadata/vendor-data.ts";
+import { SYSLOG_TLS_PORT } from "./rsyslog.ts";
+import { PUPPET_CODE_DIR } from "./puppetserver.ts";
 
 const SERVICE = "orchestra";
 const ENV_FILE = "/etc/orchestra/orchestra.env";
@@ -27,7 +29,7 @@ function processFiles(host: Host): ProcessFiles {
 }
 
 /** The node and entry the service runs: copies under /opt/orchestra for a packed charm. */
-function serviceRuntime(host: Host, settings: WorkloadSettings): { node: string; entry: string } {
+export function serviceRuntime(host: Host, settings: WorkloadSettings): { node: string; entry: string } {
   if (!settings.runtime.packed) return settings.runtime;
   return { node: host.path(`${OPT}/bin/node`), entry: host.path(`${OPT}/orchestra.js`) };
 }
@@ -67,9 +69,25 @@ function vendorDataFor(settings: WorkloadSettings): string {
   }
 }
 
+/** Where the GitHub token is kept for the service (root's, 0600), never on its command line. */
+const GITHUB_TOKEN_FILE = "/etc/orchestra/github-token";
+
+/** What deployed nodes are pointed at: the components this unit runs, at this unit's address. */
+function managedNodes(host: Host, settings: WorkloadSettings): NonNullable<OrchestraServiceInput["managed"]> {
+  const { components, aptProxyPort } = settings.config;
+  return {
+    ...(components.includes("squid") ? { aptProxyUrl: `http://${settings.address}:${aptProxyPort}` } : {}),
+    ...(components.includes("rsyslog") ? { syslog: `${settings.address}:${SYSLOG_TLS_PORT}` } : {}),
+    ...(components.includes("puppetserver") ? { puppetServer: settings.address } : {}),
+    ...(settings.config.githubToken !== "" ? { githubTokenFile: host.path(GITHUB_TOKEN_FILE) } : {}),
+    puppetCodeDir: host.path(PUPPET_CODE_DIR),
+  };
+}
+
 async function serviceInput(host: Host, settings: WorkloadSettings): Promise<OrchestraServiceInput> {
   const runtime = serviceRuntime(host, settings);
   return {
+    managed: managedNodes(host, settings),
     config: settings.config,
     dataDir: host.path(settings.dataDir),
     databaseUrl: settings.databaseUrl,
@@ -118,7 +136,8 @@ export const orchestra: Workload = {
     // The leader's key replaces this unit's own: the service must restart to seal with it.
     if (settings.sealingKey !== null) changed = writeFileAtomic(host.path(`${settings.dataDir}/${SECRET_KEY_FILE}`), settings.sealingKey, 0o600) || changed;
     let input = await serviceInput(host, settings);
-    const vendorData = input.serveFlags.has("--vendor-data") ? vendorDataFor(settings) : "";
+    if (settings.config.githubToken !== "") changed = writeFileAtomic(host.path(GITHUB_TOKEN_FILE), `${settings.config.githubToken}\n`, 0o600) || changed;
+    const vendorData = input.serveFlags.has("--vendor-data") && !input.serveFlags.has("--node-syslog") ? vendorDataFor(settings) : "";
     if (vendorData) {
       changed = writeFileAtomic(host.path(VENDOR_DATA_FILE), vendorData, 0o644) || changed;
       input = { ...input, vendorDataFile: host.path(VENDOR_DATA_FILE) };

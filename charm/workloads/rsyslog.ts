@@ -50,5 +50,7 @@ export const rsyslog = packagedService({
     const runsAs = rsyslogRunsAs(host);
     await ensureDirectory(host, HOST_LOG_DIR, { mode: 0o750, ...runsAs });
     await ensureDirectory(host, `${settings.dataDir}/tls`, { mode: 0o750, group: runsAs.group });
+    // The site CA's directory (lib/pki): rsyslog reads ca.pem there; ca.key stays 0600 root.
+    await ensureDirectory(host, `${settings.dataDir}/pki`, { mode: 0o755 });
   },
 });

@@ -1,49 +1,26 @@
 /**
  * @module charm/workloads/tls-material
- * A small CA and a server certificate for the syslog-over-TLS listener, made once per unit.
- * Keys come from node:crypto (native, fast); node-forge signs the certificates.
+ * The syslog-over-TLS listener's files: the site CA (lib/pki, `<data dir>/pki/ca.pem` and
+ * `ca.key`, the same CA `orchestra serve` signs node certificates with, so the charm's
+ * services and the deployed nodes trust one root) and a server certificate it issues for this
+ * unit's address, re-issued when the address changes or the certificate nears its expiry.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { generateKeyPairSync, randomBytes } from "node:crypto";
-import forge from "node-forge";
+import { issueServerCertificate, needsRenewal } from "../../lib/pki/issue-certificate.ts";
+import { createSiteCa, parseSiteCa, siteCaPaths } from "../../lib/pki/site-ca.ts";
 
 /** Paths of the TLS files. */
 export interface TlsPaths {
   caFile: string;
+  caKeyFile: string;
   certFile: string;
   keyFile: string;
 }
 
-/** The TLS file paths under a data directory. */
+/** The TLS file paths under a data directory; the CA's are the site CA's (lib/pki). */
 export function tlsPaths(dataDir: string): TlsPaths {
-  return { caFile: `${dataDir}/tls/ca.pem`, certFile: `${dataDir}/tls/syslog.pem`, keyFile: `${dataDir}/tls/syslog.key` };
-}
-
-function newKey(): { privatePem: string; forgePrivate: forge.pki.rsa.PrivateKey; forgePublic: forge.pki.rsa.PublicKey } {
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const privatePem = privateKey.export({ type: "pkcs1", format: "pem" }).toString();
-  const forgePrivate = forge.pki.privateKeyFromPem(privatePem);
-  return { privatePem, forgePrivate, forgePublic: forge.pki.setRsaPublicKey(forgePrivate.n, forgePrivate.e) };
-}
-
-function certificate(subjectCn: string, publicKey: forge.pki.rsa.PublicKey, issuer: forge.pki.CertificateField[] | null, signer: forge.pki.rsa.PrivateKey, isCa: boolean, altName?: string): forge.pki.Certificate {
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = publicKey;
-  cert.serialNumber = `01${randomBytes(15).toString("hex")}`;
-  cert.validity.notBefore = new Date(Date.now() - 60_000);
-  cert.validity.notAfter = new Date(Date.now() + 10 * 365 * 24 * 3600 * 1000);
-  const subject = [{ name: "commonName", value: subjectCn }, { name: "organizationName", value: "Orchestra" }];
-  cert.setSubject(subject);
-  cert.setIssuer(issuer ?? subject);
-  const extensions: object[] = [{ name: "basicConstraints", cA: isCa }];
-  if (isCa) extensions.push({ name: "keyUsage", keyCertSign: true, cRLSign: true });
-  else {
-    extensions.push({ name: "keyUsage", digitalSignature: true, keyEncipherment: true }, { name: "extKeyUsage", serverAuth: true });
-    if (altName !== undefined) extensions.push({ name: "subjectAltName", altNames: /^[0-9.]+$/.test(altName) ? [{ type: 7, ip: altName }] : [{ type: 2, value: altName }] });
-  }
-  cert.setExtensions(extensions);
-  cert.sign(signer, forge.md.sha256.create());
-  return cert;
+  const ca = siteCaPaths(dataDir);
+  return { caFile: ca.certFile, caKeyFile: ca.keyFile, certFile: `${dataDir}/tls/syslog.pem`, keyFile: `${dataDir}/tls/syslog.key` };
 }
 
 /** A file to write: its host path, content and mode. */
@@ -54,41 +31,24 @@ export interface TlsFile {
 }
 
 /**
- * The CA and the server certificate for `address`: the existing files when they already
- * name that address, else a new certificate (and a new CA if there is none). `resolve`
- * maps a host path to where it lives (under the host root).
+ * The CA and the server certificate for `address`: the existing files when the certificate
+ * still names that address and is not due for renewal, else a new certificate (and a new
+ * CA if there is none). `resolve` maps a host path to where it lives (under the host root).
  */
-export function tlsMaterialFiles(paths: TlsPaths, address: string, resolve: (path: string) => string = (p) => p): TlsFile[] {
-  const read = (path: string) => readFileSync(resolve(path), "utf8");
-  const has = (path: string) => existsSync(resolve(path));
-  const caKeyPath = `${paths.caFile}.key`;
-  if (has(paths.caFile) && has(caKeyPath) && has(paths.certFile) && has(paths.keyFile)) {
-    const cert = forge.pki.certificateFromPem(read(paths.certFile));
-    if (cert.subject.getField("CN")?.value === address) {
-      return [
-        { path: caKeyPath, content: read(caKeyPath), mode: 0o600 },
-        { path: paths.caFile, content: read(paths.caFile), mode: 0o644 },
-        { path: paths.keyFile, content: read(paths.keyFile), mode: 0o600 },
-        { path: paths.certFile, content: read(paths.certFile), mode: 0o644 },
-      ];
-    }
-  }
-  let caKeyPem: string;
-  let caCert: forge.pki.Certificate;
-  if (has(paths.caFile) && has(caKeyPath)) {
-    caKeyPem = read(caKeyPath);
-    caCert = forge.pki.certificateFromPem(read(paths.caFile));
-  } else {
-    const key = newKey();
-    caKeyPem = key.privatePem;
-    caCert = certificate("Orchestra CA", key.forgePublic, null, key.forgePrivate, true);
-  }
-  const server = newKey();
-  const cert = certificate(address, server.forgePublic, caCert.subject.attributes, forge.pki.privateKeyFromPem(caKeyPem), false, address);
-  return [
-    { path: caKeyPath, content: caKeyPem, mode: 0o600 },
-    { path: paths.caFile, content: forge.pki.certificateToPem(caCert), mode: 0o644 },
-    { path: paths.keyFile, content: server.privatePem, mode: 0o600 },
-    { path: paths.certFile, content: forge.pki.certificateToPem(cert), mode: 0o644 },
+export function tlsMaterialFiles(paths: TlsPaths, address: string, resolve: (path: string) => string = (p) => p, now = new Date()): TlsFile[] {
+  const read = (path: string) => (existsSync(resolve(path)) ? readFileSync(resolve(path), "utf8") : undefined);
+  const caPem = read(paths.caFile);
+  const caKeyPem = read(paths.caKeyFile);
+  const ca = caPem !== undefined && caKeyPem !== undefined ? parseSiteCa(caPem, caKeyPem) : createSiteCa("Orchestra CA", now);
+  const caFiles = [
+    { path: paths.caKeyFile, content: ca.keyPem, mode: 0o600 },
+    { path: paths.caFile, content: ca.certPem, mode: 0o644 },
   ];
+  const certPem = read(paths.certFile);
+  const keyPem = read(paths.keyFile);
+  if (keyPem !== undefined && !needsRenewal(certPem, ca, [address], now)) {
+    return [...caFiles, { path: paths.keyFile, content: keyPem, mode: 0o600 }, { path: paths.certFile, content: certPem!, mode: 0o644 }];
+  }
+  const issued = issueServerCertificate(ca, [address], now);
+  return [...caFiles, { path: paths.keyFile, content: issued.keyPem, mode: 0o600 }, { path: paths.certFile, content: issued.certPem, mode: 0o644 }];
 }

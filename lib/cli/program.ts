@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { isOrchestraError } from "../errors.ts";
+import { autosignCommand } from "./commands/autosign.ts";
 import { credentialsCommand } from "./commands/credentials.ts";
 import { imagesCommand } from "./commands/images.ts";
 import { instanceTypesCommand } from "./commands/instance-types.ts";
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   program.addCommand(vendorDataCommand());
   program.addCommand(zonesCommand());
   program.addCommand(instancesCommand());
+  program.addCommand(autosignCommand());
   // Commander's own messages are kept, not printed: runCli prints them in Orchestra's format.
   const quiet = { outputError: () => undefined };
   const configure = (command: Command) => {

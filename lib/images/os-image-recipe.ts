@@ -31,6 +31,10 @@ export const OS_IMAGE_BUILDER_VERSION = 1;
  * (growpart and resizefs grow the root to the whole disk); netbase for /etc/protocols and
  * /etc/services. python3-cffi-backend is listed because debootstrap does not resolve virtual
  * packages, and python3-cryptography (cloud-init -> python3-oauthlib) depends on one it provides.
+ * Managed nodes (docs/managed-nodes.md): rsyslog with rsyslog-gnutls to forward syslog over
+ * mutual TLS, puppet-agent to enrol with the site's puppet server, openssh-server for the
+ * site's SSH keys; in the image rather than installed by cloud-init, so a node is managed
+ * from its first boot even before the apt proxy is reachable.
  */
 export const OS_IMAGE_PACKAGES: readonly string[] = [
   "systemd-sysv",
@@ -44,6 +48,10 @@ export const OS_IMAGE_PACKAGES: readonly string[] = [
   "cloud-guest-utils",
   "e2fsprogs",
   "netbase",
+  "rsyslog",
+  "rsyslog-gnutls",
+  "puppet-agent",
+  "openssh-server",
 ];
 
 /** The hostname the image has until cloud-init sets the one its meta-data gives. */

@@ -1,10 +1,13 @@
 /**
  * @module metadata/vendor-data
- * Orchestra's own client setup for deployed nodes, as cloud-init vendor-data: the apt
- * caching proxy, TLS syslog forwarding with the CA that signed the syslog server's
- * certificate, the puppet server, and the EC2 endpoint override AWS SDKs read
- * (`AWS_ENDPOINT_URL_EC2`, so a Juju controller Orchestra deployed reaches Orchestra too). The caller's user-data runs after it and can override
- * any of it (cloud-init merges vendor-data under user-data).
+ * Orchestra's own client setup for deployed nodes (the orchestra-client role), as cloud-init
+ * vendor-data: the site CA in the system trust store, the apt caching proxy, syslog
+ * forwarding over TLS (mutual, with the node's own certificate, when the node has one), the
+ * puppet agent with its one-time challenge, and authorized SSH keys. Each part appears only
+ * when it is given, and the EC2 endpoint override AWS SDKs read (`AWS_ENDPOINT_URL_EC2`, so a
+ * Juju controller Orchestra deployed reaches Orchestra too). The caller's user-data runs after
+ * it and wins where they conflict
+ * (cloud-init merges vendor-data under user-data).
  */
 import { dump, load } from "js-yaml";
 import { OrchestraError } from "../errors.ts";
@@ -17,6 +20,12 @@ export interface VendorDataInput {
   readonly syslog?: { readonly host: string; readonly port: number; readonly caPem: string };
   /** The puppet server's name, as its certificate names it. */
   readonly puppetServer?: string;
+  /** The site CA (PEM), added to the node's system trust store. */
+  readonly siteCaPem?: string;
+  /** This node's own credentials: its client certificate and key, and its puppet challenge. */
+  readonly node?: { readonly instanceId: string; readonly certPem: string; readonly keyPem: string; readonly challenge: string };
+  /** OpenSSH public key lines the default user accepts. */
+  readonly sshKeys?: readonly string[];
   /** Orchestra's EC2 endpoint, e.g. http://192.0.2.1:8773: only the URL, never a credential. */
   readonly ec2Endpoint?: string;
 }
@@ -45,6 +54,13 @@ function checkEc2Endpoint(value: string): string {
   return value.replace(/\/$/, "");
 }
 
+/** Where the node's own certificate and key land. */
+export const NODE_CERT_PATH = "/etc/orchestra/node.pem";
+export const NODE_KEY_PATH = "/etc/orchestra/node.key";
+
+/** The OID of PKCS#9 challengePassword, as puppet's csr_attributes.yaml names it. */
+export const CHALLENGE_PASSWORD_OID = "1.2.840.113549.1.9.7";
+
 /** Where the syslog CA lands on the node. */
 export const NODE_SYSLOG_CA_PATH = "/etc/ssl/certs/orchestra-syslog-ca.pem";
 
@@ -61,7 +77,19 @@ function invalid(message: string): never {
 export function renderVendorData(input: VendorDataInput): string {
   const config: Record<string, unknown> = {};
   const packages: string[] = [];
-  const writeFiles: Record<string, unknown>[] = [];
+  const files: Record<string, unknown>[] = [];
+  const pem = (value: string, what: string, kind = "CERTIFICATE") => {
+    if (!new RegExp(`^-----BEGIN ${kind}-----\\n[\\s\\S]+\\n-----END ${kind}-----\\n?$`).test(value)) invalid(`${what} is not a PEM ${kind.toLowerCase()}`);
+    return value.endsWith("\n") ? value : `${value}\n`;
+  };
+  if (input.siteCaPem !== undefined) config.ca_certs = { trusted: [pem(input.siteCaPem, "the site CA")] };
+  const node = input.node;
+  if (node !== undefined) {
+    if (!/^i-[0-9a-f]{17}$/.test(node.instanceId)) invalid(`${JSON.stringify(node.instanceId)} is not an instance id`);
+    if (!/^[A-Za-z0-9_-]{32,64}$/.test(node.challenge)) invalid("the puppet challenge is 32-64 characters of A-Z a-z 0-9 _ -");
+    files.push({ path: NODE_CERT_PATH, permissions: "0644", content: pem(node.certPem, "the node certificate") });
+    files.push({ path: NODE_KEY_PATH, permissions: "0600", content: pem(node.keyPem, "the node key", "RSA PRIVATE KEY") });
+  }
   if (input.aptProxyUrl !== undefined) {
     let url: URL;
     try {
@@ -77,15 +105,17 @@ export function renderVendorData(input: VendorDataInput): string {
     if (!HOST.test(host)) invalid(`the syslog host ${JSON.stringify(host)} is not a host name or address`);
     if (!Number.isInteger(port) || port < 1 || port > 65535) invalid(`the syslog port ${port} is not 1-65535`);
     if (!/^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n?$/.test(caPem)) invalid("the syslog CA is not a PEM certificate");
-    writeFiles.push({ path: NODE_SYSLOG_CA_PATH, permissions: "0644", content: caPem.endsWith("\n") ? caPem : `${caPem}\n` });
+    files.push({ path: NODE_SYSLOG_CA_PATH, permissions: "0644", content: caPem.endsWith("\n") ? caPem : `${caPem}\n` });
     packages.push("rsyslog-gnutls");
+    // With its own certificate the node proves who it is (mutual TLS); without, it only checks the server.
+    const clientCert = node === undefined ? "" : ` DefaultNetstreamDriverCertFile="${NODE_CERT_PATH}" DefaultNetstreamDriverKeyFile="${NODE_KEY_PATH}"`;
     config.rsyslog = {
       configs: [
         {
           filename: "60-orchestra-forward.conf",
           content: [
             "# Forward everything to Orchestra's syslog server over TLS, checking its certificate.",
-            `global(DefaultNetstreamDriver="gtls" DefaultNetstreamDriverCAFile="${NODE_SYSLOG_CA_PATH}")`,
+            `global(DefaultNetstreamDriver="gtls" DefaultNetstreamDriverCAFile="${NODE_SYSLOG_CA_PATH}"${clientCert})`,
             `action(type="omfwd" target="${host}" port="${port}" protocol="tcp" StreamDriver="gtls" StreamDriverMode="1" StreamDriverAuthMode="x509/name" StreamDriverPermittedPeers="${host}")`,
             "",
           ].join("\n"),
@@ -95,7 +125,7 @@ export function renderVendorData(input: VendorDataInput): string {
   }
   if (input.ec2Endpoint !== undefined) {
     const endpoint = checkEc2Endpoint(input.ec2Endpoint);
-    writeFiles.push(
+    files.push(
       { path: NODE_AWS_ENDPOINT_FILES.profile, permissions: "0644", content: `# Orchestra's EC2 API, for AWS SDKs and CLIs on this node (vendor-data).\nexport AWS_ENDPOINT_URL_EC2=${endpoint}\n` },
       { path: NODE_AWS_ENDPOINT_FILES.environment, append: true, content: `AWS_ENDPOINT_URL_EC2=${endpoint}\n` },
       { path: NODE_AWS_ENDPOINT_FILES.systemd, permissions: "0644", content: `# Orchestra's EC2 API, for AWS SDKs in every service (vendor-data).\n[Service]\nEnvironment=AWS_ENDPOINT_URL_EC2=${endpoint}\n` },
@@ -103,9 +133,23 @@ export function renderVendorData(input: VendorDataInput): string {
   }
   if (input.puppetServer !== undefined) {
     if (!HOST.test(input.puppetServer)) invalid(`the puppet server ${JSON.stringify(input.puppetServer)} is not a host name`);
-    config.puppet = { install: true, conf: { agent: { server: input.puppetServer } } };
+    // The certname is the instance id: the name the node's certificate carries and the one
+    // the autosign policy looks the challenge up by.
+    const agent: Record<string, string> = { server: input.puppetServer };
+    if (node !== undefined) agent.certname = node.instanceId;
+    config.puppet = {
+      // Orchestra's OS image carries puppet-agent (lib/images); installing here would need the
+      // archive reachable at first boot, and a failed install skips the whole module.
+      install: false,
+      conf: { agent },
+      ...(node === undefined ? {} : { csr_attributes: { custom_attributes: { [CHALLENGE_PASSWORD_OID]: node.challenge } } }),
+    };
   }
-  if (writeFiles.length > 0) config.write_files = writeFiles;
+  if (input.sshKeys !== undefined && input.sshKeys.length > 0) {
+    for (const key of input.sshKeys) if (!/^(?:ssh-|ecdsa-|sk-)[^\r\n]+$/.test(key)) invalid(`${JSON.stringify(key.slice(0, 40))} is not one OpenSSH public key line`);
+    config.ssh_authorized_keys = [...input.sshKeys];
+  }
+  if (files.length > 0) config.write_files = files;
   if (packages.length > 0) config.packages = packages;
   if (Object.keys(config).length === 0) return "";
   return `#cloud-config\n# Orchestra's client setup for this node (vendor-data); the instance's user-data may override it.\n${dump(config, { lineWidth: -1 })}`;

@@ -17,11 +17,13 @@ import { maasApi, MAAS_API_PATH, storeMaasImages, type MaasKeyStore, type MaasSe
 import { storeImageSource } from "../ec2/model/image-source.ts";
 import { fileConsoleLogs } from "../deploy/console-log.ts";
 import type { Ec2Topology } from "../ec2/model/ec2-services.ts";
+import { autosignRoute } from "../puppet/autosign-route.ts";
 import { metadataService } from "../metadata/metadata-service.ts";
 import type { MetadataSource } from "../metadata/metadata-source.ts";
 import { StoreMetadataSource } from "../metadata/store-metadata-source.ts";
 import type { ListenAddress } from "./listen-address.ts";
 import type { LifecycleEngine } from "../engine/lifecycle-engine.ts";
+import type { NodeSetup } from "../managed/node-setup.ts";
 import { startPeriodicWorker, type Worker } from "./periodic-worker.ts";
 import { registerMetrics, type OrchestraMetrics } from "./metrics.ts";
 import { registerSimplestreams } from "../images/simplestreams-routes.ts";
@@ -48,7 +50,9 @@ export interface ServerOptions {
   /** The metadata service on the boot listener: its source (default: the store) and whether IMDSv2 is required. */
   metadata?: { source?: MetadataSource; requireToken?: boolean };
   /** The EC2 API listener (8773 by default), its access keys, the region it presents, and the vendor-data new instances get. */
-  ec2?: { listen: ListenAddress; credentials: CredentialStore; topology: Ec2Topology; vendorData?: string; maasKeys?: MaasKeyStore };
+  ec2?: { listen: ListenAddress; credentials: CredentialStore; topology: Ec2Topology; vendorData?: string; maasKeys?: MaasKeyStore; nodeSetup?: NodeSetup };
+  /** More periodic jobs (GitHub refreshes), each run now and then every intervalMs. */
+  jobs?: readonly { name: string; intervalMs: number; run(): Promise<void> }[];
   /** The data directory: boot images live there, and dnsmasq's files when DHCP is managed. */
   dataDir: string;
   /** Boot service settings (enlistment policy, kernel arguments). */
@@ -130,6 +134,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await registerBootService(boot, { ...options.boot, dataDir: options.dataDir, inventory });
     // Juju's image metadata (image-metadata-url = this listener), as `orchestra images simplestreams` wrote it.
     await registerSimplestreams(boot, options.dataDir);
+    await boot.register(autosignRoute, { db: inventory.db });
     await boot.register(metadataService, {
       source: options.metadata?.source ?? new StoreMetadataSource(inventory.db),
       requireToken: options.metadata?.requireToken ?? false,
@@ -141,9 +146,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await boot.listen({ host: options.bootListen.host, port: options.bootListen.port });
     if (options.bootSocket) sockets.push(await listenOnUnixSocket(boot, options.bootSocket, limits, renderBootConnectionError));
     if (options.ec2) {
-      const { credentials, topology, vendorData } = options.ec2;
+      const { credentials, topology, vendorData, nodeSetup } = options.ec2;
       ec2 = createEc2Server({
-        services: { topology, db: inventory.db, inventory, credentials, now: () => new Date(), images: storeImageSource(options.dataDir), consoles: fileConsoleLogs(options.dataDir), ...(vendorData ? { vendorData } : {}) },
+        services: { topology, db: inventory.db, inventory, credentials, now: () => new Date(), images: storeImageSource(options.dataDir), consoles: fileConsoleLogs(options.dataDir), ...(vendorData ? { vendorData } : {}), ...(nodeSetup ? { nodeSetup } : {}) },
         lookupSecret: credentials.lookup,
         logger: logger.child({ service: "ec2" }),
         limits,
@@ -172,6 +177,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     workers.push(worker);
     wakeEngine = worker.wake;
   }
+  for (const job of options.jobs ?? []) workers.push(startPeriodicWorker(job.name, job.run, logger, job.intervalMs));
   const addresses = { boot: boundAddress(boot), ...(ec2 ? { ec2: boundAddress(ec2) } : {}) };
   logger.info({ ...addresses, bootSocket: options.bootSocket, apiSocket: options.apiSocket, dnsmasqPid: dnsmasq?.pid() }, "orchestra serving");
   return {

@@ -15,6 +15,7 @@ import { ERASURE_MIGRATION } from "../deploy/erasure-rows.ts";
 import { NODE_TOKEN_MIGRATION } from "../boot/node-token.ts";
 import { MAAS_MIGRATION } from "../maas/model/maas-schema.ts";
 import { ZONE_MIGRATION } from "../inventory/zone-rows.ts";
+import { NODE_CREDENTIALS_MIGRATION } from "../pki/node-credentials-schema.ts";
 
 /** One schema step. */
 export interface Migration {
@@ -101,6 +102,7 @@ export const MIGRATIONS: readonly Migration[] = [
   EC2_INSTANCE_ATTRIBUTES_MIGRATION,
   MAAS_MIGRATION,
   ZONE_MIGRATION,
+  NODE_CREDENTIALS_MIGRATION,
 ];
 
 /**

@@ -17,9 +17,11 @@ import { parseWholeNumber } from "../parse-options.ts";
 import { packageVersion } from "../package-version.ts";
 import type { DhcpServiceSettings } from "../../boot/dhcp-service.ts";
 import { readFile } from "node:fs/promises";
+import { execa } from "execa";
 import { OrchestraError } from "../../errors.ts";
 import { ERASE_MODES, type EraseMode } from "../../deploy/erasure-rows.ts";
-import { checkVendorData } from "../../metadata/vendor-data.ts";
+import { checkVendorData, renderVendorData } from "../../metadata/vendor-data.ts";
+import type { ManagedSiteSettings } from "../../managed/managed-site.ts";
 import { checkBootBaseUrl } from "../../boot/request-base-url.ts";
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, resolveConnectionLimits } from "../../server/connection-limits.ts";
 
@@ -99,6 +101,34 @@ function listenError(error: unknown, boot: { port: number }, api: { port: number
   return new OrchestraError(e.code === "EADDRINUSE" ? "ADDRESS_IN_USE" : "INVALID_ARGUMENT", `cannot listen on${where}: ${why}; choose another with ${option}`, { address: e.address, port: e.port });
 }
 
+/** Managed-node settings from serve's --node-*, --puppet-* and --github-* options; undefined when none is given. */
+async function managedSettings(o: Record<string, string | undefined>): Promise<Omit<ManagedSiteSettings, "dataDir" | "logger"> | undefined> {
+  const any = [o.nodeAptProxy, o.nodeSyslog, o.nodePuppetServer, o.nodeSshKeys, o.puppetRepository].some((v) => v !== undefined);
+  if (!any) return undefined;
+  const syslog = o.nodeSyslog === undefined ? undefined : /^([A-Za-z0-9.-]+):(\d{1,5})$/.exec(o.nodeSyslog);
+  if (syslog === null) throw new OrchestraError("INVALID_ARGUMENT", `invalid --node-syslog ${JSON.stringify(o.nodeSyslog)}: expected host:port`);
+  if (!/^https?:\/\/[^\s]+$/.test(o.githubApiUrl!)) throw new OrchestraError("INVALID_ARGUMENT", `invalid --github-api-url ${JSON.stringify(o.githubApiUrl)}: expected an http(s) URL`);
+  const token = o.githubTokenFile === undefined ? undefined : (await readFile(o.githubTokenFile, "utf8").catch((error: Error) => {
+    throw new OrchestraError("INVALID_ARGUMENT", `cannot read --github-token-file ${JSON.stringify(o.githubTokenFile)}: ${error.message}`);
+  })).trim();
+  const settings = {
+    ...(o.nodeAptProxy === undefined ? {} : { aptProxyUrl: o.nodeAptProxy }),
+    ...(syslog ? { syslog: { host: syslog[1]!, port: Number(syslog[2]) } } : {}),
+    ...(o.nodePuppetServer === undefined ? {} : { puppetServer: o.nodePuppetServer }),
+    ...(o.nodeSshKeys === undefined ? {} : { sshKeys: o.nodeSshKeys }),
+    github: { baseUrl: o.githubApiUrl!, ...(token ? { token } : {}) },
+    ...(o.puppetRepository === undefined ? {} : { puppetEnvironments: { repository: o.puppetRepository, branchPattern: o.puppetBranches!, codeDir: o.puppetCodeDir! } }),
+    refreshSeconds: Math.max(10, parseWholeNumber("--github-refresh-seconds", o.githubRefreshSeconds!)),
+  };
+  // Check everything now, so a bad value stops serve before it starts rather than at the first launch.
+  renderVendorData({ ...(settings.aptProxyUrl ? { aptProxyUrl: settings.aptProxyUrl } : {}), ...(settings.puppetServer ? { puppetServer: settings.puppetServer } : {}) });
+  // Loaded only here: Octokit is not worth loading for every other command.
+  const [{ parseSshKeyEntries }, { parseRepository }] = await Promise.all([import("../../github/ssh-key-import.ts"), import("../../github/environment-sync.ts")]);
+  if (settings.sshKeys !== undefined) parseSshKeyEntries(settings.sshKeys);
+  if (o.puppetRepository !== undefined) parseRepository(o.puppetRepository);
+  return settings;
+}
+
 /** The `serve` command. */
 export function serveCommand(): Command {
   return new Command("serve")
@@ -114,6 +144,19 @@ export function serveCommand(): Command {
     .option("--api-socket <path>", "also serve the EC2 API on this unix socket")
     .option("--auto-accept", "enlisted machines become ready on their discovery report, without an operator's accept")
     .option("--vendor-data <file>", "cloud-init vendor-data every new instance gets (#cloud-config or a script; `orchestra vendor-data` renders Orchestra's client setup)")
+    .option("--node-apt-proxy <url>", "managed nodes: apt goes through this proxy, e.g. http://192.0.2.1:8000")
+    .option("--node-syslog <host:port>", "managed nodes: forward syslog over mutual TLS to this server, each with its own certificate from the site CA")
+    .option("--node-puppet-server <host>", "managed nodes: the puppet server, enrolled with a one-time challenge (see `orchestra autosign`)")
+    .option("--node-ssh-keys <list>", "managed nodes: SSH keys every node accepts: OpenSSH key lines and gh:USER entries, separated by commas or newlines")
+    .option("--syslog-conf <file>", "with --node-syslog: own this rsyslog config (server certificate from the site CA, permitted peers = deployed nodes) and restart rsyslog when it changes")
+    .option("--syslog-log-dir <dir>", "with --syslog-conf: one log file per sending host here", "/var/log/orchestra/hosts")
+    .option("--syslog-restart-unit <unit>", "with --syslog-conf: the systemd unit restarted after a change", "rsyslog")
+    .option("--puppet-repository <owner/name>", "sync puppet environments from this GitHub repository's branches")
+    .option("--puppet-branches <pattern>", "which branches become environments (* matches anything)", "*")
+    .option("--puppet-code-dir <dir>", "where the environments go (puppet's environmentpath)", "/etc/puppet/code/environments")
+    .option("--github-api-url <url>", "GitHub's REST API (GitHub Enterprise: https://HOST/api/v3)", "https://api.github.com")
+    .option("--github-token-file <file>", "a file holding the GitHub token")
+    .option("--github-refresh-seconds <n>", "how often puppet environments and gh: keys are refreshed from GitHub", "300")
     .option("--erase-disks <mode>", "erase a released machine's disks before it goes back to the pool: quick (first and last 2 MiB of each disk) or full (every byte)")
     .option("--kernel-args <args>", "extra kernel arguments for every network-booted Linux, e.g. console=ttyS0")
     .option("--boot-url <url>", "the boot listener's URL as nodes reach it, put in boot scripts, deploy plans and seeds (default: --dhcp-server-address or a specific --boot-listen host, else each connection's local address; never the Host header)")
@@ -152,6 +195,9 @@ export function serveCommand(): Command {
       const vendorData = o.vendorData === undefined ? undefined : checkVendorData(await readFile(String(o.vendorData), "utf8").catch((error: Error) => {
         throw new OrchestraError("INVALID_ARGUMENT", `cannot read --vendor-data ${JSON.stringify(o.vendorData)}: ${error.message}`);
       }), String(o.vendorData));
+      const managed = await managedSettings(o);
+      if (o.syslogConf !== undefined && o.nodeSyslog === undefined) throw new OrchestraError("INVALID_ARGUMENT", "--syslog-conf needs --node-syslog (the address nodes reach it at, and its port)");
+      if (managed && vendorData) throw new OrchestraError("INVALID_ARGUMENT", "--vendor-data replaces Orchestra's own node setup: give it or the --node-* options, not both");
       // Loaded here, not at the top: every other command starts faster without the server.
       const [{ pino }, { createServerLogger }, { startServer }, { LifecycleEngine }, { builtinPowerDrivers }, { OrchestraMetrics }, { humanLogStream }] = await Promise.all([
         import("pino"),
@@ -172,6 +218,10 @@ export function serveCommand(): Command {
       const credentials = new CredentialStore(db, box);
       let server;
       try {
+        const syslogServer = o.syslogConf === undefined ? {} : {
+          syslogServer: { db, confFile: String(o.syslogConf), logDir: String(o.syslogLogDir), restart: async () => void (await execa("systemctl", ["try-restart", String(o.syslogRestartUnit)])) },
+        };
+        const site = managed ? await (await import("../../managed/managed-site.ts")).openManagedSite({ ...managed, ...syslogServer, dataDir, logger: logger.child({ service: "managed" }) }) : undefined;
         const inventory = new Inventory(db);
         const drivers = builtinPowerDrivers({ logger: logger.child({ service: "power" }) });
         server = await startServer({
@@ -187,7 +237,8 @@ export function serveCommand(): Command {
           bootSocket: o.bootSocket,
           apiSocket: o.apiSocket,
           connectionLimits: limits,
-          ec2: { listen: apiListen, credentials, maasKeys: new MaasKeyStore(db, box), topology: { region: o.region, vpcCidr: o.apiVpcCidr }, ...(vendorData ? { vendorData } : {}) },
+          ec2: { listen: apiListen, credentials, maasKeys: new MaasKeyStore(db, box), topology: { region: o.region, vpcCidr: o.apiVpcCidr }, ...(vendorData ? { vendorData } : {}), ...(site ? { nodeSetup: site.nodeSetup } : {}) },
+          ...(site ? { jobs: site.jobs } : {}),
         });
       } catch (error) {
         await db.close();

@@ -179,6 +179,9 @@ export const runInstances = defineAction("RunInstances", params, async (context,
       }
       // What the node will learn from the metadata service, committed with the instance.
       const ip = machine.hardware.ip_address;
+      const vendorData = services.nodeSetup
+        ? await services.nodeSetup.vendorDataWithin(tx, { instanceId: allocation.instance.instanceId, hostname: machine.hostname }, services.now())
+        : services.vendorData ?? null;
       await metadata.putWithin(tx, {
         instanceId: allocation.instance.instanceId,
         localIpv4: ip && isIPv4(ip) ? ip : null,
@@ -191,7 +194,7 @@ export const runInstances = defineAction("RunInstances", params, async (context,
         publicKeys: key ? [{ name: p.KeyName!, openssh: key.public_key }] : [],
         userData: userData === null ? null : new Uint8Array(Buffer.from(userData, "base64")),
         nocloudSecret,
-        vendorData: services.vendorData ?? null,
+        vendorData,
       });
       for (const [position, group] of groups.entries()) {
         await tx.run("INSERT INTO ec2_instance_groups (instance_id, group_id, position) VALUES ($1, $2, $3)", [allocation.instance.instanceId, group.groupId, position]);

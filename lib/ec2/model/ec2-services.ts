@@ -7,6 +7,7 @@ import type { SqlDatabase } from "../../store/sql-database.ts";
 import type { CredentialStore } from "../credentials/credential-store.ts";
 import type { ImageSource } from "./image-source.ts";
 import type { ConsoleLogSource } from "../../deploy/console-log.ts";
+import type { NodeSetup } from "../../managed/node-setup.ts";
 
 /** The region and network Orchestra presents itself as. */
 export interface Ec2Topology {
@@ -27,6 +28,8 @@ export interface Ec2Services {
   readonly images?: ImageSource;
   /** Vendor-data every new instance's metadata carries (Orchestra's client setup), if any. */
   readonly vendorData?: string;
+  /** Per-instance client setup (credentials minted at launch); takes the place of vendorData when given. */
+  readonly nodeSetup?: NodeSetup;
   /** Machines' serial console logs, for GetConsoleOutput (omitted: the lifecycle log stands in). */
   readonly consoles?: ConsoleLogSource;
 }

@@ -47,7 +47,7 @@ describe("daemons that drop root reach exactly what they serve", () => {
     // A database the service made with a loose umask before this charm revision.
     writeFileSync(join(h.root, "var/lib/orchestra/orchestra.db"), "rows", { mode: 0o644 });
     await h.ctx.run(h.ctx.on.install(), configured({ leader: true }));
-    const secrets = ["/var/lib/orchestra/credentials.key", "/var/lib/orchestra/orchestra.db", "/var/lib/orchestra/tls/ca.pem.key", "/etc/orchestra/orchestra.env"];
+    const secrets = ["/var/lib/orchestra/credentials.key", "/var/lib/orchestra/orchestra.db", "/var/lib/orchestra/pki/ca.key", "/etc/orchestra/orchestra.env"];
     for (const secret of secrets) {
       expect(h.exists(secret), secret).toBe(true);
       for (const [user, group] of [["www-data", "www-data"], ["dnsmasq", "nogroup"], ["nobody", "nogroup"]] as const) {

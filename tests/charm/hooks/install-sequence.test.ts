@@ -48,15 +48,15 @@ describe.concurrent("the install sequence", () => {
     expect(h.read("/etc/dnsmasq.d/orchestra.conf")).toContain("http://192.0.2.0:5248/boot.ipxe");
     expect(h.read("/etc/squid/conf.d/orchestra.conf")).toContain("acl orchestra_clients src 10.10.0.0/24");
     expect(h.read("/etc/rsyslog.d/60-orchestra.conf")).toContain('input(type="imtcp" port="6514"');
-    expect(h.read("/var/lib/orchestra/tls/ca.pem")).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    expect(h.read("/var/lib/orchestra/pki/ca.pem")).toMatch(/^-----BEGIN CERTIFICATE-----/);
     expect(h.read("/etc/nginx/conf.d/orchestra.conf")).toContain("dav_methods PUT DELETE MKCOL COPY MOVE;");
-    expect(h.read("/etc/puppet/puppet.conf")).toContain("autosign = false");
+    expect(h.read("/etc/puppet/puppet.conf")).toContain("autosign = /etc/puppet/orchestra-autosign\n");
+    expect(h.read("/etc/puppet/orchestra-autosign")).toMatch(/autosign' '--url' 'http:\/\/127\.0\.0\.1:5248' "\$1"\n$/);
     const unit = h.read("/etc/systemd/system/orchestra.service");
     expect(unit).toMatch(/ExecStart=\S+ \S+\/lib\/cli\/main\.ts --data-dir \S+\/var\/lib\/orchestra serve --boot-listen 0\.0\.0\.0:5248 --log-level info/);
     // The flags come from the real `orchestra serve --help`: the EC2 API, nginx's images, and
-    // the vendor-data that points deployed nodes at this unit's apt proxy (squid).
-    expect(unit).toMatch(/ --api-listen 0\.0\.0\.0:8773 --region orchestra --api-vpc-cidr 10\.10\.0\.0\/24 --image-base-url http:\/\/192\.0\.2\.0\/images --vendor-data \S+\/etc\/orchestra\/vendor-data\.yaml\n/);
-    expect(h.read("/etc/orchestra/vendor-data.yaml")).toMatch(/^#cloud-config\n[\s\S]*proxy: http:\/\/192\.0\.2\.0:8000\/\n/);
+    // managed nodes pointed at this unit's apt proxy (squid), TLS syslog and puppet server.
+    expect(unit).toMatch(/ --api-listen 0\.0\.0\.0:8773 --region orchestra --api-vpc-cidr 10\.10\.0\.0\/24 --image-base-url http:\/\/192\.0\.2\.0\/images --node-apt-proxy http:\/\/192\.0\.2\.0:8000 --node-syslog 192\.0\.2\.0:6514 --node-puppet-server 192\.0\.2\.0\n/);
     expect(h.read("/etc/orchestra/orchestra.env")).toContain('ORCHESTRA_REGION="orchestra"');
   }));
 

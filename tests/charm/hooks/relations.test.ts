@@ -109,7 +109,7 @@ describe("publish-only endpoints", () => {
     const out = await h.ctx.run(h.ctx.on.relationJoined(rel), { ...installed, relations: [rel] });
     const data = getRelation(out.state, rel).localUnitData;
     expect(data).toMatchObject({ host: "192.0.2.0", port: "6514", protocol: "tcp+tls" });
-    expect(data["ca-cert"]).toBe(h.read("/var/lib/orchestra/tls/ca.pem"));
+    expect(data["ca-cert"]).toBe(h.read("/var/lib/orchestra/pki/ca.pem"));
   });
 
   it("apt-proxy without squid publishes nothing and says why", async () => {

@@ -3,7 +3,7 @@
  * application secrets the leader makes), so the follower's State is given the leader's secrets.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { secretBox } from "../../../lib/ec2/credentials/secret-box.ts";
 import type { State } from "../../../lib/testing/index.ts";
@@ -49,6 +49,17 @@ describe("two units on one inventory", () => {
 
     const sealed = secretBox(key).seal("wJalrXUtnFEMI/K7MDENG", "AKIAORCHESTRA00000001");
     expect(secretBox(adopted).open(sealed, "AKIAORCHESTRA00000001")).toBe("wJalrXUtnFEMI/K7MDENG");
+  });
+
+  it("share one site CA: the follower writes the leader's CA (key 0600), so node certificates from either unit are trusted by both", async () => {
+    const early = await follower.ctx.run(follower.ctx.on.install(), configured({ leader: false, config: { components: "" } }));
+    expect(early.state.unitStatus.message).toContain("waiting for the leader to share the site CA");
+    const lead = await leader.ctx.run(leader.ctx.on.install(), configured({ leader: true, config: { components: "" } }));
+    expect(lead.state.secrets.find((s) => s.label === "site-ca")?.owner).toBe("application");
+    await follower.ctx.run(follower.ctx.on.leaderSettingsChanged(), shared(lead.state, early.state));
+    expect(follower.read("/var/lib/orchestra/pki/ca.pem")).toBe(leader.read("/var/lib/orchestra/pki/ca.pem"));
+    expect(follower.read("/var/lib/orchestra/pki/ca.key")).toBe(leader.read("/var/lib/orchestra/pki/ca.key"));
+    expect(statSync(join(follower.root, "/var/lib/orchestra/pki/ca.key")).mode & 0o777).toBe(0o600);
   });
 
   it("run DHCP in full mode on the leader only", async () => {

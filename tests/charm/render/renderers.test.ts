@@ -62,15 +62,16 @@ describe("rsyslog, nginx, puppet", () => {
     expect(renderRsyslogConf({ address: "127.0.0.1", port: 6514, caFile: "c", certFile: "s", keyFile: "k", logDir: "/l", plainPort: null })).toContain('input(type="imtcp" address="127.0.0.1" port="6514"');
   });
 
-  it("puppet autosigns only with auto-accept", () => {
-    expect(renderPuppetConf({ serverName: "10.0.0.1", autosign: true, environmentPath: "/e" })).toContain("autosign = true\n");
-    expect(renderPuppetConf({ serverName: "10.0.0.1", autosign: false, environmentPath: "/e" })).toContain("server = 10.0.0.1\n");
+  it("puppet autosigns through Orchestra's policy executable, never blindly", () => {
+    expect(renderPuppetConf({ serverName: "10.0.0.1", autosignPolicy: "/etc/puppet/orchestra-autosign", environmentPath: "/e" })).toContain("autosign = /etc/puppet/orchestra-autosign\n");
+    expect(renderPuppetConf({ serverName: "10.0.0.1", autosignPolicy: null, environmentPath: "/e" })).toContain("autosign = false\n");
+    expect(renderPuppetConf({ serverName: "10.0.0.1", autosignPolicy: null, environmentPath: "/e" })).toContain("server = 10.0.0.1\n");
   });
 });
 
 describe("the orchestra service", () => {
   const input: OrchestraServiceInput = {
-    config: { region: "lab", autoAccept: true, dnsDomain: "lab", listenAddress: "0.0.0.0", ec2Port: 8773, provisioningSubnet: { network: "10.10.0.0", prefix: 24 }, bootPort: 5248, imageSources: [], logLevel: "info", githubToken: "t\"ok", githubPuppetRepository: "" },
+    config: { region: "lab", autoAccept: true, dnsDomain: "lab", listenAddress: "0.0.0.0", ec2Port: 8773, provisioningSubnet: { network: "10.10.0.0", prefix: 24 }, bootPort: 5248, imageSources: [], logLevel: "info", githubToken: "t\"ok", githubPuppetRepository: "", githubPuppetBranches: "*", githubApiUrl: "https://api.github.com", sshKeys: "" },
     dataDir: "/var/lib/orchestra",
     databaseUrl: null,
     runtime: { node: "/opt/orchestra/bin/node", entry: "/opt/orchestra/orchestra.js" },
@@ -99,6 +100,19 @@ describe("the orchestra service", () => {
     expect(orchestraServeArgv({ ...input, serveFlags: flags, vendorDataFile: "/etc/orchestra/vendor-data.yaml" }).slice(-2)).toEqual(["--vendor-data", "/etc/orchestra/vendor-data.yaml"]);
     expect(orchestraServeArgv({ ...input, serveFlags: flags, vendorDataFile: null })).not.toContain("--vendor-data");
     expect(orchestraServeArgv({ ...input, vendorDataFile: "/etc/orchestra/vendor-data.yaml" })).not.toContain("--vendor-data");
+  });
+
+  it("points deployed nodes at this unit's services with --node-* when serve has them, in place of the vendor-data file", () => {
+    const flags = new Set(["--vendor-data", "--node-syslog"]);
+    const managed = { aptProxyUrl: "http://10.10.0.2:8000", syslog: "10.10.0.2:6514", puppetServer: "10.10.0.2", githubTokenFile: "/etc/orchestra/github-token", puppetCodeDir: "/etc/puppet/code/environments" };
+    const config = { ...input.config, sshKeys: "gh:octocat", githubPuppetRepository: "site/puppet", githubPuppetBranches: "env_*" };
+    const argv = orchestraServeArgv({ ...input, config, serveFlags: flags, managed, vendorDataFile: "/etc/orchestra/vendor-data.yaml" });
+    expect(argv).not.toContain("--vendor-data");
+    expect(argv.join(" ")).toContain("--node-apt-proxy http://10.10.0.2:8000 --node-syslog 10.10.0.2:6514 --node-puppet-server 10.10.0.2 --node-ssh-keys gh:octocat --puppet-repository site/puppet --puppet-branches env_* --puppet-code-dir /etc/puppet/code/environments --github-api-url https://api.github.com --github-token-file /etc/orchestra/github-token");
+    // The token itself is never on the command line.
+    expect(argv.join(" ")).not.toContain("t\"ok");
+    // An older serve without --node-* keeps getting the vendor-data file.
+    expect(orchestraServeArgv({ ...input, config, serveFlags: new Set(["--vendor-data"]), managed, vendorDataFile: "/v" }).slice(-2)).toEqual(["--vendor-data", "/v"]);
   });
 
   it("quotes environment values and names the env file in the unit", () => {

@@ -3,6 +3,7 @@
  * An in-process EC2 endpoint over a fresh in-memory store (or a given PostgreSQL), listening on 127.0.0.1 with a
  * free port, plus AWS SDK clients for it. The same createEc2Server `orchestra serve` uses.
  */
+import type { NodeSetup } from "../../../lib/managed/node-setup.ts";
 import { randomBytes } from "node:crypto";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { pino } from "pino";
@@ -31,12 +32,12 @@ export interface Ec2Harness {
 }
 
 /** Start an endpoint; call close() in afterAll. */
-export async function startEc2Harness(options: { bodyLimit?: number; databaseUrl?: string; modelClock?: () => Date; images?: ImageSource; vendorData?: string; metrics?: Ec2ServerOptions["metrics"]; logger?: Ec2ServerOptions["logger"] } = {}): Promise<Ec2Harness> {
+export async function startEc2Harness(options: { bodyLimit?: number; databaseUrl?: string; modelClock?: () => Date; images?: ImageSource; vendorData?: string; metrics?: Ec2ServerOptions["metrics"]; nodeSetup?: NodeSetup; logger?: Ec2ServerOptions["logger"] } = {}): Promise<Ec2Harness> {
   const db = await openStore(":memory:", options.databaseUrl ? { databaseUrl: options.databaseUrl } : {});
   const inventory = new Inventory(db);
   const credentials = new CredentialStore(db, secretBox(randomBytes(32)));
   const region = "orchestra";
-  const services: Ec2Services = { topology: { region, vpcCidr: "10.20.0.0/16" }, db, inventory, credentials, now: options.modelClock ?? (() => new Date()), ...(options.images ? { images: options.images } : {}), ...(options.vendorData ? { vendorData: options.vendorData } : {}) };
+  const services: Ec2Services = { topology: { region, vpcCidr: "10.20.0.0/16" }, db, inventory, credentials, now: options.modelClock ?? (() => new Date()), ...(options.images ? { images: options.images } : {}), ...(options.vendorData ? { vendorData: options.vendorData } : {}), ...(options.nodeSetup ? { nodeSetup: options.nodeSetup } : {}) };
   // Only unexpected failures are logged: a test that provokes a 500 shows its stack.
   const logger = options.logger ?? pino({ level: "error" }, pino.destination(2));
   // modelClock moves the EC2 model's time (e.g. terminated-instance expiry) but not the

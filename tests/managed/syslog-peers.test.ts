@@ -1,0 +1,97 @@
+/**
+ * After terminate, a node's certificate no longer works: syncSyslogPeers re-renders the real
+ * rsyslog's configuration from the open instances and restarts it, and the terminated node's
+ * certificate (still within its validity, still from the site CA) is refused from then on.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { connect } from "node:tls";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa, type ResultPromise } from "execa";
+import { afterAll, describe, expect, it } from "vitest";
+import { Inventory } from "../../lib/inventory/inventory.ts";
+import { syncSyslogPeers } from "../../lib/managed/syslog-peers.ts";
+import { issueNodeCredentialWithin } from "../../lib/pki/node-credentials.ts";
+import { loadOrCreateSiteCa } from "../../lib/pki/site-ca.ts";
+import { openStore } from "../../lib/store/open-store.ts";
+import { freeTcpPort } from "../helpers/free-port.ts";
+import { addReadyMachines } from "../helpers/inventory.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "orchestra-syslog-peers-"));
+let rsyslog: ResultPromise | undefined;
+afterAll(async () => {
+  if (rsyslog?.pid) {
+    rsyslog.kill("SIGTERM");
+    await rsyslog;
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Whether a line sent with `credential` from `host` reaches its per-host file (checked by a marker line sent after it from a live node). */
+function send(port: number, caPem: string, host: string, text: string, credential: { certPem: string; keyPem: string }): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port, ca: caPem, servername: "127.0.0.1", cert: credential.certPem, key: credential.keyPem }, () => {
+      socket.write(`<14>1 2026-01-01T00:00:00Z ${host} test - - - ${text}\n`, () => setTimeout(() => socket.end(), 200));
+    });
+    socket.on("error", () => resolve());
+    socket.on("close", () => resolve());
+  });
+}
+
+async function waitFor(path: string, needle: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (existsSync(path) && readFileSync(path, "utf8").includes(needle)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${needle} never reached ${path}`);
+}
+
+describe("syslog peers follow the instances", () => {
+  it("refuses a terminated node's certificate once rsyslog is restarted with the new permitted list", async () => {
+    const inventory = new Inventory(await openStore(":memory:"));
+    const data = join(dir, "data");
+    const ca = await loadOrCreateSiteCa(data);
+    await addReadyMachines(inventory, 2);
+    const a = await inventory.allocate({}, "acct");
+    const b = await inventory.allocate({}, "acct");
+    const stays = await inventory.db.transaction((tx) => issueNodeCredentialWithin(tx, ca, { instanceId: a.instance.instanceId, hostname: "node-stays" }));
+    const goes = await inventory.db.transaction((tx) => issueNodeCredentialWithin(tx, ca, { instanceId: b.instance.instanceId, hostname: "node-goes" }));
+    const logDir = join(dir, "hosts");
+    mkdirSync(logDir);
+    mkdirSync(join(dir, "work"));
+    const port = await freeTcpPort();
+    const confFile = join(dir, "rsyslog.conf");
+    let restarts = 0;
+    const restart = async () => {
+      restarts += 1;
+      if (rsyslog?.pid) {
+        rsyslog.kill("SIGTERM");
+        await rsyslog;
+      }
+      rsyslog = execa("rsyslogd", ["-n", "-f", confFile, "-i", join(dir, "rsyslog.pid")], { reject: false });
+      for (let i = 0; i < 100; i++) {
+        const up = await new Promise<boolean>((r) => { const s = connect({ host: "127.0.0.1", port, rejectUnauthorized: false }); s.on("secureConnect", () => { s.destroy(); r(true); }); s.on("error", () => r(false)); });
+        if (up) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const settings = { db: inventory.db, ca, dataDir: data, address: "127.0.0.1", listen: "127.0.0.1", port, confFile, logDir, workDirectory: join(dir, "work"), restart };
+    expect(await syncSyslogPeers(settings)).toBe(true);
+    // Nothing changed: no rewrite, no restart.
+    expect(await syncSyslogPeers(settings)).toBe(false);
+    expect(restarts).toBe(1);
+    await send(port, ca.certPem, "node-goes", "before-terminate", goes);
+    await waitFor(join(logDir, "node-goes.log"), "before-terminate");
+
+    await inventory.release(b.machine.systemId);
+    expect(await syncSyslogPeers(settings)).toBe(true);
+    expect(restarts).toBe(2);
+    await send(port, ca.certPem, "node-goes", "after-terminate", goes);
+    await send(port, ca.certPem, "node-stays", "marker", stays);
+    await waitFor(join(logDir, "node-stays.log"), "marker");
+    await send(port, ca.certPem, "node-stays", "marker-2", stays);
+    await waitFor(join(logDir, "node-stays.log"), "marker-2");
+    expect(readFileSync(join(logDir, "node-goes.log"), "utf8")).not.toContain("after-terminate");
+    await inventory.db.close();
+  });
+});
