@@ -6,7 +6,7 @@ import type { Migration } from "../store/migrations.ts";
 
 /** Schema step 8: each instance's client certificate, its key and its one-time puppet challenge. */
 export const NODE_CREDENTIALS_MIGRATION: Migration = {
-  version: 8,
+  version: 12,
   name: "node_credentials",
   statements: () => [
     // No revoked flag: a credential is valid only while its instance is open (ended_at IS
