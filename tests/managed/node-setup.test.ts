@@ -62,7 +62,9 @@ describe("managed nodes' vendor-data", () => {
       const secrets: string[] = [];
       for (const [n, id] of ids.entries()) {
         await harness.services.db.transaction((tx) => source.recordAddressWithin(tx, id, `127.0.0.${n + 2}`));
-        secrets.push((await harness.services.db.get<{ nocloud_secret: string }>("SELECT nocloud_secret FROM instance_metadata WHERE instance_id = $1", [id]))!.nocloud_secret);
+        // The store keeps a keyed hash to look the secret up by and a sealed copy of it.
+        const row = await harness.services.db.get<{ sealed_nocloud_secret: string }>("SELECT sealed_nocloud_secret FROM instance_metadata WHERE instance_id = $1", [id]);
+        secrets.push(harness.services.db.secrets.open(row!.sealed_nocloud_secret, `instance:${id}:nocloud`));
       }
       await app.register(metadataService, { source });
       await app.listen({ host: "127.0.0.1", port: 0 });
