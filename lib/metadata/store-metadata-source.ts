@@ -84,7 +84,8 @@ function toMetadata(row: MetadataRow, secrets: StoreSecrets): InstanceMetadata {
     architecture: row.architecture,
     publicKeys: JSON.parse(row.public_keys) as PublicKey[],
     userData: row.user_data === null ? null : new Uint8Array(Buffer.from(secrets.open(row.user_data, `instance:${row.instance_id}:metadata-user-data`), "base64")),
-    vendorData: row.vendor_data,
+    // Sealed: a managed node's vendor-data carries its private key and puppet challenge.
+    vendorData: row.vendor_data === null ? null : secrets.open(row.vendor_data, `instance:${row.instance_id}:vendor-data`),
     nocloudSecret: row.sealed_nocloud_secret !== null ? secrets.open(row.sealed_nocloud_secret, `instance:${row.instance_id}:nocloud`) : row.nocloud_secret,
     launchedAt: row.created_at,
   };
@@ -174,7 +175,7 @@ export class StoreMetadataSource implements MetadataSource {
         valid.region ?? "orchestra",
         JSON.stringify((valid.publicKeys ?? []).map((k) => ({ name: k.name, openssh: k.openssh }))),
         valid.userData ? tx.secrets.seal(Buffer.from(valid.userData).toString("base64"), `instance:${valid.instanceId}:metadata-user-data`) : null,
-        valid.vendorData ?? null,
+        valid.vendorData ? tx.secrets.seal(valid.vendorData, `instance:${valid.instanceId}:vendor-data`) : null,
         valid.nocloudSecret ? tx.secrets.lookupKey(valid.nocloudSecret) : null,
         valid.nocloudSecret ? tx.secrets.seal(valid.nocloudSecret, `instance:${valid.instanceId}:nocloud`) : null,
         this.#now().toISOString(),

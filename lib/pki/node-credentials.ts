@@ -37,7 +37,9 @@ export async function issueNodeCredentialWithin(tx: SqlExecutor, ca: SiteCa, nod
   await tx.run("DELETE FROM node_credentials WHERE instance_id = $1", [node.instanceId]);
   await tx.run(
     "INSERT INTO node_credentials (instance_id, cert_pem, key_pem, serial, not_after, challenge, challenge_used_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, NULL, $7)",
-    [node.instanceId, issued.certPem, issued.keyPem, issued.serial, issued.notAfter.toISOString(), challenge, now.toISOString()],
+    // At rest the key is sealed and the challenge kept only as a keyed hash (lib/store/store-secrets.ts):
+    // the node gets both once, through its metadata; the store only has to recognise the challenge.
+    [node.instanceId, issued.certPem, tx.secrets.seal(issued.keyPem, `instance:${node.instanceId}:node-key`), issued.serial, issued.notAfter.toISOString(), tx.secrets.lookupKey(challenge), now.toISOString()],
   );
   return { instanceId: node.instanceId, certPem: issued.certPem, keyPem: issued.keyPem, challenge, notAfter: issued.notAfter.toISOString() };
 }
@@ -54,11 +56,13 @@ export async function claimChallenge(tx: SqlExecutor, certname: string, challeng
   );
   if (!row) return "unknown-instance";
   if (row.ended_at !== null) return "instance-ended";
-  if (!CHALLENGE.test(challenge) || row.challenge !== challenge) return "wrong-challenge";
+  if (!CHALLENGE.test(challenge)) return "wrong-challenge";
+  const challengeKey = tx.secrets.lookupKey(challenge);
+  if (row.challenge !== challengeKey) return "wrong-challenge";
   if (row.challenge_used_at !== null) return "challenge-used";
   const spent = await tx.run(
     "UPDATE node_credentials SET challenge_used_at = $3 WHERE instance_id = $1 AND challenge = $2 AND challenge_used_at IS NULL",
-    [certname, challenge, now.toISOString()],
+    [certname, challengeKey, now.toISOString()],
   );
   return spent === 1 ? "signed" : "challenge-used";
 }

@@ -19,11 +19,13 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { execa, type ResultPromise } from "execa";
+import { load } from "js-yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import type { MachineView } from "../../lib/inventory/machine-view.ts";
 import { labStatus, type LabStatus } from "../../lib/lab/lab-status.ts";
 import { labUp } from "../../lib/lab/lab-up.ts";
 import { syncSyslogPeers } from "../../lib/managed/syslog-peers.ts";
+import { CHALLENGE_PASSWORD_OID, NODE_CERT_PATH, NODE_KEY_PATH } from "../../lib/metadata/vendor-data.ts";
 import { loadOrCreateSiteCa } from "../../lib/pki/site-ca.ts";
 import { decideAutosign } from "../../lib/puppet/autosign-policy.ts";
 import { openStore } from "../../lib/store/open-store.ts";
@@ -135,7 +137,11 @@ describe("a managed node on the lab", () => {
       return r.exitCode === 0 ? r.stdout : undefined;
     }, 5000);
     expect(login.trim().endsWith("debian")).toBe(true);
-    const row = await db.get<{ cert_pem: string; key_pem: string; challenge: string }>("SELECT cert_pem, key_pem, challenge FROM node_credentials WHERE instance_id = $1", [instanceId]);
+    // The node's credentials as it was handed them: its vendor-data (sealed at rest in the store).
+    const stored = await db.get<{ vendor_data: string }>("SELECT vendor_data FROM instance_metadata WHERE instance_id = $1", [instanceId]);
+    const handed = load(db.secrets.open(stored!.vendor_data, `instance:${instanceId}:vendor-data`)) as { write_files: { path: string; content: string }[]; puppet: { csr_attributes: { custom_attributes: Record<string, string> } } };
+    const fileContent = (path: string) => handed.write_files.find((f) => f.path === path)!.content;
+    const row = { cert_pem: fileContent(NODE_CERT_PATH), key_pem: fileContent(NODE_KEY_PATH), challenge: handed.puppet.csr_attributes.custom_attributes[CHALLENGE_PASSWORD_OID]! };
     // The node holds the certificate minted for its instance.
     expect(login).toContain(row!.cert_pem.trim().split("\n")[1]);
     mark("SSH login with the site's key");

@@ -86,8 +86,15 @@ describe("managed nodes' vendor-data", () => {
       expect(config.rsyslog.configs[0].content).toContain(`DefaultNetstreamDriverCertFile="${NODE_CERT_PATH}"`);
       expect(config.puppet.conf.agent).toEqual({ server: "192.0.2.1", certname: ids[0] });
       const challengeA = config.puppet.csr_attributes.custom_attributes[CHALLENGE_PASSWORD_OID] as string;
-      const row = await harness.services.db.get<{ challenge: string; cert_pem: string }>("SELECT challenge, cert_pem FROM node_credentials WHERE instance_id = $1", [ids[0]!]);
-      expect(challengeA).toBe(row!.challenge);
+      const row = await harness.services.db.get<{ challenge: string; cert_pem: string; key_pem: string }>("SELECT challenge, cert_pem, key_pem FROM node_credentials WHERE instance_id = $1", [ids[0]!]);
+      // At rest the store has only a keyed hash of the challenge and a sealed key; the node got both in clear.
+      expect(row!.challenge).toBe(harness.services.db.secrets.lookupKey(challengeA));
+      expect(row!.challenge).not.toContain(challengeA);
+      expect(row!.key_pem).not.toContain("PRIVATE KEY");
+      expect(harness.services.db.secrets.open(row!.key_pem, `instance:${ids[0]}:node-key`)).toBe(files.get(NODE_KEY_PATH)!.content);
+      const stored = await harness.services.db.get<{ vendor_data: string }>("SELECT vendor_data FROM instance_metadata WHERE instance_id = $1", [ids[0]!]);
+      expect(stored!.vendor_data).not.toContain(challengeA);
+      expect(stored!.vendor_data).not.toContain("PRIVATE KEY");
 
       // B's own vendor-data holds different credentials...
       const other = load((await fetchFrom("127.0.0.3", port, `/nocloud/${secrets[1]}/vendor-data`)).body) as Record<string, any>;
