@@ -61,7 +61,8 @@ describe("the charm installed for real", () => {
   });
 
   it("rsyslog answers TLS on 6514 with a certificate from the charm's CA", async () => {
-    const ca = readFileSync("/var/lib/orchestra/tls/ca.pem");
+    // The site CA (lib/pki) that signed the syslog server's certificate.
+    const ca = readFileSync("/var/lib/orchestra/pki/ca.pem");
     const authorized = await retryFor(60_000, () => new Promise<boolean>((resolve, reject) => {
       // The certificate names the unit's ingress address (the fake network-get's), not 127.0.0.1.
       const socket = connect({ host: "127.0.0.1", port: 6514, ca, checkServerIdentity: () => undefined }, () => {

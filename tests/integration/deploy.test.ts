@@ -142,7 +142,8 @@ describe("a fresh unit with the default components", () => {
   it("rsyslog writes a TLS client's line into its per-host file as the unprivileged syslog user", async () => {
     unitState();
     const line = `deploy-test-${Date.now()}`;
-    const ca = await unit.machine.readFile("/var/lib/orchestra/tls/ca.pem");
+    // The site CA (lib/pki) that signed the syslog server's certificate.
+    const ca = await unit.machine.readFile("/var/lib/orchestra/pki/ca.pem");
     writeFileSync(join(scratch, "ca.pem"), ca);
     // Verified against the charm's CA, and the line sent only once the handshake succeeded.
     const handshake = await retryFor(60_000, () => inClient(client, ["sh", "-c", `(sleep 2; printf '<13>Dec  1 12:00:00 tls-client-1 deploy: ${line}\\n'; sleep 2) | timeout 10 openssl s_client -connect ${unit.address}:6514 -CAfile ${join(scratch, "ca.pem")} -verify_return_error 2>&1`]));
