@@ -1,14 +1,22 @@
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { ensurePackages } from "../../../charm/host/apt.ts";
 import type { Host } from "../../../charm/host/host.ts";
+
+// The charm records what it installed under /var/lib/orchestra: here under a throwaway root,
+// never on this machine (a record left there made the real-install test see a unit's state).
+const root = mkdtempSync(join(tmpdir(), "orchestra-apt-test-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** A Host that records every command; dpkg-query reports `installed` for the listed packages. */
 function recordingHost(installed: readonly string[]): { host: Host; calls: string[][] } {
   const calls: string[][] = [];
   const host: Host = {
-    root: "/",
+    root,
     serviceManager: "systemd",
-    path: (p) => p,
+    path: (p) => join(root, p),
     async run(argv) {
       calls.push([...argv]);
       return "";
