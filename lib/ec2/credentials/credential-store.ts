@@ -6,6 +6,7 @@
 import { OrchestraError } from "../../errors.ts";
 import type { SqlDatabase } from "../../store/sql-database.ts";
 import { accountNumber } from "../../inventory/account-number.ts";
+import { checkAccountName, ensureAccountWithin } from "./account-rows.ts";
 import { newAccessKeyId, newSecretAccessKey } from "./access-key.ts";
 import type { SecretBox } from "./secret-box.ts";
 import type { SecretLookup } from "../auth/sigv4.ts";
@@ -26,8 +27,6 @@ export interface CredentialSummary {
   readonly revokedAt: string | null;
 }
 
-const ACCOUNT_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/i;
-
 /** Issues, lists, revokes and looks up access keys. */
 export class CredentialStore {
   readonly #db: SqlDatabase;
@@ -42,15 +41,12 @@ export class CredentialStore {
 
   /** Create an access key for `account`, creating the account on first use. */
   async create(account = "default"): Promise<NewCredential> {
-    if (!ACCOUNT_NAME.test(account)) {
-      throw new OrchestraError("INVALID_ARGUMENT", `invalid account name ${JSON.stringify(account)}: use letters, digits, '.', '_' or '-' (at most 63)`);
-    }
+    checkAccountName(account);
     const accessKeyId = newAccessKeyId();
     const secretAccessKey = newSecretAccessKey();
     const at = this.#now().toISOString();
     await this.#db.transaction(async (tx) => {
-      const existing = await tx.get("SELECT name FROM ec2_accounts WHERE name = $1", [account]);
-      if (!existing) await tx.run("INSERT INTO ec2_accounts (name, account_id, created_at) VALUES ($1, $2, $3)", [account, accountNumber(account), at]);
+      await ensureAccountWithin(tx, account, at);
       await tx.run("INSERT INTO ec2_credentials (access_key_id, account, sealed_secret, created_at, revoked_at) VALUES ($1, $2, $3, $4, NULL)", [
         accessKeyId,
         account,

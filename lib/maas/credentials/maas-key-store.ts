@@ -7,7 +7,7 @@
  */
 import { OrchestraError } from "../../errors.ts";
 import type { SqlDatabase } from "../../store/sql-database.ts";
-import { accountNumber } from "../../inventory/account-number.ts";
+import { checkAccountName, ensureAccountWithin } from "../../ec2/credentials/account-rows.ts";
 import type { SecretBox } from "../../ec2/credentials/secret-box.ts";
 import { formatMaasApiKey, newMaasApiKey } from "./maas-api-key.ts";
 
@@ -38,8 +38,6 @@ export interface MaasKeyRecord {
 /** Finds a live key by its token key. */
 export type MaasKeyLookup = (tokenKey: string) => Promise<MaasKeyRecord | undefined>;
 
-const ACCOUNT_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/i;
-
 /** Issues, lists, revokes and looks up MAAS API keys. */
 export class MaasKeyStore {
   readonly #db: SqlDatabase;
@@ -54,14 +52,11 @@ export class MaasKeyStore {
 
   /** Create a key for `account`, creating the account (shared with EC2) on first use. */
   async create(account = "default"): Promise<NewMaasApiKey> {
-    if (!ACCOUNT_NAME.test(account)) {
-      throw new OrchestraError("INVALID_ARGUMENT", `invalid account name ${JSON.stringify(account)}: use letters, digits, '.', '_' or '-' (at most 63)`);
-    }
+    checkAccountName(account);
     const key = newMaasApiKey();
     const at = this.#now().toISOString();
     await this.#db.transaction(async (tx) => {
-      const existing = await tx.get("SELECT name FROM ec2_accounts WHERE name = $1", [account]);
-      if (!existing) await tx.run("INSERT INTO ec2_accounts (name, account_id, created_at) VALUES ($1, $2, $3)", [account, accountNumber(account), at]);
+      await ensureAccountWithin(tx, account, at);
       await tx.run("INSERT INTO maas_api_keys (token_key, consumer_key, account, sealed_secret, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, NULL)", [
         key.tokenKey,
         key.consumerKey,
