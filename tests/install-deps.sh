@@ -37,6 +37,9 @@ PACKAGES=(
   dosfstools
   e2fsprogs
   fdisk
+  # xz-compressed disk images: the deploy ramdisk streams them, and an image's disk need is
+  # read from their index (tests/images/disk-image-format.test.ts makes them with xz).
+  xz-utils
   # Packing the charm (zip, unzip/zipinfo) and checking its POSIX dispatch (dash); the
   # fake hook tools are bash scripts.
   zip

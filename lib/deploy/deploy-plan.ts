@@ -5,8 +5,9 @@
  * quoting, so a hostile image name or URL cannot become a command on the node.
  */
 
-/** The compressions the ramdisk can stream through: none, gzip and xz. */
-export type ImageFormat = "raw" | "gz" | "xz";
+import type { ImageFormat } from "../images/disk-image-format.ts";
+
+export { imageFormatOf, type ImageFormat } from "../images/disk-image-format.ts";
 
 /** The plan for one deployment. */
 export interface DeployPlan {
@@ -64,13 +65,6 @@ function checkPartition(n: number): number {
   // MBR primary partitions only: the ramdisk reads the start sector from the partition table.
   if (!Number.isInteger(n) || n < 1 || n > 4) throw new Error(`root partition ${n} is not an MBR primary partition (1-4)`);
   return n;
-}
-
-/** The format of an image file, from its first bytes (magic numbers, not the file name). */
-export function imageFormatOf(head: Uint8Array): ImageFormat {
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return "gz";
-  if (head.length >= 6 && [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00].every((byte, i) => head[i] === byte)) return "xz";
-  return "raw";
 }
 
 /**

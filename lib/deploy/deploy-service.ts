@@ -140,9 +140,10 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
         await failDeployment(deployment, machine, reason);
         throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", reason, { machine: machine.systemId });
       }
-      const disk = chooseDisk(machine.disks, root.sizeBytes);
+      const needBytes = image.minDiskBytes ?? root.sizeBytes;
+      const disk = chooseDisk(machine.disks, needBytes);
       if (!disk) {
-        const reason = `no disk of at least ${root.sizeBytes} bytes on ${machine.systemId} (disks: ${machine.disks.map((d) => `${d.name} ${d.sizeBytes}`).join(", ") || "none"})`;
+        const reason = `no disk of at least ${needBytes} bytes on ${machine.systemId} (disks: ${machine.disks.map((d) => `${d.name} ${d.sizeBytes}`).join(", ") || "none"})`;
         await failDeployment(deployment, machine, reason);
         throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", reason, { machine: machine.systemId });
       }

@@ -38,6 +38,14 @@ export interface BootImage {
    * the root file system, which the deploy step opens to write the machine's seed config.
    */
   readonly rootPartition?: number;
+  /**
+   * For an image with a `root`: the disk it fills once written, in bytes, from the disk image
+   * format's own records (a compressed file's uncompressed size). Records written before
+   * Orchestra kept it lack it; the file's size stands in for them.
+   */
+  readonly minDiskBytes?: number;
+  /** The least memory, in MiB, a machine must have to deploy and run the image, when known. */
+  readonly minMemoryMib?: number;
   readonly createdAt: string;
 }
 

@@ -20,7 +20,7 @@ import { addImage } from "./image-store.ts";
 import { bootPartitionBytes, osDiskLayout, partitionOffsetBytes, PARTITION_ALIGN_BYTES, renderSfdiskScript, rootFilesystemBytes, SECTOR_BYTES, type OsDiskLayout } from "./os-disk-layout.ts";
 import { DEFAULT_OS_IMAGE_CACHE_DIR, findCachedOsImage, lockOsImageBuild, stageOsImage, type OsImageCacheEntry } from "./os-image-cache.ts";
 import { OS_BOOT_LABEL, OS_ROOT_LABEL, renderSyslinuxCfg } from "./os-image-config.ts";
-import { osImageName, osImageRecipe, osImageRecipeKey, type OsImageRecipe } from "./os-image-recipe.ts";
+import { OS_IMAGE_MIN_MEMORY_MIB, osImageName, osImageRecipe, osImageRecipeKey, type OsImageRecipe } from "./os-image-recipe.ts";
 
 /** syslinux's MBR boot code, which boots the active partition (Debian: syslinux-common). */
 export const SYSLINUX_MBR = "/usr/lib/syslinux/mbr/mbr.bin";
@@ -235,7 +235,7 @@ export async function buildOsImage(dataDir: string, options: OsImageBuildOptions
   const { entry } = await buildOsDisk(options);
   return addImage(
     dataDir,
-    { name: osImageName(entry.info.recipe.suite), role: "os", release: entry.info.recipe.suite, architecture: entry.info.recipe.architecture, source: "build-os", rootPartition: entry.info.layout.root.number },
+    { name: osImageName(entry.info.recipe.suite), role: "os", release: entry.info.recipe.suite, architecture: entry.info.recipe.architecture, source: "build-os", rootPartition: entry.info.layout.root.number, minMemoryMib: OS_IMAGE_MIN_MEMORY_MIB },
     { kernel: { path: entry.kernel }, initrd: { path: entry.initrd }, root: { path: entry.disk } },
   );
 }

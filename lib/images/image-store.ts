@@ -12,6 +12,7 @@ import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { OrchestraError } from "../errors.ts";
 import { writeFileAtomic } from "../files/write-file-atomic.ts";
+import { diskImageNeed } from "./disk-image-format.ts";
 import { type BootImage, type ImageFile, type ImageFileName, type ImageRole, IMAGE_ROLES, isImageId, newImageId } from "./boot-image.ts";
 
 /** The directory holding every image of a data directory. */
@@ -66,6 +67,8 @@ export interface NewImage {
   source: string;
   /** For an `os` image whose `root` is a partitioned disk image: the MBR partition (1-4) with the root file system. */
   rootPartition?: number;
+  /** The least memory, in MiB, a machine needs to deploy and run it (an `os` image with a `root`). */
+  minMemoryMib?: number;
 }
 
 /** Files to store: a local path each, and the SHA-256 each must have when one is known. */
@@ -81,6 +84,7 @@ function checkNewImage(meta: NewImage): void {
   if (!NAME.test(meta.release)) bad("release", meta.release, "letters, digits, '.', '_', '+', '-'");
   if (!(IMAGE_ROLES as readonly string[]).includes(meta.role)) bad("role", meta.role, `one of ${IMAGE_ROLES.join(", ")}`);
   if (!/^[a-z0-9]{2,16}$/.test(meta.architecture)) bad("architecture", meta.architecture, "a Debian architecture such as amd64");
+  if (meta.minMemoryMib !== undefined && !(Number.isInteger(meta.minMemoryMib) && meta.minMemoryMib >= 1 && meta.minMemoryMib <= 1 << 30)) bad("minMemoryMib", meta.minMemoryMib, "a whole number of MiB, at least 1");
   if (meta.rootPartition !== undefined && !(Number.isInteger(meta.rootPartition) && meta.rootPartition >= 1 && meta.rootPartition <= 4)) bad("rootPartition", meta.rootPartition, "an MBR primary partition number, 1-4 (the deploy ramdisk reads the start from the MBR)");
 }
 
@@ -107,6 +111,9 @@ export async function addImage(dataDir: string, meta: NewImage, sources: ImageSo
   if (meta.rootPartition !== undefined && !sources.root) {
     throw new OrchestraError("INVALID_ARGUMENT", "an image with a rootPartition needs a root disk image to hold it", { field: "rootPartition" });
   }
+  if (meta.minMemoryMib !== undefined && !sources.root) {
+    throw new OrchestraError("INVALID_ARGUMENT", "only an image with a root disk image is deployed, so only such an image has a minimum memory", { field: "minMemoryMib" });
+  }
   for (const [file, source] of Object.entries(sources)) {
     if (!source) continue;
     const info = await stat(source.path).catch(() => undefined);
@@ -126,7 +133,9 @@ export async function addImage(dataDir: string, meta: NewImage, sources: ImageSo
       }
       files[file] = stored;
     }
-    const image: BootImage = { id, ...meta, files: files as BootImage["files"], createdAt: new Date().toISOString() };
+    // What the disk image fills once written, from its format's records: checked before it is registered.
+    const need = sources.root ? await diskImageNeed(join(staging, "root")) : undefined;
+    const image: BootImage = { id, ...meta, files: files as BootImage["files"], ...(need ? { minDiskBytes: need.diskBytes } : {}), createdAt: new Date().toISOString() };
     await writeFileAtomic(join(staging, "image.json"), `${JSON.stringify(image, null, 2)}\n`);
     await rename(staging, join(imagesDir(dataDir), id));
     return image;

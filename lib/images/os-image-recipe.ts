@@ -54,6 +54,14 @@ export const OS_IMAGE_PACKAGES: readonly string[] = [
   "openssh-server",
 ];
 
+/**
+ * The least memory a machine needs for the built image, in MiB: the least it is proved to
+ * deploy and boot in (tests/e2e/lab-deploy deploys it to the lab's default 1 GiB VM through
+ * the deploy ramdisk; tests/images/os-image-boot boots it with 1 GiB). Less is not tried, so
+ * not promised: RunInstances and `machines deploy` never give the image a smaller machine.
+ */
+export const OS_IMAGE_MIN_MEMORY_MIB = 1024;
+
 /** The hostname the image has until cloud-init sets the one its meta-data gives. */
 export const OS_IMAGE_HOSTNAME = "debian";
 

@@ -1,6 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
+import { storeImageSource } from "../../lib/ec2/model/image-source.ts";
 import { addImage, getImage, listImages } from "../../lib/images/image-store.ts";
 import { tempDataDir } from "../helpers/inventory.ts";
 
@@ -28,6 +30,30 @@ describe("an image's root partition", () => {
       await expect(addImage(data.dir, { ...meta, rootPartition }, { ...files, root: { path: join(data.dir, "disk.img.gz") } })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
     }
     await expect(addImage(data.dir, { ...meta, rootPartition: 2 }, files)).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    expect((await listImages(data.dir)).length).toBe(before);
+  });
+});
+
+describe("what an image needs of a machine", () => {
+  it("records the disk a compressed root fills, and the memory it was given", async () => {
+    const path = join(data.dir, "big.img.gz");
+    writeFileSync(path, gzipSync(Buffer.alloc(24 * 1024 ** 2), { level: 1 }));
+    const image = await addImage(data.dir, { ...meta, rootPartition: 2, minMemoryMib: 1024 }, { ...files, root: { path } });
+    expect(image.files.root!.sizeBytes).toBeLessThan(1024 ** 2);
+    const stored = await getImage(data.dir, image.id);
+    expect(stored.minDiskBytes).toBe(24 * 1024 ** 2);
+    expect(stored.minMemoryMib).toBe(1024);
+    // EC2 sees the same needs (the store's images as RunInstances and DescribeImages see them).
+    const offered = (await storeImageSource(data.dir)()).find((i) => i.imageId === image.id)!;
+    expect(offered).toMatchObject({ minDiskBytes: 24 * 1024 ** 2, minMemoryMib: 1024 });
+  });
+
+  it("refuses a memory that is not a whole number of MiB, or one without a disk image", async () => {
+    const before = (await listImages(data.dir)).length;
+    for (const minMemoryMib of [0, -1, 1.5, Number.NaN]) {
+      await expect(addImage(data.dir, { ...meta, minMemoryMib }, { ...files, root: { path: join(data.dir, "disk.img.gz") } })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    }
+    await expect(addImage(data.dir, { ...meta, minMemoryMib: 512 }, files)).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
     expect((await listImages(data.dir)).length).toBe(before);
   });
 });

@@ -12,6 +12,7 @@ import { IMAGE_ROLES, type BootImage, type ImageRole } from "../../images/boot-i
 import { listImages, removeImage } from "../../images/image-store.ts";
 import { importImage, type ImageSource, type ProgressListener } from "../../images/import-image.ts";
 import { resolveDataDir } from "../../store/data-dir.ts";
+import { parseWholeNumber } from "../parse-options.ts";
 import { DEFAULT_TOPOLOGY } from "../../ec2/model/ec2-services.ts";
 import { publishSimplestreams } from "../../images/simplestreams-publish.ts";
 import { formatBytes, printJson, renderTable, type Column } from "../output.ts";
@@ -24,6 +25,9 @@ const COLUMNS: Column<BootImage>[] = [
   { heading: "ARCH", value: (i) => i.architecture },
   { heading: "KERNEL", value: (i) => formatBytes(i.files.kernel.sizeBytes) },
   { heading: "INITRD", value: (i) => formatBytes(i.files.initrd.sizeBytes) },
+  // What a machine must have to take the image (its root written out, and memory).
+  { heading: "NEEDS-DISK", value: (i) => (i.files.root ? formatBytes(i.minDiskBytes ?? i.files.root.sizeBytes) : "-") },
+  { heading: "NEEDS-MEMORY", value: (i) => (i.minMemoryMib ? formatBytes(i.minMemoryMib * 1024 ** 2) : "-") },
   { heading: "SOURCE", value: (i) => i.source },
 ];
 
@@ -69,9 +73,11 @@ export function imagesCommand(): Command {
     .option("--role <role>", `what it is for: ${IMAGE_ROLES.join(", ")}`, "os")
     .option("--release <release>", "release, e.g. bookworm", "unknown")
     .option("--arch <arch>", "architecture", "amd64")
+    .option("--min-memory-mib <n>", "the least memory a machine needs to deploy and run the root image (RunInstances and machines deploy never give it less)")
     .option("--json", "print the image as JSON")
     .action(async (_options, command: Command) => {
       const o = command.optsWithGlobals();
+      const minMemoryMib = o.minMemoryMib === undefined ? undefined : parseWholeNumber("--min-memory-mib", o.minMemoryMib);
       const given = [o.dir, o.package, /^https?:/i.test(o.kernel ?? "") ? o.kernel : undefined].filter(Boolean);
       if (given.length !== 1) throw new OrchestraError("INVALID_ARGUMENT", "give exactly one source: --dir PATH, --package NAME, or --kernel URL --initrd URL with their --*-sha256");
       let source: ImageSource;
@@ -83,7 +89,7 @@ export function imagesCommand(): Command {
       }
       const progress = progressBar();
       try {
-        const image = await importImage(resolveDataDir(o.dataDir), { name: o.name, role: o.role as ImageRole, release: o.release, architecture: o.arch, source: o.dir ?? "" }, source, progress.listener);
+        const image = await importImage(resolveDataDir(o.dataDir), { name: o.name, role: o.role as ImageRole, release: o.release, architecture: o.arch, source: o.dir ?? "", ...(minMemoryMib === undefined ? {} : { minMemoryMib }) }, source, progress.listener);
         progress.stop();
         printImage(image, o.json, "imported");
       } finally {

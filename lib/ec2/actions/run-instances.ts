@@ -12,6 +12,7 @@ import type { SqlExecutor } from "../../store/sql-database.ts";
 import { StoreMetadataSource } from "../../metadata/store-metadata-source.ts";
 import { bool, int, list, str, struct, tagSpecificationList, type InferFields } from "../query/param-shape.ts";
 import { findAvailableImage } from "../model/image-source.ts";
+import { describeImageNeed, imageConstraints } from "../model/image-needs.ts";
 import { beginDeploymentWithin } from "../../deploy/begin-deployment.ts";
 import { newNocloudSecret } from "../../metadata/nocloud-secret.ts";
 import { bootMacOf } from "../../inventory/machine.ts";
@@ -98,10 +99,10 @@ export const runInstances = defineAction("RunInstances", params, async (context,
     throw new OrchestraError("EC2_UNSUPPORTED_OPERATION", "InstanceInitiatedShutdownBehavior=terminate is not available: Orchestra does not watch for a node powering itself off, so such a machine stays allocated (stopped).");
   }
   const nic = bootInterface(p);
-  // The disk asked for, and never less than the image needs: a machine too small for the image would fail half way through writing it.
-  const imageGib = image.minDiskBytes ? Math.ceil(image.minDiskBytes / 1024 ** 3) : 0;
+  // The disk asked for, and never less disk or memory than the image needs: a machine too small for the image would fail half way through writing or booting it.
+  const need = imageConstraints(image);
   const askedGib = p.BlockDeviceMapping[0]?.Ebs?.VolumeSize;
-  const rootGib = Math.max(askedGib ?? 0, imageGib) || undefined;
+  const rootGib = Math.max(askedGib ?? 0, need.minDiskGib ?? 0) || undefined;
   const instanceType = p.InstanceType ?? DEFAULT_INSTANCE_TYPE;
   const digest = createHash("sha256").update(JSON.stringify({ ...p, ClientToken: undefined })).digest("hex");
   const now = services.now();
@@ -132,7 +133,7 @@ export const runInstances = defineAction("RunInstances", params, async (context,
         ? await resolveGroups(tx, account, network.vpc.vpcId, nic.groupIds, p.SecurityGroup)
         : [await ensureDefaultGroup(tx, account, network.vpc.vpcId, at)];
     const reservation = newResourceId("r");
-    const constraints = { instanceType, architecture: image.debianArchitecture, ...(wantedZone ? { zone: wantedZone } : {}), ...(rootGib ? { minDiskGib: rootGib } : {}) };
+    const constraints = { instanceType, architecture: image.debianArchitecture, ...(wantedZone ? { zone: wantedZone } : {}), ...(rootGib ? { minDiskGib: rootGib } : {}), ...(need.minMemoryMib ? { minMemoryMib: need.minMemoryMib } : {}) };
     const allocations = [];
     for (let n = 0; n < p.MaxCount; n++) {
       try {
@@ -142,7 +143,7 @@ export const runInstances = defineAction("RunInstances", params, async (context,
         if (n >= p.MinCount) break;
         throw new OrchestraError(
           "NO_CAPACITY",
-          `We currently do not have sufficient ${instanceType} capacity in the Availability Zone you requested (${wantedZone ?? "any"}): ${n} of the ${p.MinCount} machines asked for are ready (${error.message})${imageGib && imageGib >= (askedGib ?? 0) ? `; image ${image.imageId} (${image.name}) needs a disk of at least ${imageGib} GiB (${Math.ceil(image.minDiskBytes! / 1024 ** 2)} MiB)` : ""}.`,
+          `We currently do not have sufficient ${instanceType} capacity in the Availability Zone you requested (${wantedZone ?? "any"}): ${n} of the ${p.MinCount} machines asked for are ready (${error.message})${describeImageNeed(image) ? `; ${describeImageNeed(image)}` : ""}.`,
           {},
           { cause: error },
         );

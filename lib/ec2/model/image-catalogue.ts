@@ -22,10 +22,13 @@ export interface Image {
    */
   readonly deployable: boolean;
   /**
-   * The smallest disk the image fits on, in bytes: its disk image file's size (for a
-   * compressed file, a lower bound). RunInstances never allocates a machine with less.
+   * The smallest disk the image fits on, in bytes: what its disk image fills once written
+   * (a compressed file's uncompressed size, from the format's own records). RunInstances and
+   * `machines deploy` never allocate a machine with less.
    */
   readonly minDiskBytes?: number;
+  /** The least memory, in MiB, a machine needs for the image; never allocated with less. */
+  readonly minMemoryMib?: number;
 }
 
 const RELEASES = [

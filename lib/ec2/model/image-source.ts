@@ -24,7 +24,9 @@ export function storeImageSource(dataDir: string): ImageSource {
         architecture: ec2Architecture(image.architecture),
         creationDate: image.createdAt,
         deployable: image.files.root !== undefined,
-        ...(image.files.root ? { minDiskBytes: image.files.root.sizeBytes } : {}),
+        // Records from before Orchestra read the format's own size: the file's size is a floor.
+        ...(image.files.root ? { minDiskBytes: image.minDiskBytes ?? image.files.root.sizeBytes } : {}),
+        ...(image.minMemoryMib ? { minMemoryMib: image.minMemoryMib } : {}),
       }));
 }
 
