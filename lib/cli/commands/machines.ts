@@ -12,6 +12,8 @@ import type { Machine } from "../../inventory/machine.ts";
 import type { Instance } from "../../inventory/instance.ts";
 import { powerCommand } from "./machine-power.ts";
 import { waitCommand } from "./machine-wait.ts";
+import { deployCommand } from "./machine-deploy.ts";
+import { manualInstructions } from "./manual-instructions.ts";
 import { withInventory, type GlobalOptions } from "../context.ts";
 import { formatBytes, printJson, renderTable, type Column } from "../output.ts";
 import { collect, parseKeyValues, parseWholeNumber } from "../parse-options.ts";
@@ -100,28 +102,6 @@ function lifecycleCommand(name: string, description: string, to: MachineStatus, 
         if (!options.json) process.stdout.write(await manualInstructions(machines));
       });
     });
-}
-
-/**
- * What the operator must do by hand for machines with `manual` power now in a state with a
- * power step (the engine can only log it): the manual driver's own words, one line each.
- */
-async function manualInstructions(machines: readonly Machine[]): Promise<string> {
-  const [{ POWER_PLAN }, { ManualPowerDriver }, { powerTargetFor }] = await Promise.all([
-    import("../../engine/power-plan.ts"),
-    import("../../power/manual.ts"),
-    import("../../power/power-target.ts"),
-  ]);
-  const driver = new ManualPowerDriver();
-  const lines: string[] = [];
-  for (const machine of machines) {
-    const plan = POWER_PLAN[machine.status];
-    if (machine.power.type !== driver.type || !plan) continue;
-    const target = powerTargetFor(machine);
-    const steps = [...(plan.bootDevice ? [await driver.setBootDevice(target, plan.bootDevice)] : []), plan.power === "cycle" ? await driver.powerCycle(target) : await driver.powerOff(target)];
-    lines.push(`${machine.hostname}: ${steps.map((r) => r.message).join("; ")}\n`);
-  }
-  return lines.join("");
 }
 
 /** The `machines` command group. */
@@ -255,6 +235,7 @@ export function machinesCommand(): Command {
   machines.addCommand(lifecycleCommand("retire", "retire machines for good (commission one to bring it back)", "retired", (inv, m) => inv.transition(m.systemId, "retired", "retired by the operator")));
   machines.addCommand(powerCommand());
   machines.addCommand(waitCommand());
+  machines.addCommand(deployCommand());
 
   machines
     .command("delete")

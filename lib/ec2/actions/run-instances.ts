@@ -6,16 +6,12 @@
  * metadata service's record (user data, SSH key) is written in the same transaction.
  */
 import { createHash } from "node:crypto";
-import { isIPv4 } from "node:net";
 import { OrchestraError, isOrchestraError } from "../../errors.ts";
 import type { SqlExecutor } from "../../store/sql-database.ts";
-import { StoreMetadataSource } from "../../metadata/store-metadata-source.ts";
 import { bool, int, list, str, struct, tagSpecificationList, type InferFields } from "../query/param-shape.ts";
+import { deployAllocatedWithin } from "../../deploy/deploy-allocated-machine.ts";
 import { findAvailableImage } from "../model/image-source.ts";
 import { describeImageNeed, imageConstraints } from "../model/image-needs.ts";
-import { beginDeploymentWithin } from "../../deploy/begin-deployment.ts";
-import { newNocloudSecret } from "../../metadata/nocloud-secret.ts";
-import { bootMacOf } from "../../inventory/machine.ts";
 import { reservationsXml, volumeId } from "../model/instance-xml.ts";
 import { loadInstances } from "../model/instance-records.ts";
 import { networkView } from "../model/network-topology.ts";
@@ -127,7 +123,6 @@ export const runInstances = defineAction("RunInstances", params, async (context,
     const wantedZone = zone ?? subnet?.zone;
     const key = p.KeyName === undefined ? undefined : await tx.get<{ public_key: string }>("SELECT public_key FROM ec2_key_pairs WHERE account = $1 AND key_name = $2", [account, p.KeyName]);
     if (p.KeyName !== undefined && !key) throw new OrchestraError("EC2_KEY_PAIR_NOT_FOUND", `The key pair '${p.KeyName}' does not exist`);
-    const metadata = new StoreMetadataSource(services.db, { now: services.now });
     const groups =
       nic.groupIds.length || p.SecurityGroup.length
         ? await resolveGroups(tx, account, network.vpc.vpcId, nic.groupIds, p.SecurityGroup)
@@ -150,7 +145,18 @@ export const runInstances = defineAction("RunInstances", params, async (context,
       }
     }
     for (const [index, allocation] of allocations.entries()) {
-      const machine = await services.inventory.transitionWithin(tx, allocation.machine.systemId, "deploying", `deploying ${image.name} for ${account} as ${allocation.instance.instanceId}`);
+      const machine = await deployAllocatedWithin(tx, services, {
+        systemId: allocation.machine.systemId,
+        instanceId: allocation.instance.instanceId,
+        image,
+        reason: `deploying ${image.name} for ${account} as ${allocation.instance.instanceId}`,
+        instanceType,
+        region: services.topology.region,
+        publicKeys: key ? [{ name: p.KeyName!, openssh: key.public_key }] : [],
+        userData: userData === null ? null : new Uint8Array(Buffer.from(userData, "base64")),
+        // What the node will learn from the metadata service, committed with the instance.
+        vendorData: async (m) => (services.nodeSetup ? services.nodeSetup.vendorDataWithin(tx, { instanceId: allocation.instance.instanceId, hostname: m.hostname }, services.now()) : (services.vendorData ?? null)),
+      });
       const machineSubnet = network.subnets.find((s) => s.zone === machine.zone)!;
       await insertInstanceRow(tx, {
         instanceId: allocation.instance.instanceId,
@@ -171,32 +177,6 @@ export const runInstances = defineAction("RunInstances", params, async (context,
       });
       const volumeTags = tagsFor(p.TagSpecification, "volume");
       if (volumeTags.length > 0) await putTags(tx, account, machine.disks.map((disk) => volumeId(allocation.instance, disk.name)), volumeTags);
-      const bootMac = bootMacOf(machine) ?? null;
-      const nocloudSecret = newNocloudSecret();
-      // A real machine is now deploying (a test-only one is deployed already): record what it gets.
-      if (machine.status === "deploying") {
-        const consoleOffset = bootMac && services.consoles ? await services.consoles.size(bootMac) : 0;
-        await beginDeploymentWithin(tx, { machine, instanceId: allocation.instance.instanceId, image, nocloudSecret, consoleOffset, at });
-      }
-      // What the node will learn from the metadata service, committed with the instance.
-      const ip = machine.hardware.ip_address;
-      const vendorData = services.nodeSetup
-        ? await services.nodeSetup.vendorDataWithin(tx, { instanceId: allocation.instance.instanceId, hostname: machine.hostname }, services.now())
-        : services.vendorData ?? null;
-      await metadata.putWithin(tx, {
-        instanceId: allocation.instance.instanceId,
-        localIpv4: ip && isIPv4(ip) ? ip : null,
-        hostname: machine.hostname,
-        mac: bootMac,
-        amiId: image.imageId,
-        instanceType,
-        availabilityZone: machine.zone,
-        region: services.topology.region,
-        publicKeys: key ? [{ name: p.KeyName!, openssh: key.public_key }] : [],
-        userData: userData === null ? null : new Uint8Array(Buffer.from(userData, "base64")),
-        nocloudSecret,
-        vendorData,
-      });
       for (const [position, group] of groups.entries()) {
         await tx.run("INSERT INTO ec2_instance_groups (instance_id, group_id, position) VALUES ($1, $2, $3)", [allocation.instance.instanceId, group.groupId, position]);
       }

@@ -5,12 +5,9 @@
  * ties it to the image (chosen by distro_series and the machine's architecture), and the
  * metadata service's record carries the user_data to cloud-init, as for an EC2 instance.
  */
-import { isIPv4 } from "node:net";
 import { isOrchestraError } from "../../errors.ts";
-import { beginDeploymentWithin } from "../../deploy/begin-deployment.ts";
-import { bootMacOf } from "../../inventory/machine.ts";
-import { newNocloudSecret } from "../../metadata/nocloud-secret.ts";
-import { MAX_USER_DATA_BYTES, StoreMetadataSource } from "../../metadata/store-metadata-source.ts";
+import { deployAllocatedWithin } from "../../deploy/deploy-allocated-machine.ts";
+import { MAX_USER_DATA_BYTES } from "../../metadata/store-metadata-source.ts";
 import { recordDeployRequest } from "../model/allocation-rows.ts";
 import { chooseImage, type MaasImage } from "../model/boot-resources.ts";
 import { badParameter, type MaasParams } from "../http/request-params.ts";
@@ -51,7 +48,7 @@ export const deployMachine = defineOperation({
     const hweKernel = params.text("hwe_kernel", { max: 64, pattern: /^[a-z0-9.-]+$/, hint: "Invalid hwe_kernel." }) ?? "";
     params.text("comment", { max: 1024 });
     for (const flag of ["install_kvm", "bridge_all"]) if (params.flag(flag)) throw badParameter(flag, `${flag} is not supported by Orchestra.`);
-    const { db, inventory, topology, consoles, vendorData, now } = context.services;
+    const { db, topology, vendorData } = context.services;
     const images = await context.services.images();
     const requested = series === undefined ? undefined : osystem !== undefined && !series.includes("/") ? `${osystem}/${series}` : series;
 
@@ -60,35 +57,22 @@ export const deployMachine = defineOperation({
       if (entry.machine.status !== "allocated" && entry.machine.status !== "failed_deployment") throw wrongState(entry, "deployed");
       const image = pickImage(images, requested, entry.machine.architecture);
       const instanceId = entry.allocation.instanceId;
-      const machine = await inventory.transitionWithin(tx, entry.machine.systemId, "deploying", `deploying ${image.osystem}/${image.series} for ${context.account} as ${instanceId} (MAAS API)`);
-      const at = now().toISOString();
-      const nocloudSecret = newNocloudSecret();
-      const bootMac = bootMacOf(machine) ?? null;
-      // A real machine is now deploying (a test-only one is deployed already): record what it gets.
-      if (machine.status === "deploying") {
-        const consoleOffset = bootMac && consoles ? await consoles.size(bootMac) : 0;
-        try {
-          await beginDeploymentWithin(tx, { machine, instanceId, image, nocloudSecret, consoleOffset, at });
-        } catch (error) {
-          if (isOrchestraError(error, "IMAGE_NOT_DEPLOYABLE")) throw badParameter("distro_series", `${image.osystem}/${image.series} has no disk image to write to a real machine; import or build one (orchestra images build-os).`);
-          throw error;
-        }
+      try {
+        await deployAllocatedWithin(tx, context.services, {
+          systemId: entry.machine.systemId,
+          instanceId,
+          image,
+          reason: `deploying ${image.osystem}/${image.series} for ${context.account} as ${instanceId} (MAAS API)`,
+          instanceType: null,
+          region: topology.region,
+          publicKeys: [],
+          userData,
+          vendorData: async () => vendorData ?? null,
+        });
+      } catch (error) {
+        if (isOrchestraError(error, "IMAGE_NOT_DEPLOYABLE")) throw badParameter("distro_series", `${image.osystem}/${image.series} has no disk image to write to a real machine; import or build one (orchestra images build-os).`);
+        throw error;
       }
-      const ip = machine.hardware.ip_address;
-      await new StoreMetadataSource(db, { now }).putWithin(tx, {
-        instanceId,
-        localIpv4: ip && isIPv4(ip) ? ip : null,
-        hostname: machine.hostname,
-        mac: bootMac,
-        amiId: image.imageId,
-        instanceType: null,
-        availabilityZone: machine.zone,
-        region: topology.region,
-        publicKeys: [],
-        userData,
-        nocloudSecret,
-        vendorData: vendorData ?? null,
-      });
       await recordDeployRequest(tx, instanceId, image.osystem, image.series, hweKernel);
     });
     return machineAnswer(context, id!);
