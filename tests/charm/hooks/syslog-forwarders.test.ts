@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { connect } from "node:tls";
 import { join } from "node:path";
 import { execa } from "execa";
-import { issueNodeCertificate } from "../../../lib/pki/issue-certificate.ts";
+import { X509Certificate } from "node:crypto";
+import { issueNodeCertificate, issueServerCertificate } from "../../../lib/pki/issue-certificate.ts";
 import { createSiteCa, parseSiteCa } from "../../../lib/pki/site-ca.ts";
 import { relation, type State } from "../../../lib/testing/index.ts";
 import { charmHarness, configured, freePort, type CharmHarness } from "../charm-harness.ts";
@@ -104,5 +105,22 @@ describe("TLS syslog on 6514", () => {
       rsyslog.kill("SIGTERM");
       await rsyslog;
     }
+  });
+
+  it("renews the syslog server certificate before it expires on a routine hook (update-status), and restarts rsyslog for it", async () => {
+    const first = await h.ctx.run(h.ctx.on.configChanged(), configured({ leader: true, config: { components: "rsyslog" } }));
+    const ca = parseSiteCa(h.read("/var/lib/orchestra/pki/ca.pem"), h.read("/var/lib/orchestra/pki/ca.key"));
+    const before = h.read("/var/lib/orchestra/tls/syslog.pem");
+    const address = new X509Certificate(before).subjectAltName!.replace(/^IP Address:/, "");
+    // The certificate on disk was issued 340 days ago: 25 days left.
+    const old = issueServerCertificate(ca, [address], new Date(Date.now() - 340 * 24 * 3600 * 1000));
+    writeFileSync(join(h.root, "/var/lib/orchestra/tls/syslog.pem"), old.certPem);
+    writeFileSync(join(h.root, "/var/lib/orchestra/tls/syslog.key"), old.keyPem);
+    h.clearCommands();
+    await h.ctx.run(h.ctx.on.updateStatus(), first.state);
+    const renewed = new X509Certificate(h.read("/var/lib/orchestra/tls/syslog.pem"));
+    expect(renewed.serialNumber).not.toBe(new X509Certificate(old.certPem).serialNumber);
+    expect(new Date(renewed.validTo).getTime()).toBeGreaterThan(Date.now() + 360 * 24 * 3600 * 1000);
+    expect(h.commands()).toContainEqual(["systemctl", "restart", "rsyslog"]);
   });
 });
