@@ -1,7 +1,7 @@
 /**
  * @module charm/render/rsyslog-conf
- * rsyslog receiving syslog over TLS (RFC 5425, port 6514) from provisioned machines,
- * one log file per sending host.
+ * rsyslog receiving syslog over mutual TLS (RFC 5425, port 6514) from provisioned machines,
+ * one log file per sending host; plain syslog on 514 only for forwarders that have no TLS.
  */
 import { managedHeader } from "./managed-header.ts";
 
@@ -23,8 +23,10 @@ export function renderRsyslogConf(input: RsyslogInput): string {
   return [
     managedHeader().trimEnd(),
     `global(DefaultNetstreamDriver="gtls" DefaultNetstreamDriverCAFile="${input.caFile}" DefaultNetstreamDriverCertFile="${input.certFile}" DefaultNetstreamDriverKeyFile="${input.keyFile}")`,
-    // anon: clients check our certificate against the CA the syslog relation hands them.
-    'module(load="imtcp" StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.AuthMode="anon")',
+    // Mutual TLS: a client must present a certificate from the site CA (a deployed node's own,
+    // lib/pki); a client without one, or with one from another CA, is refused. Clients check our
+    // certificate against the same CA (the syslog relation's ca-cert, the nodes' vendor-data).
+    'module(load="imtcp" StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.AuthMode="x509/certvalid")',
     `template(name="OrchestraPerHost" type="string" string="${input.logDir}/%HOSTNAME%.log")`,
     'ruleset(name="orchestra-remote") {',
     '  action(type="omfile" dynaFile="OrchestraPerHost")',

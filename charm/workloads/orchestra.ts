@@ -3,9 +3,10 @@
  * The orchestra service itself: `orchestra serve` from the charm's bundled code, with its
  * state under /var/lib/orchestra, under systemd or (without it) as a pid-file process.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { SECRET_KEY_FILE } from "../../lib/ec2/credentials/secret-box.ts";
+import { siteCaPaths } from "../../lib/pki/site-ca.ts";
 import { DATABASE_FILE } from "../../lib/store/open-store.ts";
 import { ensureDirectory, keepPrivate } from "../host/file-access.ts";
 import type { Host } from "../host/host.ts";
@@ -135,6 +136,16 @@ export const orchestra: Workload = {
     }
     // The leader's key replaces this unit's own: the service must restart to seal with it.
     if (settings.sealingKey !== null) changed = writeFileAtomic(host.path(`${settings.dataDir}/${SECRET_KEY_FILE}`), settings.sealingKey, 0o600) || changed;
+    // `serve` reads the site CA only at start. A follower adopting the leader's CA (charm/secrets/
+    // site-ca.ts, written before any workload) must restart it, or it keeps signing node
+    // certificates with the CA it made itself. The CA the service last started with is recorded
+    // here rather than passed from that step, so a hook that failed after writing the CA still
+    // restarts the service on the next one.
+    const caFile = host.path(siteCaPaths(settings.dataDir).certFile);
+    if (existsSync(caFile)) {
+      const fingerprint = createHash("sha256").update(readFileSync(caFile)).digest("hex");
+      changed = writeFileAtomic(host.path(`${settings.dataDir}/charm/serve-site-ca.sha256`), `${fingerprint}\n`, 0o600) || changed;
+    }
     let input = await serviceInput(host, settings);
     if (settings.config.githubToken !== "") changed = writeFileAtomic(host.path(GITHUB_TOKEN_FILE), `${settings.config.githubToken}\n`, 0o600) || changed;
     const vendorData = input.serveFlags.has("--vendor-data") && !input.serveFlags.has("--node-syslog") ? vendorDataFor(settings) : "";

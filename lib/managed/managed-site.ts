@@ -10,6 +10,8 @@ import { writeFileAtomic } from "../files/write-file-atomic.ts";
 import { EnvironmentSync, type SyncLogger, type SyncStatus } from "../github/environment-sync.ts";
 import { githubClient, type GithubSettings } from "../github/github-client.ts";
 import { GithubKeyImport, parseSshKeyEntries, type UserKeyStatus } from "../github/ssh-key-import.ts";
+import { NODE_CERTIFICATE_PATH } from "../metadata/metadata-service.ts";
+import { renewNodeCertificate, type RenewedCertificate } from "../pki/renew-node-certificate.ts";
 import { loadOrCreateSiteCa } from "../pki/site-ca.ts";
 import type { SqlDatabase } from "../store/sql-database.ts";
 import { nodeSetup, type NodeSetup } from "./node-setup.ts";
@@ -28,6 +30,8 @@ export interface ManagedSiteSettings {
   readonly puppetEnvironments?: { readonly repository: string; readonly branchPattern: string; readonly codeDir: string };
   /** Own the TLS syslog server's rsyslog configuration (needs `syslog`): the permitted peers follow the open instances. */
   readonly syslogServer?: { readonly db: SqlDatabase; readonly confFile: string; readonly logDir: string; readonly restart: () => Promise<void> };
+  /** The boot listener's URL as nodes reach it (http://HOST:5248): nodes renew their certificate there. */
+  readonly metadataUrl?: string;
   /** Seconds between two refreshes of GitHub's parts. */
   readonly refreshSeconds: number;
   readonly logger: SyncLogger;
@@ -47,7 +51,7 @@ export const SYSLOG_PEERS_INTERVAL_MS = 10_000;
 export const MANAGED_STATUS_FILE = "managed-status.json";
 
 /** The site: node setup for RunInstances and the jobs to run. Creates the CA on first use. */
-export async function openManagedSite(settings: ManagedSiteSettings): Promise<{ nodeSetup: NodeSetup; jobs: BackgroundJob[] }> {
+export async function openManagedSite(settings: ManagedSiteSettings): Promise<{ nodeSetup: NodeSetup; jobs: BackgroundJob[]; renewNodeCertificate?: (db: SqlDatabase, instanceId: string, csrPem: string) => Promise<RenewedCertificate> }> {
   const ca = await loadOrCreateSiteCa(settings.dataDir);
   const octokit = githubClient(settings.github ?? {});
   const entries = settings.sshKeys === undefined ? [] : parseSshKeyEntries(settings.sshKeys);
@@ -90,6 +94,9 @@ export async function openManagedSite(settings: ManagedSiteSettings): Promise<{ 
     ...(settings.syslog === undefined ? {} : { syslog: settings.syslog }),
     ...(settings.puppetServer === undefined ? {} : { puppetServer: settings.puppetServer }),
     ...(entries.length === 0 ? {} : { sshKeys: () => keys }),
+    // Renewal is for the syslog certificate (puppet's agent keeps its own, from puppetserver).
+    ...(settings.metadataUrl === undefined || settings.syslog === undefined ? {} : { certificateRenewalUrl: `${settings.metadataUrl.replace(/\/$/, "")}${NODE_CERTIFICATE_PATH}` }),
   });
-  return { nodeSetup: setup, jobs };
+  if (settings.syslog === undefined && settings.puppetServer === undefined) return { nodeSetup: setup, jobs };
+  return { nodeSetup: setup, jobs, renewNodeCertificate: (db, instanceId, csrPem) => renewNodeCertificate(db, ca, instanceId, csrPem) };
 }

@@ -22,6 +22,8 @@ export interface NodeSetupSettings {
   readonly puppetServer?: string;
   /** The public keys every node accepts, already resolved (gh:USER entries turned into keys). */
   readonly sshKeys?: () => readonly string[];
+  /** Where nodes renew their syslog client certificate (the metadata service's NODE_CERTIFICATE_PATH); absent, nodes get no renewal job. */
+  readonly certificateRenewalUrl?: string;
 }
 
 /** Renders each new instance's vendor-data (the EC2 RunInstances path calls it). */
@@ -44,6 +46,7 @@ export function nodeSetup(settings: NodeSetupSettings): NodeSetup {
         ...(settings.puppetServer === undefined ? {} : { puppetServer: settings.puppetServer }),
         ...(credential === undefined ? {} : { node: credential }),
         ...(settings.sshKeys === undefined ? {} : { sshKeys: settings.sshKeys() }),
+        ...(settings.certificateRenewalUrl === undefined ? {} : { certificateRenewalUrl: settings.certificateRenewalUrl }),
       });
       return text === "" ? null : text;
     },

@@ -25,7 +25,16 @@ export interface MetadataServiceOptions {
   /** Refuse requests without an IMDSv2 token (EC2's HttpTokens=required); default: v1 and v2. */
   readonly requireToken?: boolean;
   readonly tokens?: ImdsTokens;
+  /**
+   * Renew the asking node's client certificate for the key its CSR is signed with
+   * (lib/pki/renew-node-certificate.ts): `POST /orchestra/node-certificate`. Absent, the
+   * route answers 404 (no site CA, no node certificates).
+   */
+  readonly renewNodeCertificate?: (instanceId: string, csrPem: string) => Promise<{ certPem: string; renewed: boolean }>;
 }
+
+/** Where a node posts its CSR to renew its client certificate (docs/managed-nodes.md). */
+export const NODE_CERTIFICATE_PATH = "/orchestra/node-certificate";
 
 /** A path of plain segments only: no encoding, no dot segments, no empty segments. */
 const SAFE_PATH = /^\/[A-Za-z0-9.-]+(?:\/[A-Za-z0-9_=-][A-Za-z0-9._=-]*)*\/?$/;
@@ -111,6 +120,26 @@ export const metadataService: FastifyPluginAsync<MetadataServiceOptions> = async
     if (!md) return notFound(reply);
     reply.header("x-aws-ec2-metadata-token-ttl-seconds", String(ttl));
     return text(reply, 200, tokens.issue(address, md.instanceId, ttl));
+  });
+
+  // A node renews its own certificate: who it is comes from the connection's source address,
+  // as for every other answer here, so a node can renew only its own, and only for its own key.
+  app.addContentTypeParser(["application/x-pem-file", "text/plain"], { parseAs: "string", bodyLimit: 16 * 1024 }, (_request, body, done) => done(null, body));
+  app.post<{ Body: unknown }>(NODE_CERTIFICATE_PATH, async (request, reply) => {
+    const renew = options.renewNodeCertificate;
+    if (!renew) return notFound(reply);
+    const asker = await whoAsks(request, reply);
+    if (!asker) return reply;
+    if (typeof request.body !== "string") return text(reply, 400, "PKI_INVALID: the body is a PEM certificate request (content-type application/x-pem-file)\n");
+    try {
+      const renewed = await renew(asker.md.instanceId, request.body);
+      request.log.info({ instanceId: asker.md.instanceId, renewed: renewed.renewed }, renewed.renewed ? "node certificate renewed" : "node certificate not due for renewal");
+      return reply.code(200).header("cache-control", NO_STORE).type("application/x-pem-file").send(renewed.certPem);
+    } catch (error) {
+      if (isOrchestraError(error, "PKI_INVALID")) return text(reply, 403, `${error.code}: ${error.message}\n`);
+      if (isOrchestraError(error, "INSTANCE_NOT_FOUND")) return notFound(reply);
+      throw error;
+    }
   });
 
   // The secret is in the path: these routes log at warn only, so it never reaches an

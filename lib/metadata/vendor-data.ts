@@ -28,6 +28,49 @@ export interface VendorDataInput {
   readonly sshKeys?: readonly string[];
   /** Orchestra's EC2 endpoint, e.g. http://192.0.2.1:8773: only the URL, never a credential. */
   readonly ec2Endpoint?: string;
+  /**
+   * Where the node renews its syslog client certificate (the metadata service's
+   * NODE_CERTIFICATE_PATH, e.g. http://192.0.2.1:5248/orchestra/node-certificate). Given with
+   * `node` and `syslog`, the node gets a daily cron job that renews it before it expires.
+   */
+  readonly certificateRenewalUrl?: string;
+}
+
+/** The node's renewal script and its cron entry (docs/managed-nodes.md, "certificate lifecycle"). */
+export const NODE_RENEW_SCRIPT_PATH = "/usr/local/sbin/orchestra-renew-certificate";
+export const NODE_RENEW_CRON_PATH = "/etc/cron.d/orchestra-renew-certificate";
+
+/**
+ * The renewal script (POSIX sh; openssl and curl are on every cloud image): a CSR signed with
+ * the node's own key proves possession of it; the answer replaces node.pem only when it is a
+ * certificate for that very key, and rsyslog is restarted only when it changed (gtls reads
+ * its certificate at start).
+ */
+export function renderRenewScript(url: string): string {
+  return [
+    "#!/bin/sh",
+    "# Orchestra (vendor-data): renew this node's syslog client certificate before it expires.",
+    "set -eu",
+    `url='${url}'`,
+    `cert=${NODE_CERT_PATH}`,
+    `key=${NODE_KEY_PATH}`,
+    '[ -r "$key" ] && [ -r "$cert" ] || exit 0',
+    'tmp=$(mktemp -d)',
+    `trap 'rm -rf "$tmp"' EXIT`,
+    // The server names the certificate from its own records; the CSR's subject is not read.
+    'openssl req -new -key "$key" -subj /CN=orchestra-node -out "$tmp/request.pem"',
+    'curl -fsS --max-time 60 -H "content-type: application/x-pem-file" --data-binary "@$tmp/request.pem" -o "$tmp/node.pem" "$url"',
+    // Only a certificate for this node's own key may replace the one rsyslog presents.
+    'want=$(openssl pkey -in "$key" -pubout)',
+    'got=$(openssl x509 -in "$tmp/node.pem" -noout -pubkey)',
+    '[ "$want" = "$got" ] || { echo "orchestra-renew-certificate: the answer is not a certificate for this node key" >&2; exit 1; }',
+    'cmp -s "$tmp/node.pem" "$cert" && exit 0',
+    'install -m 0644 "$tmp/node.pem" "$cert.new"',
+    'mv "$cert.new" "$cert"',
+    'if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then systemctl try-restart rsyslog; else service rsyslog restart || true; fi',
+    'logger -t orchestra-renew-certificate "renewed $cert: $(openssl x509 -in "$cert" -noout -enddate)"',
+    "",
+  ].join("\n");
 }
 
 /** Where the endpoint override lands on the node: login shells, PAM sessions, and every systemd service (jujud included). */
@@ -122,6 +165,16 @@ export function renderVendorData(input: VendorDataInput): string {
         },
       ],
     };
+  }
+  if (input.certificateRenewalUrl !== undefined && node !== undefined && input.syslog !== undefined) {
+    const url = input.certificateRenewalUrl;
+    if (!/^https?:\/\/[A-Za-z0-9.:\[\]-]+\/[A-Za-z0-9._\/-]*$/.test(url)) invalid(`the certificate renewal URL ${JSON.stringify(url)} is not a plain http(s) URL`);
+    // A minute of its own per node (from its id), so a rack of nodes does not ask at once.
+    const minute = Number.parseInt(node.instanceId.slice(-4), 16) % 60;
+    files.push(
+      { path: NODE_RENEW_SCRIPT_PATH, permissions: "0755", content: renderRenewScript(url) },
+      { path: NODE_RENEW_CRON_PATH, permissions: "0644", content: `# Orchestra (vendor-data): renew the syslog client certificate before it expires (daily; renewed in its last 30 days).\n${minute} 4 * * * root ${NODE_RENEW_SCRIPT_PATH} 2>&1 | logger -t orchestra-renew-certificate\n` },
+    );
   }
   if (input.ec2Endpoint !== undefined) {
     const endpoint = checkEc2Endpoint(input.ec2Endpoint);

@@ -8,3 +8,4 @@ export * from "./issue-certificate.ts";
 export * from "./node-credentials.ts";
 export * from "./node-credentials-schema.ts";
 export * from "./csr-challenge.ts";
+export * from "./renew-node-certificate.ts";

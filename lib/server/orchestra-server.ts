@@ -48,7 +48,7 @@ export interface ServerOptions {
   /** The lifecycle engine that powers machines as they change state; omitted, nothing is powered. */
   engine?: { engine: LifecycleEngine; sweepMs?: number };
   /** The metadata service on the boot listener: its source (default: the store) and whether IMDSv2 is required. */
-  metadata?: { source?: MetadataSource; requireToken?: boolean };
+  metadata?: { source?: MetadataSource; requireToken?: boolean; renewNodeCertificate?: (instanceId: string, csrPem: string) => Promise<{ certPem: string; renewed: boolean }> };
   /** The EC2 API listener (8773 by default), its access keys, the region it presents, and the vendor-data new instances get. */
   ec2?: { listen: ListenAddress; credentials: CredentialStore; topology: Ec2Topology; vendorData?: string; maasKeys?: MaasKeyStore; nodeSetup?: NodeSetup };
   /** More periodic jobs (GitHub refreshes), each run now and then every intervalMs. */
@@ -138,6 +138,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await boot.register(metadataService, {
       source: options.metadata?.source ?? new StoreMetadataSource(inventory.db),
       requireToken: options.metadata?.requireToken ?? false,
+      ...(options.metadata?.renewNodeCertificate ? { renewNodeCertificate: options.metadata.renewNodeCertificate } : {}),
     });
     if (reportPreflight(await checkBootImages(options.dataDir), logger)) {
       throw new OrchestraError("BOOT_FILE_MISSING", "boot images are damaged (see the log above); re-import or remove them before serving");

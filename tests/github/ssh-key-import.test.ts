@@ -83,4 +83,19 @@ describe("SSH keys of gh: users", () => {
     now = new Date(now.getTime() + 61_000);
     expect(await keys.resolve(parseSshKeyEntries("gh:limited"))).toEqual([`${KEY1} gh:limited`]);
   });
+
+  it("does not ask GitHub again before x-ratelimit-reset either", async () => {
+    gh.users.set("resetting", [KEY1]);
+    let now = new Date();
+    const keys = new GithubKeyImport({ octokit: githubClient({ baseUrl: gh.baseUrl }), refreshSeconds: 0, logger, now: () => now });
+    gh.mode = "rate-limit-reset"; // the stand-in's reset is an hour ahead
+    expect(await keys.resolve(parseSshKeyEntries("gh:resetting"))).toEqual([]);
+    gh.mode = "ok";
+    const before = gh.requests.length;
+    now = new Date(now.getTime() + 3000_000);
+    await keys.resolve(parseSshKeyEntries("gh:resetting"));
+    expect(gh.requests.length).toBe(before);
+    now = new Date(now.getTime() + 700_000);
+    expect(await keys.resolve(parseSshKeyEntries("gh:resetting"))).toEqual([`${KEY1} gh:resetting`]);
+  });
 });

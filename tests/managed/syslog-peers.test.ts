@@ -3,6 +3,7 @@
  * rsyslog's configuration from the open instances and restarts it, and the terminated node's
  * certificate (still within its validity, still from the site CA) is refused from then on.
  */
+import { X509Certificate } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:tls";
 import { tmpdir } from "node:os";
@@ -92,6 +93,27 @@ describe("syslog peers follow the instances", () => {
     await send(port, ca.certPem, "node-stays", "marker-2", stays);
     await waitFor(join(logDir, "node-stays.log"), "marker-2");
     expect(readFileSync(join(logDir, "node-goes.log"), "utf8")).not.toContain("after-terminate");
+    await inventory.db.close();
+  });
+
+  it("renews the server certificate in its last 30 days (serve's 10-second pass) and restarts rsyslog for it, not before", async () => {
+    const inventory = new Inventory(await openStore(":memory:"));
+    const data = join(dir, "renewal");
+    const ca = await loadOrCreateSiteCa(data);
+    let restarts = 0;
+    let now = new Date("2026-01-01T00:00:00Z");
+    const settings = { db: inventory.db, ca, dataDir: data, address: "192.0.2.1", port: 6514, confFile: join(data, "rsyslog.conf"), logDir: join(dir, "renewal-hosts"), restart: async () => void (restarts += 1), now: () => now };
+    expect(await syncSyslogPeers(settings)).toBe(true);
+    const first = readFileSync(join(data, "pki", "syslog.pem"), "utf8");
+    now = new Date("2026-11-27T00:00:00Z"); // 330 days on: 35 left
+    expect(await syncSyslogPeers(settings)).toBe(false);
+    now = new Date("2026-12-07T00:00:00Z"); // 340 days on: 25 left
+    expect(await syncSyslogPeers(settings)).toBe(true);
+    expect(restarts).toBe(2);
+    const renewed = readFileSync(join(data, "pki", "syslog.pem"), "utf8");
+    expect(renewed).not.toBe(first);
+    expect(new X509Certificate(renewed).verify(new X509Certificate(ca.certPem).publicKey)).toBe(true);
+    expect(new Date(new X509Certificate(renewed).validTo).getTime()).toBeGreaterThan(new Date("2027-12-01T00:00:00Z").getTime());
     await inventory.db.close();
   });
 });

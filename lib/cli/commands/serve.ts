@@ -221,7 +221,11 @@ export function serveCommand(): Command {
         const syslogServer = o.syslogConf === undefined ? {} : {
           syslogServer: { db, confFile: String(o.syslogConf), logDir: String(o.syslogLogDir), restart: async () => void (await execa("systemctl", ["try-restart", String(o.syslogRestartUnit)])) },
         };
-        const site = managed ? await (await import("../../managed/managed-site.ts")).openManagedSite({ ...managed, ...syslogServer, dataDir, logger: logger.child({ service: "managed" }) }) : undefined;
+        const site = managed ? await (await import("../../managed/managed-site.ts")).openManagedSite({
+          ...managed, ...syslogServer, dataDir, logger: logger.child({ service: "managed" }),
+          // Nodes renew their certificate at the boot listener: its URL as they reach it, else the syslog host's address (the server's, as nodes reach it).
+          ...(bootUrl ? { metadataUrl: bootUrl } : managed.syslog ? { metadataUrl: `http://${managed.syslog.host}:${bootListen.port}` } : {}),
+        }) : undefined;
         const inventory = new Inventory(db);
         const drivers = builtinPowerDrivers({ logger: logger.child({ service: "power" }) });
         server = await startServer({
@@ -239,6 +243,7 @@ export function serveCommand(): Command {
           connectionLimits: limits,
           ec2: { listen: apiListen, credentials, maasKeys: new MaasKeyStore(db, box), topology: { region: o.region, vpcCidr: o.apiVpcCidr }, ...(vendorData ? { vendorData } : {}), ...(site ? { nodeSetup: site.nodeSetup } : {}) },
           ...(site ? { jobs: site.jobs } : {}),
+          ...(site?.renewNodeCertificate ? { metadata: { renewNodeCertificate: (instanceId: string, csrPem: string) => site.renewNodeCertificate!(db, instanceId, csrPem) } } : {}),
         });
       } catch (error) {
         await db.close();

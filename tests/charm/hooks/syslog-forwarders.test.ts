@@ -3,11 +3,15 @@
  * our private-address and sends plain syslog to 514; TLS clients say protocol=tcp+tls.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { connect } from "node:tls";
 import { join } from "node:path";
 import { execa } from "execa";
+import { X509Certificate } from "node:crypto";
+import { issueNodeCertificate, issueServerCertificate } from "../../../lib/pki/issue-certificate.ts";
+import { createSiteCa, parseSiteCa } from "../../../lib/pki/site-ca.ts";
 import { relation, type State } from "../../../lib/testing/index.ts";
-import { charmHarness, configured, type CharmHarness } from "../charm-harness.ts";
+import { charmHarness, configured, freePort, type CharmHarness } from "../charm-harness.ts";
 
 let h: CharmHarness;
 beforeEach(() => { h = charmHarness(); });
@@ -49,5 +53,74 @@ describe("plain syslog on 514", () => {
     const rel = tlsClient();
     await h.ctx.run(h.ctx.on.relationChanged(rel), configured({ leader: true, config: { components: "rsyslog", "syslog-plain-listener": true }, relations: [rel] }));
     expect(h.read(CONF)).not.toContain('port="514"');
+  });
+});
+
+describe("TLS syslog on 6514", () => {
+  /** Send one line over TLS, with or without a client certificate; resolves when the connection is over. */
+  const send = (port: number, caPem: string, host: string, text: string, credential?: { certPem: string; keyPem: string }) => new Promise<void>((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port, ca: caPem, checkServerIdentity: () => undefined, ...(credential ? { cert: credential.certPem, key: credential.keyPem } : {}) }, () => {
+      socket.write(`<14>1 2026-01-01T00:00:00Z ${host} test - - - ${text}\n`, () => setTimeout(() => socket.end(), 200));
+    });
+    socket.on("error", () => resolve());
+    socket.on("close", () => resolve());
+  });
+
+  it("requires a client certificate from the site CA: real rsyslogd with the charm's config refuses a client without one or with another CA's", async () => {
+    await h.ctx.run(h.ctx.on.configChanged(), configured({ leader: true, config: { components: "rsyslog" } }));
+    const port = await freePort();
+    const logDir = join(h.root, "hosts");
+    mkdirSync(logDir);
+    mkdirSync(join(h.root, "work"));
+    // The charm's file as written, moved under the test root and onto a free loopback port.
+    const conf = `global(workDirectory="${h.root}/work")\n${h.read(CONF).replaceAll('"/var/log/orchestra/hosts', `"${logDir}`).replaceAll('"/var/', `"${h.root}/var/`).replace('port="6514"', `address="127.0.0.1" port="${port}"`)}`;
+    expect(conf).toContain('StreamDriver.AuthMode="x509/certvalid"');
+    writeFileSync(join(h.root, "rsyslog-run.conf"), conf);
+    const rsyslog = execa("rsyslogd", ["-n", "-f", join(h.root, "rsyslog-run.conf"), "-i", join(h.root, "rsyslog.pid")], { reject: false, all: true });
+    try {
+      for (let i = 0; i < 100; i++) {
+        const up = await new Promise<boolean>((r) => { const s = connect({ host: "127.0.0.1", port, rejectUnauthorized: false }); s.on("secureConnect", () => { s.destroy(); r(true); }); s.on("error", () => r(false)); });
+        if (up) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const ca = parseSiteCa(h.read("/var/lib/orchestra/pki/ca.pem"), h.read("/var/lib/orchestra/pki/ca.key"));
+      const node = issueNodeCertificate(ca, { instanceId: "i-0123456789abcdef0", hostname: "node-live" });
+      const foreign = issueNodeCertificate(createSiteCa("Another CA"), { instanceId: "i-0123456789abcdef1", hostname: "node-foreign" });
+      await send(port, ca.certPem, "node-nocert", "refused-no-certificate");
+      await send(port, ca.certPem, "node-foreign", "refused-foreign-ca", foreign);
+      await send(port, ca.certPem, "node-live", "accepted", node);
+      // The accepted line arrives; the refused ones had the same chance, so a second accepted line closes the window.
+      const waitFor = async (needle: string) => {
+        for (let i = 0; i < 100; i++) {
+          if (existsSync(join(logDir, "node-live.log")) && readFileSync(join(logDir, "node-live.log"), "utf8").includes(needle)) return;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new Error(`${needle} never arrived`);
+      };
+      await waitFor("accepted");
+      await send(port, ca.certPem, "node-live", "accepted-second", node);
+      await waitFor("accepted-second");
+      expect(readdirSync(logDir)).toEqual(["node-live.log"]);
+    } finally {
+      rsyslog.kill("SIGTERM");
+      await rsyslog;
+    }
+  });
+
+  it("renews the syslog server certificate before it expires on a routine hook (update-status), and restarts rsyslog for it", async () => {
+    const first = await h.ctx.run(h.ctx.on.configChanged(), configured({ leader: true, config: { components: "rsyslog" } }));
+    const ca = parseSiteCa(h.read("/var/lib/orchestra/pki/ca.pem"), h.read("/var/lib/orchestra/pki/ca.key"));
+    const before = h.read("/var/lib/orchestra/tls/syslog.pem");
+    const address = new X509Certificate(before).subjectAltName!.replace(/^IP Address:/, "");
+    // The certificate on disk was issued 340 days ago: 25 days left.
+    const old = issueServerCertificate(ca, [address], new Date(Date.now() - 340 * 24 * 3600 * 1000));
+    writeFileSync(join(h.root, "/var/lib/orchestra/tls/syslog.pem"), old.certPem);
+    writeFileSync(join(h.root, "/var/lib/orchestra/tls/syslog.key"), old.keyPem);
+    h.clearCommands();
+    await h.ctx.run(h.ctx.on.updateStatus(), first.state);
+    const renewed = new X509Certificate(h.read("/var/lib/orchestra/tls/syslog.pem"));
+    expect(renewed.serialNumber).not.toBe(new X509Certificate(old.certPem).serialNumber);
+    expect(new Date(renewed.validTo).getTime()).toBeGreaterThan(Date.now() + 360 * 24 * 3600 * 1000);
+    expect(h.commands()).toContainEqual(["systemctl", "restart", "rsyslog"]);
   });
 });

@@ -3,9 +3,10 @@
  * application secrets the leader makes), so the follower's State is given the leader's secrets.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { readFileSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { secretBox } from "../../../lib/ec2/credentials/secret-box.ts";
+import { createSiteCa } from "../../../lib/pki/site-ca.ts";
 import type { State } from "../../../lib/testing/index.ts";
 import { charmHarness, configured, type CharmHarness } from "../charm-harness.ts";
 
@@ -60,6 +61,28 @@ describe("two units on one inventory", () => {
     expect(follower.read("/var/lib/orchestra/pki/ca.pem")).toBe(leader.read("/var/lib/orchestra/pki/ca.pem"));
     expect(follower.read("/var/lib/orchestra/pki/ca.key")).toBe(leader.read("/var/lib/orchestra/pki/ca.key"));
     expect(statSync(join(follower.root, "/var/lib/orchestra/pki/ca.key")).mode & 0o777).toBe(0o600);
+  });
+
+  it("restart the orchestra service when the follower adopts the leader's site CA, so it signs node certificates with it", async () => {
+    const lead = await leader.ctx.run(leader.ctx.on.install(), configured({ leader: true, config: { components: "" } }));
+    // The follower already has the sealing key, so only the CA can cause a restart below.
+    const keyOnly = { ...lead.state, secrets: lead.state.secrets.filter((s) => s.label === "ec2-sealing-key") };
+    const early = await follower.ctx.run(follower.ctx.on.install(), shared(keyOnly, configured({ leader: false, config: { components: "" } })));
+    expect(early.state.unitStatus.message).toContain("waiting for the leader to share the site CA");
+    // `serve` made a CA of its own at its first start (loadOrCreateSiteCa), as a real service would.
+    const own = createSiteCa("Orchestra CA");
+    mkdirSync(join(follower.root, "/var/lib/orchestra/pki"), { recursive: true });
+    writeFileSync(join(follower.root, "/var/lib/orchestra/pki/ca.key"), own.keyPem, { mode: 0o600 });
+    writeFileSync(join(follower.root, "/var/lib/orchestra/pki/ca.pem"), own.certPem);
+    follower.clearCommands();
+    const later = await follower.ctx.run(follower.ctx.on.leaderSettingsChanged(), shared(lead.state, early.state));
+    expect(later.state.unitStatus.status).toBe("active");
+    expect(follower.read("/var/lib/orchestra/pki/ca.pem")).toBe(leader.read("/var/lib/orchestra/pki/ca.pem"));
+    expect(follower.commands()).toContainEqual(["systemctl", "restart", "orchestra"]);
+    // Adopted once: the next hook restarts nothing.
+    follower.clearCommands();
+    await follower.ctx.run(follower.ctx.on.updateStatus(), later.state);
+    expect(follower.commands()).not.toContainEqual(["systemctl", "restart", "orchestra"]);
   });
 
   it("run DHCP in full mode on the leader only", async () => {

@@ -41,4 +41,21 @@ describe("tlsMaterialFiles", () => {
     expect(get(moved, paths.certFile)).not.toBe(get(first, paths.certFile));
     expect(new X509Certificate(get(moved, paths.certFile)).verify(new X509Certificate(get(first, paths.caFile)).publicKey)).toBe(true);
   });
+
+  it("renews the server certificate in its last 30 days, under the same CA, and not before", () => {
+    const paths = tlsPaths(dir);
+    const issuedAt = new Date("2026-01-01T00:00:00Z");
+    const first = tlsMaterialFiles(paths, "10.0.0.1", undefined, issuedAt);
+    write(first);
+    const get = (files: typeof first, p: string) => files.find((f) => f.path === p)!.content;
+    // A year's certificate, 300 days on: kept.
+    expect(tlsMaterialFiles(paths, "10.0.0.1", undefined, new Date("2026-10-28T00:00:00Z"))).toEqual(first);
+    // 340 days on (25 left): a new one, valid a year from then, from the same CA.
+    const renewed = tlsMaterialFiles(paths, "10.0.0.1", undefined, new Date("2026-12-07T00:00:00Z"));
+    expect(get(renewed, paths.caFile)).toBe(get(first, paths.caFile));
+    const cert = new X509Certificate(get(renewed, paths.certFile));
+    expect(cert.serialNumber).not.toBe(new X509Certificate(get(first, paths.certFile)).serialNumber);
+    expect(new Date(cert.validTo).getTime()).toBeGreaterThan(new Date("2027-12-01T00:00:00Z").getTime());
+    expect(cert.verify(new X509Certificate(get(first, paths.caFile)).publicKey)).toBe(true);
+  });
 });
