@@ -20,7 +20,7 @@ import { loadWebdavCredentials } from "./secrets/webdav-credentials.ts";
 import { reconcileEc2Api } from "./relations/ec2-api.ts";
 import { reconcileMetricsEndpoint } from "./relations/metrics-endpoint.ts";
 import { reconcileSimpleProviders } from "./relations/simple-providers.ts";
-import { reconcileSyslog, wantsPlainSyslog } from "./relations/syslog.ts";
+import { checkSyslogRelations, reconcileSyslog, wantsPlainSyslog } from "./relations/syslog.ts";
 import { reconcileWebdavStorage } from "./relations/webdav-storage.ts";
 import { dhcpModeHere } from "./workloads/dnsmasq.ts";
 import { workloadsFor } from "./workloads/registry.ts";
@@ -58,6 +58,7 @@ export async function loadSettings(ctx: HookContext): Promise<void> {
   const problemsBefore = ctx.facts.blocked.length;
   settings.databaseUrl = await readDatabase(ctx);
   settings.aptProxyClients = (await readAptProxyClients(ctx)) ?? [];
+  await checkSyslogRelations(ctx);
   if (ctx.facts.blocked.length > problemsBefore) return;
   settings.syslogPlain = await wantsPlainSyslog(ctx, ctx.config);
   if (ctx.config.components.includes("nginx")) settings.webdavCredentials = await loadWebdavCredentials(ctx);
