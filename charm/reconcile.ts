@@ -6,7 +6,7 @@
  * ensure running, then publish on the relations and match the open ports.
  */
 import { isOrchestraError } from "../lib/errors.ts";
-import { closePort, configGet, jujuLog, openedPorts, openPort } from "../lib/hookenv/index.ts";
+import { closePort, configGet, ingressAddress, jujuLog, openedPorts, openPort } from "../lib/hookenv/index.ts";
 import { parseCharmConfig } from "./config/charm-config.ts";
 import { modelProxyEnvironment } from "./host/proxy.ts";
 import { DATA_DIR, type HookContext } from "./hook-context.ts";
@@ -61,6 +61,7 @@ export async function loadSettings(ctx: HookContext): Promise<void> {
   await checkSyslogRelations(ctx);
   if (ctx.facts.blocked.length > problemsBefore) return;
   settings.syslogPlain = await wantsPlainSyslog(ctx, ctx.config);
+  if (ctx.config.components.includes("rsyslog")) settings.syslogAddress = await ingressAddress("syslog");
   if (ctx.config.components.includes("nginx")) settings.webdavCredentials = await loadWebdavCredentials(ctx);
   ctx.settings = settings;
 }

@@ -101,3 +101,15 @@ describe("malformed syslog relation data", () => {
     expect(h.read(CONF)).toBe(before);
   });
 });
+
+describe("the syslog server certificate", () => {
+  it("names the address the syslog relation hands out as well as the provisioning address", async () => {
+    const rel = tlsClient();
+    const syslogBinding = { "bind-addresses": [{ "interface-name": "eth0", addresses: [{ value: "198.51.100.10", cidr: "198.51.100.0/24" }] }], "egress-subnets": ["198.51.100.10/32"], "ingress-addresses": ["198.51.100.10"] };
+    const out = await h.ctx.run(h.ctx.on.relationChanged(rel), configured({ leader: true, config: { components: "rsyslog" }, relations: [rel], networks: { syslog: syslogBinding } }));
+    expect(getRelation(out.state, rel).localUnitData.host).toBe("198.51.100.10");
+    const text = (await execa("openssl", ["x509", "-noout", "-ext", "subjectAltName"], { input: h.read("/var/lib/orchestra/tls/syslog.pem") })).stdout;
+    expect(text).toContain("IP Address:198.51.100.10");
+    expect(text).toContain("IP Address:192.0.2.0");
+  });
+});
