@@ -157,6 +157,12 @@ describe("relations with a counterpart machine", () => {
     await onCounterpart(["systemctl", "restart", "rsyslog"]);
     const line = `tls-line-${Date.now()}`;
     expect(await landsInPerHostFile("tls-sender", line)).toContain(line);
+    // A client that checks the server's name (RFC 5425 asks it to) against the host the
+    // relation names: the certificate must carry that address, not only the provisioning one.
+    const nameCheck = await harness.inClient(counterpart.machine.member, ["sh", "-c",
+      'printf "%s" "$1" > /tmp/orchestra-syslog-ca-$$.pem; echo | timeout 20 openssl s_client -connect "$2:$3" -CAfile /tmp/orchestra-syslog-ca-$$.pem -verify_ip "$2" -verify_return_error; code=$?; rm -f /tmp/orchestra-syslog-ca-$$.pem; exit $code',
+      "sh", data["ca-cert"]!, data.host!, data.port!]);
+    expect(nameCheck.exitCode, String(nameCheck.all).slice(-800)).toBe(0);
   }, 5 * 60_000);
 
   it("syslog: a plain forwarder in rsyslog-forwarder-ha's style is named in the status, and lands its lines on 514 only with syslog-plain-listener, only while related", async () => {
@@ -170,15 +176,23 @@ describe("relations with a counterpart machine", () => {
     // rsyslog-forwarder-ha reads only the private-address of our unit and forwards to 514.
     const target = rel.localUnitData["private-address"];
     expect(target).toBe(unit.address);
-    await counterpart.machine.writeFile("/etc/rsyslog.d/71-forwarder-ha.conf", `if $programname == "plain-sender" then @@${target}:514\n`);
+    // Its fanout template: `*.* @host:514` for protocol=udp (its default), `@@host:514` for tcp;
+    // here one tag each, so the TLS client's lines stay apart.
+    await counterpart.machine.writeFile("/etc/rsyslog.d/71-forwarder-ha.conf", [
+      `if $programname == "plain-udp" then @${target}:514`,
+      `if $programname == "plain-tcp" then @@${target}:514`,
+      "",
+    ].join("\n"));
     await onCounterpart(["systemctl", "restart", "rsyslog"]);
 
     await hook(unit.context.on.configChanged(), { ...s, config: { ...s.config, "syslog-plain-listener": true } });
     expect(s.unitStatus.status).toBe("active");
     expect(s.openedPorts).toEqual(expect.arrayContaining(["514/tcp", "514/udp"]));
     await retryFor(30_000, async () => { if (!(await listensOn(514))) throw new Error("nothing listens on 514"); });
-    const line = `plain-line-${Date.now()}`;
-    expect(await landsInPerHostFile("plain-sender", line)).toContain(line);
+    for (const tag of ["plain-udp", "plain-tcp"]) {
+      const line = `${tag}-line-${Date.now()}`;
+      expect(await landsInPerHostFile(tag, line)).toContain(line);
+    }
 
     await unrelate(rel);
     expect(s.openedPorts).not.toContain("514/tcp");
@@ -223,7 +237,9 @@ describe("relations with a counterpart machine", () => {
     const code = (argv: string[]) => onCounterpart(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", ...argv]);
     await counterpart.machine.writeFile("/tmp/backup.tar", "counterpart-state\n");
     expect(await code(["-u", auth, "-T", "/tmp/backup.tar", `${url}backup.tar`])).toMatch(/^20[14]$/);
-    expect(await onCounterpart(["curl", "-sSf", "-u", auth, `${url}backup.tar`])).toBe("counterpart-state\n");
+    // Byte for byte: compare checksums (the command's output loses its final newline).
+    const stored = await onCounterpart(["sh", "-c", 'curl -sSf -u "$1" "$2" | sha256sum', "sh", auth, `${url}backup.tar`]);
+    expect(stored).toBe(await onCounterpart(["sh", "-c", "sha256sum < /tmp/backup.tar"]));
     expect(await code([`${url}backup.tar`])).toBe("401");
     expect(await code(["-T", "/tmp/backup.tar", `${url}anonymous.tar`])).toBe("401");
     expect(await code(["-u", `${credentials.contents.username}:wrong`, `${url}backup.tar`])).toBe("401");
