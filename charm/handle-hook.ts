@@ -7,6 +7,7 @@ import { applicationVersionSet, jujuLog, parseRelationHook, statusSet } from "..
 import type { HookContext } from "./hook-context.ts";
 import { reconcile } from "./reconcile.ts";
 import { forgetEc2Credential } from "./relations/ec2-api.ts";
+import { forgetSyslogClientCertificate } from "./relations/syslog.ts";
 import { computeStatus } from "./status.ts";
 import { countByStatus, listMachines } from "./workloads/orchestra-cli.ts";
 import { allWorkloads } from "./workloads/registry.ts";
@@ -50,6 +51,9 @@ export async function handleHook(ctx: HookContext): Promise<void> {
   const relation = parseRelationHook(name);
   if (relation?.endpoint === "ec2-api" && relation.event === "broken" && ctx.env.relationId !== undefined) {
     await forgetEc2Credential(ctx, ctx.env.relationId);
+  }
+  if (relation?.endpoint === "syslog" && relation.event === "broken" && ctx.env.relationId !== undefined) {
+    await forgetSyslogClientCertificate(ctx, ctx.env.relationId);
   }
   if (name === "update-status") await countMachines(ctx);
   if (ctx.leader) await applicationVersionSet(CHARM_VERSION);

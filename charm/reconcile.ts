@@ -6,7 +6,7 @@
  * ensure running, then publish on the relations and match the open ports.
  */
 import { isOrchestraError } from "../lib/errors.ts";
-import { closePort, configGet, jujuLog, openedPorts, openPort } from "../lib/hookenv/index.ts";
+import { closePort, configGet, ingressAddress, jujuLog, openedPorts, openPort } from "../lib/hookenv/index.ts";
 import { parseCharmConfig } from "./config/charm-config.ts";
 import { modelProxyEnvironment } from "./host/proxy.ts";
 import { DATA_DIR, type HookContext } from "./hook-context.ts";
@@ -20,7 +20,7 @@ import { loadWebdavCredentials } from "./secrets/webdav-credentials.ts";
 import { reconcileEc2Api } from "./relations/ec2-api.ts";
 import { reconcileMetricsEndpoint } from "./relations/metrics-endpoint.ts";
 import { reconcileSimpleProviders } from "./relations/simple-providers.ts";
-import { reconcileSyslog, wantsPlainSyslog } from "./relations/syslog.ts";
+import { checkSyslogRelations, reconcileSyslog, wantsPlainSyslog } from "./relations/syslog.ts";
 import { reconcileWebdavStorage } from "./relations/webdav-storage.ts";
 import { dhcpModeHere } from "./workloads/dnsmasq.ts";
 import { workloadsFor } from "./workloads/registry.ts";
@@ -58,8 +58,10 @@ export async function loadSettings(ctx: HookContext): Promise<void> {
   const problemsBefore = ctx.facts.blocked.length;
   settings.databaseUrl = await readDatabase(ctx);
   settings.aptProxyClients = (await readAptProxyClients(ctx)) ?? [];
+  await checkSyslogRelations(ctx);
   if (ctx.facts.blocked.length > problemsBefore) return;
   settings.syslogPlain = await wantsPlainSyslog(ctx, ctx.config);
+  if (ctx.config.components.includes("rsyslog")) settings.syslogAddress = await ingressAddress("syslog");
   if (ctx.config.components.includes("nginx")) settings.webdavCredentials = await loadWebdavCredentials(ctx);
   ctx.settings = settings;
 }

@@ -1,9 +1,15 @@
 /**
  * @module charm/relations/syslog
- * The `syslog` endpoint: where to send logs over TLS, with the CA to check the server by.
+ * The `syslog` endpoint: where to send logs over TLS, with the CA to check the server by, and
+ * (from the leader) a client certificate from the site CA for each application that sends
+ * over TLS, as a Juju secret granted to its relation: a client needs one once rsyslog asks
+ * for client certificates, and has one whichever way rsyslog is set.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { ingressAddress, relationGet, relationList, relationRemoteApp, relationSet } from "../../lib/hookenv/index.ts";
+import { isOrchestraError } from "../../lib/errors.ts";
+import { ingressAddress, jujuLog, relationGet, relationList, relationRemoteApp, relationSet, secretAdd, secretGet, secretGrant, secretIds, secretRemove } from "../../lib/hookenv/index.ts";
+import { issueClientCertificate } from "../../lib/pki/issue-certificate.ts";
+import { parseSiteCa, siteCaPaths } from "../../lib/pki/site-ca.ts";
 import type { CharmConfig } from "../config/charm-config.ts";
 import type { HookContext } from "../hook-context.ts";
 import { SYSLOG_TLS_PORT } from "../workloads/rsyslog.ts";
@@ -16,6 +22,34 @@ import { forEachRelation } from "./for-each-relation.ts";
  */
 export function isPlainForwarder(data: Record<string, string>): boolean {
   return data.protocol === undefined || data.protocol === "" || data.protocol === "udp" || data.protocol === "tcp";
+}
+
+/** The protocols a related unit may publish: TLS, or plain tcp/udp (or none: plain). */
+export const SYSLOG_PROTOCOLS = ["tcp+tls", "tcp", "udp"] as const;
+
+/** Why a related unit's `protocol` is malformed (pure), or null when it is fine. */
+export function syslogProtocolProblem(unit: string, data: Record<string, string>): string | null {
+  const protocol = data.protocol;
+  if (protocol === undefined || protocol === "" || (SYSLOG_PROTOCOLS as readonly string[]).includes(protocol)) return null;
+  return `syslog relation: ${unit} published protocol "${protocol.slice(0, 40)}", not one of ${SYSLOG_PROTOCOLS.join(", ")}`;
+}
+
+/**
+ * Checks what the related syslog units published; a malformed `protocol` goes into the
+ * blocked facts (and then no file is written). Answers whether all of it was well formed.
+ */
+export async function checkSyslogRelations(ctx: HookContext): Promise<boolean> {
+  let wellFormed = true;
+  await forEachRelation("syslog", async (relationId) => {
+    for (const unit of await relationList({ relationId })) {
+      const problem = syslogProtocolProblem(unit, await relationGet(unit, { relationId }));
+      if (problem !== null) {
+        ctx.facts.blocked.push(problem);
+        wellFormed = false;
+      }
+    }
+  });
+  return wellFormed;
 }
 
 /**
@@ -38,6 +72,38 @@ export async function wantsPlainSyslog(ctx: HookContext, config: CharmConfig): P
   return true;
 }
 
+/** The label of the client-certificate secret for one relation. */
+export function clientCertificateLabel(relationId: string): string {
+  return `syslog-client-${relationId.split(":").pop()}`;
+}
+
+/** Whether any unit on the relation sends over TLS. */
+async function hasTlsClient(relationId: string): Promise<boolean> {
+  for (const unit of await relationList({ relationId })) {
+    if ((await relationGet(unit, { relationId })).protocol === "tcp+tls") return true;
+  }
+  return false;
+}
+
+/**
+ * The client-certificate secret's id for a relation, issued from the site CA the first time
+ * (null when it exists already: its id went into the app databag then).
+ */
+async function ensureClientCertificate(ctx: HookContext, dataDir: string, relationId: string, app: string): Promise<string | null> {
+  const label = clientCertificateLabel(relationId);
+  try {
+    await secretGet({ label });
+    return null;
+  } catch (error) {
+    if (!isOrchestraError(error, "SECRET_NOT_FOUND")) throw error;
+  }
+  const paths = siteCaPaths(dataDir);
+  const caPem = readFileSync(ctx.host.path(paths.certFile), "utf8");
+  const issued = issueClientCertificate(parseSiteCa(caPem, readFileSync(ctx.host.path(paths.keyFile), "utf8")), app);
+  // "relation" lets relation-broken find the secret again by its content (secret-remove takes ids).
+  return await secretAdd({ cert: issued.certPem, key: issued.keyPem, "ca-cert": caPem, relation: relationId }, { label, description: `syslog client certificate for ${app}` });
+}
+
 /** Publishes the syslog target on every syslog relation. */
 export async function reconcileSyslog(ctx: HookContext): Promise<void> {
   const settings = ctx.settings;
@@ -55,5 +121,22 @@ export async function reconcileSyslog(ctx: HookContext): Promise<void> {
       protocol: "tcp+tls",
       "ca-cert": existsSync(caPath) ? readFileSync(caPath, "utf8") : "",
     }, { relationId });
+    if (!ctx.leader || !existsSync(caPath) || !(await hasTlsClient(relationId))) return;
+    const app = (await relationRemoteApp({ relationId })) ?? "unknown";
+    const secretId = await ensureClientCertificate(ctx, settings.dataDir, relationId, app);
+    if (secretId === null) return;
+    await secretGrant(secretId, relationId);
+    await relationSet({ "client-cert-secret-id": secretId }, { relationId, app: true });
   });
+}
+
+/** On syslog-relation-broken: the leader removes that relation's client-certificate secret. */
+export async function forgetSyslogClientCertificate(ctx: HookContext, relationId: string): Promise<void> {
+  if (!ctx.leader) return;
+  for (const id of await secretIds()) {
+    const content = await secretGet({ id });
+    if (content.relation !== relationId || content.cert === undefined) continue;
+    await secretRemove(id);
+    await jujuLog(`removed the syslog client certificate of ${relationId}`);
+  }
 }

@@ -38,9 +38,11 @@ export const rsyslog = packagedService({
     const paths = tlsPaths(settings.dataDir);
     const { group } = rsyslogRunsAs(host);
     return [
-      // The certificate names this unit's address: re-issued (and rsyslog restarted) when it changes.
+      // The certificate names this unit's address and the syslog relation's (provisioned nodes
+      // send to the one, related applications to the other): re-issued (and rsyslog restarted)
+      // when either changes.
       // rsyslog opens its key after dropping root: the key is readable by its group, the CA key by root alone.
-      ...tlsMaterialFiles(paths, settings.address, (p) => host.path(p)).map((f) => (f.path === paths.keyFile ? { ...f, mode: 0o640, group } : f)),
+      ...tlsMaterialFiles(paths, [settings.address, ...(settings.syslogAddress === undefined ? [] : [settings.syslogAddress])], (p) => host.path(p)).map((f) => (f.path === paths.keyFile ? { ...f, mode: 0o640, group } : f)),
       { path: "/etc/rsyslog.d/60-orchestra.conf", content: renderRsyslogConf({ address: settings.config.listenAddress, port: SYSLOG_TLS_PORT, ...paths, logDir: HOST_LOG_DIR, plainPort: settings.syslogPlain ? SYSLOG_PLAIN_PORT : null }) },
     ];
   },

@@ -31,11 +31,14 @@ export interface TlsFile {
 }
 
 /**
- * The CA and the server certificate for `address`: the existing files when the certificate
- * still names that address and is not due for renewal, else a new certificate (and a new
- * CA if there is none). `resolve` maps a host path to where it lives (under the host root).
+ * The CA and the server certificate for `address` (one, or several: the first is the CN):
+ * the existing files when the certificate still names every one and is not due for
+ * renewal, else a new certificate (and a new CA if there is none). `resolve` maps a host
+ * path to where it lives (under the host root).
  */
-export function tlsMaterialFiles(paths: TlsPaths, address: string, resolve: (path: string) => string = (p) => p, now = new Date()): TlsFile[] {
+export function tlsMaterialFiles(paths: TlsPaths, address: string | readonly string[], resolve: (path: string) => string = (p) => p, now = new Date()): TlsFile[] {
+  // The first name is the certificate's CN; duplicates (one address for both) are dropped.
+  const names = [...new Set(typeof address === "string" ? [address] : address)];
   const read = (path: string) => (existsSync(resolve(path)) ? readFileSync(resolve(path), "utf8") : undefined);
   const caPem = read(paths.caFile);
   const caKeyPem = read(paths.caKeyFile);
@@ -46,9 +49,9 @@ export function tlsMaterialFiles(paths: TlsPaths, address: string, resolve: (pat
   ];
   const certPem = read(paths.certFile);
   const keyPem = read(paths.keyFile);
-  if (keyPem !== undefined && !needsRenewal(certPem, ca, [address], now)) {
+  if (keyPem !== undefined && !needsRenewal(certPem, ca, names, now)) {
     return [...caFiles, { path: paths.keyFile, content: keyPem, mode: 0o600 }, { path: paths.certFile, content: certPem!, mode: 0o644 }];
   }
-  const issued = issueServerCertificate(ca, [address], now);
+  const issued = issueServerCertificate(ca, names, now);
   return [...caFiles, { path: paths.keyFile, content: issued.keyPem, mode: 0o600 }, { path: paths.certFile, content: issued.certPem, mode: 0o644 }];
 }

@@ -39,6 +39,12 @@ export interface WorkloadSettings {
   aptProxyClients: string[];
   /** Whether rsyslog also listens for plain syslog on 514 (the option is on and a plain forwarder is related). */
   syslogPlain: boolean;
+  /**
+   * The address the syslog relation names (its binding's ingress address), when it differs
+   * from `address`: the syslog server certificate names it too, so a client that checks the
+   * server's name against the host it was given accepts it.
+   */
+  syslogAddress?: string;
   /** Whether this unit is the leader: DHCP in full mode runs on the leader only. */
   leader: boolean;
 }

@@ -39,6 +39,14 @@ export function issueNodeCertificate(ca: SiteCa, node: { instanceId: string; hos
   return issue(ca, node.instanceId, [node.instanceId, node.hostname], "client", lifetimeDays, now);
 }
 
+/**
+ * A client certificate for a related application (the syslog relation's TLS clients): its CN
+ * and only subjectAltName are the application's name.
+ */
+export function issueClientCertificate(ca: SiteCa, name: string, now = new Date(), lifetimeDays = SERVER_LIFETIME_DAYS): IssuedCertificate {
+  return issue(ca, name, [name], "client", lifetimeDays, now);
+}
+
 /** Whether a PEM certificate should be replaced: unreadable, not signed by `ca`, not naming `names`, or inside its renewal window. */
 export function needsRenewal(certPem: string | undefined, ca: SiteCa, names: readonly string[], now = new Date(), renewBeforeDays = RENEW_BEFORE_DAYS): boolean {
   if (certPem === undefined) return true;

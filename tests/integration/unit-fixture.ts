@@ -19,6 +19,9 @@ export const repoRoot = resolve(import.meta.dirname, "..", "..");
  */
 export const UNIT_PACKAGES = [
   "dnsmasq", "ipxe", "squid", "rsyslog", "rsyslog-gnutls", "puppetserver", "nginx", "libnginx-mod-http-dav-ext",
+  // The counterpart unit of relations.test.ts: a real Prometheus scraping over
+  // metrics-endpoint, curl as a WebDAV client (rsyslog-gnutls, above, forwards over TLS).
+  "prometheus", "curl",
 ] as const;
 
 /** The packed charm in a temp dir, and how to remove it. */

@@ -3,14 +3,15 @@
  * our private-address and sends plain syslog to 514; TLS clients say protocol=tcp+tls.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:tls";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { X509Certificate } from "node:crypto";
 import { issueNodeCertificate, issueServerCertificate } from "../../../lib/pki/issue-certificate.ts";
 import { createSiteCa, parseSiteCa } from "../../../lib/pki/site-ca.ts";
-import { relation, type State } from "../../../lib/testing/index.ts";
+import { findSecret, getRelation, relation, type State } from "../../../lib/testing/index.ts";
 import { charmHarness, configured, freePort, type CharmHarness } from "../charm-harness.ts";
 
 let h: CharmHarness;
@@ -122,5 +123,66 @@ describe("TLS syslog on 6514", () => {
     expect(renewed.serialNumber).not.toBe(new X509Certificate(old.certPem).serialNumber);
     expect(new Date(renewed.validTo).getTime()).toBeGreaterThan(Date.now() + 360 * 24 * 3600 * 1000);
     expect(h.commands()).toContainEqual(["systemctl", "restart", "rsyslog"]);
+  });
+});
+
+describe("TLS clients get a client certificate from the site CA", () => {
+  it("the leader issues one per relation as a secret granted to it, signed by the CA it publishes, and removes it when the relation goes", async () => {
+    const rel = tlsClient();
+    const joined = await h.ctx.run(h.ctx.on.relationChanged(rel), configured({ leader: true, config: { components: "rsyslog" }, relations: [rel] }));
+    const bags = getRelation(joined.state, rel);
+    const secretId = bags.localAppData["client-cert-secret-id"];
+    expect(secretId, JSON.stringify(bags.localAppData)).toMatch(/^secret:/);
+    const issued = findSecret(joined.state, secretId!)!;
+    expect(issued.grants[String(rel.id)]).toBeDefined();
+    expect(issued.contents["ca-cert"]).toBe(bags.localUnitData["ca-cert"]);
+    // The certificate chains to the published CA and is for client authentication.
+    const dir = mkdtempSync(join(tmpdir(), "syslog-client-cert-"));
+    try {
+      writeFileSync(join(dir, "ca.pem"), issued.contents["ca-cert"]!);
+      writeFileSync(join(dir, "cert.pem"), issued.contents.cert!);
+      const verify = await execa("openssl", ["verify", "-purpose", "sslclient", "-CAfile", join(dir, "ca.pem"), join(dir, "cert.pem")], { reject: false });
+      expect(verify.exitCode, `${verify.stdout}${verify.stderr}`).toBe(0);
+      expect((await execa("openssl", ["x509", "-noout", "-subject", "-in", join(dir, "cert.pem")])).stdout).toContain("my-tls-app");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // A second hook issues no second certificate.
+    const again = await h.ctx.run(h.ctx.on.relationChanged(rel), joined.state);
+    expect(again.state.secrets.filter((s) => s.label?.startsWith("syslog-client-"))).toHaveLength(1);
+    const broken = await h.ctx.run(h.ctx.on.relationBroken(rel), again.state);
+    expect(broken.state.secrets.filter((s) => s.label?.startsWith("syslog-client-"))).toEqual([]);
+  });
+
+  it("a plain forwarder gets none", async () => {
+    const rel = forwarder();
+    const out = await h.ctx.run(h.ctx.on.relationChanged(rel), configured({ leader: true, config: { components: "rsyslog", "syslog-plain-listener": true }, relations: [rel] }));
+    expect(getRelation(out.state, rel).localAppData["client-cert-secret-id"]).toBeUndefined();
+  });
+});
+
+describe("malformed syslog relation data", () => {
+  it("a protocol that is none of tcp+tls, tcp, udp blocks with the reason and changes no file", async () => {
+    const rel = forwarder();
+    const s = (await h.ctx.run(h.ctx.on.relationChanged(rel), configured({ leader: true, config: { components: "rsyslog", "syslog-plain-listener": true }, relations: [rel] }))).state;
+    const before = h.read(CONF);
+    expect(before).toContain('port="514"');
+    const bad = { ...rel, remoteUnitsData: { 0: { ...rel.remoteUnitsData[0], protocol: "tcp+tls\naction(type=\"omfile\" file=\"/etc/passwd\")" } } };
+    const out = await h.ctx.run(h.ctx.on.relationChanged(bad), { ...s, relations: [bad] });
+    expect(out.state.unitStatus.status).toBe("blocked");
+    expect(out.state.unitStatus.message).toContain('syslog relation: rsyslog-forwarder-ha/0 published protocol "tcp+tls');
+    expect(h.read(CONF)).toBe(before);
+  });
+});
+
+describe("the syslog server certificate", () => {
+  it("names the address the syslog relation hands out as well as the provisioning address", async () => {
+    const rel = tlsClient();
+    const syslogBinding = { "bind-addresses": [{ "interface-name": "eth0", addresses: [{ value: "198.51.100.10", cidr: "198.51.100.0/24" }] }], "egress-subnets": ["198.51.100.10/32"], "ingress-addresses": ["198.51.100.10"] };
+    const out = await h.ctx.run(h.ctx.on.relationChanged(rel), configured({ leader: true, config: { components: "rsyslog" }, relations: [rel], networks: { syslog: syslogBinding } }));
+    expect(getRelation(out.state, rel).localUnitData.host).toBe("198.51.100.10");
+    const text = (await execa("openssl", ["x509", "-noout", "-ext", "subjectAltName"], { input: h.read("/var/lib/orchestra/tls/syslog.pem") })).stdout;
+    expect(text).toContain("IP Address:198.51.100.10");
+    expect(text).toContain("IP Address:192.0.2.0");
   });
 });
