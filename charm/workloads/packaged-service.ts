@@ -118,6 +118,12 @@ export function packagedService(spec: PackagedServiceSpec): Workload {
       if (spec.listensOn && host.serviceManager === "systemd") await verifyListening(host, spec.name, spec.listensOn(settings));
     },
     isRunning: (host) => serviceIsActive(host, spec.service),
+    async isSetUp(host) {
+      if (spec.ownFiles.some((file) => existsSync(host.path(file)))) return true;
+      // The service's own package (the first): a machine's rsyslog stays its own even where
+      // the charm added rsyslog-gnutls beside it.
+      return installedByCharm(host).has(spec.packages[0]!) && (await serviceIsActive(host, spec.service));
+    },
     async teardown(host) {
       for (const file of spec.ownFiles) removeFile(host.path(file));
       const charmInstalled = installedByCharm(host);
