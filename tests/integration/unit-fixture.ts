@@ -19,6 +19,8 @@ export const repoRoot = resolve(import.meta.dirname, "..", "..");
  */
 export const UNIT_PACKAGES = [
   "dnsmasq", "ipxe", "squid", "rsyslog", "rsyslog-gnutls", "puppetserver", "nginx", "libnginx-mod-http-dav-ext",
+  // The database relation's counterpart (tests/integration/database.test.ts): Debian's PostgreSQL.
+  "postgresql",
 ] as const;
 
 /** The packed charm in a temp dir, and how to remove it. */
