@@ -46,6 +46,20 @@ describe("stop and remove", () => {
   });
 });
 
+describe("a machine's own rsyslog beside the rsyslog-gnutls the charm added", () => {
+  it("is handed back running on its own configuration, not disabled", async () => {
+    // As on Ubuntu 24.04: rsyslog comes with the machine, rsyslog-gnutls does not.
+    h.flag("pkg-rsyslog");
+    h.flag("svc-rsyslog");
+    const s = (await h.ctx.run(h.ctx.on.install(), configured({ leader: true, config: { components: "rsyslog" } }))).state;
+    const stopped = await h.ctx.run(h.ctx.on.stop(), s);
+    await h.ctx.run(h.ctx.on.remove(), stopped.state);
+    expect(h.exists("/etc/rsyslog.d/60-orchestra.conf")).toBe(false);
+    expect(h.running("rsyslog")).toBe(true);
+    expect(disabled("rsyslog")).toBe(false);
+  });
+});
+
 describe("a component dropped from the list", () => {
   it("is torn down as stop would, once, and nothing else is touched", async () => {
     const s = (await h.ctx.run(h.ctx.on.install(), configured({ leader: true, config: { components: "dnsmasq squid" } }))).state;
