@@ -23,7 +23,7 @@ import { reconcileSimpleProviders } from "./relations/simple-providers.ts";
 import { checkSyslogRelations, reconcileSyslog, wantsPlainSyslog } from "./relations/syslog.ts";
 import { reconcileWebdavStorage } from "./relations/webdav-storage.ts";
 import { dhcpModeHere } from "./workloads/dnsmasq.ts";
-import { workloadsFor } from "./workloads/registry.ts";
+import { workloadsFor, workloadsNotIn } from "./workloads/registry.ts";
 import type { Workload, WorkloadSettings } from "./workloads/workload.ts";
 
 /** Reads and validates config; on problems records them and leaves ctx.config null. */
@@ -84,6 +84,22 @@ async function reconcileWorkload(ctx: HookContext, workload: Workload, settings:
   }
 }
 
+/**
+ * A component taken out of the list: undone as the stop hook undoes it (files removed,
+ * what the charm installed disabled), once; a failure is reported in the status.
+ */
+async function dropWorkload(ctx: HookContext, workload: Workload): Promise<void> {
+  try {
+    if (!(await workload.isSetUp?.(ctx.host))) return;
+    await jujuLog(`${workload.name} is no longer in components: tearing it down`, "INFO");
+    await workload.teardown(ctx.host);
+  } catch (error) {
+    if (!isOrchestraError(error)) throw error;
+    await jujuLog(`${workload.name}: ${error.message}`, "ERROR");
+    ctx.facts.blocked.push(`${workload.name}: could not be removed from this unit (${error.message.slice(0, 200)})`);
+  }
+}
+
 /** Opens the ports the running components serve and closes the others. */
 async function reconcilePorts(wanted: readonly string[]): Promise<void> {
   const open = await openedPorts();
@@ -101,6 +117,7 @@ export async function reconcile(ctx: HookContext): Promise<void> {
   if (settings.config.components.includes("dnsmasq") && dhcpModeHere(settings) !== settings.config.dhcpMode) {
     ctx.facts.notes.push("DHCP (full mode) runs on the leader; this unit serves TFTP");
   }
+  for (const workload of workloadsNotIn(settings.config.components)) await dropWorkload(ctx, workload);
   for (const workload of workloads) await reconcileWorkload(ctx, workload, settings);
   await reconcileEc2Api(ctx);
   await reconcileSimpleProviders(ctx);

@@ -30,6 +30,7 @@ export interface PackagedServiceSpec {
   name: Component;
   /** The systemd unit / init script name, and the daemon in the foreground for hosts with neither. */
   service: ServiceSpec;
+  /** The service's own package first (teardown decides by it), then what it needs beside. */
   packages: readonly string[];
   ports(config: CharmConfig, settings?: WorkloadSettings): string[];
   files(host: Host, settings: WorkloadSettings): ManagedFile[];
@@ -118,10 +119,16 @@ export function packagedService(spec: PackagedServiceSpec): Workload {
       if (spec.listensOn && host.serviceManager === "systemd") await verifyListening(host, spec.name, spec.listensOn(settings));
     },
     isRunning: (host) => serviceIsActive(host, spec.service),
+    async isSetUp(host) {
+      if (spec.ownFiles.some((file) => existsSync(host.path(file)))) return true;
+      // The service's own package, as teardown decides.
+      return installedByCharm(host).has(spec.packages[0]!) && (await serviceIsActive(host, spec.service));
+    },
     async teardown(host) {
       for (const file of spec.ownFiles) removeFile(host.path(file));
-      const charmInstalled = installedByCharm(host);
-      if (spec.packages.some((p) => charmInstalled.has(p))) {
+      // Decided by the service's own package (the first): a machine's rsyslog stays the
+      // machine's even where the charm added rsyslog-gnutls beside it.
+      if (installedByCharm(host).has(spec.packages[0]!)) {
         await serviceDisable(host, spec.service);
         return;
       }

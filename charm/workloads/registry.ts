@@ -23,3 +23,8 @@ export function workloadsFor(components: readonly Component[]): Workload[] {
 export function allWorkloads(): Workload[] {
   return [orchestra, ...Object.values(BY_COMPONENT)];
 }
+
+/** The components not in the list: what a config change may have dropped. */
+export function workloadsNotIn(components: readonly Component[]): Workload[] {
+  return (Object.entries(BY_COMPONENT) as Array<[Component, Workload]>).filter(([c]) => !components.includes(c)).map(([, w]) => w);
+}

@@ -69,4 +69,10 @@ export interface Workload {
    * package the machine had before its own configuration back, running.
    */
   teardown(host: Host): Promise<void>;
+  /**
+   * Whether the charm set the component up here (its own files are on the machine, or what
+   * the charm installed is running): a component dropped from the list is torn down only
+   * then, so later hooks leave it alone.
+   */
+  isSetUp?(host: Host): Promise<boolean>;
 }

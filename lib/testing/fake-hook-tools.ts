@@ -331,6 +331,8 @@ function runTool(world: World, tool: string, argv: string[], stdin: string): str
       const ref = p.args[0] ?? flag(p, "--label");
       const secret = world.secrets.find((s) => s.id === ref || s.label === ref);
       if (!secret) throw new ToolError(`secret "${ref ?? ""}" not found`);
+      // Another application's secret opens only where it was granted to this unit or its application.
+      if (secret.owner === "remote" && !grantedToUnit(world, secret)) throw new ToolError(`permission denied: secret "${secret.id}" was not granted to ${world.unitName}`);
       return json(secret.contents);
     }
     case "secret-set": {
@@ -369,6 +371,12 @@ function runTool(world: World, tool: string, argv: string[], stdin: string): str
     default:
       throw new ToolError(`the fake hook tools do not implement ${tool}`);
   }
+}
+
+/** Whether a remote secret's grants name a relation this unit is in, for the whole application or this unit. */
+function grantedToUnit(world: World, secret: WorldSecret): boolean {
+  return Object.entries(secret.grants).some(([relationId, who]) =>
+    (relationId === "*" || world.relations.some((r) => String(r.id) === relationId)) && (who.includes("*") || who.includes(world.unitName)));
 }
 
 /** Secret ids are 20 lowercase base32 characters, like Juju's xids; counting keeps them stable. */

@@ -101,13 +101,16 @@ export function peerRelation(fields: { endpoint: string; id?: number; interface?
   };
 }
 
-/** A secret owned by this application (or, with owner "remote", granted to it). */
+/**
+ * A secret owned by this application (or, with owner "remote", granted to it: over any
+ * relation unless `grants` says which; `grants: {}` is a remote secret never granted).
+ */
 export function secret(fields: Partial<Secret> & { contents: Record<string, string> }): Secret {
   return {
     id: fields.id ?? `secret:t${String(nextRelationId++).padStart(19, "0")}`,
     owner: "application",
     revision: 1,
-    grants: {},
+    grants: fields.owner === "remote" ? { "*": ["*"] } : {},
     ...structuredClone(fields),
   };
 }

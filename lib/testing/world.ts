@@ -46,7 +46,10 @@ export interface WorldSecret {
   owner: "application" | "unit" | "remote";
   revision: number;
   contents: Record<string, string>;
-  /** Relation ids (numbers, as strings) to the units granted, or ["*"] for the whole app. */
+  /**
+   * Relation ids (numbers, as strings) to the units granted, or ["*"] for the whole app. A
+   * remote secret opens only where a grant names a relation this unit is in ("*" for any).
+   */
   grants: Record<string, string[]>;
 }
 

@@ -22,6 +22,8 @@ export const UNIT_PACKAGES = [
   // The counterpart unit of relations.test.ts: a real Prometheus scraping over
   // metrics-endpoint, curl as a WebDAV client (rsyslog-gnutls, above, forwards over TLS).
   "prometheus", "curl",
+  // The database relation's counterpart (tests/integration/database.test.ts): Debian's PostgreSQL.
+  "postgresql",
 ] as const;
 
 /** The packed charm in a temp dir, and how to remove it. */

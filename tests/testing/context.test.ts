@@ -174,6 +174,19 @@ describe.concurrent("Context: secrets", () => {
     const r = await runProbe([["secretAdd", { "abc-def": "x" }], ["secretGet", { label: "nope" }]], on.install(), state());
     expect(results(r)).toEqual(["PERMISSION_DENIED", "SECRET_NOT_FOUND"]);
   });
+
+  it("another application's secret opens only where it was granted to this unit or its application", async () => {
+    const db = relation({ endpoint: "db", remoteApp: "pg" });
+    const toApp = secret({ owner: "remote", contents: { username: "a" }, grants: { [String(db.id)]: ["*"] } });
+    const toUnit = secret({ owner: "remote", contents: { username: "b" }, grants: { [String(db.id)]: ["probe/0"] } });
+    const toOtherUnit = secret({ owner: "remote", contents: { username: "c" }, grants: { [String(db.id)]: ["probe/1"] } });
+    const elsewhere = secret({ owner: "remote", contents: { username: "d" }, grants: { "999": ["*"] } });
+    const never = secret({ owner: "remote", contents: { username: "e" }, grants: {} });
+    const r = await runProbe(
+      [toApp, toUnit, toOtherUnit, elsewhere, never].map((s) => ["secretGet", { id: s.id }]),
+      on.install(), state({ relations: [db], secrets: [toApp, toUnit, toOtherUnit, elsewhere, never] }));
+    expect(results(r)).toEqual([{ username: "a" }, { username: "b" }, "PERMISSION_DENIED", "PERMISSION_DENIED", "PERMISSION_DENIED"]);
+  });
 });
 
 describe.concurrent("Context: actions", () => {

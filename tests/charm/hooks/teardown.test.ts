@@ -46,6 +46,40 @@ describe("stop and remove", () => {
   });
 });
 
+describe("a machine's own rsyslog beside the rsyslog-gnutls the charm added", () => {
+  it("is handed back running on its own configuration, not disabled", async () => {
+    // As on Ubuntu 24.04: rsyslog comes with the machine, rsyslog-gnutls does not.
+    h.flag("pkg-rsyslog");
+    h.flag("svc-rsyslog");
+    const s = (await h.ctx.run(h.ctx.on.install(), configured({ leader: true, config: { components: "rsyslog" } }))).state;
+    const stopped = await h.ctx.run(h.ctx.on.stop(), s);
+    await h.ctx.run(h.ctx.on.remove(), stopped.state);
+    expect(h.exists("/etc/rsyslog.d/60-orchestra.conf")).toBe(false);
+    expect(h.running("rsyslog")).toBe(true);
+    expect(disabled("rsyslog")).toBe(false);
+  });
+});
+
+describe("a component dropped from the list", () => {
+  it("is torn down as stop would, once, and nothing else is touched", async () => {
+    const s = (await h.ctx.run(h.ctx.on.install(), configured({ leader: true, config: { components: "dnsmasq squid" } }))).state;
+    expect(h.running("dnsmasq")).toBe(true);
+    h.clearCommands();
+    const dropped = await h.ctx.run(h.ctx.on.configChanged(), { ...s, config: { ...s.config, components: "squid" } });
+    expect(dropped.state.unitStatus.status).toBe("active");
+    expect(h.running("dnsmasq")).toBe(false);
+    expect(disabled("dnsmasq")).toBe(true);
+    expect(h.exists("/etc/dnsmasq.d/orchestra.conf")).toBe(false);
+    expect(dropped.state.openedPorts.filter((p) => /^(67|69|4011)\//.test(p))).toEqual([]);
+    expect(h.running("squid")).toBe(true);
+    expect(h.commands().filter((c) => c[0] === "systemctl" && c.includes("squid") && /restart|reload|stop|disable/.test(c[1] ?? ""))).toEqual([]);
+    // The next hook finds nothing of it left and leaves it alone.
+    h.clearCommands();
+    await h.ctx.run(h.ctx.on.configChanged(), dropped.state);
+    expect(h.commands().filter((c) => c.includes("dnsmasq") && !["is-active", "is-enabled"].includes(c[1] ?? ""))).toEqual([]);
+  });
+});
+
 describe("stop without systemd", () => {
   it("stops a daemon the charm ran itself by pid, even when its package was there before", async () => {
     const direct = charmHarness({ serviceManager: "direct" });
