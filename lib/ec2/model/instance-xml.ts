@@ -2,7 +2,7 @@
  * @module ec2/model/instance-xml
  * How an instance and a reservation are written in DescribeInstances and RunInstances.
  */
-import type { XmlObject } from "../xml/render-xml.ts";
+import { renderChildren, type XmlObject } from "../xml/render-xml.ts";
 import { ec2Architecture } from "./image-catalogue.ts";
 import type { InstanceRecord } from "./instance-records.ts";
 import { instanceState } from "./instance-state.ts";
@@ -83,6 +83,14 @@ export function volumeId(instance: Pick<InstanceRecord, "instanceId">, diskName:
 export function networkInterfaceId(instance: Pick<InstanceRecord, "instanceId">): string {
   return derivedResourceId("eni", instance.instanceId);
 }
+
+/** A reservation `<item>` up to its instances, for answers written as they stream; RESERVATION_END closes it. */
+export function reservationStart(reservationId: string, ownerId: string): string {
+  return `<item>${renderChildren({ reservationId, ownerId, groupSet: [] })}<instancesSet>`;
+}
+
+/** What closes reservationStart. */
+export const RESERVATION_END = "</instancesSet></item>";
 
 /** Group instances into reservations, keeping their order. */
 export function reservationsXml(instances: readonly InstanceRecord[], tags: ReadonlyMap<string, ReadonlyMap<string, string>>, ownerId: string): XmlObject[] {
