@@ -11,7 +11,8 @@
  * read from /proc after each size, to show whether it grows with the answer.
  *
  *   node tests/bench/ec2-api.ts            (ORCHESTRA_BENCH_MAX=1000 for a quick run;
- *   ORCHESTRA_BENCH_CPU_PROF=dir writes a --cpu-prof profile of orchestra serve there)
+ *   ORCHESTRA_BENCH_CPU_PROF=dir writes a --cpu-prof profile of orchestra serve there;
+ *   ORCHESTRA_BENCH_NO_PEER=1 measures orchestra alone, for profiling: no ratios then)
  */
 import { freeTcpPort } from "../helpers/free-port.ts";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -282,36 +283,42 @@ async function benchmark(target: Target) {
 try {
   const largest = SIZES.at(-1) ?? 0;
   const orchestra = await startOrchestra(largest + RUN_CALLS);
-  const moto = await startMoto();
-  const ours = await benchmark(orchestra);
-  const theirs = await benchmark(moto);
-  const lines = ["", "EC2 API benchmark (AWS SDK for JavaScript v3, one client, 127.0.0.1; orchestra on fake machines, SQLite store)", ""];
-  lines.push("DescribeInstances, whole listing (sequential calls)");
-  lines.push("instances | orchestra p50 / p95     | moto p50 / p95          | orchestra calls/s | moto calls/s | moto p50 ÷ orchestra p50 | by-id p50 orchestra / moto");
-  for (const [i, o] of ours.describe.entries()) {
-    const m = theirs.describe[i]!;
-    lines.push(
-      `${String(o.size).padStart(9)} | ${`${ms(o.p50)} / ${ms(o.p95)}`.padEnd(23)} | ${`${ms(m.p50)} / ${ms(m.p95)}`.padEnd(23)} | ${o.callsPerSecond.toFixed(1).padStart(17)} | ${m.callsPerSecond.toFixed(1).padStart(12)} | ${(m.p50 / o.p50).toFixed(2).padStart(24)}x | ${ms(o.byIdP50)} / ${ms(m.byIdP50)}`,
-    );
+  if (process.env.ORCHESTRA_BENCH_NO_PEER) {
+    await benchmark(orchestra);
+    orchestra.client.destroy();
+    await orchestra.pool.close();
+  } else {
+    const moto = await startMoto();
+    const ours = await benchmark(orchestra);
+    const theirs = await benchmark(moto);
+    const lines = ["", "EC2 API benchmark (AWS SDK for JavaScript v3, one client, 127.0.0.1; orchestra on fake machines, SQLite store)", ""];
+    lines.push("DescribeInstances, whole listing (sequential calls)");
+    lines.push("instances | orchestra p50 / p95     | moto p50 / p95          | orchestra calls/s | moto calls/s | moto p50 ÷ orchestra p50 | by-id p50 orchestra / moto");
+    for (const [i, o] of ours.describe.entries()) {
+      const m = theirs.describe[i]!;
+      lines.push(
+        `${String(o.size).padStart(9)} | ${`${ms(o.p50)} / ${ms(o.p95)}`.padEnd(23)} | ${`${ms(m.p50)} / ${ms(m.p95)}`.padEnd(23)} | ${o.callsPerSecond.toFixed(1).padStart(17)} | ${m.callsPerSecond.toFixed(1).padStart(12)} | ${(m.p50 / o.p50).toFixed(2).padStart(24)}x | ${ms(o.byIdP50)} / ${ms(m.byIdP50)}`,
+      );
+    }
+    lines.push("", "DescribeInstances, raw round trip (the SDK's signed request replayed with undici, answer read whole, not parsed)");
+    lines.push("instances | orchestra p50 / p95     | moto p50 / p95          | moto ÷ orchestra | µs per instance orchestra / moto | answer KiB | by-id p50 orchestra / moto | moto ÷ orchestra by id | server RSS MiB orchestra / moto");
+    for (const [i, o] of ours.describe.entries()) {
+      const m = theirs.describe[i]!;
+      lines.push(
+        `${String(o.size).padStart(9)} | ${`${ms(o.rawP50)} / ${ms(o.rawP95)}`.padEnd(23)} | ${`${ms(m.rawP50)} / ${ms(m.rawP95)}`.padEnd(23)} | ${(m.rawP50 / o.rawP50).toFixed(1).padStart(15)}x | ${`${((o.rawP50 * 1000) / o.size).toFixed(1)} / ${((m.rawP50 * 1000) / m.size).toFixed(1)}`.padEnd(32)} | ${`${(o.rawBytes / 1024).toFixed(0)} / ${(m.rawBytes / 1024).toFixed(0)}`.padEnd(10)} | ${`${o.rawByIdP50.toFixed(2)} ms / ${m.rawByIdP50.toFixed(2)} ms`.padEnd(26)} | ${(m.rawByIdP50 / o.rawByIdP50).toFixed(1).padStart(21)}x | ${o.rssMib.toFixed(0)} / ${m.rssMib.toFixed(0)}`,
+      );
+    }
+    lines.push("", `RunInstances in batches of 100 (while growing to ${SIZES.at(-1)}): orchestra ${ours.batchRate.toFixed(1)} instances/s, moto ${theirs.batchRate.toFixed(1)}: ${(ours.batchRate / theirs.batchRate).toFixed(2)}x`);
+    lines.push("", `RunInstances, ${RUN_CALLS} calls of one instance, ${RUN_CONCURRENCY} in flight (orchestra: allocate + deploy a fake machine)`);
+    lines.push(`orchestra: ${ours.run.callsPerSecond.toFixed(1)} instances/s (p50 ${ms(ours.run.p50)}, p95 ${ms(ours.run.p95)})`);
+    lines.push(`moto:      ${theirs.run.callsPerSecond.toFixed(1)} instances/s (p50 ${ms(theirs.run.p50)}, p95 ${ms(theirs.run.p95)})`);
+    lines.push(`ratio orchestra ÷ moto: ${(ours.run.callsPerSecond / theirs.run.callsPerSecond).toFixed(2)}x`);
+    process.stdout.write(lines.join("\n") + "\n");
+    orchestra.client.destroy();
+    moto.client.destroy();
+    await orchestra.pool.close();
+    await moto.pool.close();
   }
-  lines.push("", "DescribeInstances, raw round trip (the SDK's signed request replayed with undici, answer read whole, not parsed)");
-  lines.push("instances | orchestra p50 / p95     | moto p50 / p95          | moto ÷ orchestra | µs per instance orchestra / moto | answer KiB | by-id p50 orchestra / moto | moto ÷ orchestra by id | server RSS MiB orchestra / moto");
-  for (const [i, o] of ours.describe.entries()) {
-    const m = theirs.describe[i]!;
-    lines.push(
-      `${String(o.size).padStart(9)} | ${`${ms(o.rawP50)} / ${ms(o.rawP95)}`.padEnd(23)} | ${`${ms(m.rawP50)} / ${ms(m.rawP95)}`.padEnd(23)} | ${(m.rawP50 / o.rawP50).toFixed(1).padStart(15)}x | ${`${((o.rawP50 * 1000) / o.size).toFixed(1)} / ${((m.rawP50 * 1000) / m.size).toFixed(1)}`.padEnd(32)} | ${`${(o.rawBytes / 1024).toFixed(0)} / ${(m.rawBytes / 1024).toFixed(0)}`.padEnd(10)} | ${`${o.rawByIdP50.toFixed(2)} ms / ${m.rawByIdP50.toFixed(2)} ms`.padEnd(26)} | ${(m.rawByIdP50 / o.rawByIdP50).toFixed(1).padStart(21)}x | ${o.rssMib.toFixed(0)} / ${m.rssMib.toFixed(0)}`,
-    );
-  }
-  lines.push("", `RunInstances in batches of 100 (while growing to ${SIZES.at(-1)}): orchestra ${ours.batchRate.toFixed(1)} instances/s, moto ${theirs.batchRate.toFixed(1)}: ${(ours.batchRate / theirs.batchRate).toFixed(2)}x`);
-  lines.push("", `RunInstances, ${RUN_CALLS} calls of one instance, ${RUN_CONCURRENCY} in flight (orchestra: allocate + deploy a fake machine)`);
-  lines.push(`orchestra: ${ours.run.callsPerSecond.toFixed(1)} instances/s (p50 ${ms(ours.run.p50)}, p95 ${ms(ours.run.p95)})`);
-  lines.push(`moto:      ${theirs.run.callsPerSecond.toFixed(1)} instances/s (p50 ${ms(theirs.run.p50)}, p95 ${ms(theirs.run.p95)})`);
-  lines.push(`ratio orchestra ÷ moto: ${(ours.run.callsPerSecond / theirs.run.callsPerSecond).toFixed(2)}x`);
-  process.stdout.write(lines.join("\n") + "\n");
-  orchestra.client.destroy();
-  moto.client.destroy();
-  await orchestra.pool.close();
-  await moto.pool.close();
 } finally {
   clearTimeout(watchdog);
   await stopAll();

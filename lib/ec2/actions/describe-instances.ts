@@ -95,7 +95,14 @@ export const describeInstances = defineAction(
     } else {
       const params: SqlValue[] = [account];
       const conditions = instanceFilterSql(p.Filter, 1, params);
-      batches = scanInstances(services.db, { account, now: services.now(), conditions, params: params.slice(1), ...(after !== undefined ? { afterReservation: after } : {}) });
+      batches = scanInstances(services.db, {
+        account,
+        now: services.now(),
+        conditions,
+        params: params.slice(1),
+        ...(after !== undefined ? { afterReservation: after } : {}),
+        ...(services.instanceScanBatch ? { batch: services.instanceScanBatch } : {}),
+      });
     }
     let nextToken: string | undefined;
     // Pages hold whole reservations, as on AWS, cut in reservation-id order.
