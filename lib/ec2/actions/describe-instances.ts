@@ -9,10 +9,9 @@ import { compileFilters, type FilterFields } from "../model/filters.ts";
 import { checkAllFound, checkInstanceIdShapes } from "../model/instance-ids.ts";
 import { loadInstances, scanInstances, type InstanceRecord } from "../model/instance-records.ts";
 import { INSTANCE_STATES, instanceState } from "../model/instance-state.ts";
-import { instanceXml, networkInterfaceId, RESERVATION_END, reservationStart, ROOT_DEVICE_NAME } from "../model/instance-xml.ts";
+import { instanceItemXml, networkInterfaceId, RESERVATION_END, reservationStart, ROOT_DEVICE_NAME } from "../model/instance-xml.ts";
 import { decodeToken, encodeToken, paginate } from "../model/pagination.ts";
 import { instanceFilterSql } from "../model/instance-filter-sql.ts";
-import { renderValue } from "../xml/render-xml.ts";
 import { XmlStream } from "../xml/xml-stream.ts";
 import type { SqlValue } from "../../store/sql-database.ts";
 import { tagsByResource } from "../model/tags.ts";
@@ -125,7 +124,7 @@ export const describeInstances = defineAction(
             open = instance.reservationId;
             out += reservationStart(open, ownerId);
           }
-          out += `<item>${renderValue(instanceXml(instance, batchTags.get(instance.instanceId), ownerId))}</item>`;
+          out += `<item>${instanceItemXml(instance, batchTags.get(instance.instanceId), ownerId)}</item>`;
         }
         yield out;
       }
