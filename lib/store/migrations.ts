@@ -6,7 +6,7 @@
  */
 import { OrchestraError } from "../errors.ts";
 import type { SqlDatabase, SqlDialect } from "./sql-database.ts";
-import { EC2_INSTANCE_ATTRIBUTES_MIGRATION, EC2_MIGRATION } from "../ec2/model/ec2-schema.ts";
+import { EC2_DESCRIBE_INDEX_MIGRATION, EC2_INSTANCE_ATTRIBUTES_MIGRATION, EC2_MIGRATION } from "../ec2/model/ec2-schema.ts";
 import { METADATA_MIGRATION } from "../metadata/metadata-schema.ts";
 import { ENGINE_MIGRATION } from "../engine/power-action-rows.ts";
 import { POWER_REQUEST_MIGRATION } from "../inventory/power-request.ts";
@@ -103,6 +103,7 @@ export const MIGRATIONS: readonly Migration[] = [
   MAAS_MIGRATION,
   ZONE_MIGRATION,
   NODE_CREDENTIALS_MIGRATION,
+  EC2_DESCRIBE_INDEX_MIGRATION,
 ];
 
 /**

@@ -5,14 +5,23 @@
  * Both run as separate processes on 127.0.0.1 and are stopped by pid. Bounded: fixed
  * iteration counts and a watchdog that stops everything after WATCHDOG_MS.
  *
- *   node tests/bench/ec2-api.ts            (ORCHESTRA_BENCH_MAX=1000 for a quick run)
+ * Beside the SDK's figure, the raw round trip: one request the SDK signed, captured and
+ * replayed with undici, its answer read to the end and not parsed, so the figure is the
+ * server's (plus loopback), not the SDK's XML parser's. Each server's resident memory is
+ * read from /proc after each size, to show whether it grows with the answer.
+ *
+ *   node tests/bench/ec2-api.ts            (ORCHESTRA_BENCH_MAX=1000 for a quick run;
+ *   ORCHESTRA_BENCH_CPU_PROF=dir writes a --cpu-prof profile of orchestra serve there;
+ *   ORCHESTRA_BENCH_NO_PEER=1 measures orchestra alone, for profiling: no ratios then)
  */
 import { freeTcpPort } from "../helpers/free-port.ts";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
 import { DescribeInstancesCommand, EC2Client, RunInstancesCommand } from "@aws-sdk/client-ec2";
+import { Pool } from "undici";
 import { CredentialStore } from "../../lib/ec2/credentials/credential-store.ts";
 import { loadOrCreateSecretKey, SECRET_KEY_FILE, secretBox } from "../../lib/ec2/credentials/secret-box.ts";
 import { IMAGES } from "../../lib/ec2/model/image-catalogue.ts";
@@ -54,6 +63,50 @@ interface Target {
   name: string;
   client: EC2Client;
   imageId: string;
+  endpoint: string;
+  pool: Pool;
+  pid: number;
+}
+
+/** A signed request as the SDK sent it, to replay byte for byte. */
+interface SignedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Send `command` through the SDK once and keep the signed HTTP request it made. */
+async function captureSigned(target: Target, command: DescribeInstancesCommand): Promise<SignedRequest> {
+  let captured: SignedRequest | undefined;
+  // The deserialize step runs after signing: args.request is what goes on the wire.
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { method: string; path: string; query?: Record<string, string>; headers: Record<string, string>; body?: unknown };
+      const query = new URLSearchParams(Object.entries(request.query ?? {})).toString();
+      captured = { method: request.method, path: request.path + (query ? `?${query}` : ""), headers: { ...request.headers }, body: typeof request.body === "string" ? request.body : "" };
+      return next(args);
+    },
+    { step: "deserialize", name: "benchCaptureSigned" },
+  );
+  await target.client.send(command);
+  if (!captured) throw new Error(`${target.name}: no signed request captured`);
+  return captured;
+}
+
+/** Replay a signed request; resolves to the answer's size once its last byte is read. */
+async function replay(target: Target, request: SignedRequest): Promise<number> {
+  const response = await target.pool.request({ method: request.method as "POST", path: request.path, headers: request.headers, body: request.body });
+  const body = Buffer.from(await response.body.arrayBuffer());
+  if (response.statusCode !== 200) throw new Error(`${target.name}: replayed request answered ${response.statusCode}: ${body.subarray(0, 300).toString()}`);
+  return body.length;
+}
+
+/** A process's resident and peak resident memory in MiB, from /proc. */
+function memoryOf(pid: number): { rssMib: number; peakMib: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
+  return { rssMib: kib("VmRSS") / 1024, peakMib: kib("VmHWM") / 1024 };
 }
 
 async function startOrchestra(machines: number): Promise<Target> {
@@ -75,7 +128,8 @@ async function startOrchestra(machines: number): Promise<Target> {
   const credentials = new CredentialStore(db, secretBox(await loadOrCreateSecretKey(join(dataDir, SECRET_KEY_FILE))));
   const key = await credentials.create("bench");
   await db.close();
-  const child = spawn(process.execPath, [MAIN, "--data-dir", dataDir, "serve", "--boot-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0", "--log-level", "warn"], { stdio: ["ignore", "ignore", "pipe"] });
+  const profile = process.env.ORCHESTRA_BENCH_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.ORCHESTRA_BENCH_CPU_PROF] : [];
+  const child = spawn(process.execPath, [...profile, MAIN, "--data-dir", dataDir, "serve", "--boot-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0", "--log-level", "warn"], { stdio: ["ignore", "ignore", "pipe"] });
   children.push(child);
   let stderr = "";
   const endpoint = await new Promise<string>((resolveEndpoint, reject) => {
@@ -87,7 +141,7 @@ async function startOrchestra(machines: number): Promise<Target> {
     child.once("exit", (code) => reject(new Error(`orchestra serve exited with ${code}: ${stderr}`)));
   });
   const client = new EC2Client({ endpoint, region: "orchestra", credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey }, maxAttempts: 1 });
-  return { name: "orchestra", client, imageId: IMAGES.find((i) => i.architecture === "x86_64")!.imageId };
+  return { name: "orchestra", client, imageId: IMAGES.find((i) => i.architecture === "x86_64")!.imageId, endpoint, pool: new Pool(endpoint, { connections: 1 }), pid: child.pid! };
 }
 
 async function startMoto(): Promise<Target> {
@@ -107,16 +161,18 @@ async function startMoto(): Promise<Target> {
   }
   const client = new EC2Client({ endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" }, maxAttempts: 1 });
   // moto accepts any well-formed AMI id unless AMI validation is switched on.
-  return { name: "moto", client, imageId: "ami-12c6146b" };
+  return { name: "moto", client, imageId: "ami-12c6146b", endpoint, pool: new Pool(endpoint, { connections: 1 }), pid: child.pid! };
 }
 
-/** Launch instances in batches of 100 until `total` exist. */
-async function growTo(target: Target, current: number, total: number): Promise<void> {
+/** Launch instances in batches of 100 until `total` exist; resolves to the seconds it took. */
+async function growTo(target: Target, current: number, total: number): Promise<number> {
+  const started = performance.now();
   for (let have = current; have < total; ) {
     const count = Math.min(100, total - have);
     const run = await target.client.send(new RunInstancesCommand({ ImageId: target.imageId, InstanceType: "t2.micro", MinCount: count, MaxCount: count }));
     have += run.Instances!.length;
   }
+  return (performance.now() - started) / 1000;
 }
 
 interface DescribeFigures {
@@ -127,6 +183,12 @@ interface DescribeFigures {
   callsPerSecond: number;
   instancesPerSecond: number;
   byIdP50: number;
+  rawP50: number;
+  rawP95: number;
+  rawBytes: number;
+  rawByIdP50: number;
+  rssMib: number;
+  peakMib: number;
 }
 
 async function measureDescribe(target: Target, size: number): Promise<DescribeFigures> {
@@ -150,9 +212,30 @@ async function measureDescribe(target: Target, size: number): Promise<DescribeFi
     await target.client.send(new DescribeInstancesCommand({ InstanceIds: [someId] }));
     byId.push(performance.now() - t);
   }
+  // The raw round trip: the same two requests, signed once by the SDK, replayed.
+  const whole = await captureSigned(target, new DescribeInstancesCommand({}));
+  const one = await captureSigned(target, new DescribeInstancesCommand({ InstanceIds: [someId] }));
+  const raw: number[] = [];
+  let rawBytes = 0;
+  for (let i = 0; i < calls; i++) {
+    const t = performance.now();
+    rawBytes = await replay(target, whole);
+    raw.push(performance.now() - t);
+  }
+  const rawById: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const t = performance.now();
+    await replay(target, one);
+    rawById.push(performance.now() - t);
+  }
   times.sort((a, b) => a - b);
   byId.sort((a, b) => a - b);
-  return { size, calls, p50: percentile(times, 50), p95: percentile(times, 95), callsPerSecond: calls / elapsed, instancesPerSecond: (calls * size) / elapsed, byIdP50: percentile(byId, 50) };
+  raw.sort((a, b) => a - b);
+  rawById.sort((a, b) => a - b);
+  return {
+    size, calls, p50: percentile(times, 50), p95: percentile(times, 95), callsPerSecond: calls / elapsed, instancesPerSecond: (calls * size) / elapsed, byIdP50: percentile(byId, 50),
+    rawP50: percentile(raw, 50), rawP95: percentile(raw, 95), rawBytes, rawByIdP50: percentile(rawById, 50), ...memoryOf(target.pid),
+  };
 }
 
 async function measureRun(target: Target): Promise<{ callsPerSecond: number; p50: number; p95: number }> {
@@ -179,41 +262,63 @@ const ms = (n: number) => `${n.toFixed(1)} ms`;
 async function benchmark(target: Target) {
   const describe: DescribeFigures[] = [];
   let have = 0;
+  let grown = 0;
+  let growSeconds = 0;
   for (const size of SIZES) {
-    await growTo(target, have, size);
+    growSeconds += await growTo(target, have, size);
+    grown += size - have;
     have = size;
     const figures = await measureDescribe(target, size);
     describe.push(figures);
     // Figures go out as they come, so a run cut short by the watchdog still reports them.
-    process.stderr.write(`bench: ${target.name} DescribeInstances at ${size}: p50 ${ms(figures.p50)}, p95 ${ms(figures.p95)}, ${figures.callsPerSecond.toFixed(1)} calls/s, by id p50 ${ms(figures.byIdP50)}\n`);
+    process.stderr.write(`bench: ${target.name} DescribeInstances at ${size}: p50 ${ms(figures.p50)}, p95 ${ms(figures.p95)}, ${figures.callsPerSecond.toFixed(1)} calls/s, by id p50 ${ms(figures.byIdP50)}; raw p50 ${ms(figures.rawP50)} (${(figures.rawBytes / 1024).toFixed(0)} KiB), raw by id p50 ${ms(figures.rawByIdP50)}; RSS ${figures.rssMib.toFixed(0)} MiB\n`);
   }
   const run = await measureRun(target);
   process.stderr.write(`bench: ${target.name} RunInstances: ${run.callsPerSecond.toFixed(1)} instances/s, p50 ${ms(run.p50)}, p95 ${ms(run.p95)}\n`);
-  return { describe, run };
+  const batchRate = grown / growSeconds;
+  process.stderr.write(`bench: ${target.name} RunInstances in batches of 100: ${batchRate.toFixed(1)} instances/s\n`);
+  return { describe, run, batchRate };
 }
 
 try {
   const largest = SIZES.at(-1) ?? 0;
   const orchestra = await startOrchestra(largest + RUN_CALLS);
-  const moto = await startMoto();
-  const ours = await benchmark(orchestra);
-  const theirs = await benchmark(moto);
-  const lines = ["", "EC2 API benchmark (AWS SDK for JavaScript v3, one client, 127.0.0.1; orchestra on fake machines, SQLite store)", ""];
-  lines.push("DescribeInstances, whole listing (sequential calls)");
-  lines.push("instances | orchestra p50 / p95     | moto p50 / p95          | orchestra calls/s | moto calls/s | moto p50 ÷ orchestra p50 | by-id p50 orchestra / moto");
-  for (const [i, o] of ours.describe.entries()) {
-    const m = theirs.describe[i]!;
-    lines.push(
-      `${String(o.size).padStart(9)} | ${`${ms(o.p50)} / ${ms(o.p95)}`.padEnd(23)} | ${`${ms(m.p50)} / ${ms(m.p95)}`.padEnd(23)} | ${o.callsPerSecond.toFixed(1).padStart(17)} | ${m.callsPerSecond.toFixed(1).padStart(12)} | ${(m.p50 / o.p50).toFixed(2).padStart(24)}x | ${ms(o.byIdP50)} / ${ms(m.byIdP50)}`,
-    );
+  if (process.env.ORCHESTRA_BENCH_NO_PEER) {
+    await benchmark(orchestra);
+    orchestra.client.destroy();
+    await orchestra.pool.close();
+  } else {
+    const moto = await startMoto();
+    const ours = await benchmark(orchestra);
+    const theirs = await benchmark(moto);
+    const lines = ["", "EC2 API benchmark (AWS SDK for JavaScript v3, one client, 127.0.0.1; orchestra on fake machines, SQLite store)", ""];
+    lines.push("DescribeInstances, whole listing (sequential calls)");
+    lines.push("instances | orchestra p50 / p95     | moto p50 / p95          | orchestra calls/s | moto calls/s | moto p50 ÷ orchestra p50 | by-id p50 orchestra / moto");
+    for (const [i, o] of ours.describe.entries()) {
+      const m = theirs.describe[i]!;
+      lines.push(
+        `${String(o.size).padStart(9)} | ${`${ms(o.p50)} / ${ms(o.p95)}`.padEnd(23)} | ${`${ms(m.p50)} / ${ms(m.p95)}`.padEnd(23)} | ${o.callsPerSecond.toFixed(1).padStart(17)} | ${m.callsPerSecond.toFixed(1).padStart(12)} | ${(m.p50 / o.p50).toFixed(2).padStart(24)}x | ${ms(o.byIdP50)} / ${ms(m.byIdP50)}`,
+      );
+    }
+    lines.push("", "DescribeInstances, raw round trip (the SDK's signed request replayed with undici, answer read whole, not parsed)");
+    lines.push("instances | orchestra p50 / p95     | moto p50 / p95          | moto ÷ orchestra | µs per instance orchestra / moto | answer KiB | by-id p50 orchestra / moto | moto ÷ orchestra by id | server RSS MiB orchestra / moto");
+    for (const [i, o] of ours.describe.entries()) {
+      const m = theirs.describe[i]!;
+      lines.push(
+        `${String(o.size).padStart(9)} | ${`${ms(o.rawP50)} / ${ms(o.rawP95)}`.padEnd(23)} | ${`${ms(m.rawP50)} / ${ms(m.rawP95)}`.padEnd(23)} | ${(m.rawP50 / o.rawP50).toFixed(1).padStart(15)}x | ${`${((o.rawP50 * 1000) / o.size).toFixed(1)} / ${((m.rawP50 * 1000) / m.size).toFixed(1)}`.padEnd(32)} | ${`${(o.rawBytes / 1024).toFixed(0)} / ${(m.rawBytes / 1024).toFixed(0)}`.padEnd(10)} | ${`${o.rawByIdP50.toFixed(2)} ms / ${m.rawByIdP50.toFixed(2)} ms`.padEnd(26)} | ${(m.rawByIdP50 / o.rawByIdP50).toFixed(1).padStart(21)}x | ${o.rssMib.toFixed(0)} / ${m.rssMib.toFixed(0)}`,
+      );
+    }
+    lines.push("", `RunInstances in batches of 100 (while growing to ${SIZES.at(-1)}): orchestra ${ours.batchRate.toFixed(1)} instances/s, moto ${theirs.batchRate.toFixed(1)}: ${(ours.batchRate / theirs.batchRate).toFixed(2)}x`);
+    lines.push("", `RunInstances, ${RUN_CALLS} calls of one instance, ${RUN_CONCURRENCY} in flight (orchestra: allocate + deploy a fake machine)`);
+    lines.push(`orchestra: ${ours.run.callsPerSecond.toFixed(1)} instances/s (p50 ${ms(ours.run.p50)}, p95 ${ms(ours.run.p95)})`);
+    lines.push(`moto:      ${theirs.run.callsPerSecond.toFixed(1)} instances/s (p50 ${ms(theirs.run.p50)}, p95 ${ms(theirs.run.p95)})`);
+    lines.push(`ratio orchestra ÷ moto: ${(ours.run.callsPerSecond / theirs.run.callsPerSecond).toFixed(2)}x`);
+    process.stdout.write(lines.join("\n") + "\n");
+    orchestra.client.destroy();
+    moto.client.destroy();
+    await orchestra.pool.close();
+    await moto.pool.close();
   }
-  lines.push("", `RunInstances, ${RUN_CALLS} calls of one instance, ${RUN_CONCURRENCY} in flight (orchestra: allocate + deploy a fake machine)`);
-  lines.push(`orchestra: ${ours.run.callsPerSecond.toFixed(1)} instances/s (p50 ${ms(ours.run.p50)}, p95 ${ms(ours.run.p95)})`);
-  lines.push(`moto:      ${theirs.run.callsPerSecond.toFixed(1)} instances/s (p50 ${ms(theirs.run.p50)}, p95 ${ms(theirs.run.p95)})`);
-  lines.push(`ratio orchestra ÷ moto: ${(ours.run.callsPerSecond / theirs.run.callsPerSecond).toFixed(2)}x`);
-  process.stdout.write(lines.join("\n") + "\n");
-  orchestra.client.destroy();
-  moto.client.destroy();
 } finally {
   clearTimeout(watchdog);
   await stopAll();

@@ -7,10 +7,13 @@ import { OrchestraError } from "../../errors.ts";
 import { bool, filterList, list, pagination, str } from "../query/param-shape.ts";
 import { compileFilters, type FilterFields } from "../model/filters.ts";
 import { checkAllFound, checkInstanceIdShapes } from "../model/instance-ids.ts";
-import { loadInstances, type InstanceRecord } from "../model/instance-records.ts";
+import { loadInstances, scanInstances, type InstanceRecord } from "../model/instance-records.ts";
 import { INSTANCE_STATES, instanceState } from "../model/instance-state.ts";
-import { networkInterfaceId, reservationsXml, ROOT_DEVICE_NAME } from "../model/instance-xml.ts";
-import { paginate } from "../model/pagination.ts";
+import { instanceItemXml, networkInterfaceId, RESERVATION_END, reservationStart, ROOT_DEVICE_NAME } from "../model/instance-xml.ts";
+import { decodeToken, encodeToken, paginate } from "../model/pagination.ts";
+import { instanceFilterSql } from "../model/instance-filter-sql.ts";
+import { XmlStream } from "../xml/xml-stream.ts";
+import type { SqlValue } from "../../store/sql-database.ts";
 import { tagsByResource } from "../model/tags.ts";
 import { ec2Architecture } from "../model/image-catalogue.ts";
 import type { Ec2Context } from "../model/ec2-context.ts";
@@ -73,14 +76,61 @@ export const describeInstances = defineAction(
     if (p.InstanceId.length && (p.MaxResults !== undefined || p.NextToken !== undefined)) {
       throw new OrchestraError("EC2_INVALID_PARAMETER_COMBINATION", "The parameter instancesSet cannot be used with the parameter maxResults");
     }
-    const { instances, tags } = await selectInstances(context, p.InstanceId, p.Filter);
-    // Pages hold whole reservations, as on AWS: cut on reservation ids, in id order.
-    const byReservation = [...new Set(instances.map((i) => i.reservationId))].sort();
-    const page = paginate(byReservation, (r) => r, "DescribeInstances", p.MaxResults, p.NextToken);
-    const chosen = new Set(page.items);
-    const ownerId = await context.services.credentials.accountId(context.account);
-    const ordered = instances.filter((i) => chosen.has(i.reservationId)).sort((a, b) => (a.reservationId === b.reservationId ? a.launchIndex - b.launchIndex : a.reservationId < b.reservationId ? -1 : 1));
-    return { reservationSet: reservationsXml(ordered, tags, ownerId), nextToken: page.nextToken };
+    const { services, account } = context;
+    checkInstanceIdShapes(p.InstanceId);
+    // Every check that can refuse the call runs here, before the answer starts streaming.
+    let batchTags = new Map<string, Map<string, string>>();
+    const keep = compileFilters(p.Filter, INSTANCE_FILTERS, (i: InstanceRecord) => batchTags.get(i.instanceId) ?? new Map());
+    const after = p.NextToken === undefined ? undefined : decodeToken(p.NextToken, "DescribeInstances");
+    const ownerId = await services.credentials.accountId(account);
+    let batches: AsyncIterable<InstanceRecord[]> | Iterable<InstanceRecord[]>;
+    if (p.InstanceId.length) {
+      // Named ids (1,000 at most): read them first, to refuse any not found before a byte is sent.
+      const named = [...new Set(p.InstanceId)];
+      const found: InstanceRecord[] = [];
+      for await (const batch of scanInstances(services.db, { account, now: services.now(), instanceIds: named })) found.push(...batch);
+      checkAllFound(named, found);
+      batches = [found];
+    } else {
+      const params: SqlValue[] = [account];
+      const conditions = instanceFilterSql(p.Filter, 1, params);
+      batches = scanInstances(services.db, {
+        account,
+        now: services.now(),
+        conditions,
+        params: params.slice(1),
+        ...(after !== undefined ? { afterReservation: after } : {}),
+        ...(services.instanceScanBatch ? { batch: services.instanceScanBatch } : {}),
+      });
+    }
+    let nextToken: string | undefined;
+    // Pages hold whole reservations, as on AWS, cut in reservation-id order.
+    async function* reservations(): AsyncGenerator<string> {
+      let open: string | undefined;
+      let shown = 0;
+      for await (const batch of batches) {
+        batchTags = await tagsByResource(services.db, account, "i", batch.map((i) => i.instanceId));
+        let out = "";
+        for (const instance of batch) {
+          if (!keep(instance)) continue;
+          if (instance.reservationId !== open) {
+            if (open !== undefined) out += RESERVATION_END;
+            if (p.MaxResults !== undefined && shown === p.MaxResults) {
+              nextToken = encodeToken("DescribeInstances", open!);
+              yield out;
+              return;
+            }
+            shown++;
+            open = instance.reservationId;
+            out += reservationStart(open, ownerId);
+          }
+          out += `<item>${instanceItemXml(instance, batchTags.get(instance.instanceId), ownerId)}</item>`;
+        }
+        yield out;
+      }
+      if (open !== undefined) yield RESERVATION_END;
+    }
+    return { reservationSet: new XmlStream(reservations, () => ({ nextToken })) };
   },
 );
 

@@ -5,13 +5,14 @@
  * (bad URL, body too large), is answered as AWS error XML; nothing escapes as a bare 500.
  */
 import { randomUUID } from "node:crypto";
+import { Readable } from "node:stream";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { OrchestraError, isOrchestraError } from "../../errors.ts";
 import { parseForm, type FormPair } from "../query/parse-form.ts";
 import { readParams } from "../query/read-params.ts";
 import { PRESIGN_PARAMETERS, scopedService, verifySigV4, type SecretLookup } from "../auth/sigv4.ts";
-import { renderError, renderResponse } from "../xml/render-xml.ts";
+import { isStreamed, renderError, renderResponse, renderResponseStream } from "../xml/render-xml.ts";
 import { EC2_ACTIONS } from "../actions/action-table.ts";
 import type { Ec2Action } from "../actions/define-action.ts";
 import { runDry } from "../actions/dry-run.ts";
@@ -73,7 +74,7 @@ export function createEc2Server(options: Ec2ServerOptions): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
 
-  const handle = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  const handle = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const requestId = newRequestId();
     const started = process.hrtime.bigint();
     let action = "-";
@@ -105,7 +106,8 @@ export function createEc2Server(options: Ec2ServerOptions): FastifyInstance {
         const params = readParams(pairs, { ...found.params, DryRun: { kind: "boolean" } as const });
         if (params.DryRun === true) await runDry(found, context, params);
         const result = await found.run(context, params);
-        reply.status(200).type("text/xml;charset=UTF-8").send(renderResponse(found.name, requestId, result));
+        // A streamed answer (DescribeInstances) is written as it is rendered, never held whole.
+        reply.status(200).type("text/xml;charset=UTF-8").send(isStreamed(result) ? Readable.from(renderResponseStream(found.name, requestId, result)) : renderResponse(found.name, requestId, result));
         answered = found.name;
       }
       const ms = elapsedMs(started);
@@ -122,6 +124,9 @@ export function createEc2Server(options: Ec2ServerOptions): FastifyInstance {
       // The action is read only once the request is authenticated: before that it is "unauthenticated".
       options.metrics?.observeRequest(sts ? "sts" : "ec2", actions.has(action) ? action : action === "-" ? "unauthenticated" : "invalid", status, ms / 1000);
     }
+    // Returning the reply tells fastify the answer is sent by us, as it goes: without it an async
+    // handler that resolves before a streamed body is written ends the response empty.
+    return reply;
   };
   app.post("/", handle);
   app.get("/", handle);

@@ -112,3 +112,21 @@ export const EC2_INSTANCE_ATTRIBUTES_MIGRATION: Migration = {
     "ALTER TABLE ec2_instances ADD COLUMN shutdown_behavior TEXT NOT NULL DEFAULT 'stop'",
   ],
 };
+
+/**
+ * Schema step 13: indexes DescribeInstances reads by. It streams an account's instances in
+ * (reservation, launch index) order a batch at a time, and narrows by tag in SQL
+ * (./instance-filter-sql.ts): both were full scans and sorts of every row before.
+ * (Numbered 13 on its branch: renumber if another step took 13 first.)
+ */
+export const EC2_DESCRIBE_INDEX_MIGRATION: Migration = {
+  version: 13,
+  name: "ec2-describe-indexes",
+  statements: () => [
+    "CREATE INDEX ec2_instances_by_reservation ON ec2_instances (account, reservation_id, launch_index)",
+    "CREATE INDEX ec2_instances_by_zone ON ec2_instances (account, zone)",
+    "CREATE INDEX ec2_tags_by_key ON ec2_tags (account, key, value)",
+    // Each instance's boot interface, found without sorting the machine's interfaces per row.
+    "CREATE INDEX interfaces_by_machine_boot ON interfaces (machine_id, boot DESC, position)",
+  ],
+};

@@ -32,6 +32,8 @@ export interface Ec2Services {
   readonly nodeSetup?: NodeSetup;
   /** Machines' serial console logs, for GetConsoleOutput (omitted: the lifecycle log stands in). */
   readonly consoles?: ConsoleLogSource;
+  /** Instances per query when DescribeInstances streams (default 500; tests pick a few to cross batch edges). */
+  readonly instanceScanBatch?: number;
 }
 
 /** The defaults `orchestra serve` uses. */

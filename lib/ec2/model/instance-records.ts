@@ -110,6 +110,54 @@ export async function loadInstances(db: SqlExecutor, query: InstanceQuery): Prom
   return rows.map((row) => toRecord(row, groups.get(row.instance_id) ?? [], db.secrets));
 }
 
+/** Which instances to read, a batch at a time, in reservation order. */
+export interface InstanceScan {
+  readonly account: string;
+  readonly now: Date;
+  /** Only these ids (already validated). */
+  readonly instanceIds?: readonly string[];
+  /** Only reservations after this id (a NextToken's). */
+  readonly afterReservation?: string;
+  /** Extra conditions over e, i and m, with parameters numbered after $1 (the account): ./instance-filter-sql.ts. */
+  readonly conditions?: readonly string[];
+  readonly params?: readonly SqlValue[];
+  /** Rows per query (default SCAN_BATCH). */
+  readonly batch?: number;
+}
+
+/** Rows per query of a scan: big enough that per-query costs vanish, small enough that memory stays flat. */
+export const SCAN_BATCH = 500;
+
+/**
+ * An account's live instances in (reservation id, launch index) order, a batch at a time,
+ * each batch with its security groups: a keyset walk over the ec2_instances_by_reservation
+ * index, so memory is one batch whatever the account holds. Not one transaction: an instance
+ * launched or ended while a long answer is read may or may not be in it, as on AWS.
+ */
+export async function* scanInstances(db: SqlExecutor, scan: InstanceScan): AsyncGenerator<InstanceRecord[]> {
+  if (scan.instanceIds?.length === 0) return;
+  const params: SqlValue[] = [scan.account, ...(scan.params ?? [])];
+  const where = ["e.account = $1", ...(scan.conditions ?? [])];
+  if (scan.instanceIds) where.push(`e.instance_id IN (${scan.instanceIds.map((id) => `$${params.push(id)}`).join(", ")})`);
+  where.push(`(i.ended_at IS NULL OR i.ended_at > $${params.push(new Date(scan.now.getTime() - TERMINATED_VISIBLE_MS).toISOString())})`);
+  const limit = Math.trunc(scan.batch ?? SCAN_BATCH);
+  const reservationParam = params.push(scan.afterReservation ?? "");
+  // After a token's reservation means after every instance of it.
+  const indexParam = params.push(scan.afterReservation === undefined ? -1 : 2 ** 31);
+  const sql = `${SELECT} WHERE ${where.join(" AND ")} AND (e.reservation_id, e.launch_index) > ($${reservationParam}, $${indexParam}) ORDER BY e.reservation_id, e.launch_index LIMIT ${limit}`;
+  for (;;) {
+    const rows = await db.all<Row>(sql, params);
+    if (rows.length === 0) return;
+    const ids = rows.map((row) => row.instance_id);
+    const groups = await loadGroups(db, scan.account, ids);
+    yield rows.map((row) => toRecord(row, groups.get(row.instance_id) ?? [], db.secrets));
+    if (rows.length < limit) return;
+    const last = rows[rows.length - 1]!;
+    params[reservationParam - 1] = last.reservation_id;
+    params[indexParam - 1] = Number(last.launch_index);
+  }
+}
+
 async function loadGroups(db: SqlExecutor, account: string, instanceIds: readonly string[] | undefined): Promise<Map<string, { groupId: string; groupName: string }[]>> {
   const params: SqlValue[] = [account];
   let where = "e.account = $1";

@@ -25,11 +25,13 @@ export function paginate<T>(items: readonly T[], id: (item: T) => string, action
   return { items: page, nextToken: more && page.length > 0 ? encodeToken(action, id(page[page.length - 1]!)) : undefined };
 }
 
-function encodeToken(action: string, lastId: string): string {
+/** The token that resumes `action`'s listing after `lastId` (for listings that page as they stream). */
+export function encodeToken(action: string, lastId: string): string {
   return Buffer.from(JSON.stringify({ v: 1, a: action, after: lastId })).toString("base64url");
 }
 
-function decodeToken(token: string, action: string): string {
+/** The id a token of `action` resumes after; a token that is not one is refused. */
+export function decodeToken(token: string, action: string): string {
   try {
     const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { v?: unknown; a?: unknown; after?: unknown };
     if (parsed.v === 1 && parsed.a === action && typeof parsed.after === "string") return parsed.after;

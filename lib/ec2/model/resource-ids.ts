@@ -3,7 +3,7 @@
  * EC2 resource ids: a prefix and 17 hex digits, random for created resources and derived
  * from a name for the fixed ones (VPC, subnets, images) so they never change across restarts.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 
 /** A new random id such as `sg-0123456789abcdef0`. */
 export function newResourceId(prefix: string): string {
@@ -12,7 +12,8 @@ export function newResourceId(prefix: string): string {
 
 /** A stable id for a named fixed resource. */
 export function derivedResourceId(prefix: string, name: string): string {
-  return `${prefix}-${createHash("sha256").update(name).digest("hex").slice(0, 17)}`;
+  // The one-shot hash: DescribeInstances derives three ids per instance, and a Hash object each was a tenth of its time.
+  return `${prefix}-${hash("sha256", name, "hex").slice(0, 17)}`;
 }
 
 /** Whether `id` has the shape `prefix-` and 8 or 17 hex digits, as EC2 ids do. */

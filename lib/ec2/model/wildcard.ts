@@ -82,3 +82,17 @@ export function wildcardMatcher(pattern: string): (value: string) => boolean {
   }
   return (value) => matches(parsed, value);
 }
+
+/**
+ * The same pattern for SQL: an exact value when it has no wildcard, else a LIKE pattern
+ * (escape character `\`) in which `*` is `%`, `?` is `_`, and a literal `%`, `_` or `\` is
+ * escaped. SQLite's LIKE ignores ASCII case, so there it matches a superset: callers use
+ * it to narrow a query and still apply wildcardMatcher to what comes back.
+ * @example wildcardSql("web-*") // { like: "web-%" }
+ */
+export function wildcardSql(pattern: string): { exact: string } | { like: string } {
+  const parsed = parse(pattern);
+  const literal = (c: string) => (c === "%" || c === "_" || c === "\\" ? `\\${c}` : c);
+  if (!parsed.wild) return { exact: (parsed.pieces[0] as readonly string[]).join("") };
+  return { like: parsed.pieces.map((piece) => piece.map((c) => (c === ANY ? "_" : literal(c))).join("")).join("%") };
+}

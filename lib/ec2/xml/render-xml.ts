@@ -5,11 +5,16 @@
  * the AWS error document `<Response><Errors><Error>` with its top-level `RequestID`.
  */
 
+import { XmlStream } from "./xml-stream.ts";
+
 /** The namespace of the 2016-11-15 EC2 API. */
 export const EC2_NAMESPACE = "http://ec2.amazonaws.com/doc/2016-11-15/";
 
-/** A value that renders to XML: objects are elements, arrays are `<item>` lists, null/undefined are left out. */
-export type XmlValue = string | number | boolean | Date | null | undefined | readonly XmlValue[] | XmlObject;
+/**
+ * A value that renders to XML: objects are elements, arrays are `<item>` lists, null/undefined
+ * are left out; an XmlStream (a response's top-level element only) is written as it comes.
+ */
+export type XmlValue = string | number | boolean | Date | null | undefined | readonly XmlValue[] | XmlObject | XmlStream;
 /** An element's children, in order. */
 export interface XmlObject {
   readonly [name: string]: XmlValue;
@@ -22,6 +27,29 @@ export function renderResponse(action: string, requestId: string, body: XmlObjec
   return `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${EC2_NAMESPACE}"><requestId>${escapeXml(requestId)}</requestId>${renderChildren(body)}</${action}Response>`;
 }
 
+/** Whether a response body holds a streamed element (then render it with renderResponseStream). */
+export function isStreamed(body: XmlObject): boolean {
+  for (const name in body) if (body[name] instanceof XmlStream) return true;
+  return false;
+}
+
+/** Render a successful response piece by piece: streamed elements as they come, the rest at once. */
+export async function* renderResponseStream(action: string, requestId: string, body: XmlObject): AsyncGenerator<string> {
+  let out = `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${EC2_NAMESPACE}"><requestId>${escapeXml(requestId)}</requestId>`;
+  for (const name in body) {
+    const value = body[name];
+    if (value === undefined || value === null) continue;
+    if (value instanceof XmlStream) {
+      yield `${out}<${name}>`;
+      for await (const piece of value.pieces()) yield piece;
+      out = `</${name}>${renderChildren(value.after())}`;
+    } else {
+      out += `<${name}>${renderValue(value)}</${name}>`;
+    }
+  }
+  yield `${out}</${action}Response>`;
+}
+
 /** Render the AWS error document. */
 export function renderError(code: string, message: string, requestId: string): string {
   return (
@@ -30,7 +58,8 @@ export function renderError(code: string, message: string, requestId: string): s
   );
 }
 
-function renderChildren(object: XmlObject): string {
+/** The XML of an object's children, in order. */
+export function renderChildren(object: XmlObject): string {
   let out = "";
   for (const name in object) {
     const value = object[name];
@@ -40,11 +69,14 @@ function renderChildren(object: XmlObject): string {
   return out;
 }
 
-function renderValue(value: XmlValue): string {
+/** The XML content of one value (an element's inside, or an `<item>`'s). */
+export function renderValue(value: XmlValue): string {
   if (value === undefined || value === null) return "";
   if (typeof value === "string") return escapeXml(value);
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   if (value instanceof Date) return value.toISOString();
+  // A streamed element is only written by renderResponseStream, at a response's top level.
+  if (value instanceof XmlStream) throw new Error("an XmlStream can only be a response's top-level element");
   if (Array.isArray(value)) {
     let out = "";
     for (const item of value as readonly XmlValue[]) out += `<item>${renderValue(item)}</item>`;

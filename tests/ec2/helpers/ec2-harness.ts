@@ -32,12 +32,12 @@ export interface Ec2Harness {
 }
 
 /** Start an endpoint; call close() in afterAll. */
-export async function startEc2Harness(options: { bodyLimit?: number; databaseUrl?: string; modelClock?: () => Date; images?: ImageSource; vendorData?: string; metrics?: Ec2ServerOptions["metrics"]; nodeSetup?: NodeSetup; logger?: Ec2ServerOptions["logger"] } = {}): Promise<Ec2Harness> {
+export async function startEc2Harness(options: { bodyLimit?: number; databaseUrl?: string; modelClock?: () => Date; images?: ImageSource; vendorData?: string; metrics?: Ec2ServerOptions["metrics"]; nodeSetup?: NodeSetup; logger?: Ec2ServerOptions["logger"]; instanceScanBatch?: number } = {}): Promise<Ec2Harness> {
   const db = await openStore(":memory:", options.databaseUrl ? { databaseUrl: options.databaseUrl } : {});
   const inventory = new Inventory(db);
   const credentials = new CredentialStore(db, secretBox(randomBytes(32)));
   const region = "orchestra";
-  const services: Ec2Services = { topology: { region, vpcCidr: "10.20.0.0/16" }, db, inventory, credentials, now: options.modelClock ?? (() => new Date()), ...(options.images ? { images: options.images } : {}), ...(options.vendorData ? { vendorData: options.vendorData } : {}), ...(options.nodeSetup ? { nodeSetup: options.nodeSetup } : {}) };
+  const services: Ec2Services = { topology: { region, vpcCidr: "10.20.0.0/16" }, db, inventory, credentials, now: options.modelClock ?? (() => new Date()), ...(options.images ? { images: options.images } : {}), ...(options.vendorData ? { vendorData: options.vendorData } : {}), ...(options.nodeSetup ? { nodeSetup: options.nodeSetup } : {}), ...(options.instanceScanBatch ? { instanceScanBatch: options.instanceScanBatch } : {}) };
   // Only unexpected failures are logged: a test that provokes a 500 shows its stack.
   const logger = options.logger ?? pino({ level: "error" }, pino.destination(2));
   // modelClock moves the EC2 model's time (e.g. terminated-instance expiry) but not the
