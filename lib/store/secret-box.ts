@@ -4,7 +4,7 @@
  * directory beside, not inside, the database: a copy of the database alone cannot sign
  * requests. SigV4 needs the plain secret to recompute signatures, so a hash would not do.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes } from "node:crypto";
 import { mkdir, open, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { OrchestraError } from "../errors.ts";
@@ -21,10 +21,13 @@ export interface SecretBox {
 /** Build a box from a 32-byte key; `context` (the access key id) is bound as associated data so sealed secrets cannot be swapped between rows. */
 export function secretBox(key: Uint8Array): SecretBox {
   if (key.length !== 32) throw new OrchestraError("CREDENTIAL_KEY_FILE", "The credential key must be 32 bytes.");
+  // One key object for the box's life: given raw bytes, every cipher prepared a key object of
+  // its own, which cost more than the AES itself (most of a machine row's read, profiled).
+  const keyObject = createSecretKey(key);
   return {
     seal(plain, context) {
       const iv = randomBytes(12);
-      const cipher = createCipheriv("aes-256-gcm", key, iv);
+      const cipher = createCipheriv("aes-256-gcm", keyObject, iv);
       cipher.setAAD(Buffer.from(context, "utf8"));
       const body = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
       return `v1.${iv.toString("base64url")}.${body.toString("base64url")}.${cipher.getAuthTag().toString("base64url")}`;
@@ -33,7 +36,7 @@ export function secretBox(key: Uint8Array): SecretBox {
       const [version, iv, body, tag] = sealed.split(".");
       if (version !== "v1" || !iv || body === undefined || !tag) throw new OrchestraError("CREDENTIAL_KEY_FILE", "A stored secret is not in a known format.");
       try {
-        const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"));
+        const decipher = createDecipheriv("aes-256-gcm", keyObject, Buffer.from(iv, "base64url"));
         decipher.setAAD(Buffer.from(context, "utf8"));
         decipher.setAuthTag(Buffer.from(tag, "base64url"));
         return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]).toString("utf8");
