@@ -10,6 +10,7 @@
  */
 import { type MessagePort, parentPort } from "node:worker_threads";
 import { DescribeInstancesCommand, EC2Client, RunInstancesCommand, type Instance } from "@aws-sdk/client-ec2";
+import { Agent as HttpAgent } from "node:http";
 import { Agent, fetch as undiciFetch } from "undici";
 
 export type Mode = "one call" | "N calls";
@@ -207,7 +208,9 @@ function listen(port: MessagePort): void {
       case "target":
         client?.destroy();
         target = message;
-        client = new EC2Client({ endpoint: message.endpoint, region: message.region, credentials: message.key, maxAttempts: 1 });
+        // At most 32 connections: the server caps one source at 64 (connection-limits.ts), and 50
+        // RunInstances with 50 DescribeInstances polls in flight went past it (socket hang up).
+        client = new EC2Client({ endpoint: message.endpoint, region: message.region, credentials: message.key, maxAttempts: 1, requestHandler: { httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 32 }) } });
         break;
       case "powered": {
         const run = simulateNode(target!.bootBase!, message.mac, message.at, client!);
