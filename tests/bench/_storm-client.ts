@@ -6,8 +6,10 @@
  *   1. iPXE fetches the entry script (/boot.ipxe), then its per-MAC script. When that fails
  *      (429 RATE_LIMITED for unknown MACs, or any error), the entry script's own retry
  *      applies (lib/boot/ipxe-scripts.ts: sleep, then chain /boot.ipxe again).
- *   2. iPXE fetches the kernel and the initrd the script names (whole files, every byte read);
- *      on failure the script's `:failed` branch sleeps and starts over from /boot.ipxe.
+ *   2. iPXE fetches the kernel and the initrd the script names (whole files, every byte read,
+ *      or only their first `headBytes` by a ranged request, so that thousands of clients fit
+ *      this machine's loopback and cores); on failure the script's `:failed` branch sleeps
+ *      and starts over from /boot.ipxe.
  *   3. The discovery ramdisk POSTs its report to /enlist, retrying as its /init does
  *      (lib/images/discovery-init.ts: ENLIST_RETRY_DELAYS_S), and gives up after the last
  *      try: that report is lost.
@@ -34,6 +36,8 @@ export interface StormWork {
   readonly startAt: number;
   readonly spreadMs: number;
   readonly deadline: number;
+  /** Bytes of each file a machine reads: whole files, or the first `headBytes` by a ranged request. */
+  readonly headBytes?: number;
 }
 
 /** What one machine saw. */
@@ -62,9 +66,10 @@ interface Answer {
 }
 
 /** One HTTP request from `agent`; the body is kept only when `keep` (files are counted, not kept). */
-function call(agent: Agent, work: StormWork, method: string, path: string, body?: string, keep = true): Promise<Answer> {
+function call(agent: Agent, work: StormWork, method: string, path: string, body?: string, keep = true, range?: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = body === undefined ? {} : { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) };
+    if (range) headers.range = range;
     const req = request({ host: work.host, port: work.port, method, path, agent, headers, timeout: 60_000 }, (res) => {
       const chunks: Buffer[] = [];
       let bytes = 0;
@@ -127,9 +132,9 @@ async function machine(work: StormWork, m: StormMachine, index: number): Promise
         const initrd = /^initrd --name initrd \S+?(\/images\/\S+)/m.exec(text)?.[1];
         if (!kernel || !initrd) throw new Error(`no discovery boot in the script:\n${text}`);
         for (const path of [kernel, initrd]) {
-          const file = await call(agent, work, "GET", path, undefined, false);
+          const file = await call(agent, work, "GET", path, undefined, false, work.headBytes ? `bytes=0-${work.headBytes - 1}` : undefined);
           if (file.status === 429) run.rateLimited++;
-          if (file.status !== 200) throw new Error(`${path}: ${file.status}`);
+          if (file.status !== (work.headBytes ? 206 : 200)) throw new Error(`${path}: ${file.status}`);
           run.fileBytes += file.bytes;
         }
         break;

@@ -35,6 +35,14 @@ import type { MachineRun, StormMachine, StormWork } from "./_storm-client.ts";
 const SIZES = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const STORMS = SIZES.length ? SIZES : [100, 1000, 3000];
 const STORM_WORKERS = 2;
+/**
+ * Storms up to this size read the kernel and initrd whole; larger ones read the first MiB of
+ * each by a ranged request: 3,000 whole downloads are 49 GiB, which on this shared 2-core
+ * machine is minutes of loopback copying by the load generator itself. The files' cost at
+ * 1,000 clients is measured whole in boot-http.ts.
+ */
+const WHOLE_FILES_UP_TO = Number(process.env.STORM_WHOLE_FILES_UP_TO ?? 100);
+const HEAD_BYTES = 1024 * 1024;
 /** A storm that has not finished by then is stopped and reported as such. */
 const STORM_DEADLINE_MS = 300_000;
 const TICKS_PER_SECOND = 100;
@@ -87,14 +95,14 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** Run `machines` in STORM_WORKERS threads; resolves with every machine's run. */
-async function storm(port: number, machines: StormMachine[], startAt: number): Promise<MachineRun[]> {
+async function storm(port: number, machines: StormMachine[], startAt: number, headBytes: number | undefined): Promise<MachineRun[]> {
   const per = Math.ceil(machines.length / STORM_WORKERS);
   const parts = Array.from({ length: STORM_WORKERS }, (_, i) => ({ firstIndex: i * per, machines: machines.slice(i * per, (i + 1) * per) })).filter((p) => p.machines.length);
   const runs = await Promise.all(
     parts.map(
       (part) =>
         new Promise<MachineRun[]>((resolve, reject) => {
-          const data: StormWork & { firstIndex: number } = { host: "127.0.0.1", port, machines: part.machines, startAt, spreadMs: 1000, deadline: startAt + STORM_DEADLINE_MS, firstIndex: part.firstIndex };
+          const data: StormWork & { firstIndex: number } = { host: "127.0.0.1", port, machines: part.machines, startAt, spreadMs: 1000, deadline: startAt + STORM_DEADLINE_MS, firstIndex: part.firstIndex, ...(headBytes ? { headBytes } : {}) };
           const worker = new Worker(new URL("./_storm-client.ts", import.meta.url), { workerData: data });
           worker.once("message", (result: MachineRun[]) => resolve(result));
           worker.once("error", reject);
@@ -136,7 +144,7 @@ async function orchestraStorm(n: number, imageDir: string): Promise<StormFigures
     const machines = Array.from({ length: n }, (_, i) => ({ mac: mac(i), source: source(i) }));
     const cpuBefore = await cpuSeconds(serve.pid);
     const startAt = performance.timeOrigin + performance.now() + 200;
-    const runs = await storm(port, machines, startAt);
+    const runs = await storm(port, machines, startAt, n > WHOLE_FILES_UP_TO ? HEAD_BYTES : undefined);
     const cpu = (await cpuSeconds(serve.pid)) - cpuBefore;
     const rss = await peakRssMib(serve.pid);
     const db = await openStore(dataDir);
@@ -186,30 +194,34 @@ http {
 }
 
 /** nginx, the same files, the same N clients from their own addresses, fetched once each: no scripts, no report. */
-async function nginxFiles(nginx: Awaited<ReturnType<typeof startDetached>>, port: number, imageId: string, n: number): Promise<{ seconds: number; cpu: number; gib: number }> {
+async function nginxFiles(nginx: Awaited<ReturnType<typeof startDetached>>, port: number, imageId: string, n: number, headBytes: number | undefined): Promise<{ seconds: number; cpu: number; gib: number; failures: number }> {
   const { Agent, request } = await import("node:http");
   const cpuBefore = await cpuSeconds(nginx.pid);
   const started = performance.now();
   let bytes = 0;
+  let failures = 0;
   await Promise.all(
     Array.from({ length: n }, async (_, i) => {
       await sleep(Math.random() * 1000);
-      const agent = new Agent({ keepAlive: true, maxSockets: 1, localAddress: source(i) });
+      const agent = new Agent({ keepAlive: false, maxSockets: 1, localAddress: source(i) });
       for (const file of ["kernel", "initrd"]) {
         bytes += await new Promise<number>((resolve, reject) => {
-          request({ host: "127.0.0.1", port, path: `/images/${imageId}/${file}`, agent }, (res) => {
+          request({ host: "127.0.0.1", port, path: `/images/${imageId}/${file}`, agent, headers: headBytes ? { range: `bytes=0-${headBytes - 1}` } : {} }, (res) => {
             let got = 0;
             res.on("data", (c: Buffer) => (got += c.length));
-            res.on("end", () => (res.statusCode === 200 ? resolve(got) : reject(new Error(`nginx ${file}: ${res.statusCode}`))));
+            res.on("end", () => (res.statusCode === (headBytes ? 206 : 200) ? resolve(got) : reject(new Error(`nginx ${file}: ${res.statusCode}`))));
           })
             .on("error", reject)
             .end();
+        }).catch(() => {
+          failures++;
+          return 0;
         });
       }
       agent.destroy();
     }),
   );
-  return { seconds: (performance.now() - started) / 1000, cpu: (await cpuSeconds(nginx.pid)) - cpuBefore, gib: bytes / 2 ** 30 };
+  return { seconds: (performance.now() - started) / 1000, cpu: (await cpuSeconds(nginx.pid)) - cpuBefore, gib: bytes / 2 ** 30, failures };
 }
 
 const limit = setTimeout(() => {
@@ -228,15 +240,15 @@ try {
   stops.push(() => stopProcess(nginx));
   await waitFor(`http://127.0.0.1:${nginxPort}/images/${built.id}/kernel`);
 
-  console.log(`Enlistment storm: N unknown machines power on within 1 s; each fetches /boot.ipxe, its per-MAC script, the discovery kernel and initrd (${perClient.toFixed(1)} MiB, whole), then posts its report; retries as iPXE and the ramdisk do.`);
+  console.log(`Enlistment storm: N unknown machines power on within 1 s; each fetches /boot.ipxe, its per-MAC script, the discovery kernel and initrd (${perClient.toFixed(1)} MiB whole up to N = ${WHOLE_FILES_UP_TO}, above that the first ${HEAD_BYTES / 2 ** 20} MiB of each by a ranged request), then posts its report; retries as iPXE and the ramdisk do.`);
   console.log(`orchestra serve (its own process, --log-level info) on 127.0.0.1; machines in ${STORM_WORKERS} worker threads, each from its own 127/8 address; nginx (1 worker, sendfile) serves the same files to N clients in the same run.`);
   console.log(`load average before: ${load()}`);
   console.log("      N | enlisted (in store) | lost | all enlisted after | rate-limited answers | retries script/report | script p50 / p99 | server CPU s | server peak RSS | files GiB | nginx files only: s, CPU s");
   for (const n of STORMS) {
     const f = await orchestraStorm(n, imageDir);
-    const ng = await nginxFiles(nginx, nginxPort, built.id, n);
+    const ng = await nginxFiles(nginx, nginxPort, built.id, n, n > WHOLE_FILES_UP_TO ? HEAD_BYTES : undefined);
     console.log(
-      `${String(n).padStart(7)} | ${`${f.enlisted} (${f.inStore})`.padStart(19)} | ${String(f.lost).padStart(4)} | ${`${f.seconds.toFixed(1)} s`.padStart(18)} | ${String(f.rateLimited).padStart(20)} | ${`${f.scriptRetries}/${f.enlistRetries}`.padStart(21)} | ${`${f.scriptP50.toFixed(0)} / ${f.scriptP99.toFixed(0)} ms`.padStart(16)} | ${f.cpu.toFixed(1).padStart(12)} | ${`${f.rss.toFixed(0)} MiB`.padStart(15)} | ${f.gib.toFixed(1).padStart(9)} | ${ng.seconds.toFixed(1)} s, ${ng.cpu.toFixed(1)} s`,
+      `${String(n).padStart(7)} | ${`${f.enlisted} (${f.inStore})`.padStart(19)} | ${String(f.lost).padStart(4)} | ${`${f.seconds.toFixed(1)} s`.padStart(18)} | ${String(f.rateLimited).padStart(20)} | ${`${f.scriptRetries}/${f.enlistRetries}`.padStart(21)} | ${`${f.scriptP50.toFixed(0)} / ${f.scriptP99.toFixed(0)} ms`.padStart(16)} | ${f.cpu.toFixed(1).padStart(12)} | ${`${f.rss.toFixed(0)} MiB`.padStart(15)} | ${f.gib.toFixed(1).padStart(9)} | ${ng.seconds.toFixed(1)} s, ${ng.cpu.toFixed(1)} s${ng.failures ? ` (${ng.failures} failed)` : ""}`,
     );
     console.log(`        server CPU per machine ${((f.cpu / n) * 1000).toFixed(1)} ms; per GiB of files (whole storm) ${(f.cpu / f.gib).toFixed(2)} s vs nginx ${(ng.cpu / ng.gib).toFixed(2)} s (${(f.cpu / f.gib / (ng.cpu / ng.gib)).toFixed(1)}x); load average ${load()}`);
     for (const error of f.errors) console.log(`        e.g. ${error}`);
