@@ -38,9 +38,19 @@ export function renderNginxWebdavSite(input: NginxSiteInput): string {
     `    listen ${input.address === "0.0.0.0" ? "" : `${input.address}:`}${input.port} default_server;`,
     "    server_name _;",
     ...webdav,
+    // Every boot and deploy image byte comes from here (orchestra serve gets --image-base-url
+    // and renders only the scripts): the kernel copies files to sockets itself (sendfile), in
+    // chunks that keep one fast client from holding the worker, with open files cached across
+    // the many nodes of a storm that ask for the same kernel and initrd. Ranges, ETag and
+    // If-Modified-Since are nginx's own for static files.
     "    location /images/ {",
     `        alias ${input.dataDir}/images/;`,
     "        autoindex on;",
+    "        sendfile on;",
+    "        sendfile_max_chunk 2m;",
+    "        tcp_nopush on;",
+    "        open_file_cache max=1000 inactive=60s;",
+    "        open_file_cache_valid 30s;",
     "    }",
     "}",
     "",

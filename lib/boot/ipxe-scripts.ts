@@ -61,11 +61,30 @@ function linuxBoot(ctx: BootScriptContext, title: string, image: BootImageRef, a
   ].join("\n");
 }
 
-/** The script every iPXE client first gets: chain to the per-MAC script. */
+/**
+ * Seconds iPXE waits before asking again when it got no per-MAC script: the server refused
+ * it (429: many unknown machines powering on at once meet the boot path's rate limits) or
+ * could not be reached.
+ */
+export const BOOT_RETRY_DELAY_S = 10;
+
+/** The script every iPXE client first gets: chain to the per-MAC script, and ask again until one comes. */
 export function renderChainScript(ctx: BootScriptContext): string {
   const base = ctx.baseUrl.replace(/\/+$/, "");
-  // netX is the interface iPXE booted from, so the MAC is the one DHCP saw.
-  return ["#!ipxe", `chain --autofree ${base}/boot/${NODE_MAC_HYPHENS}.ipxe`, ""].join("\n");
+  // netX is the interface iPXE booted from, so the MAC is the one DHCP saw. Without the retry,
+  // a refused machine fell back to its firmware, which may boot a stale disk or stop.
+  return [
+    "#!ipxe",
+    ":retry",
+    `chain --autofree ${base}/boot/${NODE_MAC_HYPHENS}.ipxe || goto failed`,
+    // A chained script that returns (local disk: `exit`) hands control back to the firmware here too.
+    "exit",
+    ":failed",
+    `echo Orchestra: no boot script for \${netX/mac}; retrying in ${BOOT_RETRY_DELAY_S} seconds`,
+    `sleep ${BOOT_RETRY_DELAY_S}`,
+    "goto retry",
+    "",
+  ].join("\n");
 }
 
 /** The script for one machine's branch. */

@@ -14,7 +14,7 @@ import type { PowerActionResult } from "../power/power-driver.ts";
 import { powerTargetFor } from "../power/power-target.ts";
 import type { PowerDriverRegistry } from "../power/registry.ts";
 import { completePowerRequest, failPowerRequest, selectPowerRequests, type PowerRequest } from "../inventory/power-request.ts";
-import { claimPowerAction, finishPowerAction } from "./power-action-rows.ts";
+import { claimPowerAction, finishPowerAction, selectMachinesNeedingPowerStep } from "./power-action-rows.ts";
 import { POWER_PLAN } from "./power-plan.ts";
 import { type EraseMode, insertErasure } from "../deploy/erasure-rows.ts";
 import { newDeployToken } from "../deploy/deploy-token.ts";
@@ -59,10 +59,12 @@ export class LifecycleEngine {
    */
   async sweep(): Promise<StepReport[]> {
     const jobs: Array<() => Promise<StepReport | undefined>> = [];
-    for (const status of Object.keys(POWER_PLAN) as MachineStatus[]) {
-      for (const machine of await this.#o.inventory.listMachines({ status })) jobs.push(() => this.#step(machine));
-    }
     const now = this.#o.now().getTime();
+    for (const systemId of await selectMachinesNeedingPowerStep(this.#o.inventory.db, Object.keys(POWER_PLAN), new Date(now - this.#o.staleClaimMs))) {
+      // Deleted since the scan: nothing to power.
+      const machine = await this.#o.inventory.getMachine(systemId).catch(() => undefined);
+      if (machine) jobs.push(() => this.#step(machine));
+    }
     for (const request of await selectPowerRequests(this.#o.inventory.db)) {
       if (request.attemptedAt && now - Date.parse(request.attemptedAt) < this.#o.requestRetryMs) continue;
       jobs.push(() => this.#request(request));

@@ -64,3 +64,23 @@ export async function finishPowerAction(tx: SqlExecutor, machineId: string, ente
 export async function selectPowerActions(tx: SqlExecutor, machineId: string): Promise<PowerActionRow[]> {
   return tx.all<PowerActionRow>("SELECT * FROM power_actions WHERE machine_id = $1 ORDER BY entered_at", [machineId]);
 }
+
+/**
+ * The machines in `statuses` whose current state entry still needs its power step: no claim
+ * for that entry yet, a claim left by another entry that shared its timestamp, or a claim
+ * gone stale unfinished (claimed before `staleBefore`). The sweep reads only these; reading
+ * every machine in those states, then claiming each in a transaction of its own, made each
+ * sweep cost as much as the deployments in flight (tests/bench/deploy-overhead.ts).
+ */
+export async function selectMachinesNeedingPowerStep(tx: SqlExecutor, statuses: readonly string[], staleBefore: Date): Promise<string[]> {
+  if (statuses.length === 0) return [];
+  const rows = await tx.all<{ system_id: string }>(
+    `SELECT m.system_id FROM machines m
+       LEFT JOIN power_actions pa ON pa.machine_id = m.system_id AND pa.entered_at = m.status_changed_at
+      WHERE m.status IN (${statuses.map((_, i) => `$${i + 2}`).join(", ")})
+        AND (pa.machine_id IS NULL OR pa.status <> m.status OR (pa.finished_at IS NULL AND pa.claimed_at < $1))
+      ORDER BY m.hostname`,
+    [staleBefore.toISOString(), ...statuses],
+  );
+  return rows.map((row) => row.system_id);
+}

@@ -113,14 +113,32 @@ JSON
 # The console is kept and shown (GetConsoleOutput): never the BMC password or the token.
 log "report: $(sed -e 's/"bmcPassword":"[^"]*"/"bmcPassword":"********"/' -e 's/"token":"[^"]*"/"token":"********"/' /tmp/report.json)"
 
-tries=0
-until wget -q -O /tmp/reply --header "Content-Type: application/json" --post-file /tmp/report.json "$URL/enlist"; do
-  tries=$((tries + 1))
-  [ $tries -ge 5 ] && finish "could not deliver the report to $URL/enlist"
-  sleep 2
-done
-finish "report delivered: $(cat /tmp/reply)"
+${renderReportDelivery()}
 `;
+}
+
+/**
+ * Seconds the ramdisk waits before each retry of its report. A rack or a row powering on at
+ * once meets the server's enlistment rate limits (429) and its queue: the retries back off
+ * and go on for about four minutes before the report counts as lost (it was five tries two
+ * seconds apart, which a storm of a thousand machines outlasted: tests/bench/enlist-storm.ts).
+ */
+export const ENLIST_RETRY_DELAYS_S: readonly number[] = [2, 4, 8, 15, 30, 30, 30, 30, 30, 30, 30];
+
+/**
+ * The part of /init that delivers /tmp/report.json to $URL/enlist, retrying after each of
+ * ENLIST_RETRY_DELAYS_S, then calls `finish` with the outcome. A function of its own so that
+ * a test can run it against a server that refuses at first.
+ */
+export function renderReportDelivery(): string {
+  return `for delay in ${ENLIST_RETRY_DELAYS_S.join(" ")} give-up; do
+  if wget -q -O /tmp/reply --header "Content-Type: application/json" --post-file /tmp/report.json "$URL/enlist"; then
+    finish "report delivered: $(cat /tmp/reply)"
+  fi
+  [ "$delay" = give-up ] && finish "could not deliver the report to $URL/enlist"
+  log "report not delivered; retrying in $delay seconds"
+  sleep "$delay"
+done`;
 }
 
 /**

@@ -26,8 +26,29 @@ export function imageFilePath(dataDir: string, id: string, file: ImageFileName):
   return join(imagesDir(dataDir), id, file);
 }
 
+/**
+ * The images last read from each images directory, with that directory's modification time.
+ * Every boot script and deploy plan asks for the images: reading each image.json again per
+ * request was a tenth of a deployment's server time (tests/bench/deploy-overhead.ts). An
+ * image appears by a rename into the directory and goes by removing its subdirectory, and
+ * its image.json is never rewritten in place, so the directory's time changes with every
+ * change to the list.
+ */
+const listed = new Map<string, { mtimeNs: bigint; images: readonly BootImage[] }>();
+
 /** Every registered image, oldest first. */
 export async function listImages(dataDir: string): Promise<BootImage[]> {
+  const dir = imagesDir(dataDir);
+  const mtimeNs = (await stat(dir, { bigint: true }).catch(() => undefined))?.mtimeNs;
+  if (mtimeNs === undefined) return [];
+  const cached = listed.get(dir);
+  if (cached?.mtimeNs === mtimeNs) return [...cached.images];
+  const images = await readImages(dataDir);
+  listed.set(dir, { mtimeNs, images });
+  return [...images];
+}
+
+async function readImages(dataDir: string): Promise<BootImage[]> {
   let names: string[];
   try {
     names = await readdir(imagesDir(dataDir));

@@ -48,6 +48,22 @@ export function storedPowerParams(secrets: StoreSecrets, systemId: string, param
   return secrets.seal(JSON.stringify(params), powerSecretContext(systemId));
 }
 
+/**
+ * A machine's power settings, opened from their sealed column when first read: most reads of
+ * a machine (lists, boot scripts, the engine's scan) never look at them, and opening them
+ * was most of a row's cost (profiled in tests/bench/deploy-overhead.ts).
+ */
+function lazyPower(type: string, sealed: string, secrets: StoreSecrets, systemId: string): Machine["power"] {
+  let params: Record<string, string> | undefined;
+  return {
+    type,
+    get params() {
+      params ??= JSON.parse(secrets.open(sealed, powerSecretContext(systemId))) as Record<string, string>;
+      return params;
+    },
+  };
+}
+
 function toMachine(row: MachineRow, interfaces: NetworkInterface[], secrets: StoreSecrets): Machine {
   return {
     systemId: row.system_id,
@@ -58,7 +74,7 @@ function toMachine(row: MachineRow, interfaces: NetworkInterface[], secrets: Sto
     disks: JSON.parse(row.disks),
     interfaces,
     hardware: JSON.parse(row.hardware),
-    power: { type: row.power_type, params: JSON.parse(secrets.open(row.power_params, powerSecretContext(row.system_id))) },
+    power: lazyPower(row.power_type, row.power_params, secrets, row.system_id),
     zone: row.zone,
     tags: JSON.parse(row.tags),
     status: row.status as MachineStatus,

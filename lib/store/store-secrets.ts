@@ -8,7 +8,7 @@
  * plain token is needed again. Rows written before sealing existed are sealed at open
  * (lib/store/seal-existing.ts).
  */
-import { createHmac, hkdfSync, randomBytes } from "node:crypto";
+import { createHmac, createSecretKey, hkdfSync, randomBytes } from "node:crypto";
 import { type SecretBox, secretBox } from "./secret-box.ts";
 
 const SEALED = "sealed:";
@@ -32,7 +32,7 @@ export interface StoreSecrets {
 export function storeSecrets(key: Uint8Array): StoreSecrets {
   const box: SecretBox = secretBox(key);
   // A key of its own for hashing, derived from the sealing key: the two uses never share one.
-  const hashKey = Buffer.from(hkdfSync("sha256", key, Buffer.alloc(0), "orchestra token lookup", 32));
+  const hashKey = createSecretKey(Buffer.from(hkdfSync("sha256", key, Buffer.alloc(0), "orchestra token lookup", 32)));
   return {
     seal: (plain, context) => SEALED + box.seal(plain, context),
     open: (stored, context) => (stored.startsWith(SEALED) ? box.open(stored.slice(SEALED.length), context) : stored),

@@ -10,6 +10,8 @@
  */
 import { type MessagePort, parentPort } from "node:worker_threads";
 import { DescribeInstancesCommand, EC2Client, RunInstancesCommand, type Instance } from "@aws-sdk/client-ec2";
+import { Agent as HttpAgent } from "node:http";
+import { Agent, fetch as undiciFetch } from "undici";
 
 export type Mode = "one call" | "N calls";
 
@@ -57,7 +59,7 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined>, dea
 }
 
 async function checked(response: Response, what: string): Promise<Response> {
-  if (!response.ok) throw new Error(`${what}: HTTP ${response.status} ${await response.text()}`);
+  if (!response.ok) throw new Error(`${what}: HTTP ${response.status} ${response.url} ${await response.text()}`);
   return response;
 }
 
@@ -96,6 +98,19 @@ interface NodeRun {
  * step, then the client's DescribeInstances until it says running.
  */
 async function simulateNode(bootBase: string, mac: string, poweredAt: number, client: EC2Client): Promise<NodeRun> {
+  // Each node calls from an address of its own (all of 127/8 is loopback on Linux), as on a
+  // real network: the server binds node tokens and NoCloud seeds to the first address that uses them.
+  const [hi, lo] = mac.split(":").slice(4).map((byte) => Number.parseInt(byte, 16));
+  const dispatcher = new Agent({ localAddress: `127.${10 + hi!}.${lo}.2` });
+  const fetch = async (url: string, init: Parameters<typeof undiciFetch>[1] = {}) => (await undiciFetch(url, { ...init, dispatcher })) as unknown as Response;
+  try {
+    return await simulateNodeFrom(fetch, bootBase, mac, poweredAt, client);
+  } finally {
+    await dispatcher.close();
+  }
+}
+
+async function simulateNodeFrom(fetch: (url: string, init?: Parameters<typeof undiciFetch>[1]) => Promise<Response>, bootBase: string, mac: string, poweredAt: number, client: EC2Client): Promise<NodeRun> {
   const steps = {} as Record<Step, number>;
   const timed = async <T>(step: Step, work: () => Promise<T>): Promise<T> => {
     const started = clock();
@@ -193,7 +208,9 @@ function listen(port: MessagePort): void {
       case "target":
         client?.destroy();
         target = message;
-        client = new EC2Client({ endpoint: message.endpoint, region: message.region, credentials: message.key, maxAttempts: 1 });
+        // At most 32 connections: the server caps one source at 64 (connection-limits.ts), and 50
+        // RunInstances with 50 DescribeInstances polls in flight went past it (socket hang up).
+        client = new EC2Client({ endpoint: message.endpoint, region: message.region, credentials: message.key, maxAttempts: 1, requestHandler: { httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 32 }) } });
         break;
       case "powered": {
         const run = simulateNode(target!.bootBase!, message.mac, message.at, client!);

@@ -291,6 +291,17 @@ describe("enlistment", () => {
       expect(await snapshot()).toBe(before);
     });
 
+    it("a row of new machines powering on at once, each from its own address, passes the default global limits: 1,000 scripts and 400 reports", async () => {
+      await build();
+      const address = (i: number) => `10.${(i >> 16) & 0xff}.${(i >> 8) & 0xff}.${(i & 0xff) + 1}`;
+      const mac = (i: number) => `52:54:05:00:${((i >> 8) & 0xff).toString(16).padStart(2, "0")}:${(i & 0xff).toString(16).padStart(2, "0")}`;
+      const scripts = await Promise.all(Array.from({ length: 1000 }, (_, i) => app.inject({ url: `/boot/${mac(i)}.ipxe`, remoteAddress: address(i) })));
+      expect(scripts.filter((r) => r.statusCode !== 200).map((r) => r.statusCode)).toEqual([]);
+      const reports = await Promise.all(Array.from({ length: 400 }, (_, i) => enlist(report({}, [mac(i)]), undefined, address(i))));
+      expect(reports.filter((r) => r.statusCode !== 201).map((r) => r.statusCode)).toEqual([]);
+      expect((await inventory.listMachines()).length).toBe(400);
+    }, 60_000);
+
     it("too many reports from one source: 429, before the body is looked at", async () => {
       await build({ burst: 2 });
       expect((await enlist(report({}, ["52:54:00:12:00:01"]))).statusCode).toBe(201);

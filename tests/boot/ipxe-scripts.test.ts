@@ -8,7 +8,24 @@ const images = { discovery: { id: "ami-0123456789abcdef0" }, deploy: { id: "ami-
 
 describe("the boot scripts", () => {
   it("the entry script chains to the per-MAC script of the interface iPXE booted from", () => {
-    expect(renderChainScript(ctx)).toBe("#!ipxe\nchain --autofree http://192.0.2.1:5248/boot/${netX/mac:hexhyp}.ipxe\n");
+    expect(renderChainScript(ctx)).toContain("\nchain --autofree http://192.0.2.1:5248/boot/${netX/mac:hexhyp}.ipxe || goto failed\n");
+  });
+
+  it("the entry script asks again after a pause when it gets no per-MAC script (refused by a rate limit, or no answer)", () => {
+    const script = renderChainScript(ctx);
+    expect(script).toBe(
+      [
+        "#!ipxe",
+        ":retry",
+        "chain --autofree http://192.0.2.1:5248/boot/${netX/mac:hexhyp}.ipxe || goto failed",
+        "exit",
+        ":failed",
+        "echo Orchestra: no boot script for ${netX/mac}; retrying in 10 seconds",
+        "sleep 10",
+        "goto retry",
+        "",
+      ].join("\n"),
+    );
   });
 
   it("an unknown MAC boots the discovery ramdisk over HTTP with the report URL on the command line", () => {

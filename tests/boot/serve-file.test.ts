@@ -1,5 +1,10 @@
-import { describe, expect, it } from "vitest";
-import { parseRange } from "../../lib/boot/serve-file.ts";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Fastify from "fastify";
+import { afterAll, describe, expect, it } from "vitest";
+import { isNotModified, parseRange, serveFile } from "../../lib/boot/serve-file.ts";
 
 describe("Range headers", () => {
   it("parses the single-range forms", () => {
@@ -16,5 +21,70 @@ describe("Range headers", () => {
     expect(parseRange("bytes=100-", 100)).toBeNull();
     expect(parseRange("bytes=9-3", 100)).toBeNull();
     expect(parseRange("bytes=-0", 100)).toBeNull();
+  });
+});
+
+describe("serving a file over HTTP: ranges and conditional requests", () => {
+  const dir = mkdtempSync(join(tmpdir(), `orchestra-serve-file-${process.pid}-`));
+  const path = join(dir, "kernel");
+  const content = randomBytes(3 * 1024 * 1024 + 77);
+  writeFileSync(path, content);
+  const app = Fastify();
+  app.get("/f", (request, reply) => serveFile(request, reply, path));
+  afterAll(async () => {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a whole file larger than one read, a range, and HEAD with the real length", async () => {
+    const whole = await app.inject({ url: "/f" });
+    expect(whole.statusCode).toBe(200);
+    expect(whole.rawPayload.equals(content)).toBe(true);
+    expect(whole.headers["content-length"]).toBe(String(content.length));
+    const part = await app.inject({ url: "/f", headers: { range: "bytes=1048500-2097200" } });
+    expect(part.statusCode).toBe(206);
+    expect(part.rawPayload.equals(content.subarray(1048500, 2097201))).toBe(true);
+    expect(part.headers["content-range"]).toBe(`bytes 1048500-2097200/${content.length}`);
+    const head = await app.inject({ method: "HEAD", url: "/f" });
+    expect(head.headers["content-length"]).toBe(String(content.length));
+    expect(head.rawPayload.length).toBe(0);
+  });
+
+  it("If-None-Match with the ETag, or If-Modified-Since at or after the file's time, answers 304 without a body", async () => {
+    const first = await app.inject({ method: "HEAD", url: "/f" });
+    const etag = first.headers.etag as string;
+    const lastModified = first.headers["last-modified"] as string;
+    const byTag = await app.inject({ url: "/f", headers: { "if-none-match": `"other", ${etag}` } });
+    expect(byTag.statusCode).toBe(304);
+    expect(byTag.rawPayload.length).toBe(0);
+    expect(byTag.headers.etag).toBe(etag);
+    expect((await app.inject({ url: "/f", headers: { "if-modified-since": lastModified } })).statusCode).toBe(304);
+    // Changed since, or another tag: the whole file.
+    expect((await app.inject({ url: "/f", headers: { "if-modified-since": new Date(Date.parse(lastModified) - 10_000).toUTCString() } })).statusCode).toBe(200);
+    expect((await app.inject({ url: "/f", headers: { "if-none-match": '"other"' } })).statusCode).toBe(200);
+    // If-None-Match wins over If-Modified-Since.
+    expect((await app.inject({ url: "/f", headers: { "if-none-match": '"other"', "if-modified-since": lastModified } })).statusCode).toBe(200);
+  });
+
+  it("If-Range: the range while the file is the one the client has, the whole file once it changed", async () => {
+    const { etag } = (await app.inject({ method: "HEAD", url: "/f" })).headers;
+    const same = await app.inject({ url: "/f", headers: { range: "bytes=0-9", "if-range": etag as string } });
+    expect(same.statusCode).toBe(206);
+    expect(same.rawPayload.equals(content.subarray(0, 10))).toBe(true);
+    const changed = await app.inject({ url: "/f", headers: { range: "bytes=0-9", "if-range": '"0-0"' } });
+    expect(changed.statusCode).toBe(200);
+    expect(changed.rawPayload.length).toBe(content.length);
+  });
+});
+
+describe("conditional request rules", () => {
+  it("weak tags and * match; a date before the file's second does not", () => {
+    const mtime = Date.parse("2026-12-01T10:00:00.500Z");
+    expect(isNotModified('W/"a"', undefined, '"a"', mtime)).toBe(true);
+    expect(isNotModified("*", undefined, '"a"', mtime)).toBe(true);
+    expect(isNotModified(undefined, "Tue, 01 Dec 2026 10:00:00 GMT", '"a"', mtime)).toBe(true);
+    expect(isNotModified(undefined, "Tue, 01 Dec 2026 09:59:59 GMT", '"a"', mtime)).toBe(false);
+    expect(isNotModified(undefined, "not a date", '"a"', mtime)).toBe(false);
+    expect(isNotModified(undefined, undefined, '"a"', mtime)).toBe(false);
   });
 });

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { storeImageSource } from "../../lib/ec2/model/image-source.ts";
-import { addImage, getImage, listImages } from "../../lib/images/image-store.ts";
+import { addImage, getImage, listImages, removeImage } from "../../lib/images/image-store.ts";
 import { tempDataDir } from "../helpers/inventory.ts";
 
 const data = tempDataDir();
@@ -55,5 +55,28 @@ describe("what an image needs of a machine", () => {
     }
     await expect(addImage(data.dir, { ...meta, minMemoryMib: 512 }, files)).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
     expect((await listImages(data.dir)).length).toBe(before);
+  });
+});
+
+describe("the image list (kept between requests, re-read when the images directory changes)", () => {
+  it("sees an image added or removed right after a listing, and a listing's array is the caller's own", async () => {
+    const { dir: data, cleanup } = tempDataDir();
+    try {
+      writeFileSync(join(data, "k"), "kernel");
+      writeFileSync(join(data, "i"), "initrd");
+      const files = { kernel: { path: join(data, "k") }, initrd: { path: join(data, "i") } };
+      expect(await listImages(data)).toEqual([]);
+      const first = await addImage(data, { name: "one", role: "discovery", release: "r", architecture: "amd64", source: "test" }, files);
+      expect((await listImages(data)).map((i) => i.id)).toEqual([first.id]);
+      const second = await addImage(data, { name: "two", role: "discovery", release: "r", architecture: "amd64", source: "test" }, files);
+      const listing = await listImages(data);
+      expect(listing.map((i) => i.id)).toEqual([first.id, second.id]);
+      listing.pop();
+      expect((await listImages(data)).map((i) => i.id)).toEqual([first.id, second.id]);
+      await removeImage(data, first.id);
+      expect((await listImages(data)).map((i) => i.id)).toEqual([second.id]);
+    } finally {
+      cleanup();
+    }
   });
 });

@@ -57,6 +57,14 @@ describe("rsyslog, nginx, puppet", () => {
     expect(renderNginxWebdavSite({ address: "127.0.0.1", port: 80, dataDir: "/d", htpasswdFile: null })).toContain("listen 127.0.0.1:80 default_server;");
   });
 
+  it("nginx serves the boot and deploy images itself with sendfile, ranges and caching of open files", () => {
+    const text = renderNginxWebdavSite({ address: "0.0.0.0", port: 80, dataDir: "/var/lib/orchestra", htpasswdFile: null });
+    const images = text.slice(text.indexOf("location /images/ {"), text.indexOf("}", text.indexOf("location /images/ {")));
+    expect(images.split("\n").map((l) => l.trim())).toEqual(expect.arrayContaining(["alias /var/lib/orchestra/images/;", "sendfile on;", "sendfile_max_chunk 2m;", "tcp_nopush on;", "open_file_cache max=1000 inactive=60s;"]));
+    // The bytes are nginx's own: nothing is passed on to orchestra serve.
+    expect(images).not.toMatch(/proxy_pass|5248/);
+  });
+
   it("listen-address narrows squid and rsyslog too", () => {
     expect(renderSquidConf({ aptProxyPort: 8000, provisioningSubnet: null, listenAddress: "127.0.0.1", aptProxyClients: [] })).toContain("http_port 127.0.0.1:8000\n");
     expect(renderRsyslogConf({ address: "127.0.0.1", port: 6514, caFile: "c", certFile: "s", keyFile: "k", logDir: "/l", plainPort: null })).toContain('input(type="imtcp" address="127.0.0.1" port="6514"');
