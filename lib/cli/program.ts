@@ -15,6 +15,7 @@ import { serveCommand } from "./commands/serve.ts";
 import { vendorDataCommand } from "./commands/vendor-data.ts";
 import { zonesCommand } from "./commands/zones.ts";
 import { instancesCommand } from "./commands/instances.ts";
+import { usersCommand } from "./commands/users.ts";
 import { packageVersion } from "./package-version.ts";
 
 /**
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
   program.addCommand(zonesCommand());
   program.addCommand(instancesCommand());
   program.addCommand(autosignCommand());
+  program.addCommand(usersCommand());
   // Commander's own messages are kept, not printed: runCli prints them in Orchestra's format.
   const quiet = { outputError: () => undefined };
   const configure = (command: Command) => {
