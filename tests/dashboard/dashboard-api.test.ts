@@ -29,7 +29,7 @@ let credentials: CredentialStore;
 
 async function login(user: string, password: string): Promise<{ cookie: string; csrf: string; status: number; body: any }> {
   const response = await fetch(`${base}/api/v1/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ user, password }) });
-  const body = await response.json();
+  const body = (await response.json()) as any;
   const cookie = (response.headers.get("set-cookie") ?? "").split(";")[0]!;
   return { cookie, csrf: body.csrfToken, status: response.status, body };
 }
@@ -41,7 +41,7 @@ async function call(path: string, session: { cookie?: string; csrf?: string; bea
   if (session.bearer) headers.authorization = `Bearer ${session.bearer}`;
   if (init.body !== undefined) headers["content-type"] = "application/json";
   const response = await fetch(`${base}/api/v1${path}`, { method: init.method ?? "GET", headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
-  return { status: response.status, body: await response.json() };
+  return { status: response.status, body: (await response.json()) as any };
 }
 
 beforeAll(async () => {
@@ -78,7 +78,7 @@ describe("the dashboard API", () => {
     expect(response.status).toBe(200);
     const setCookie = response.headers.get("set-cookie")!;
     expect(setCookie).toMatch(/^orchestra_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
-    const session = { cookie: setCookie.split(";")[0]!, csrf: (await response.json()).csrfToken };
+    const session = { cookie: setCookie.split(";")[0]!, csrf: ((await response.json()) as any).csrfToken };
     expect((await call("/session", session)).body.user.name).toBe("alice");
     expect((await call("/logout", session, { method: "POST", body: {} })).status).toBe(200);
     // The same cookie, replayed after logout, opens nothing.
@@ -176,7 +176,7 @@ describe("the dashboard API", () => {
     }
     expect(await inventory.listMachines()).toEqual(before);
     const notJson = await fetch(`${base}/api/v1/machines/actions`, { method: "POST", headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/x-www-form-urlencoded" }, body: "action=accept" });
-    expect((await notJson.json()).error.code).toBe("UNSUPPORTED_MEDIA_TYPE");
+    expect(((await notJson.json()) as any).error.code).toBe("UNSUPPORTED_MEDIA_TYPE");
   });
 
   it("filters by free text, tag and status, sorts and pages on the server", async () => {

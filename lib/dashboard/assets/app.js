@@ -18,7 +18,7 @@ function h(tag, attrs = {}, ...children) {
     else if (value === true) el.setAttribute(key, "");
     else el.setAttribute(key, String(value));
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue;
     el.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -226,8 +226,9 @@ function machinePage(systemId) {
         refresh();
       } catch (error) { notice.replaceChildren(errorBox(error)); }
     };
+    const present = (...nodes) => nodes.filter((n) => n !== null && n !== undefined);
     const dl = (pairs) => h("dl", {}, pairs.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
-    main.replaceChildren(
+    main.replaceChildren(...present(
       setTitle(m.hostname),
       h("p", {}, status(m.status), " ", m.statusMessage),
       h("div", { class: "bulk", role: "toolbar", "aria-label": "Actions" }, data.actions.map((a) => h("button", { type: "button", "data-action": a, onclick: () => act(a) }, a.replace("-", " ")))),
@@ -245,7 +246,7 @@ function machinePage(systemId) {
       h("section", { "aria-labelledby": "ev" }, h("h2", { id: "ev" }, "Events"),
         h("table", { id: "events" }, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "#"), h("th", { scope: "col" }, "When"), h("th", { scope: "col" }, "From"), h("th", { scope: "col" }, "To"), h("th", { scope: "col" }, "Reason"))),
           h("tbody", {}, [...data.events].reverse().map((e) => h("tr", {}, h("td", {}, e.seq), h("td", {}, e.at), h("td", {}, e.from ?? ""), h("td", {}, e.to), h("td", {}, e.reason)))))),
-      h("section", { "aria-labelledby": "co" }, h("h2", { id: "co" }, "Console"), h("pre", { class: "console", tabindex: "0", "aria-label": "Console log tail" }, data.consoleTail || "(no console output)")));
+      h("section", { "aria-labelledby": "co" }, h("h2", { id: "co" }, "Console"), h("pre", { class: "console", tabindex: "0", "aria-label": "Console log tail" }, data.consoleTail || "(no console output)"))));
   });
 }
 
