@@ -90,10 +90,10 @@ function defaultBootUrl(explicit: string | undefined, host: string, port: number
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error"] as const;
 
 /** Refuse two listeners on one port before either starts (the second would fail half way up). */
-function checkDistinctListeners(boot: { host: string; port: number }, api: { host: string; port: number }): void {
+function checkDistinctListeners(boot: { host: string; port: number }, api: { host: string; port: number }, names: readonly [string, string] = ["--boot-listen", "--api-listen"]): void {
   const overlap = boot.host === api.host || boot.host === "0.0.0.0" || api.host === "0.0.0.0";
   if (boot.port !== 0 && boot.port === api.port && overlap) {
-    throw new OrchestraError("ADDRESS_IN_USE", `--boot-listen ${boot.host}:${boot.port} and --api-listen ${api.host}:${api.port} are the same address: give each listener its own port`);
+    throw new OrchestraError("ADDRESS_IN_USE", `${names[0]} ${boot.host}:${boot.port} and ${names[1]} ${api.host}:${api.port} are the same address: give each listener its own port`);
   }
 }
 
@@ -219,8 +219,8 @@ export function serveCommand(): Command {
       const limits = connectionLimits(o);
       const dashboardListen = o.dashboardListen === undefined ? undefined : parseListenAddress(o.dashboardListen, "--dashboard-listen");
       if (dashboardListen) {
-        checkDistinctListeners(bootListen, dashboardListen);
-        checkDistinctListeners(apiListen, dashboardListen);
+        checkDistinctListeners(bootListen, dashboardListen, ["--boot-listen", "--dashboard-listen"]);
+        checkDistinctListeners(apiListen, dashboardListen, ["--api-listen", "--dashboard-listen"]);
       }
       const tlsChoice = checkTlsOptions(o, dashboardListen !== undefined);
       const sessionLimits = { idleSeconds: Math.max(1, parseWholeNumber("--session-idle-seconds", o.sessionIdleSeconds)), absoluteSeconds: Math.max(1, parseWholeNumber("--session-max-seconds", o.sessionMaxSeconds)) };
