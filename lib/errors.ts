@@ -129,6 +129,13 @@ export const ERRORS = {
   WAIT_TIMED_OUT: { status: 504, ec2: "InternalError", summary: "machines wait gave up: a machine did not reach the state in time." },
   WAIT_FAILED: { status: 409, ec2: "IncorrectInstanceState", summary: "machines wait stopped: a machine landed in a failed state instead." },
   POWER_CANCELLED: { status: 409, ec2: "IncorrectInstanceState", summary: "A power step's retries stopped because its machine left the state the step was for, or was deleted." },
+  // The web dashboard (lib/dashboard): operators, sessions, API keys.
+  LOGIN_FAILED: { status: 401, ec2: "AuthFailure", summary: "The dashboard login's user name or password is wrong (which one is not said)." },
+  AUTH_REQUIRED: { status: 401, ec2: "AuthFailure", summary: "A dashboard or dashboard API request has no live session (none, logged out, idle or too old) and no valid API key." },
+  CSRF_TOKEN_INVALID: { status: 403, ec2: "UnauthorizedOperation", summary: "A state-changing dashboard request with a session cookie lacks its session's X-CSRF-Token header." },
+  ACCESS_DENIED: { status: 403, ec2: "UnauthorizedOperation", summary: "The dashboard user may not do that: an admin-only action, or another account's data." },
+  USER_NOT_FOUND: { status: 404, ec2: "InvalidParameterValue", summary: "No dashboard user has that name." },
+  DUPLICATE_USER: { status: 409, ec2: "InvalidParameterValue", summary: "A dashboard user with that name exists already." },
 } as const satisfies Record<string, { status: number; ec2: string; summary: string }>;
 
 /** A stable error code. */

@@ -46,6 +46,9 @@ PACKAGES=(
   unzip
   dash
   bash
+  # The web dashboard's browser tests (tests/dashboard): Debian's chromium, driven headless by
+  # puppeteer-core (npm), which downloads no browser of its own.
+  chromium
   # Infrastructure-as-code clients of the EC2 API (tests/ec2/e2e/ansible.test.ts): Debian's
   # Ansible carries the amazon.aws collection (ec2_instance) and runs on python3-boto3.
   ansible

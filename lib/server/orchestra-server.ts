@@ -30,6 +30,7 @@ import { registerSimplestreams } from "../images/simplestreams-routes.ts";
 import { startTimeoutWorker } from "./timeout-worker.ts";
 import { listenOnUnixSocket, type SocketListener } from "./unix-socket-listener.ts";
 import { redactSecretPaths } from "./log-redaction.ts";
+import { startDashboard, type DashboardListener, type DashboardListenerOptions } from "../dashboard/dashboard-listener.ts";
 import { capConnectionsPerSource, type ConnectionErrorRenderer, type ConnectionLimits, fastifyConnectionOptions, resolveConnectionLimits } from "./connection-limits.ts";
 
 /** How often the lifecycle engine sweeps for pending power steps unless told otherwise (what `orchestra serve` uses). */
@@ -50,7 +51,7 @@ export interface ServerOptions {
   /** The metadata service on the boot listener: its source (default: the store) and whether IMDSv2 is required. */
   metadata?: { source?: MetadataSource; requireToken?: boolean; renewNodeCertificate?: (instanceId: string, csrPem: string) => Promise<{ certPem: string; renewed: boolean }> };
   /** The EC2 API listener (8773 by default), its access keys, the region it presents, and the vendor-data new instances get. */
-  ec2?: { listen: ListenAddress; credentials: CredentialStore; topology: Ec2Topology; vendorData?: string; maasKeys?: MaasKeyStore; nodeSetup?: NodeSetup };
+  ec2?: { listen: ListenAddress; credentials: CredentialStore; topology: Ec2Topology; vendorData?: string; maasKeys?: MaasKeyStore; nodeSetup?: NodeSetup; tls?: { key: string; cert: string } };
   /** More periodic jobs (GitHub refreshes), each run now and then every intervalMs. */
   jobs?: readonly { name: string; intervalMs: number; run(): Promise<void> }[];
   /** The data directory: boot images live there, and dnsmasq's files when DHCP is managed. */
@@ -65,6 +66,8 @@ export interface ServerOptions {
   apiSocket?: string;
   /** Time limits and the per-source connection cap of every listener (default: DEFAULT_CONNECTION_LIMITS). */
   connectionLimits?: Partial<ConnectionLimits>;
+  /** The web dashboard's listener (lib/dashboard); omitted, there is none. */
+  dashboard?: Omit<DashboardListenerOptions, "logger" | "limits">;
 }
 
 /** The boot listener's errors before any route: the same JSON its routes answer with. */
@@ -77,7 +80,7 @@ const renderBootConnectionError: ConnectionErrorRenderer = (error) => ({
 /** A running server. */
 export interface RunningServer {
   /** The address each listener is bound to (with the real port when 0 was asked). */
-  readonly addresses: { boot: ListenAddress; ec2?: ListenAddress };
+  readonly addresses: { boot: ListenAddress; ec2?: ListenAddress; dashboard?: ListenAddress; dashboardRedirect?: ListenAddress };
   /** Stop the listeners and workers; resolves once everything has stopped. */
   close(): Promise<void>;
 }
@@ -130,6 +133,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let dnsmasq: DnsmasqSupervisor | undefined;
   const sockets: SocketListener[] = [];
   let ec2: FastifyInstance | undefined;
+  let dashboard: DashboardListener | undefined;
   try {
     await registerBootService(boot, { ...options.boot, dataDir: options.dataDir, inventory });
     // Juju's image metadata (image-metadata-url = this listener), as `orchestra images simplestreams` wrote it.
@@ -154,6 +158,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         logger: logger.child({ service: "ec2" }),
         limits,
         ...(options.metrics ? { metrics: options.metrics } : {}),
+        ...(options.ec2.tls ? { https: options.ec2.tls } : {}),
       });
       ec2.addHook("onResponse", wakeOnWrite);
       // The MAAS API shares the EC2 listener (one port, one inventory) when it has keys to check.
@@ -164,11 +169,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await ec2.listen({ host: options.ec2.listen.host, port: options.ec2.listen.port });
       if (options.apiSocket) sockets.push(await listenOnUnixSocket(ec2, options.apiSocket, limits, renderEc2ConnectionError));
     }
+    if (options.dashboard) dashboard = await startDashboard({ ...options.dashboard, logger, limits });
   } catch (error) {
     // Nothing half-started stays behind: no dnsmasq child, no open listener.
     await dnsmasq?.stop();
     await Promise.all(sockets.map((socket) => socket.close()));
-    await Promise.all([boot.close(), ec2?.close()]);
+    await Promise.all([boot.close(), ec2?.close(), dashboard?.close()]);
     throw error;
   }
   const workers: Worker[] = [startTimeoutWorker(inventory, logger, (options.timeoutSweepSeconds ?? 10) * 1000)];
@@ -179,7 +185,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     wakeEngine = worker.wake;
   }
   for (const job of options.jobs ?? []) workers.push(startPeriodicWorker(job.name, job.run, logger, job.intervalMs));
-  const addresses = { boot: boundAddress(boot), ...(ec2 ? { ec2: boundAddress(ec2) } : {}) };
+  const addresses = {
+    boot: boundAddress(boot),
+    ...(ec2 ? { ec2: boundAddress(ec2) } : {}),
+    ...(dashboard ? { dashboard: dashboard.address } : {}),
+    ...(dashboard?.redirectAddress ? { dashboardRedirect: dashboard.redirectAddress } : {}),
+  };
   logger.info({ ...addresses, bootSocket: options.bootSocket, apiSocket: options.apiSocket, dnsmasqPid: dnsmasq?.pid() }, "orchestra serving");
   return {
     addresses,
@@ -187,7 +198,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await Promise.all(workers.map((w) => w.stop()));
       await dnsmasq?.stop();
       await Promise.all(sockets.map((socket) => socket.close()));
-      await Promise.all([boot.close(), ec2?.close()]);
+      await Promise.all([boot.close(), ec2?.close(), dashboard?.close()]);
     },
   };
 }

@@ -16,6 +16,7 @@ import { NODE_TOKEN_MIGRATION } from "../boot/node-token.ts";
 import { MAAS_MIGRATION } from "../maas/model/maas-schema.ts";
 import { ZONE_MIGRATION } from "../inventory/zone-rows.ts";
 import { NODE_CREDENTIALS_MIGRATION } from "../pki/node-credentials-schema.ts";
+import { DASHBOARD_MIGRATION } from "../dashboard/dashboard-schema.ts";
 
 /** One schema step. */
 export interface Migration {
@@ -104,6 +105,7 @@ export const MIGRATIONS: readonly Migration[] = [
   ZONE_MIGRATION,
   NODE_CREDENTIALS_MIGRATION,
   EC2_DESCRIBE_INDEX_MIGRATION,
+  DASHBOARD_MIGRATION,
 ];
 
 /**

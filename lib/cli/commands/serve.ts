@@ -23,6 +23,12 @@ import { ERASE_MODES, type EraseMode } from "../../deploy/erasure-rows.ts";
 import { checkVendorData, renderVendorData } from "../../metadata/vendor-data.ts";
 import type { ManagedSiteSettings } from "../../managed/managed-site.ts";
 import { checkBootBaseUrl } from "../../boot/request-base-url.ts";
+import { DEFAULT_SESSION_LIMITS, UserStore } from "../../dashboard/user-store.ts";
+import { LoginLimiter } from "../../dashboard/login-limiter.ts";
+import { ChangeFeed } from "../../dashboard/change-feed.ts";
+import { storeImageSource } from "../../ec2/model/image-source.ts";
+import { fileConsoleLogs } from "../../deploy/console-log.ts";
+import { readTlsFiles, siteCaTlsFiles } from "../../server/tls-files.ts";
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, resolveConnectionLimits } from "../../server/connection-limits.ts";
 
 /** The listeners' limits from serve's --http-* options (seconds on the command line). */
@@ -84,10 +90,10 @@ function defaultBootUrl(explicit: string | undefined, host: string, port: number
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error"] as const;
 
 /** Refuse two listeners on one port before either starts (the second would fail half way up). */
-function checkDistinctListeners(boot: { host: string; port: number }, api: { host: string; port: number }): void {
+function checkDistinctListeners(boot: { host: string; port: number }, api: { host: string; port: number }, names: readonly [string, string] = ["--boot-listen", "--api-listen"]): void {
   const overlap = boot.host === api.host || boot.host === "0.0.0.0" || api.host === "0.0.0.0";
   if (boot.port !== 0 && boot.port === api.port && overlap) {
-    throw new OrchestraError("ADDRESS_IN_USE", `--boot-listen ${boot.host}:${boot.port} and --api-listen ${api.host}:${api.port} are the same address: give each listener its own port`);
+    throw new OrchestraError("ADDRESS_IN_USE", `${names[0]} ${boot.host}:${boot.port} and ${names[1]} ${api.host}:${api.port} are the same address: give each listener its own port`);
   }
 }
 
@@ -127,6 +133,22 @@ async function managedSettings(o: Record<string, string | undefined>): Promise<O
   if (settings.sshKeys !== undefined) parseSshKeyEntries(settings.sshKeys);
   if (o.puppetRepository !== undefined) parseRepository(o.puppetRepository);
   return settings;
+}
+
+/** Which certificate serve uses, if any: the operator's files, the site CA's, or none (plain HTTP). */
+function checkTlsOptions(o: Record<string, unknown>, dashboard: boolean): "files" | "site-ca" | undefined {
+  if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new OrchestraError("INVALID_ARGUMENT", "--tls-cert and --tls-key go together: give both or neither");
+  if (o.tlsCert !== undefined && o.tlsSiteCa) throw new OrchestraError("INVALID_ARGUMENT", "give --tls-cert/--tls-key or --tls-site-ca, not both");
+  const choice = o.tlsCert !== undefined ? "files" : o.tlsSiteCa ? "site-ca" : undefined;
+  if (o.dashboardHttpRedirect !== undefined && (!choice || !dashboard)) throw new OrchestraError("INVALID_ARGUMENT", "--dashboard-http-redirect needs HTTPS (--tls-cert/--tls-key or --tls-site-ca) and --dashboard-listen");
+  return choice;
+}
+
+/** --tls-names as a list of DNS names and IPv4 addresses. */
+function tlsNames(value: string): string[] {
+  const names = value.split(",").map((n) => n.trim()).filter(Boolean);
+  if (names.length === 0 || names.some((n) => !/^[A-Za-z0-9.-]{1,253}$/.test(n))) throw new OrchestraError("INVALID_ARGUMENT", `invalid --tls-names ${JSON.stringify(value)}: host names or IPv4 addresses, comma-separated`);
+  return names;
 }
 
 /** The `serve` command. */
@@ -175,6 +197,14 @@ export function serveCommand(): Command {
     .option("--http-idle-timeout <seconds>", "every listener: close a connection on which nothing moves for this long", String(DEFAULT_CONNECTION_LIMITS.idleTimeoutMs / 1000))
     .option("--http-keep-alive-timeout <seconds>", "every listener: how long a kept-alive connection waits for its next request", String(DEFAULT_CONNECTION_LIMITS.keepAliveTimeoutMs / 1000))
     .option("--http-max-connections-per-source <n>", "every listener: open connections one source address may hold", String(DEFAULT_CONNECTION_LIMITS.maxConnectionsPerSource))
+    .option("--dashboard-listen <host:port>", "serve the web dashboard here (MAAS's UI port is 5240); log in as a user from `orchestra users create`")
+    .option("--tls-cert <file>", "serve the dashboard and the EC2 API over HTTPS with this PEM certificate (chain); with --tls-key")
+    .option("--tls-key <file>", "the PEM private key of --tls-cert")
+    .option("--tls-site-ca", "serve the dashboard and the EC2 API over HTTPS with a certificate from the site CA (<data dir>/pki/ca.pem, made on first start): clients trust that CA (aws --ca-bundle)")
+    .option("--tls-names <list>", "with --tls-site-ca: the host names and IPv4 addresses clients reach this server by, comma-separated", "localhost,127.0.0.1")
+    .option("--dashboard-http-redirect <host:port>", "with HTTPS: also listen here over plain HTTP and redirect every request to the dashboard's HTTPS address")
+    .option("--session-idle-seconds <n>", "a dashboard session ends after this long without a request", String(DEFAULT_SESSION_LIMITS.idleSeconds))
+    .option("--session-max-seconds <n>", "a dashboard session ends this long after login, however active", String(DEFAULT_SESSION_LIMITS.absoluteSeconds))
     .action(async (_options, command: Command) => {
       const o = command.optsWithGlobals();
       const bootListen = parseListenAddress(o.bootListen, "--boot-listen");
@@ -187,6 +217,13 @@ export function serveCommand(): Command {
       if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(o.region)) throw new OrchestraError("INVALID_ARGUMENT", `invalid --region ${JSON.stringify(o.region)}: lower-case letters, digits and '-'`);
       const sweep = parseWholeNumber("--timeout-sweep-seconds", o.timeoutSweepSeconds);
       const limits = connectionLimits(o);
+      const dashboardListen = o.dashboardListen === undefined ? undefined : parseListenAddress(o.dashboardListen, "--dashboard-listen");
+      if (dashboardListen) {
+        checkDistinctListeners(bootListen, dashboardListen, ["--boot-listen", "--dashboard-listen"]);
+        checkDistinctListeners(apiListen, dashboardListen, ["--api-listen", "--dashboard-listen"]);
+      }
+      const tlsChoice = checkTlsOptions(o, dashboardListen !== undefined);
+      const sessionLimits = { idleSeconds: Math.max(1, parseWholeNumber("--session-idle-seconds", o.sessionIdleSeconds)), absoluteSeconds: Math.max(1, parseWholeNumber("--session-max-seconds", o.sessionMaxSeconds)) };
       if (o.eraseDisks !== undefined && !(ERASE_MODES as readonly string[]).includes(o.eraseDisks)) {
         throw new OrchestraError("INVALID_ARGUMENT", `invalid --erase-disks ${JSON.stringify(o.eraseDisks)}: ${ERASE_MODES.join(" or ")}`);
       }
@@ -216,8 +253,10 @@ export function serveCommand(): Command {
       const db = await openStore(dataDir, url ? { databaseUrl: url } : {});
       const box = secretBox(await loadOrCreateSecretKey(join(dataDir, SECRET_KEY_FILE)));
       const credentials = new CredentialStore(db, box);
+      const maasKeys = new MaasKeyStore(db, box);
       let server;
       try {
+        const tls = tlsChoice === "files" ? await readTlsFiles(String(o.tlsCert), String(o.tlsKey)) : tlsChoice === "site-ca" ? await siteCaTlsFiles(dataDir, tlsNames(String(o.tlsNames))) : undefined;
         const syslogServer = o.syslogConf === undefined ? {} : {
           syslogServer: { db, confFile: String(o.syslogConf), logDir: String(o.syslogLogDir), restart: async () => void (await execa("systemctl", ["try-restart", String(o.syslogRestartUnit)])) },
         };
@@ -241,7 +280,15 @@ export function serveCommand(): Command {
           bootSocket: o.bootSocket,
           apiSocket: o.apiSocket,
           connectionLimits: limits,
-          ec2: { listen: apiListen, credentials, maasKeys: new MaasKeyStore(db, box), topology: { region: o.region, vpcCidr: o.apiVpcCidr }, ...(vendorData ? { vendorData } : {}), ...(site ? { nodeSetup: site.nodeSetup } : {}) },
+          ec2: { listen: apiListen, credentials, maasKeys, topology: { region: o.region, vpcCidr: o.apiVpcCidr }, ...(vendorData ? { vendorData } : {}), ...(site ? { nodeSetup: site.nodeSetup } : {}), ...(tls ? { tls } : {}) },
+          ...(dashboardListen ? {
+            dashboard: {
+              listen: dashboardListen,
+              ...(tls ? { tls } : {}),
+              ...(o.dashboardHttpRedirect ? { redirectFrom: parseListenAddress(o.dashboardHttpRedirect, "--dashboard-http-redirect") } : {}),
+              services: { inventory, users: new UserStore(db, { limits: sessionLimits }), credentials, maasKeys, images: storeImageSource(dataDir), consoles: fileConsoleLogs(dataDir), limiter: new LoginLimiter(), changes: new ChangeFeed(db) },
+            },
+          } : {}),
           ...(site ? { jobs: site.jobs } : {}),
           ...(site?.renewNodeCertificate ? { metadata: { renewNodeCertificate: (instanceId: string, csrPem: string) => site.renewNodeCertificate!(db, instanceId, csrPem) } } : {}),
         });
@@ -250,7 +297,9 @@ export function serveCommand(): Command {
         throw listenError(error, bootListen, apiListen);
       }
       const ec2 = server.addresses.ec2!;
-      process.stderr.write(`orchestra: serving; data in ${dataDir}; boot http://${server.addresses.boot.host}:${server.addresses.boot.port}/; ec2 http://${ec2.host}:${ec2.port}/; maas http://${ec2.host}:${ec2.port}/MAAS/\n`);
+      const scheme = tlsChoice ? "https" : "http";
+      const dash = server.addresses.dashboard;
+      process.stderr.write(`orchestra: serving; data in ${dataDir}; boot http://${server.addresses.boot.host}:${server.addresses.boot.port}/; ec2 ${scheme}://${ec2.host}:${ec2.port}/; maas ${scheme}://${ec2.host}:${ec2.port}/MAAS/${dash ? `; dashboard ${scheme}://${dash.host}:${dash.port}/` : ""}\n`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once("SIGINT", stop);

@@ -41,6 +41,8 @@ export interface Ec2ServerOptions {
   readonly limits?: Partial<ConnectionLimits>;
   /** Counts each answered request by action and status (a prom-client registry's metrics). */
   readonly metrics?: { observeRequest(api: string, action: string, code: number, seconds: number): void };
+  /** Serve HTTPS with this PEM key and certificate (lib/server/tls-files.ts). */
+  readonly https?: { key: string; cert: string };
 }
 
 /** The access key id a request names (SigV4 header or presigned query), for logs; undefined if none. */
@@ -65,6 +67,7 @@ export function createEc2Server(options: Ec2ServerOptions): FastifyInstance {
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     logger: false,
+    ...(options.https ? { https: options.https } : {}),
     ...fastifyConnectionOptions(limits, renderEc2ConnectionError),
     frameworkErrors: (error, request, reply) => {
       sendError(reply, newRequestId(), new OrchestraError("EC2_MALFORMED_QUERY", `The request is malformed: ${error.message}`), log);
