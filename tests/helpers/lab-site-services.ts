@@ -3,8 +3,9 @@
  * namespace, where the VMs reach them on the server's address (192.0.2.1), and configured by
  * the renderers the charm uses:
  * - squid as the apt proxy (charm/render/squid-conf.ts);
- * - puppetserver (Debian's package, its JVM with a small heap), signing through Orchestra's
- *   autosign policy executable (lib/puppet/autosign-script.ts);
+ * - puppetserver (Debian's package, its JVM with a small heap), with the charm's puppet.conf
+ *   (charm/render/puppet-conf.ts), signing through Orchestra's autosign policy executable
+ *   (lib/puppet/autosign-script.ts);
  * - host-side HTTP servers (the GitHub stand-in, a local apt repository) published inside the
  *   namespace on its own loopback by `orchestra lab relay`, so only processes in the lab's
  *   namespace (serve, squid) reach them; a VM does not.
@@ -16,6 +17,7 @@ import { createServer, type RequestListener, type Server } from "node:http";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa, type ResultPromise } from "execa";
+import { renderPuppetConf } from "../../charm/render/puppet-conf.ts";
 import { renderSquidConf } from "../../charm/render/squid-conf.ts";
 import { renderAutosignScript } from "../../lib/puppet/autosign-script.ts";
 
@@ -155,21 +157,12 @@ export async function startPuppetserver(namespace: string, dir: string, input: {
   mkdirSync(paths.environmentsDir, { recursive: true });
   const autosign = join(root, "autosign");
   writeFileSync(autosign, renderAutosignScript({ orchestra: [process.execPath, CLI], dataDir: input.dataDir }), { mode: 0o755 });
-  writeFileSync(join(root, "puppet", "puppet.conf"), [
-    "[main]",
-    `ssldir = ${join(root, "ssl")}`,
-    `codedir = ${paths.codeDir}`,
-    `environmentpath = ${paths.environmentsDir}`,
-    `certname = ${input.address}`,
-    `dns_alt_names = IP:${input.address}`,
-    "[server]",
-    `cadir = ${join(root, "ca")}`,
-    `autosign = ${autosign}`,
-    `vardir = ${join(root, "var")}`,
-    `logdir = ${join(root, "log")}`,
-    `rundir = ${join(root, "run")}`,
-    "",
-  ].join("\n"));
+  // The charm's puppet.conf (server name, its certificate's alt name, environmentpath, the
+  // autosign policy), with the paths a test keeps under its own directory added.
+  const charmConf = renderPuppetConf({ serverName: input.address, autosignPolicy: autosign, environmentPath: paths.environmentsDir });
+  writeFileSync(join(root, "puppet", "puppet.conf"), charmConf
+    .replace("[main]\n", `[main]\nssldir = ${join(root, "ssl")}\ncodedir = ${paths.codeDir}\n`)
+    .replace("[server]\n", `[server]\ncadir = ${join(root, "ca")}\nvardir = ${join(root, "var")}\nlogdir = ${join(root, "log")}\nrundir = ${join(root, "run")}\n`));
   const conf = join(root, "conf.d");
   for (const file of ["auth.conf", "ca.conf", "metrics.conf", "web-routes.conf"]) copyFileSync(join("/etc/puppet/puppetserver/conf.d", file), join(conf, file));
   writeFileSync(join(conf, "puppetserver.conf"), [
