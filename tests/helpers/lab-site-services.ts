@@ -200,8 +200,8 @@ export async function startPuppetserver(namespace: string, dir: string, input: {
   return service;
 }
 
-/** Wait for puppetserver to answer on address:8140 (its JVM takes a minute or more to start). */
-export async function waitForPuppetserver(namespace: string, service: LabService, address: string, timeoutMs = 300_000): Promise<void> {
+/** Wait for puppetserver to answer on address:8140 (its JVM takes 3 minutes on an idle 2-core host, far more on a busy one). */
+export async function waitForPuppetserver(namespace: string, service: LabService, address: string, timeoutMs = 900_000): Promise<void> {
   await waitUntil("puppetserver started", service, timeoutMs, () => readFileSync(service.logFile, "utf8").includes("Puppet Server has successfully started"));
   await waitUntil("puppetserver listening", service, 30_000, () => listening(namespace, address, 8140));
 }
