@@ -77,6 +77,9 @@ PACKAGES=(
   squid
   rsyslog
   rsyslog-gnutls
+  # The lab's managed node (tests/e2e/lab-managed-node.test.ts): a real puppetserver signs the
+  # VM's agent through Orchestra's autosign policy (its JVM: default-jre-headless, a dependency).
+  puppetserver
   # Packing the charm strips its Node (strip), and the pack test checks it (file).
   binutils
   file

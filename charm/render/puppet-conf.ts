@@ -10,6 +10,9 @@ export function renderPuppetConf(input: { serverName: string; autosignPolicy: st
     managedHeader().trimEnd(),
     "[main]",
     `server = ${input.serverName}`,
+    // Agents are told this name (serve's --node-puppet-server): the certificate puppetserver
+    // makes for itself at first start must carry it, or no agent can verify the server.
+    `dns_alt_names = ${/^\d{1,3}(?:\.\d{1,3}){3}$/.test(input.serverName) ? "IP" : "DNS"}:${input.serverName}`,
     "",
     "[server]",
     `environmentpath = ${input.environmentPath}`,

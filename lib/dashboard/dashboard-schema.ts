@@ -6,7 +6,7 @@
  */
 import type { Migration } from "../store/migrations.ts";
 
-/** Migration 13: dashboard users, sessions and API keys. */
+/** Migration 14: dashboard users, sessions and API keys. */
 export const DASHBOARD_MIGRATION: Migration = {
   version: 14,
   name: "dashboard users",

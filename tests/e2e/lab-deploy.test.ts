@@ -17,35 +17,19 @@ import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { consoleLogPath } from "../../lib/deploy/console-log.ts";
-import type { MachineView } from "../../lib/inventory/machine-view.ts";
 import type { LabStatus } from "../../lib/lab/lab-status.ts";
-import { consoleTails, labTestDataDir, labVmProcess, orchestraCli, waitForMachines } from "../helpers/lab.ts";
+import { labDeployFixture } from "../helpers/lab-deploy-fixture.ts";
+import { consoleTails, labTestDataDir, labVmProcess, orchestraCli } from "../helpers/lab.ts";
 import { gomaasapiClient, runGomaasapiClient } from "../maas/helpers/gomaasapi-client.ts";
 
 const run = promisify(execFile);
 let status: LabStatus | undefined;
 const dataDir = labTestDataDir("orchestra-e2e-deploy-", () => status, { timeoutMs: 120_000 });
 
-/** Poll `check` every `everyMs` until it answers something, or fail with `what` and the consoles. */
-async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, everyMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out waiting for ${what}\n${consoleTails(status)}\n--- serve log:\n${readFileSync(join(dataDir, "lab", "serve.log"), "utf8").slice(-3000)}`);
-}
-
-async function machine(systemId: string): Promise<MachineView> {
-  const show = await orchestraCli(dataDir, "machines", "show", systemId, "--json");
-  expect(show.exitCode, show.all).toBe(0);
-  return JSON.parse(show.stdout) as MachineView;
-}
+const { waitFor, machine, commissionedVm, ec2Client } = labDeployFixture(dataDir, () => status);
 
 describe("the lab, end to end", () => {
   it("run-instances deploys a real Debian with cloud-init to a VM behind a BMC; terminate powers it off and returns it; gomaasapi does the same through the MAAS API", async () => {
@@ -59,39 +43,15 @@ describe("the lab, end to end", () => {
     status = JSON.parse(up.stdout) as LabStatus;
     mark("lab up");
 
-    // The OS image builds (or comes from the cache) while the VM enlists.
-    const [built, enlisted] = await Promise.all([orchestraCli(dataDir, "images", "build-os", "--json"), waitForMachines(dataDir, 1, 240_000)]);
-    expect(built.exitCode, built.all).toBe(0);
-    const image = JSON.parse(built.stdout) as { id: string; role: string; rootPartition: number };
+    // The OS image builds (or comes from the cache) while the VM enlists; then it is commissioned through the BMC.
+    const { image, machine: enlisted } = await commissionedVm();
     expect(image).toMatchObject({ role: "os", rootPartition: 2 });
-    expect(enlisted.length, consoleTails(status)).toBe(1);
-    const systemId = enlisted[0]!.systemId;
-    expect(enlisted[0]!.power.type).toBe("ipmi");
-    mark("enlisted (and OS image ready)");
-
-    const accept = await orchestraCli(dataDir, "machines", "accept", systemId);
-    expect(accept.exitCode, accept.all).toBe(0);
-    await waitFor("commissioning to finish", 300_000, async () => {
-      const m = await machine(systemId);
-      expect(m.status, m.statusMessage).not.toBe("failed_commissioning");
-      return m.status === "ready" ? m : undefined;
-    });
-    mark("commissioned through the BMC");
+    const systemId = enlisted.systemId;
+    expect(enlisted.power.type).toBe("ipmi");
+    mark("enlisted (and OS image ready), commissioned through the BMC");
 
     // An EC2 client with its own key pair and a shell-script user-data.
-    const key = JSON.parse((await orchestraCli(dataDir, "credentials", "create", "--account", "e2e", "--json")).stdout) as { accessKeyId: string; secretAccessKey: string };
-    const env = {
-      PATH: "/usr/bin:/bin",
-      HOME: dataDir,
-      AWS_ACCESS_KEY_ID: key.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
-      AWS_DEFAULT_REGION: "orchestra",
-      AWS_CONFIG_FILE: join(dataDir, "no-aws-config"),
-      AWS_SHARED_CREDENTIALS_FILE: join(dataDir, "no-aws-credentials"),
-      AWS_PAGER: "",
-      AWS_MAX_ATTEMPTS: "1",
-    };
-    const aws = async (...args: string[]) => JSON.parse((await run("/usr/bin/aws", ["ec2", ...args, "--endpoint-url", status!.apiUrl!, "--output", "json"], { env, encoding: "utf8" })).stdout || "{}");
+    const aws = await ec2Client();
     await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "e2e@orchestra", "-f", join(dataDir, "id_e2e")]);
     const publicKey = readFileSync(join(dataDir, "id_e2e.pub"), "utf8").trim();
     await aws("import-key-pair", "--key-name", "e2e", "--public-key-material", `fileb://${join(dataDir, "id_e2e.pub")}`);
@@ -171,7 +131,7 @@ describe("the lab, end to end", () => {
       {
         MAAS_URL: new URL("/MAAS/", status!.apiUrl!).toString(),
         MAAS_KEY: maasKey.apiKey,
-        MAAS_SERIES: JSON.parse(built.stdout).release ?? "bookworm",
+        MAAS_SERIES: image.release ?? "bookworm",
         MAAS_TIMEOUT_SECONDS: "1500",
         MAAS_USER_DATA: `#!/bin/sh\necho "ORCHESTRA-MAAS-PROOF ${maasProof} ran on $(hostname)" > /dev/console\n`,
       },

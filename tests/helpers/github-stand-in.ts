@@ -5,7 +5,7 @@
  * it with `baseUrl`, exactly as it would be at GitHub Enterprise. It can also misbehave on
  * demand: be down, refuse the token, rate-limit, or answer garbage.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from "node:http";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -20,6 +20,8 @@ export type BranchFiles = Record<string, string>;
 
 export interface GithubStandIn {
   readonly baseUrl: string;
+  /** The request handler, to serve the same stand-in elsewhere too (a lab namespace: tests/helpers/lab-site-services.ts). */
+  readonly handler: RequestListener;
   /** "owner/name" → branch → files. */
   readonly repos: Map<string, Map<string, BranchFiles>>;
   /** user → OpenSSH public keys. */
@@ -52,7 +54,7 @@ export async function startGithubStandIn(): Promise<GithubStandIn> {
   const repos = new Map<string, Map<string, BranchFiles>>();
   const users = new Map<string, string[]>();
   const requests: string[] = [];
-  let base = "";
+  let baseUrl = "";
 
   async function tarball(owner: string, repo: string, sha: string): Promise<Buffer> {
     const files = [...(repos.get(`${owner}/${repo}`) ?? new Map<string, BranchFiles>()).values()].find((f) => shaOf(f) === sha);
@@ -69,6 +71,8 @@ export async function startGithubStandIn(): Promise<GithubStandIn> {
   }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    // Links point back where the client reached this server (loopback here, a relay elsewhere).
+    const base = request.headers.host ? `http://${request.headers.host}` : baseUrl;
     const url = new URL(request.url ?? "/", base);
     requests.push(url.pathname);
     if (state.mode === "down") {
@@ -128,13 +132,15 @@ export async function startGithubStandIn(): Promise<GithubStandIn> {
     json(response, 404, { message: "Not Found" });
   }
 
-  const server = createServer((request, response) => {
+  const handler: RequestListener = (request, response) => {
     handle(request, response).catch((error: Error) => json(response, 500, { message: error.message }));
-  });
+  };
+  const server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  baseUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   return {
-    baseUrl: base,
+    baseUrl,
+    handler,
     repos,
     users,
     requests,

@@ -85,8 +85,9 @@ export function labCommand(): Command {
     .command("relay", { hidden: true })
     .requiredOption("--socket <path>")
     .requiredOption("--port-file <path>")
-    .action(async (o: { socket: string; portFile: string }) => {
-      const relay = await startLoopbackRelay(o.socket);
+    .option("--port <n>", "the loopback port (default: any free one)", "0")
+    .action(async (o: { socket: string; portFile: string; port: string }) => {
+      const relay = await startLoopbackRelay(o.socket, parseWholeNumber("--port", o.port));
       await writeFile(`${o.portFile}.tmp`, `${relay.port}\n`);
       await rename(`${o.portFile}.tmp`, o.portFile);
       await new Promise<void>((resolve) => {

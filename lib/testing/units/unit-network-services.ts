@@ -18,7 +18,8 @@ export const REPOSITORY_PORT = 8080;
 export const BROKEN_MIRROR_PORT = 8081;
 export const AGENT_PORT = 9000;
 
-function serveRepository(dir: string) {
+/** A static HTTP server for a directory (GET and HEAD of its files): the local apt repository. */
+export function serveRepository(dir: string) {
   return createHttpServer((request, response) => {
     const path = normalize(decodeURIComponent(new URL(request.url ?? "/", "http://x").pathname));
     const file = join(dir, path);

@@ -75,6 +75,13 @@ describe("rsyslog, nginx, puppet", () => {
     expect(renderPuppetConf({ serverName: "10.0.0.1", autosignPolicy: null, environmentPath: "/e" })).toContain("autosign = false\n");
     expect(renderPuppetConf({ serverName: "10.0.0.1", autosignPolicy: null, environmentPath: "/e" })).toContain("server = 10.0.0.1\n");
   });
+
+  it("puppet.conf names the server's address in its certificate, so agents told that address can verify it", () => {
+    // Agents are pointed at the server by address (--node-puppet-server): the certificate
+    // puppetserver makes for itself at first start must carry it, as an IP or a DNS name.
+    expect(renderPuppetConf({ serverName: "10.0.0.1", autosignPolicy: null, environmentPath: "/e" })).toContain("dns_alt_names = IP:10.0.0.1\n");
+    expect(renderPuppetConf({ serverName: "puppet.lab", autosignPolicy: null, environmentPath: "/e" })).toContain("dns_alt_names = DNS:puppet.lab\n");
+  });
 });
 
 describe("the orchestra service", () => {
