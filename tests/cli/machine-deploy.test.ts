@@ -67,7 +67,7 @@ describe("orchestra machines deploy", () => {
     expect(deploy.stderr).toBe("");
     expect(deploy.exitCode).toBe(0);
     const [said, manual] = deploy.stdout.split("\n");
-    expect(said).toMatch(new RegExp(`^deploying ${imageId} \(debian-test\) onto big \(${systemId}\) as (i-[0-9a-f]{17}) for alice$`));
+    expect(said).toMatch(new RegExp(`^deploying ${imageId} \\(debian-test\\) onto big \\(${systemId}\\) as (i-[0-9a-f]{17}) for alice$`));
     // A manual machine's instruction reaches the operator here, not only a server log.
     expect(manual).toMatch(/^big: .*power/i);
     const instanceId = /as (i-[0-9a-f]{17})/.exec(said!)![1]!;
@@ -93,7 +93,7 @@ describe("orchestra machines deploy", () => {
     const before = await snapshot();
     const named = await run("machines", "deploy", "small", "--image", imageId);
     expect(named.exitCode).toBe(1);
-    expect(named.stderr).toMatch(new RegExp(`^orchestra: error \\[NO_CAPACITY\\]: machine small \(amd64, 2 cpus, 1.0G memory, 20.0G disk\) cannot take the image: .*; image ${imageId} \(debian-test\) needs a disk of at least 1 GiB \(3 MiB\) and 2048 MiB of memory$`));
+    expect(named.stderr).toMatch(new RegExp(`^orchestra: error \\[NO_CAPACITY\\]: machine small \\(amd64, 2 cpus, 1.0G memory, 20.0G disk\\) cannot take the image: .*; image ${imageId} \\(debian-test\\) needs a disk of at least 1 GiB \\(3 MiB\\) and 2048 MiB of memory$`));
     const any = await run("machines", "deploy", "--image", imageId, "--json");
     expect(any.exitCode).toBe(1);
     expect(JSON.parse(any.stderr)).toMatchObject({ error: { code: "NO_CAPACITY", message: expect.stringContaining("2048 MiB of memory") } });
