@@ -126,8 +126,8 @@ export const ERRORS = {
   DATA_DIR_NOT_FOUND: { status: 404, ec2: "InvalidParameterValue", summary: "The data directory does not exist (a command that only reads never creates one)." },
   ZONE_NOT_FOUND: { status: 404, ec2: "InvalidParameterValue", summary: "No availability zone has that name." },
   ZONE_IN_USE: { status: 409, ec2: "InvalidParameterValue", summary: "The zone still has machines (or is the default zone), so it cannot be removed." },
-  WAIT_TIMED_OUT: { status: 504, ec2: "InternalError", summary: "machines wait gave up: a machine did not reach the state in time." },
-  WAIT_FAILED: { status: 409, ec2: "IncorrectInstanceState", summary: "machines wait stopped: a machine landed in a failed state instead." },
+  WAIT_TIMED_OUT: { status: 504, ec2: "InternalError", summary: "machines wait (or deploy --wait) gave up: a machine did not reach the state in time." },
+  WAIT_FAILED: { status: 409, ec2: "IncorrectInstanceState", summary: "machines wait (or deploy --wait) stopped: a machine landed in a failed state instead." },
   POWER_CANCELLED: { status: 409, ec2: "IncorrectInstanceState", summary: "A power step's retries stopped because its machine left the state the step was for, or was deleted." },
   // The web dashboard (lib/dashboard): operators, sessions, API keys.
   LOGIN_FAILED: { status: 401, ec2: "AuthFailure", summary: "The dashboard login's user name or password is wrong (which one is not said)." },

@@ -7,6 +7,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { deploymentOf } from "../../lib/deploy/deployment-rows.ts";
 import { addImage } from "../../lib/images/image-store.ts";
@@ -32,6 +33,7 @@ beforeEach(async () => {
 afterEach(() => cleanup());
 
 const run = (...args: string[]) => orchestra(["--data-dir", dataDir, ...args]);
+const MAIN = new URL("../../lib/cli/main.ts", import.meta.url).pathname;
 
 /** A ready `manual` machine: accepted, then commissioned as its commissioning report would (no machine boots here). */
 async function readyManualMachine(hostname: string, mac: string, memoryMib: number): Promise<string> {
@@ -128,6 +130,18 @@ describe("orchestra machines deploy", () => {
       expect(JSON.parse(json.stderr).error.code, args.join(" ")).toBe(code);
     }
     expect(await snapshot()).toEqual(before);
+  });
+
+  it("shows the machine's progress on a terminal while it waits", async () => {
+    await readyManualMachine("big", "52:54:00:00:05:01", 4096);
+    // A real terminal for the CLI: Python's pty module runs it on a pseudo-terminal (argv, no shell).
+    const tty = await execa("python3", ["-c", "import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)", process.execPath, MAIN, "--data-dir", dataDir, "machines", "deploy", "big", "--image", imageId, "--wait", "--timeout-seconds", "1", "--interval-ms", "100"], { reject: false, stdin: "ignore" });
+    const lines = String(tty.stdout).split(/\r?\n/);
+    expect(lines).toContainEqual(expect.stringMatching(/^\d\d:\d\d:\d\d big: deploying \(deploying debian-test for admin as i-[0-9a-f]{17} \(orchestra machines deploy\)\); planned$/));
+    expect(lines).toContainEqual(expect.stringMatching(/WAIT_TIMED_OUT.*big is deploying/));
+    // Not on a pipe: there, only the result and the error.
+    const piped = await run("machines", "wait", "big", "--status", "deployed", "--timeout-seconds", "0");
+    expect(piped.stderr).not.toMatch(/\d\d:\d\d:\d\d/);
   });
 
   it("explains itself in --help", async () => {

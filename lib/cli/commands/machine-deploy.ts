@@ -14,7 +14,7 @@ import { deploymentOf } from "../../deploy/deployment-rows.ts";
 import { deployAllocatedWithin } from "../../deploy/deploy-allocated-machine.ts";
 import { DEFAULT_TOPOLOGY } from "../../ec2/model/ec2-services.ts";
 import type { Image } from "../../ec2/model/image-catalogue.ts";
-import { describeImageNeed, imageConstraints } from "../../ec2/model/image-needs.ts";
+import { describeImageNeed, imageConstraints } from "../../images/image-needs.ts";
 import { availableImages, storeImageSource } from "../../ec2/model/image-source.ts";
 import { parseSshPublicKey } from "../../ec2/keys/ssh-public-key.ts";
 import { OrchestraError, isOrchestraError } from "../../errors.ts";

@@ -11,7 +11,7 @@ import type { SqlExecutor } from "../../store/sql-database.ts";
 import { bool, int, list, str, struct, tagSpecificationList, type InferFields } from "../query/param-shape.ts";
 import { deployAllocatedWithin } from "../../deploy/deploy-allocated-machine.ts";
 import { findAvailableImage } from "../model/image-source.ts";
-import { describeImageNeed, imageConstraints } from "../model/image-needs.ts";
+import { describeImageNeed, imageConstraints } from "../../images/image-needs.ts";
 import { reservationsXml, volumeId } from "../model/instance-xml.ts";
 import { loadInstances } from "../model/instance-records.ts";
 import { networkView } from "../model/network-topology.ts";

@@ -17,6 +17,9 @@ export interface MaasImage {
   /** Debian architecture name. */
   readonly architecture: string;
   readonly deployable: boolean;
+  /** What the image fills once written, in bytes, and the memory it needs, when the store knows them. */
+  readonly minDiskBytes?: number;
+  readonly minMemoryMib?: number;
 }
 
 /** Where the images come from; read on every call, so an import shows at once. */
@@ -42,6 +45,8 @@ export function storeMaasImages(dataDir: string | undefined): MaasImageSource {
         series: image.release,
         architecture: image.architecture,
         deployable: image.files.root !== undefined,
+        ...(image.files.root ? { minDiskBytes: image.minDiskBytes ?? image.files.root.sizeBytes } : {}),
+        ...(image.minMemoryMib ? { minMemoryMib: image.minMemoryMib } : {}),
       })),
       ...catalogueImages(),
     ];

@@ -7,6 +7,8 @@
  */
 import { isOrchestraError } from "../../errors.ts";
 import { deployAllocatedWithin } from "../../deploy/deploy-allocated-machine.ts";
+import { imageConstraints, machineMeetsImage } from "../../images/image-needs.ts";
+import { storageBytes } from "../../inventory/machine.ts";
 import { MAX_USER_DATA_BYTES } from "../../metadata/store-metadata-source.ts";
 import { recordDeployRequest } from "../model/allocation-rows.ts";
 import { chooseImage, type MaasImage } from "../model/boot-resources.ts";
@@ -56,6 +58,12 @@ export const deployMachine = defineOperation({
       const entry = await ownedMachine(tx, context, id!, "deploy");
       if (entry.machine.status !== "allocated" && entry.machine.status !== "failed_deployment") throw wrongState(entry, "deployed");
       const image = pickImage(images, requested, entry.machine.architecture);
+      // MAAS allocates before it knows the image, so the image's needs are checked here, before the machine is touched.
+      if (!machineMeetsImage(entry.machine, image)) {
+        const need = imageConstraints(image);
+        const parts = [...(need.minMemoryMib ? [`${need.minMemoryMib} MiB of memory`] : []), ...(need.minDiskGib ? [`a disk of at least ${need.minDiskGib} GiB`] : [])];
+        throw badParameter("distro_series", `${image.osystem}/${image.series} needs ${parts.join(" and ")}; ${entry.machine.hostname} has ${entry.machine.memoryMib} MiB and ${Math.floor(storageBytes(entry.machine.disks) / 1024 ** 3)} GiB.`);
+      }
       const instanceId = entry.allocation.instanceId;
       try {
         await deployAllocatedWithin(tx, context.services, {

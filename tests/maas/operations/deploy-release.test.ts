@@ -12,13 +12,15 @@ import { maasSnapshot, startMaasHarness, type MaasCaller, type MaasHarness } fro
 
 /** A deployable image standing in for one in the image store (only its id and flag are used). */
 const STORE_IMAGE: MaasImage = { imageId: "ami-0123456789abcdef0", osystem: "debian", series: "bookworm", architecture: "amd64", deployable: true };
+/** An image that needs more memory (512 GiB) than the real machine has (256 GiB). */
+const GREEDY_IMAGE: MaasImage = { imageId: "ami-0123456789abcdef1", osystem: "debian", series: "trixie", architecture: "amd64", deployable: true, minDiskBytes: 4 * 1024 ** 3, minMemoryMib: 524_288 };
 
 let harness: MaasHarness;
 let maas: MaasCaller;
 let realId: string;
 
 beforeAll(async () => {
-  harness = await startMaasHarness({ images: async () => [STORE_IMAGE, ...catalogueImages()] });
+  harness = await startMaasHarness({ images: async () => [STORE_IMAGE, ...catalogueImages(), GREEDY_IMAGE] });
   maas = await harness.maas("juju");
   await harness.addMachines(2, { tags: ["fake"] });
   // A machine with a real power type: its deployment waits for the node, as on hardware.
@@ -62,6 +64,10 @@ describe("deploy", () => {
     const refused = await maas.post(`machines/${realId}/`, "deploy", { distro_series: "jammy" });
     expect(refused.status).toBe(400);
     expect(refused.json.distro_series[0]).toMatch(/no disk image/);
+    // An image that needs more than the machine has is refused before anything is written to its disk.
+    const tooSmall = await maas.post(`machines/${realId}/`, "deploy", { distro_series: "trixie" });
+    expect(tooSmall.status).toBe(400);
+    expect(tooSmall.json.distro_series[0]).toBe("debian/trixie needs 524288 MiB of memory and a disk of at least 4 GiB; real-1 has 262144 MiB and 931 GiB.");
     expect(await maasSnapshot(harness.services)).toBe(before);
 
     const userData = "#cloud-config\nruncmd: [[touch, /tmp/ran]]\n";
