@@ -23,6 +23,7 @@ import { reconcileSimpleProviders } from "./relations/simple-providers.ts";
 import { reconcileSyslog, wantsPlainSyslog } from "./relations/syslog.ts";
 import { reconcileWebdavStorage } from "./relations/webdav-storage.ts";
 import { dhcpModeHere } from "./workloads/dnsmasq.ts";
+import { openInstanceIds } from "./workloads/orchestra-cli.ts";
 import { workloadsFor } from "./workloads/registry.ts";
 import type { Workload, WorkloadSettings } from "./workloads/workload.ts";
 
@@ -31,6 +32,22 @@ export async function loadConfig(ctx: HookContext): Promise<void> {
   const parsed = parseCharmConfig(await configGet());
   if (parsed.ok) ctx.config = parsed.config;
   else ctx.facts.blocked.push(`fix config: ${parsed.problems.join("; ")}`);
+}
+
+/**
+ * The open instances, whose node certificates the charm's rsyslog honours: every hook
+ * (update-status included, every 5 minutes by default) brings the list in line, so a
+ * terminated node's certificate stops working at the next hook. null when the CLI fails
+ * (a first install before the store exists): rsyslog keeps the list it has.
+ */
+async function syslogPeers(ctx: HookContext, settings: WorkloadSettings): Promise<string[] | null> {
+  try {
+    return await openInstanceIds(ctx.host, settings);
+  } catch (error) {
+    if (!isOrchestraError(error)) throw error;
+    await jujuLog(`rsyslog: the open instances are unknown (${error.message}); the permitted peers stay as they are`, "WARNING");
+    return null;
+  }
 }
 
 /** Builds the workload settings from config and the relation inputs. */
@@ -50,6 +67,7 @@ export async function loadSettings(ctx: HookContext): Promise<void> {
     proxy: modelProxyEnvironment(),
     aptProxyClients: [],
     syslogPlain: false,
+    syslogPeers: null,
   };
   settings.sealingKey = await loadSealingKey(ctx, DATA_DIR);
   await loadSiteCa(ctx, DATA_DIR);
@@ -60,6 +78,7 @@ export async function loadSettings(ctx: HookContext): Promise<void> {
   settings.aptProxyClients = (await readAptProxyClients(ctx)) ?? [];
   if (ctx.facts.blocked.length > problemsBefore) return;
   settings.syslogPlain = await wantsPlainSyslog(ctx, ctx.config);
+  if (ctx.config.components.includes("rsyslog")) settings.syslogPeers = await syslogPeers(ctx, settings);
   if (ctx.config.components.includes("nginx")) settings.webdavCredentials = await loadWebdavCredentials(ctx);
   ctx.settings = settings;
 }

@@ -39,6 +39,11 @@ export interface WorkloadSettings {
   aptProxyClients: string[];
   /** Whether rsyslog also listens for plain syslog on 514 (the option is on and a plain forwarder is related). */
   syslogPlain: boolean;
+  /**
+   * The open instances' ids, whose node certificates rsyslog honours (`orchestra machines
+   * list`); null when the CLI could not say, and the list rsyslog has stays.
+   */
+  syslogPeers: string[] | null;
   /** Whether this unit is the leader: DHCP in full mode runs on the leader only. */
   leader: boolean;
 }
