@@ -20,9 +20,10 @@ import { loadWebdavCredentials } from "./secrets/webdav-credentials.ts";
 import { reconcileEc2Api } from "./relations/ec2-api.ts";
 import { reconcileMetricsEndpoint } from "./relations/metrics-endpoint.ts";
 import { reconcileSimpleProviders } from "./relations/simple-providers.ts";
-import { checkSyslogRelations, reconcileSyslog, wantsPlainSyslog } from "./relations/syslog.ts";
+import { checkSyslogRelations, reconcileSyslog, tlsClientApplications, wantsPlainSyslog } from "./relations/syslog.ts";
 import { reconcileWebdavStorage } from "./relations/webdav-storage.ts";
 import { dhcpModeHere } from "./workloads/dnsmasq.ts";
+import { openInstanceIds } from "./workloads/orchestra-cli.ts";
 import { workloadsFor, workloadsNotIn } from "./workloads/registry.ts";
 import type { Workload, WorkloadSettings } from "./workloads/workload.ts";
 
@@ -31,6 +32,23 @@ export async function loadConfig(ctx: HookContext): Promise<void> {
   const parsed = parseCharmConfig(await configGet());
   if (parsed.ok) ctx.config = parsed.config;
   else ctx.facts.blocked.push(`fix config: ${parsed.problems.join("; ")}`);
+}
+
+/**
+ * The open instances, whose node certificates the charm's rsyslog honours: every hook
+ * (update-status included, every 5 minutes by default) brings the list in line, so a
+ * terminated node's certificate stops working at the next hook. null when the CLI fails
+ * (a first install before the store exists): rsyslog keeps the list it has.
+ */
+async function syslogPeers(ctx: HookContext, settings: WorkloadSettings): Promise<string[] | null> {
+  try {
+    // Related TLS clients hold certificates naming their application: permitted beside nodes.
+    return [...(await openInstanceIds(ctx.host, settings)), ...(await tlsClientApplications())];
+  } catch (error) {
+    if (!isOrchestraError(error)) throw error;
+    await jujuLog(`rsyslog: the open instances are unknown (${error.message}); the permitted peers stay as they are`, "WARNING");
+    return null;
+  }
 }
 
 /** Builds the workload settings from config and the relation inputs. */
@@ -50,6 +68,7 @@ export async function loadSettings(ctx: HookContext): Promise<void> {
     proxy: modelProxyEnvironment(),
     aptProxyClients: [],
     syslogPlain: false,
+    syslogPeers: null,
   };
   settings.sealingKey = await loadSealingKey(ctx, DATA_DIR);
   await loadSiteCa(ctx, DATA_DIR);
@@ -61,7 +80,10 @@ export async function loadSettings(ctx: HookContext): Promise<void> {
   await checkSyslogRelations(ctx);
   if (ctx.facts.blocked.length > problemsBefore) return;
   settings.syslogPlain = await wantsPlainSyslog(ctx, ctx.config);
-  if (ctx.config.components.includes("rsyslog")) settings.syslogAddress = await ingressAddress("syslog");
+  if (ctx.config.components.includes("rsyslog")) {
+    settings.syslogAddress = await ingressAddress("syslog");
+    settings.syslogPeers = await syslogPeers(ctx, settings);
+  }
   if (ctx.config.components.includes("nginx")) settings.webdavCredentials = await loadWebdavCredentials(ctx);
   ctx.settings = settings;
 }

@@ -104,6 +104,21 @@ async function ensureClientCertificate(ctx: HookContext, dataDir: string, relati
   return await secretAdd({ cert: issued.certPem, key: issued.keyPem, "ca-cert": caPem, relation: relationId }, { label, description: `syslog client certificate for ${app}` });
 }
 
+/**
+ * The applications related over syslog that send over TLS: their client certificates (CN and
+ * SAN = the application's name) are issued by the leader, so rsyslog must permit those names
+ * beside the open instances'.
+ */
+export async function tlsClientApplications(): Promise<string[]> {
+  const apps: string[] = [];
+  await forEachRelation("syslog", async (relationId) => {
+    if (!(await hasTlsClient(relationId))) return;
+    const app = await relationRemoteApp({ relationId });
+    if (app !== undefined && app !== null) apps.push(app);
+  });
+  return apps;
+}
+
 /** Publishes the syslog target on every syslog relation. */
 export async function reconcileSyslog(ctx: HookContext): Promise<void> {
   const settings = ctx.settings;

@@ -16,17 +16,32 @@ export interface RsyslogInput {
   logDir: string;
   /** Also accept plain syslog on this port (udp and tcp), for forwarders without TLS; null for none. */
   plainPort: number | null;
+  /** The names (instance ids) whose certificates are honoured: the open instances. */
+  permittedPeers: readonly string[];
+}
+
+/** A name no certificate from the site CA carries (`.invalid` is reserved): an empty list still has to name something. */
+const NOBODY = "nobody.orchestra.invalid";
+
+const PEER = /^[A-Za-z0-9.-]{1,253}$/;
+
+/** The permitted peers a rendered file names (the last list the charm wrote), without the placeholder. */
+export function permittedPeersIn(conf: string | undefined): string[] {
+  const list = /PermittedPeer=\[([^\]]*)\]/.exec(conf ?? "")?.[1] ?? "";
+  return [...list.matchAll(/"([^"]+)"/g)].map((m) => m[1]!).filter((p) => p !== NOBODY && PEER.test(p));
 }
 
 /** Renders /etc/rsyslog.d/60-orchestra.conf. */
 export function renderRsyslogConf(input: RsyslogInput): string {
+  for (const peer of input.permittedPeers) if (!PEER.test(peer)) throw new Error(`${JSON.stringify(peer)} is not a certificate name`);
   return [
     managedHeader().trimEnd(),
     `global(DefaultNetstreamDriver="gtls" DefaultNetstreamDriverCAFile="${input.caFile}" DefaultNetstreamDriverCertFile="${input.certFile}" DefaultNetstreamDriverKeyFile="${input.keyFile}")`,
-    // Mutual TLS: a client must present a certificate from the site CA (a deployed node's own,
-    // lib/pki); a client without one, or with one from another CA, is refused. Clients check our
-    // certificate against the same CA (the syslog relation's ca-cert, the nodes' vendor-data).
-    'module(load="imtcp" StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.AuthMode="x509/certvalid")',
+    // Mutual TLS, as `serve --syslog-conf` does it (lib/managed/syslog-server-conf.ts): a client
+    // must present a certificate from the site CA that names an open instance. rsyslog's gtls has
+    // no CRL option, so leaving this list is how a terminated node's certificate is revoked.
+    // Clients check our certificate against the same CA (the relation's ca-cert, the vendor-data).
+    `module(load="imtcp" StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.AuthMode="x509/name" PermittedPeer=[${(input.permittedPeers.length > 0 ? [...input.permittedPeers].sort() : [NOBODY]).map((p) => `"${p}"`).join(", ")}])`,
     `template(name="OrchestraPerHost" type="string" string="${input.logDir}/%HOSTNAME%.log")`,
     'ruleset(name="orchestra-remote") {',
     '  action(type="omfile" dynaFile="OrchestraPerHost")',

@@ -23,6 +23,13 @@ export interface MachineSummary {
   systemId: string;
   hostname: string;
   status: string;
+  /** The open instance the machine holds, if any. */
+  instance?: { instanceId: string } | null;
+}
+
+/** The ids of the open instances (what the syslog server's permitted peers are). */
+export async function openInstanceIds(host: Host, settings: WorkloadSettings): Promise<string[]> {
+  return (await listMachines(host, settings)).flatMap((m) => (typeof m.instance?.instanceId === "string" ? [m.instance.instanceId] : [])).sort();
 }
 
 /** The machines in the inventory. */

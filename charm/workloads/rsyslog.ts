@@ -4,7 +4,8 @@
  */
 import { ensureDirectory, configValue } from "../host/file-access.ts";
 import type { Host } from "../host/host.ts";
-import { renderRsyslogConf } from "../render/rsyslog-conf.ts";
+import { existsSync, readFileSync } from "node:fs";
+import { permittedPeersIn, renderRsyslogConf } from "../render/rsyslog-conf.ts";
 import { packagedService } from "./packaged-service.ts";
 import { tlsMaterialFiles, tlsPaths } from "./tls-material.ts";
 
@@ -13,6 +14,9 @@ export const SYSLOG_TLS_PORT = 6514;
 
 /** Plain syslog (RFC 3164 over udp and tcp), where rsyslog-forwarder-ha sends. */
 export const SYSLOG_PLAIN_PORT = 514;
+
+/** The charm's rsyslog drop-in. */
+const CONF_FILE = "/etc/rsyslog.d/60-orchestra.conf";
 
 /** Where rsyslog writes one file per sending host. */
 export const HOST_LOG_DIR = "/var/log/orchestra/hosts";
@@ -31,7 +35,7 @@ export function rsyslogRunsAs(host: Host): { user: string; group: string } {
 export const rsyslog = packagedService({
   name: "rsyslog",
   service: { name: "rsyslog", foreground: ["rsyslogd", "-n", "-iNONE"], triggers: ["syslog.socket"] },
-  ownFiles: ["/etc/rsyslog.d/60-orchestra.conf"],
+  ownFiles: [CONF_FILE],
   packages: ["rsyslog", "rsyslog-gnutls"],
   ports: (_config, settings) => [`${SYSLOG_TLS_PORT}/tcp`, ...(settings?.syslogPlain ? [`${SYSLOG_PLAIN_PORT}/tcp`, `${SYSLOG_PLAIN_PORT}/udp`] : [])],
   files: (host, settings) => {
@@ -43,7 +47,13 @@ export const rsyslog = packagedService({
       // when either changes.
       // rsyslog opens its key after dropping root: the key is readable by its group, the CA key by root alone.
       ...tlsMaterialFiles(paths, [settings.address, ...(settings.syslogAddress === undefined ? [] : [settings.syslogAddress])], (p) => host.path(p)).map((f) => (f.path === paths.keyFile ? { ...f, mode: 0o640, group } : f)),
-      { path: "/etc/rsyslog.d/60-orchestra.conf", content: renderRsyslogConf({ address: settings.config.listenAddress, port: SYSLOG_TLS_PORT, ...paths, logDir: HOST_LOG_DIR, plainPort: settings.syslogPlain ? SYSLOG_PLAIN_PORT : null }) },
+      {
+        path: CONF_FILE,
+        content: renderRsyslogConf({
+          address: settings.config.listenAddress, port: SYSLOG_TLS_PORT, ...paths, logDir: HOST_LOG_DIR, plainPort: settings.syslogPlain ? SYSLOG_PLAIN_PORT : null,
+          permittedPeers: settings.syslogPeers ?? permittedPeersIn(existsSync(host.path(CONF_FILE)) ? readFileSync(host.path(CONF_FILE), "utf8") : undefined),
+        }),
+      },
     ];
   },
   check: ["rsyslogd", "-N1"],

@@ -45,6 +45,11 @@ export interface WorkloadSettings {
    * server's name against the host it was given accepts it.
    */
   syslogAddress?: string;
+  /**
+   * The open instances' ids, whose node certificates rsyslog honours (`orchestra machines
+   * list`); null when the CLI could not say, and the list rsyslog has stays.
+   */
+  syslogPeers: string[] | null;
   /** Whether this unit is the leader: DHCP in full mode runs on the leader only. */
   leader: boolean;
 }

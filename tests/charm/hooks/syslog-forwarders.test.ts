@@ -67,44 +67,79 @@ describe("TLS syslog on 6514", () => {
     socket.on("close", () => resolve());
   });
 
-  it("requires a client certificate from the site CA: real rsyslogd with the charm's config refuses a client without one or with another CA's", async () => {
-    await h.ctx.run(h.ctx.on.configChanged(), configured({ leader: true, config: { components: "rsyslog" } }));
+  it("requires a certificate from the site CA naming an open instance: real rsyslogd with the charm's config refuses no certificate, another CA's, and a terminated node's", async () => {
+    const LIVE = "i-0123456789abcdef0";
+    const machine = (instanceId: string | null) => writeFileSync(join(h.stateDir, "machines.json"), JSON.stringify([{ systemId: "m-1", hostname: "node-1", status: instanceId ? "deployed" : "ready", instance: instanceId ? { instanceId, account: "a" } : null }]));
+    machine(LIVE);
+    const first = await h.ctx.run(h.ctx.on.configChanged(), configured({ leader: true, config: { components: "rsyslog" } }));
     const port = await freePort();
     const logDir = join(h.root, "hosts");
     mkdirSync(logDir);
     mkdirSync(join(h.root, "work"));
-    // The charm's file as written, moved under the test root and onto a free loopback port.
-    const conf = `global(workDirectory="${h.root}/work")\n${h.read(CONF).replaceAll('"/var/log/orchestra/hosts', `"${logDir}`).replaceAll('"/var/', `"${h.root}/var/`).replace('port="6514"', `address="127.0.0.1" port="${port}"`)}`;
-    expect(conf).toContain('StreamDriver.AuthMode="x509/certvalid"');
-    writeFileSync(join(h.root, "rsyslog-run.conf"), conf);
-    const rsyslog = execa("rsyslogd", ["-n", "-f", join(h.root, "rsyslog-run.conf"), "-i", join(h.root, "rsyslog.pid")], { reject: false, all: true });
-    try {
+    let rsyslog: ReturnType<typeof execa> | undefined;
+    // The charm's file as written, moved under the test root and onto a free loopback port; (re)started as the charm's restart would.
+    const restart = async () => {
+      if (rsyslog) {
+        rsyslog.kill("SIGTERM");
+        await rsyslog;
+      }
+      const conf = `global(workDirectory="${h.root}/work")\n${h.read(CONF).replaceAll('"/var/log/orchestra/hosts', `"${logDir}`).replaceAll('"/var/', `"${h.root}/var/`).replace('port="6514"', `address="127.0.0.1" port="${port}"`)}`;
+      writeFileSync(join(h.root, "rsyslog-run.conf"), conf);
+      rsyslog = execa("rsyslogd", ["-n", "-f", join(h.root, "rsyslog-run.conf"), "-i", join(h.root, "rsyslog.pid")], { reject: false, all: true });
       for (let i = 0; i < 100; i++) {
         const up = await new Promise<boolean>((r) => { const s = connect({ host: "127.0.0.1", port, rejectUnauthorized: false }); s.on("secureConnect", () => { s.destroy(); r(true); }); s.on("error", () => r(false)); });
-        if (up) break;
+        if (up) return;
         await new Promise((r) => setTimeout(r, 100));
       }
+    };
+    const waitFor = async (file: string, needle: string) => {
+      for (let i = 0; i < 100; i++) {
+        if (existsSync(join(logDir, file)) && readFileSync(join(logDir, file), "utf8").includes(needle)) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`${needle} never arrived`);
+    };
+    try {
+      expect(h.read(CONF)).toContain(`StreamDriver.AuthMode="x509/name" PermittedPeer=["${LIVE}"]`);
+      await restart();
       const ca = parseSiteCa(h.read("/var/lib/orchestra/pki/ca.pem"), h.read("/var/lib/orchestra/pki/ca.key"));
-      const node = issueNodeCertificate(ca, { instanceId: "i-0123456789abcdef0", hostname: "node-live" });
-      const foreign = issueNodeCertificate(createSiteCa("Another CA"), { instanceId: "i-0123456789abcdef1", hostname: "node-foreign" });
+      const node = issueNodeCertificate(ca, { instanceId: LIVE, hostname: "node-live" });
+      const ended = issueNodeCertificate(ca, { instanceId: "i-0123456789abcdef1", hostname: "node-ended" });
+      const foreign = issueNodeCertificate(createSiteCa("Another CA"), { instanceId: LIVE, hostname: "node-foreign" });
       await send(port, ca.certPem, "node-nocert", "refused-no-certificate");
       await send(port, ca.certPem, "node-foreign", "refused-foreign-ca", foreign);
+      await send(port, ca.certPem, "node-ended", "refused-not-open", ended);
       await send(port, ca.certPem, "node-live", "accepted", node);
       // The accepted line arrives; the refused ones had the same chance, so a second accepted line closes the window.
-      const waitFor = async (needle: string) => {
-        for (let i = 0; i < 100; i++) {
-          if (existsSync(join(logDir, "node-live.log")) && readFileSync(join(logDir, "node-live.log"), "utf8").includes(needle)) return;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-        throw new Error(`${needle} never arrived`);
-      };
-      await waitFor("accepted");
+      await waitFor("node-live.log", "accepted");
       await send(port, ca.certPem, "node-live", "accepted-second", node);
-      await waitFor("accepted-second");
+      await waitFor("node-live.log", "accepted-second");
       expect(readdirSync(logDir)).toEqual(["node-live.log"]);
+
+      // Terminated: the next hook (update-status) drops it from the list and restarts rsyslog.
+      machine(null);
+      h.clearCommands();
+      await h.ctx.run(h.ctx.on.updateStatus(), first.state);
+      expect(h.read(CONF)).toContain('PermittedPeer=["nobody.orchestra.invalid"]');
+      expect(h.commands()).toContainEqual(["systemctl", "restart", "rsyslog"]);
+      await restart();
+      const other = issueNodeCertificate(ca, { instanceId: "i-0123456789abcdef2", hostname: "node-other" });
+      machine("i-0123456789abcdef2");
+      await h.ctx.run(h.ctx.on.updateStatus(), first.state);
+      await restart();
+      await send(port, ca.certPem, "node-live", "refused-after-terminate", node);
+      await send(port, ca.certPem, "node-other", "marker", other);
+      await waitFor("node-other.log", "marker");
+      expect(readFileSync(join(logDir, "node-live.log"), "utf8")).not.toContain("refused-after-terminate");
+      // When the CLI cannot say, the list rsyslog has stays.
+      h.flag("orchestra-fail");
+      await h.ctx.runUnchecked(h.ctx.on.updateStatus(), first.state);
+      expect(h.read(CONF)).toContain('PermittedPeer=["i-0123456789abcdef2"]');
     } finally {
-      rsyslog.kill("SIGTERM");
-      await rsyslog;
+      if (rsyslog) {
+        rsyslog.kill("SIGTERM");
+        await rsyslog;
+      }
     }
   });
 

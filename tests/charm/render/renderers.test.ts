@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { renderDnsmasqConf } from "../../../charm/render/dnsmasq-conf.ts";
 import { renderSquidConf } from "../../../charm/render/squid-conf.ts";
-import { renderRsyslogConf } from "../../../charm/render/rsyslog-conf.ts";
+import { permittedPeersIn, renderRsyslogConf } from "../../../charm/render/rsyslog-conf.ts";
 import { renderNginxWebdavSite } from "../../../charm/render/nginx-webdav-site.ts";
 import { renderPuppetConf } from "../../../charm/render/puppet-conf.ts";
 import { orchestraServeArgv, renderOrchestraEnv, renderOrchestraUnit, type OrchestraServiceInput } from "../../../charm/render/orchestra-service.ts";
@@ -43,8 +43,15 @@ describe("squid", () => {
 
 describe("rsyslog, nginx, puppet", () => {
   it("rsyslog listens with TLS and writes one file per host", () => {
-    const text = renderRsyslogConf({ address: "0.0.0.0", port: 6514, caFile: "/t/ca.pem", certFile: "/t/s.pem", keyFile: "/t/s.key", logDir: "/var/log/orchestra/hosts", plainPort: null });
+    const text = renderRsyslogConf({ address: "0.0.0.0", port: 6514, caFile: "/t/ca.pem", certFile: "/t/s.pem", keyFile: "/t/s.key", logDir: "/var/log/orchestra/hosts", plainPort: null, permittedPeers: ["i-0123456789abcdef1", "i-0123456789abcdef0"] });
     expect(text).toContain('DefaultNetstreamDriverCAFile="/t/ca.pem"');
+    // Mutual TLS: only certificates naming an open instance.
+    expect(text).toContain('StreamDriver.AuthMode="x509/name" PermittedPeer=["i-0123456789abcdef0", "i-0123456789abcdef1"]');
+    expect(permittedPeersIn(text)).toEqual(["i-0123456789abcdef0", "i-0123456789abcdef1"]);
+    const none = renderRsyslogConf({ address: "0.0.0.0", port: 6514, caFile: "c", certFile: "s", keyFile: "k", logDir: "/l", plainPort: null, permittedPeers: [] });
+    expect(none).toContain('PermittedPeer=["nobody.orchestra.invalid"]');
+    expect(permittedPeersIn(none)).toEqual([]);
+    expect(() => renderRsyslogConf({ address: "0.0.0.0", port: 6514, caFile: "c", certFile: "s", keyFile: "k", logDir: "/l", plainPort: null, permittedPeers: ['x"] evil'] })).toThrow(/certificate name/);
     expect(text).toContain('StreamDriver.Mode="1"');
     expect(text).toContain('string="/var/log/orchestra/hosts/%HOSTNAME%.log"');
   });
@@ -67,7 +74,7 @@ describe("rsyslog, nginx, puppet", () => {
 
   it("listen-address narrows squid and rsyslog too", () => {
     expect(renderSquidConf({ aptProxyPort: 8000, provisioningSubnet: null, listenAddress: "127.0.0.1", aptProxyClients: [] })).toContain("http_port 127.0.0.1:8000\n");
-    expect(renderRsyslogConf({ address: "127.0.0.1", port: 6514, caFile: "c", certFile: "s", keyFile: "k", logDir: "/l", plainPort: null })).toContain('input(type="imtcp" address="127.0.0.1" port="6514"');
+    expect(renderRsyslogConf({ address: "127.0.0.1", port: 6514, caFile: "c", certFile: "s", keyFile: "k", logDir: "/l", plainPort: null, permittedPeers: [] })).toContain('input(type="imtcp" address="127.0.0.1" port="6514"');
   });
 
   it("puppet autosigns through Orchestra's policy executable, never blindly", () => {
