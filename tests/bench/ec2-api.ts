@@ -12,7 +12,8 @@
  *
  *   node tests/bench/ec2-api.ts            (ORCHESTRA_BENCH_MAX=1000 for a quick run;
  *   ORCHESTRA_BENCH_CPU_PROF=dir writes a --cpu-prof profile of orchestra serve there;
- *   ORCHESTRA_BENCH_NO_PEER=1 measures orchestra alone, for profiling: no ratios then)
+ *   ORCHESTRA_BENCH_NO_PEER=1 measures orchestra alone, for profiling: no ratios then;
+ *   ORCHESTRA_BENCH_CALLS=n makes every size n calls, for a run on a loaded machine)
  */
 import { freeTcpPort } from "../helpers/free-port.ts";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -30,6 +31,7 @@ import { openStore } from "../../lib/store/open-store.ts";
 
 const SIZES = [100, 1_000, 10_000].filter((n) => n <= Number(process.env.ORCHESTRA_BENCH_MAX ?? 10_000));
 const RUN_CALLS = 200;
+const BY_ID_CALLS = 100;
 const RUN_CONCURRENCY = 8;
 const WATCHDOG_MS = 30 * 60_000;
 const MAIN = resolve(import.meta.dirname, "../../lib/cli/main.ts");
@@ -201,7 +203,7 @@ interface DescribeFigures {
 
 async function measureDescribe(target: Target, size: number): Promise<DescribeFigures> {
   // Few calls where moto takes seconds each: the whole run stays within a quarter of an hour under load.
-  const calls = size <= 100 ? 50 : size <= 1000 ? 20 : 5;
+  const calls = Number(process.env.ORCHESTRA_BENCH_CALLS) || (size <= 100 ? 50 : size <= 1000 ? 20 : 5);
   await target.client.send(new DescribeInstancesCommand({})); // warm-up
   const times: number[] = [];
   let someId = "";
@@ -235,12 +237,12 @@ async function measureDescribe(target: Target, size: number): Promise<DescribeFi
   const rawCpuMs = (cpuMsOf(target.pid) - cpuBefore) / calls;
   const rawById: number[] = [];
   const byIdCpuBefore = cpuMsOf(target.pid);
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < BY_ID_CALLS; i++) {
     const t = performance.now();
     await replay(target, one);
     rawById.push(performance.now() - t);
   }
-  const rawByIdCpuMs = (cpuMsOf(target.pid) - byIdCpuBefore) / 100;
+  const rawByIdCpuMs = (cpuMsOf(target.pid) - byIdCpuBefore) / BY_ID_CALLS;
   times.sort((a, b) => a - b);
   byId.sort((a, b) => a - b);
   raw.sort((a, b) => a - b);
