@@ -12,7 +12,8 @@
  *
  *   node tests/bench/ec2-api.ts            (ORCHESTRA_BENCH_MAX=1000 for a quick run;
  *   ORCHESTRA_BENCH_CPU_PROF=dir writes a --cpu-prof profile of orchestra serve there;
- *   ORCHESTRA_BENCH_NO_PEER=1 measures orchestra alone, for profiling: no ratios then)
+ *   ORCHESTRA_BENCH_NO_PEER=1 measures orchestra alone, for profiling: no ratios then;
+ *   ORCHESTRA_BENCH_CALLS=n makes every size n calls, for a run on a loaded machine)
  */
 import { freeTcpPort } from "../helpers/free-port.ts";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -30,6 +31,7 @@ import { openStore } from "../../lib/store/open-store.ts";
 
 const SIZES = [100, 1_000, 10_000].filter((n) => n <= Number(process.env.ORCHESTRA_BENCH_MAX ?? 10_000));
 const RUN_CALLS = 200;
+const BY_ID_CALLS = 100;
 const RUN_CONCURRENCY = 8;
 const WATCHDOG_MS = 30 * 60_000;
 const MAIN = resolve(import.meta.dirname, "../../lib/cli/main.ts");
@@ -100,6 +102,12 @@ async function replay(target: Target, request: SignedRequest): Promise<number> {
   const body = Buffer.from(await response.body.arrayBuffer());
   if (response.statusCode !== 200) throw new Error(`${target.name}: replayed request answered ${response.statusCode}: ${body.subarray(0, 300).toString()}`);
   return body.length;
+}
+
+/** A process's CPU time so far (user + system) in ms, from /proc: the server's own cost, which other load on the machine inflates far less than wall time. */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in 1/100 s ticks
 }
 
 /** A process's resident and peak resident memory in MiB, from /proc. */
@@ -187,12 +195,15 @@ interface DescribeFigures {
   rawP95: number;
   rawBytes: number;
   rawByIdP50: number;
+  rawCpuMs: number;
+  rawByIdCpuMs: number;
   rssMib: number;
   peakMib: number;
 }
 
 async function measureDescribe(target: Target, size: number): Promise<DescribeFigures> {
-  const calls = size <= 100 ? 200 : size <= 1000 ? 50 : 5;
+  // Few calls where moto takes seconds each: the whole run stays within a quarter of an hour under load.
+  const calls = Number(process.env.ORCHESTRA_BENCH_CALLS) || (size <= 100 ? 50 : size <= 1000 ? 20 : 5);
   await target.client.send(new DescribeInstancesCommand({})); // warm-up
   const times: number[] = [];
   let someId = "";
@@ -217,24 +228,28 @@ async function measureDescribe(target: Target, size: number): Promise<DescribeFi
   const one = await captureSigned(target, new DescribeInstancesCommand({ InstanceIds: [someId] }));
   const raw: number[] = [];
   let rawBytes = 0;
+  const cpuBefore = cpuMsOf(target.pid);
   for (let i = 0; i < calls; i++) {
     const t = performance.now();
     rawBytes = await replay(target, whole);
     raw.push(performance.now() - t);
   }
+  const rawCpuMs = (cpuMsOf(target.pid) - cpuBefore) / calls;
   const rawById: number[] = [];
-  for (let i = 0; i < 200; i++) {
+  const byIdCpuBefore = cpuMsOf(target.pid);
+  for (let i = 0; i < BY_ID_CALLS; i++) {
     const t = performance.now();
     await replay(target, one);
     rawById.push(performance.now() - t);
   }
+  const rawByIdCpuMs = (cpuMsOf(target.pid) - byIdCpuBefore) / BY_ID_CALLS;
   times.sort((a, b) => a - b);
   byId.sort((a, b) => a - b);
   raw.sort((a, b) => a - b);
   rawById.sort((a, b) => a - b);
   return {
     size, calls, p50: percentile(times, 50), p95: percentile(times, 95), callsPerSecond: calls / elapsed, instancesPerSecond: (calls * size) / elapsed, byIdP50: percentile(byId, 50),
-    rawP50: percentile(raw, 50), rawP95: percentile(raw, 95), rawBytes, rawByIdP50: percentile(rawById, 50), ...memoryOf(target.pid),
+    rawP50: percentile(raw, 50), rawP95: percentile(raw, 95), rawBytes, rawByIdP50: percentile(rawById, 50), rawCpuMs, rawByIdCpuMs, ...memoryOf(target.pid),
   };
 }
 
@@ -271,7 +286,7 @@ async function benchmark(target: Target) {
     const figures = await measureDescribe(target, size);
     describe.push(figures);
     // Figures go out as they come, so a run cut short by the watchdog still reports them.
-    process.stderr.write(`bench: ${target.name} DescribeInstances at ${size}: p50 ${ms(figures.p50)}, p95 ${ms(figures.p95)}, ${figures.callsPerSecond.toFixed(1)} calls/s, by id p50 ${ms(figures.byIdP50)}; raw p50 ${ms(figures.rawP50)} (${(figures.rawBytes / 1024).toFixed(0)} KiB), raw by id p50 ${ms(figures.rawByIdP50)}; RSS ${figures.rssMib.toFixed(0)} MiB\n`);
+    process.stderr.write(`bench: ${target.name} DescribeInstances at ${size}: p50 ${ms(figures.p50)}, p95 ${ms(figures.p95)}, ${figures.callsPerSecond.toFixed(1)} calls/s, by id p50 ${ms(figures.byIdP50)}; raw p50 ${ms(figures.rawP50)} (${(figures.rawBytes / 1024).toFixed(0)} KiB), raw by id p50 ${ms(figures.rawByIdP50)}; server CPU per call ${figures.rawCpuMs.toFixed(1)} ms (${((figures.rawCpuMs * 1000) / size).toFixed(1)} µs per instance), by id ${figures.rawByIdCpuMs.toFixed(2)} ms; RSS ${figures.rssMib.toFixed(0)} MiB\n`);
   }
   const run = await measureRun(target);
   process.stderr.write(`bench: ${target.name} RunInstances: ${run.callsPerSecond.toFixed(1)} instances/s, p50 ${ms(run.p50)}, p95 ${ms(run.p95)}\n`);
@@ -306,6 +321,14 @@ try {
       const m = theirs.describe[i]!;
       lines.push(
         `${String(o.size).padStart(9)} | ${`${ms(o.rawP50)} / ${ms(o.rawP95)}`.padEnd(23)} | ${`${ms(m.rawP50)} / ${ms(m.rawP95)}`.padEnd(23)} | ${(m.rawP50 / o.rawP50).toFixed(1).padStart(15)}x | ${`${((o.rawP50 * 1000) / o.size).toFixed(1)} / ${((m.rawP50 * 1000) / m.size).toFixed(1)}`.padEnd(32)} | ${`${(o.rawBytes / 1024).toFixed(0)} / ${(m.rawBytes / 1024).toFixed(0)}`.padEnd(10)} | ${`${o.rawByIdP50.toFixed(2)} ms / ${m.rawByIdP50.toFixed(2)} ms`.padEnd(26)} | ${(m.rawByIdP50 / o.rawByIdP50).toFixed(1).padStart(21)}x | ${o.rssMib.toFixed(0)} / ${m.rssMib.toFixed(0)}`,
+      );
+    }
+    lines.push("", "Server CPU time per call (/proc utime + stime of the server process over the raw replays: what other load on the machine inflates least)");
+    lines.push("instances | whole listing orchestra / moto | moto ÷ orchestra | µs per instance orchestra / moto | by id orchestra / moto");
+    for (const [i, o] of ours.describe.entries()) {
+      const m = theirs.describe[i]!;
+      lines.push(
+        `${String(o.size).padStart(9)} | ${`${o.rawCpuMs.toFixed(1)} ms / ${m.rawCpuMs.toFixed(1)} ms`.padEnd(30)} | ${(m.rawCpuMs / o.rawCpuMs).toFixed(1).padStart(15)}x | ${`${((o.rawCpuMs * 1000) / o.size).toFixed(1)} / ${((m.rawCpuMs * 1000) / m.size).toFixed(1)}`.padEnd(32)} | ${o.rawByIdCpuMs.toFixed(2)} ms / ${m.rawByIdCpuMs.toFixed(2)} ms`,
       );
     }
     lines.push("", `RunInstances in batches of 100 (while growing to ${SIZES.at(-1)}): orchestra ${ours.batchRate.toFixed(1)} instances/s, moto ${theirs.batchRate.toFixed(1)}: ${(ours.batchRate / theirs.batchRate).toFixed(2)}x`);

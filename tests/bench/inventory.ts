@@ -22,7 +22,7 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-const rows: string[][] = [["machines", "add (ms/machine)", "list in-process (ms)", "list --json CLI (ms)", "JSON size (KiB)", "allocate p50 (ms)", "allocate p95 (ms)"]];
+const rows: string[][] = [["machines", "add (ms/machine)", "list in-process (ms)", "list CPU (ms)", "list --json CLI (ms)", "JSON size (KiB)", "allocate p50 (ms)", "allocate p95 (ms)"]];
 for (const size of SIZES) {
   const dir = mkdtempSync(join(tmpdir(), "orchestra-bench-"));
   try {
@@ -45,11 +45,16 @@ for (const size of SIZES) {
     const addMs = (performance.now() - addStart) / size;
 
     const listTimes: number[] = [];
+    // CPU time beside wall time: on a shared machine, other work stretches the wall time far more.
+    const listCpu: number[] = [];
     let jsonBytes = 0;
     for (let run = 0; run < 5; run++) {
       const t = performance.now();
+      const cpu = process.cpuUsage();
       const json = JSON.stringify((await inventory.listMachines()).map((m) => machineView(m, inventory.powerTypes)));
       listTimes.push(performance.now() - t);
+      const used = process.cpuUsage(cpu);
+      listCpu.push((used.user + used.system) / 1000);
       jsonBytes = json.length;
     }
 
@@ -77,6 +82,7 @@ for (const size of SIZES) {
       String(size),
       addMs.toFixed(3),
       median(listTimes).toFixed(1),
+      median(listCpu).toFixed(1),
       median(cliTimes).toFixed(0),
       (jsonBytes / 1024).toFixed(0),
       median(allocTimes).toFixed(2),
