@@ -36,6 +36,9 @@ import { capConnectionsPerSource, type ConnectionErrorRenderer, type ConnectionL
 /** How often the lifecycle engine sweeps for pending power steps unless told otherwise (what `orchestra serve` uses). */
 export const DEFAULT_ENGINE_SWEEP_MS = 2000;
 
+/** Connections the boot listener's kernel queue holds before they are accepted. */
+export const BOOT_LISTEN_BACKLOG = 4096;
+
 /** What the server needs. */
 export interface ServerOptions {
   inventory: Inventory;
@@ -148,7 +151,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       throw new OrchestraError("BOOT_FILE_MISSING", "boot images are damaged (see the log above); re-import or remove them before serving");
     }
     if (options.dhcp) dnsmasq = await startDhcpService(options.dataDir, options.dhcp, logger);
-    await boot.listen({ host: options.bootListen.host, port: options.bootListen.port });
+    // A hall of machines powering on connects within a second: with node's default backlog
+    // (511) the kernel dropped the rest of the storm's connections, which iPXE then retried
+    // 10 s later (tests/bench/enlist-storm.ts). The kernel caps it at net.core.somaxconn.
+    await boot.listen({ host: options.bootListen.host, port: options.bootListen.port, backlog: BOOT_LISTEN_BACKLOG });
     if (options.bootSocket) sockets.push(await listenOnUnixSocket(boot, options.bootSocket, limits, renderBootConnectionError));
     if (options.ec2) {
       const { credentials, topology, vendorData, nodeSetup } = options.ec2;

@@ -14,7 +14,7 @@ import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Pool } from "undici";
+import { Client } from "undici";
 import { buildDiscoveryImage } from "../../lib/images/build-discovery.ts";
 import { imagesDir } from "../../lib/images/image-store.ts";
 import { writeDhcpHost } from "../../lib/boot/dhcp-host-file.ts";
@@ -47,14 +47,18 @@ async function waitFor(url: string): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
-/** C clients, each on its own connection, each fetching every path once; returns seconds and bytes. */
+/**
+ * C clients, each on its own connection from its own loopback address (127/8), as machines
+ * on a network are (the boot listener caps connections per source address), each fetching
+ * every path once; returns seconds and bytes.
+ */
 async function load(origin: string, paths: readonly string[], clients: number): Promise<{ seconds: number; bytes: number; failures: number }> {
-  const pool = new Pool(origin, { connections: clients, pipelining: 1, bodyTimeout: 120_000, headersTimeout: 120_000 });
   let bytes = 0;
   let failures = 0;
   const started = process.hrtime.bigint();
   await Promise.all(
-    Array.from({ length: clients }, async () => {
+    Array.from({ length: clients }, async (_, i) => {
+      const pool = new Client(origin, { localAddress: `127.${200 + Math.floor(i / 62_500)}.${Math.floor(i / 250) % 250}.${(i % 250) + 1}`, pipelining: 1, bodyTimeout: 120_000, headersTimeout: 120_000 });
       for (const path of paths) {
         try {
           const { statusCode, body } = await pool.request({ method: "GET", path });
@@ -64,10 +68,10 @@ async function load(origin: string, paths: readonly string[], clients: number): 
           failures++;
         }
       }
+      await pool.close();
     }),
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  await pool.close();
   return { seconds, bytes, failures };
 }
 

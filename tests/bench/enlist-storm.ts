@@ -205,7 +205,8 @@ async function nginxFiles(nginx: Awaited<ReturnType<typeof startDetached>>, port
       await sleep(Math.random() * 1000);
       const agent = new Agent({ keepAlive: false, maxSockets: 1, localAddress: source(i) });
       for (const file of ["kernel", "initrd"]) {
-        bytes += await new Promise<number>((resolve, reject) => {
+        // Awaited first, then added: `bytes += await ...` reads `bytes` before the wait and loses the others' additions.
+        const got = await new Promise<number>((resolve, reject) => {
           request({ host: "127.0.0.1", port, path: `/images/${imageId}/${file}`, agent, headers: headBytes ? { range: `bytes=0-${headBytes - 1}` } : {} }, (res) => {
             let got = 0;
             res.on("data", (c: Buffer) => (got += c.length));
@@ -217,6 +218,7 @@ async function nginxFiles(nginx: Awaited<ReturnType<typeof startDetached>>, port
           failures++;
           return 0;
         });
+        bytes += got;
       }
       agent.destroy();
     }),
