@@ -17,6 +17,7 @@ import type { ImageSource } from "../ec2/model/image-source.ts";
 import { imagesOnOffer } from "../ec2/model/image-source.ts";
 import type { ConsoleLogSource } from "../deploy/console-log.ts";
 import { deploymentOf } from "../deploy/deployment-rows.ts";
+import { selectPowerActions } from "../engine/power-action-rows.ts";
 import { allowedActions, MACHINE_ACTIONS, type MachineAction, runMachineAction } from "./machine-actions.ts";
 import { listMachinePage, parseMachineListQuery } from "./machine-list.ts";
 import { oneOf, onlyFields, optionalString, requiredString, stringList } from "./query-params.ts";
@@ -138,6 +139,9 @@ export async function dashboardApi(app: FastifyInstance, services: DashboardApiS
     const deployment = await deploymentOf(inventory.db, machine.systemId);
     const instance = (await inventory.listInstances()).find((i) => i.systemId === machine.systemId && i.endedAt === null) ?? null;
     const mac = bootMacOf(machine);
+    // What the BMC last did and said: the lifecycle engine's newest power steps.
+    const powerSteps = (await selectPowerActions(inventory.db, machine.systemId)).slice(-5).reverse()
+      .map((p) => ({ forStatus: p.status, outcome: p.outcome, message: p.message, claimedAt: p.claimed_at, finishedAt: p.finished_at }));
     const consoleTail = mac && services.consoles ? (await services.consoles.read(mac, 0, CONSOLE_TAIL_BYTES)).toString("utf8") : "";
     return {
       machine: machineView(machine, inventory.powerTypes),
@@ -145,6 +149,7 @@ export async function dashboardApi(app: FastifyInstance, services: DashboardApiS
       instance,
       deployment: deployment ? { phase: deployment.phase, bytesDone: deployment.bytesDone, bytesTotal: deployment.bytesTotal, message: deployment.message, imageId: deployment.imageId, startedAt: deployment.startedAt, updatedAt: deployment.updatedAt } : null,
       consoleTail,
+      powerSteps,
       actions: allowedActions(machine.status),
     };
   });
