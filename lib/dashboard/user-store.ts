@@ -150,8 +150,8 @@ export class UserStore {
       await this.endSession(token);
       return undefined;
     }
-    // Written at most once a minute: a page's many requests do not each cost a write.
-    if (now.getTime() - Date.parse(row.last_seen_at) > 60_000) {
+    // Written at most once a minute (sooner for short idle limits): a page's many requests do not each cost a write.
+    if (now.getTime() - Date.parse(row.last_seen_at) > Math.min(60_000, (this.limits.idleSeconds * 1000) / 4)) {
       await this.#db.transaction((tx) => tx.run("UPDATE dashboard_sessions SET last_seen_at = $2 WHERE token_hash = $1", [hash, now.toISOString()]));
     }
     return { user: toUser(row), csrfToken: row.csrf_token };

@@ -18,6 +18,8 @@ import { startDashboard, type DashboardListener } from "../../lib/dashboard/dash
 import { resolveConnectionLimits } from "../../lib/server/connection-limits.ts";
 import type { SqlDatabase } from "../../lib/store/sql-database.ts";
 import { nextMac, tempDataDir } from "../helpers/inventory.ts";
+import { claimPowerAction, finishPowerAction } from "../../lib/engine/power-action-rows.ts";
+import { allowedActions } from "../../lib/dashboard/machine-actions.ts";
 import { join } from "node:path";
 
 let dir: { dir: string; cleanup: () => void };
@@ -177,6 +179,23 @@ describe("the dashboard API", () => {
     expect(await inventory.listMachines()).toEqual(before);
     const notJson = await fetch(`${base}/api/v1/machines/actions`, { method: "POST", headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/x-www-form-urlencoded" }, body: "action=accept" });
     expect(((await notJson.json()) as any).error.code).toBe("UNSUPPORTED_MEDIA_TYPE");
+  });
+
+  it("shows a machine's page data: its events, the BMC's last power steps, the actions its state allows", async () => {
+    const { apiKey } = await new UserStore(db).createApiKey("alice");
+    const machine = (await inventory.listMachines()).find((m) => m.hostname === "charlie")!;
+    const at = new Date().toISOString();
+    await db.transaction(async (tx) => {
+      await claimPowerAction(tx, machine.systemId, machine.statusChangedAt, machine.status, new Date(), 60_000);
+      await finishPowerAction(tx, machine.systemId, machine.statusChangedAt, "failed", "BMC did not answer", new Date(at));
+    });
+    const page = await call(`/machines/${machine.systemId}`, { bearer: apiKey });
+    expect(page.status).toBe(200);
+    expect(page.body.powerSteps).toEqual([{ forStatus: machine.status, outcome: "failed", message: "BMC did not answer", claimedAt: expect.any(String), finishedAt: at }]);
+    expect(page.body.events.at(0).reason).toMatch(/added/);
+    expect(page.body.actions).toEqual(allowedActions(machine.status));
+    expect((await call("/machines/not-a-machine", { bearer: apiKey })).body.error.code).toBe("MACHINE_NOT_FOUND");
+    expect((await call("/machines/%3Cx%3E", { bearer: apiKey })).body.error.code).toBe("INVALID_ARGUMENT");
   });
 
   it("filters by free text, tag and status, sorts and pages on the server", async () => {

@@ -7,6 +7,7 @@
  */
 import { execFile } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
+import { createServer, connect, type Socket } from "node:net";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { execa } from "execa";
@@ -144,6 +145,45 @@ describe("the dashboard in chromium", () => {
     await page.type("#f-q", " ");
     await page.waitForFunction(() => document.querySelector("#machine-count")?.textContent?.startsWith("6 machines"));
     await shot(page, "machines");
+  });
+
+  it("reconnects after losing its connection and catches up on what changed meanwhile", async () => {
+    // A loopback TCP relay in front of the dashboard, cut and restored by the test: a real
+    // lost connection, as a restarted server or a network blip makes one.
+    const target = Number(new URL(base).port);
+    const sockets = new Set<Socket>();
+    const relay = createServer((client) => {
+      const upstream = connect(target, "127.0.0.1");
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on("error", () => s.destroy());
+        s.on("close", () => sockets.delete(s));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((done) => relay.listen(0, "127.0.0.1", done));
+    const relayPort = (relay.address() as { port: number }).port;
+    const viewer = await browser.newPage();
+    try {
+      await viewer.goto(`http://127.0.0.1:${relayPort}/#/machines`);
+      await viewer.waitForFunction(() => document.querySelector("#live")?.textContent === "live" && document.querySelector("tr[data-system-id]"));
+      await viewer.evaluate(() => ((window as any).sameDocument = true));
+      // close() stops new connections; the open ones are cut by hand (close waits for them).
+      const closed = new Promise<void>((done) => relay.close(() => done()));
+      for (const s of sockets) s.destroy();
+      await closed;
+      await viewer.waitForFunction(() => document.querySelector("#live")?.textContent === "reconnecting…");
+      await orchestra.cli(["machines", "update", "db-1", "--tag", "caught-up"]);
+      await new Promise<void>((done) => relay.listen(relayPort, "127.0.0.1", done));
+      await viewer.waitForFunction(() => document.querySelector("#live")?.textContent === "live", { timeout: 10_000 });
+      await viewer.waitForFunction(() => [...document.querySelectorAll("tr[data-system-id]")].some((r: any) => r.textContent.includes("caught-up")), { timeout: 5000 });
+      expect(await viewer.evaluate(() => (window as any).sameDocument)).toBe(true);
+    } finally {
+      await viewer.close();
+      const closed = new Promise<void>((done) => relay.close(() => done()));
+      for (const s of sockets) s.destroy();
+      await closed;
+    }
   });
 
   it("opens the machine page: events in order, hostile text shown as text, only the lifecycle's buttons", async () => {

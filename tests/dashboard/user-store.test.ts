@@ -52,6 +52,16 @@ describe("dashboard users", () => {
     }
   });
 
+  it("keeps a session alive while it is used more often than its idle limit, however short", async () => {
+    let now = new Date("2026-01-01T00:00:00Z");
+    const users = new UserStore(await openStore(":memory:"), { now: () => now, limits: { idleSeconds: 40, absoluteSeconds: 3600 } });
+    const session = await users.startSession(await users.create("alice", "correct horse", { admin: true }));
+    for (let step = 1; step <= 10; step++) {
+      now = new Date(now.getTime() + 30_000);
+      expect(await users.session(session.token), `after ${step * 30} s`).toBeDefined();
+    }
+  });
+
   it("opens API keys for their user only while they are live", async () => {
     const users = new UserStore(await openStore(":memory:"));
     await users.create("bob", "battery staple", { account: "team1" });
