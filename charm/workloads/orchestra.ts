@@ -4,7 +4,7 @@
  * state under /var/lib/orchestra, under systemd or (without it) as a pid-file process.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { SECRET_KEY_FILE } from "../../lib/ec2/credentials/secret-box.ts";
 import { siteCaPaths } from "../../lib/pki/site-ca.ts";
 import { DATABASE_FILE } from "../../lib/store/open-store.ts";
@@ -181,12 +181,14 @@ export const orchestra: Workload = {
   async teardown(host) {
     if (host.serviceManager !== "systemd") {
       await stopProcess(processFiles(host));
-      return;
-    }
-    if (existsSync(host.path(UNIT_FILE))) {
+    } else if (existsSync(host.path(UNIT_FILE))) {
       await serviceDisable(host, { name: SERVICE });
       removeFile(host.path(UNIT_FILE));
       await serviceDaemonReload(host);
     }
+    // Its configuration holds the database password and the GitHub token: nothing of it
+    // stays on a kept machine, nor the runtime only it ran. (The data directory stays.)
+    rmSync(host.path("/etc/orchestra"), { recursive: true, force: true });
+    rmSync(host.path(OPT), { recursive: true, force: true });
   },
 };

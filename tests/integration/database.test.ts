@@ -213,7 +213,7 @@ describe("the database relation against a real PostgreSQL", () => {
     expect(s.unitStatus.message).toContain("cannot read the database secret");
     expect(await units[0]!.machine.readFile("/etc/orchestra/orchestra.env")).not.toContain("ORCHESTRA_DATABASE_URL");
     expect(Number(await psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"))).toBe(0);
-  });
+  }, 10 * 60_000);
 
   it("moves the orchestra service onto PostgreSQL once the secret is granted: its inventory is then there", async () => {
     const ctx = units[0]!.context;
@@ -233,7 +233,7 @@ describe("the database relation against a real PostgreSQL", () => {
     expect(await psql("SELECT tableowner FROM pg_tables WHERE tablename = 'machines'")).toBe(`relation-${database.id}`);
     // The service answers from it over its API too.
     await retryFor(60_000, () => inClient(client, ["curl", "-sSf", "-o", "/dev/null", `http://${units[0]!.address}:5248/boot.ipxe`]));
-  });
+  }, 10 * 60_000);
 });
 
 describe("two orchestra units on one PostgreSQL", () => {
@@ -254,7 +254,7 @@ describe("two orchestra units on one PostgreSQL", () => {
     expect(urls[1]).toBeDefined();
     expect(urls[1]).toBe(urls[0]);
     expect(await orchestraCli(u1, ["machines", "list", "--json"])).toContain("in-postgres");
-  });
+  }, 10 * 60_000);
 
   it("a credential made on either unit works on both", async () => {
     fromLeader = await createCredential(0, "ha-leader");
@@ -269,7 +269,7 @@ describe("two orchestra units on one PostgreSQL", () => {
       env: { AWS_ACCESS_KEY_ID: fromLeader.id, AWS_SECRET_ACCESS_KEY: "wrong", AWS_EC2_METADATA_DISABLED: "true", AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" },
     });
     expect(wrong.exitCode).not.toBe(0);
-  });
+  }, 10 * 60_000);
 
   it("an instance run through one unit is seen and terminated through the other", async () => {
     for (const n of [1, 2]) {
@@ -309,7 +309,7 @@ describe("two orchestra units on one PostgreSQL", () => {
     expect(await listening(units[1]!, 69, "u")).toBe(true);
     expect(await units[1]!.machine.readFile("/etc/dnsmasq.d/orchestra.conf")).not.toContain("dhcp-range");
     expect(await dhcpServer()).toBe(units[0]!.provisioningAddress);
-  });
+  }, 10 * 60_000);
 
   it("killing the leader's orchestra service leaves the other unit answering", async () => {
     // SIGKILL to the service's main process (systemctl kill fails inside nspawn), then kept
@@ -323,7 +323,7 @@ describe("two orchestra units on one PostgreSQL", () => {
       expect(Array.isArray(answer.Reservations)).toBe(true);
     }
     expect(await orchestraCli(units[1]!, ["machines", "list", "--json"])).toContain("ha-1");
-  });
+  }, 10 * 60_000);
 
   it("leadership moving to the other unit keeps everything working and moves DHCP with it", async () => {
     const [u0, u1] = units as [CharmUnit, CharmUnit];

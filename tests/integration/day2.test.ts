@@ -176,7 +176,7 @@ describe("day 2 on a real unit", () => {
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const listeners = await unit.machine.sh(["ss", "-Hltun"]);
     for (const port of [67, 69, 80, 514, 4011, 5248, 6514, 8000, 8773]) expect({ port, listening: new RegExp(`:${port}\\s`).test(listeners) }).toEqual({ port, listening: false });
-    const left = (await unit.machine.exec(["sh", "-c", "ls -d /etc/systemd/system/orchestra.service /etc/orchestra /etc/dnsmasq.d/orchestra.conf /etc/squid/conf.d/orchestra.conf /etc/rsyslog.d/60-orchestra.conf /etc/nginx/conf.d/orchestra.conf /etc/nginx/orchestra* 2>/dev/null; grep -rl 'orchestra' /etc/systemd /etc/dnsmasq.d /etc/squid /etc/rsyslog.d /etc/nginx /etc/rsyslog.conf 2>/dev/null; true"])).stdout.trim();
+    const left = (await unit.machine.exec(["sh", "-c", "ls -d /etc/systemd/system/orchestra.service /etc/orchestra /etc/dnsmasq.d/orchestra.conf /etc/squid/conf.d/orchestra.conf /etc/rsyslog.d/60-orchestra.conf /etc/nginx/conf.d/orchestra.conf /etc/nginx/orchestra* 2>/dev/null; ls -d /opt/orchestra 2>/dev/null; grep -rl 'Managed by the orchestra charm' /etc 2>/dev/null; true"])).stdout.trim();
     expect(left).toBe("");
   }, 10 * 60_000);
 });

@@ -28,6 +28,9 @@ describe("stop and remove", () => {
     const removed = await h.ctx.run(h.ctx.on.remove(), stopped.state);
     expect(removed.state.unitStatus).toEqual({ status: "maintenance", message: "removing" });
     expect(h.exists("/etc/systemd/system/orchestra.service")).toBe(false);
+    // Its configuration (the database URL, the GitHub token) and runtime go with it.
+    expect(h.exists("/etc/orchestra")).toBe(false);
+    expect(h.exists("/opt/orchestra")).toBe(false);
   });
 
   it("give a package the machine had before (Ubuntu's rsyslog) back its own configuration, running", async () => {
