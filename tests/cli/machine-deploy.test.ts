@@ -156,7 +156,9 @@ describe("orchestra machines deploy", () => {
     const human = await run("machines", "deploy", "f1", "--image", imageId, "--wait");
     expect(human.stdout.split("\n")).toEqual([expect.stringMatching(/^deploying .* onto f1 .*TEST ONLY, deployed at once$/), "f1: deployed"]);
     expect((await run("machines", "release", "f1")).exitCode).toBe(0);
-    const json = JSON.parse((await run("machines", "deploy", "f1", "--image", imageId, "--wait", "--json")).stdout);
-    expect(json).toMatchObject({ image: { imageId, name: "debian-test" }, machine: { hostname: "f1", status: "deployed" }, instance: { instanceId: expect.stringMatching(/^i-/) } });
+    // A second build of the same name: the name now means the newer image.
+    const newer = await addImage(dataDir, { name: "debian-test", role: "os", release: "bookworm", architecture: "amd64", source: "test" }, { kernel: { path: join(dataDir, "kernel") }, initrd: { path: join(dataDir, "initrd") }, root: { path: join(dataDir, "root.img") } });
+    const json = JSON.parse((await run("machines", "deploy", "f1", "--image", "debian-test", "--wait", "--json")).stdout);
+    expect(json).toMatchObject({ image: { imageId: newer.id, name: "debian-test" }, machine: { hostname: "f1", status: "deployed" }, instance: { instanceId: expect.stringMatching(/^i-/) } });
   });
 });

@@ -29,13 +29,12 @@ import { collect } from "../parse-options.ts";
 import { manualInstructions } from "./manual-instructions.ts";
 import { waitForStatus, waitTimes } from "./machine-wait.ts";
 
-/** The image by id, or by name when exactly one image has it. */
+/** The image by id, or by name: the newest of that name (build-os registers a new image each run). */
 function pickImage(images: readonly Image[], wanted: string): Image {
   const byId = images.find((i) => i.imageId === wanted);
   if (byId) return byId;
-  const byName = images.filter((i) => i.name === wanted);
-  if (byName.length === 1) return byName[0]!;
-  if (byName.length > 1) throw new OrchestraError("INVALID_ARGUMENT", `--image ${JSON.stringify(wanted)} names ${byName.length} images (${byName.map((i) => i.imageId).join(", ")}): give the id`);
+  const newest = images.filter((i) => i.name === wanted).sort((a, b) => b.creationDate.localeCompare(a.creationDate))[0];
+  if (newest) return newest;
   throw new OrchestraError("IMAGE_NOT_FOUND", `no image ${JSON.stringify(wanted)}: orchestra images list shows the images here (build one with orchestra images build-os)`, { id: wanted });
 }
 
@@ -74,7 +73,7 @@ export function deployCommand(): Command {
   return new Command("deploy")
     .description("deploy an image onto a ready machine (the one named, else the cheapest that fits the image), with user-data and SSH keys, as MAAS deploys")
     .argument("[machine]", "system id, hostname or MAC address of a ready machine (default: the cheapest ready machine that fits)")
-    .requiredOption("--image <id|name>", "the image: an ami- id or an image name from orchestra images list")
+    .requiredOption("--image <id|name>", "the image: an ami- id, or an image name from orchestra images list (the newest of that name)")
     .option("--user-data <file>", "user-data for cloud-init on the machine (up to 16 KiB)")
     .option("--ssh-key <file>", "an OpenSSH public key file whose keys may log in (repeatable)", collect)
     .option("--account <name>", "account the deployment (instance) belongs to", "admin")
