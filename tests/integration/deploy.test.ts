@@ -140,13 +140,21 @@ describe("a fresh unit with the default components", () => {
   });
 
   it("rsyslog writes a TLS client's line into its per-host file as the unprivileged syslog user", async () => {
-    unitState();
+    const s = unitState();
     const line = `deploy-test-${Date.now()}`;
-    // The site CA (lib/pki) that signed the syslog server's certificate.
-    const ca = await unit.machine.readFile("/var/lib/orchestra/pki/ca.pem");
-    writeFileSync(join(scratch, "ca.pem"), ca);
+    // rsyslog takes only clients with a site-CA certificate naming an open instance or a
+    // related TLS client application: this client comes through the syslog relation for one.
+    const rel = relation({ endpoint: "syslog", remoteApp: "tls-client", remoteUnitsData: { 0: { "private-address": "198.51.100.100", "ingress-address": "198.51.100.100", protocol: "tcp+tls" } } });
+    const joined = await unit.context.run(unit.context.on.relationJoined(rel), { ...s, relations: [...s.relations, rel] });
+    await unit.context.run(unit.context.on.relationChanged(rel), joined.state);
+    const secretId = getRelation(joined.state, rel).localAppData["client-cert-secret-id"];
+    expect(secretId, "the syslog relation hands the TLS client a certificate").toBeDefined();
+    const issued = findSecret(joined.state, secretId!)!;
+    writeFileSync(join(scratch, "ca.pem"), issued.contents["ca-cert"]!);
+    writeFileSync(join(scratch, "client.pem"), issued.contents.cert!);
+    writeFileSync(join(scratch, "client.key"), issued.contents.key!);
     // Verified against the charm's CA, and the line sent only once the handshake succeeded.
-    const handshake = await retryFor(60_000, () => inClient(client, ["sh", "-c", `(sleep 2; printf '<13>Dec  1 12:00:00 tls-client-1 deploy: ${line}\\n'; sleep 2) | timeout 10 openssl s_client -connect ${unit.address}:6514 -CAfile ${join(scratch, "ca.pem")} -verify_return_error 2>&1`]));
+    const handshake = await retryFor(60_000, () => inClient(client, ["sh", "-c", `(sleep 2; printf '<13>Dec  1 12:00:00 tls-client-1 deploy: ${line}\\n'; sleep 2) | timeout 10 openssl s_client -connect ${unit.address}:6514 -CAfile ${join(scratch, "ca.pem")} -cert ${join(scratch, "client.pem")} -key ${join(scratch, "client.key")} -verify_return_error 2>&1`]));
     const file = await retryFor(30_000, async () => {
       const found = (await unit.machine.exec(["sh", "-c", "grep -rl -- \"$1\" /var/log/ | grep tls-client-1", "sh", line])).stdout.trim();
       if (!found) {
