@@ -36,22 +36,26 @@ export function renderRsyslogConf(input: RsyslogInput): string {
   for (const peer of input.permittedPeers) if (!PEER.test(peer)) throw new Error(`${JSON.stringify(peer)} is not a certificate name`);
   return [
     managedHeader().trimEnd(),
-    `global(DefaultNetstreamDriver="gtls" DefaultNetstreamDriverCAFile="${input.caFile}" DefaultNetstreamDriverCertFile="${input.certFile}" DefaultNetstreamDriverKeyFile="${input.keyFile}")`,
-    // Mutual TLS, as `serve --syslog-conf` does it (lib/managed/syslog-server-conf.ts): a client
-    // must present a certificate from the site CA that names an open instance. rsyslog's gtls has
-    // no CRL option, so leaving this list is how a terminated node's certificate is revoked.
-    // Clients check our certificate against the same CA (the relation's ca-cert, the vendor-data).
-    `module(load="imtcp" StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.AuthMode="x509/name" PermittedPeer=[${(input.permittedPeers.length > 0 ? [...input.permittedPeers].sort() : [NOBODY]).map((p) => `"${p}"`).join(", ")}])`,
+    `global(DefaultNetstreamDriverCAFile="${input.caFile}" DefaultNetstreamDriverCertFile="${input.certFile}" DefaultNetstreamDriverKeyFile="${input.keyFile}")`,
+    // The TLS settings sit on the TLS input, not on the module: set on the module, the plain
+    // tcp input on 514 inherits them and rsyslog refuses to open it ("authentication not
+    // supported by ptcp netstream driver"), while udp on 514 keeps working.
+    'module(load="imtcp")',
     `template(name="OrchestraPerHost" type="string" string="${input.logDir}/%HOSTNAME%.log")`,
     'ruleset(name="orchestra-remote") {',
     '  action(type="omfile" dynaFile="OrchestraPerHost")',
     "}",
-    `input(type="imtcp"${input.address === "0.0.0.0" ? "" : ` address="${input.address}"`} port="${input.port}" ruleset="orchestra-remote")`,
+    // Mutual TLS, as `serve --syslog-conf` does it (lib/managed/syslog-server-conf.ts): a client
+    // must present a certificate from the site CA that names an open instance (or a related TLS
+    // client application). rsyslog's gtls has no CRL option, so leaving this list is how a
+    // terminated node's certificate is revoked. Clients check our certificate against the same
+    // CA (the relation's ca-cert, the vendor-data).
+    `input(type="imtcp"${input.address === "0.0.0.0" ? "" : ` address="${input.address}"`} port="${input.port}" ruleset="orchestra-remote" StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.AuthMode="x509/name" PermittedPeer=[${(input.permittedPeers.length > 0 ? [...input.permittedPeers].sort() : [NOBODY]).map((p) => `"${p}"`).join(", ")}])`,
     ...(input.plainPort === null ? [] : [
       // rsyslog-forwarder-ha and its kind send plain RFC 3164/5424 lines: no TLS on this port.
       'module(load="imudp")',
       `input(type="imudp"${input.address === "0.0.0.0" ? "" : ` address="${input.address}"`} port="${input.plainPort}" ruleset="orchestra-remote")`,
-      `input(type="imtcp"${input.address === "0.0.0.0" ? "" : ` address="${input.address}"`} port="${input.plainPort}" ruleset="orchestra-remote" StreamDriver.Name="ptcp" StreamDriver.Mode="0")`,
+      `input(type="imtcp"${input.address === "0.0.0.0" ? "" : ` address="${input.address}"`} port="${input.plainPort}" ruleset="orchestra-remote")`,
     ]),
     "",
   ].join("\n");

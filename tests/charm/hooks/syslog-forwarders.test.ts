@@ -30,13 +30,38 @@ describe("plain syslog on 514", () => {
     const joined = await h.ctx.run(h.ctx.on.relationChanged(rel), s);
     const conf = h.read(CONF);
     expect(conf).toContain('input(type="imudp" port="514" ruleset="orchestra-remote")');
-    expect(conf).toContain('input(type="imtcp" port="514" ruleset="orchestra-remote" StreamDriver.Name="ptcp" StreamDriver.Mode="0")');
+    expect(conf).toContain('input(type="imtcp" port="514" ruleset="orchestra-remote")');
     expect(joined.state.openedPorts).toEqual(expect.arrayContaining(["514/tcp", "514/udp", "6514/tcp"]));
 
-    const rooted = conf.replaceAll('"/var/', `"${h.root}/var/`);
+    // The real rsyslogd on the charm's file, its ports moved onto free loopback ones: a plain
+    // tcp and a plain udp line both land. (`rsyslogd -N1` passes a file whose plain tcp
+    // listener then fails to open, as it did while the TLS settings sat on the imtcp module.)
+    const [tlsPort, plainPort] = [await freePort(), await freePort()];
+    const logDir = join(h.root, "hosts");
+    mkdirSync(logDir);
+    mkdirSync(join(h.root, "work"));
+    const rooted = `global(workDirectory="${h.root}/work")\n${conf.replaceAll('"/var/log/orchestra/hosts', `"${logDir}`).replaceAll('"/var/', `"${h.root}/var/`).replace('port="6514"', `address="127.0.0.1" port="${tlsPort}"`).replaceAll('port="514"', `address="127.0.0.1" port="${plainPort}"`)}`;
     writeFileSync(join(h.root, "rsyslog-check.conf"), rooted);
     const check = await execa("rsyslogd", ["-N1", "-f", join(h.root, "rsyslog-check.conf")], { reject: false });
     expect(check.exitCode, `${check.stdout}\n${check.stderr}`).toBe(0);
+    const rsyslog = execa("rsyslogd", ["-n", "-f", join(h.root, "rsyslog-check.conf"), "-i", join(h.root, "rsyslog.pid")], { reject: false, all: true });
+    try {
+      const landed = async (tag: string, transport: "-T" | "-d") => {
+        for (let i = 0; i < 100; i++) {
+          await execa("logger", ["-n", "127.0.0.1", "-P", String(plainPort), transport, "--rfc3164", "-t", tag, `${tag}-line`], { reject: false });
+          const files = existsSync(logDir) ? readdirSync(logDir) : [];
+          if (files.some((f) => readFileSync(join(logDir, f), "utf8").includes(`${tag}-line`))) return true;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        return false;
+      };
+      expect(await landed("plain-udp", "-d"), "a plain udp line lands").toBe(true);
+      expect(await landed("plain-tcp", "-T"), "a plain tcp line lands").toBe(true);
+    } finally {
+      rsyslog.kill("SIGTERM");
+      const out = await rsyslog;
+      expect(String(out.all ?? "")).not.toContain("Could not create tcp listener");
+    }
 
     const broken = await h.ctx.run(h.ctx.on.relationBroken(rel), joined.state);
     expect(h.read(CONF)).not.toContain('port="514"');
