@@ -159,9 +159,11 @@ describe("relations with a counterpart machine", () => {
     expect(await landsInPerHostFile("tls-sender", line)).toContain(line);
     // A client that checks the server's name (RFC 5425 asks it to) against the host the
     // relation names: the certificate must carry that address, not only the provisioning one.
+    // It presents the relation's client certificate, as rsyslog requires one (mutual TLS):
+    // without it the server ends the session after the handshake and s_client exits 1.
     const nameCheck = await harness.inClient(counterpart.machine.member, ["sh", "-c",
-      'printf "%s" "$1" > /tmp/orchestra-syslog-ca-$$.pem; echo | timeout 20 openssl s_client -connect "$2:$3" -CAfile /tmp/orchestra-syslog-ca-$$.pem -verify_ip "$2" -verify_return_error; code=$?; rm -f /tmp/orchestra-syslog-ca-$$.pem; exit $code',
-      "sh", data["ca-cert"]!, data.host!, data.port!]);
+      'd=$(mktemp -d); printf "%s" "$1" > $d/ca.pem; printf "%s" "$4" > $d/cert.pem; printf "%s" "$5" > $d/key.pem; echo | timeout 20 openssl s_client -connect "$2:$3" -CAfile $d/ca.pem -cert $d/cert.pem -key $d/key.pem -verify_ip "$2" -verify_return_error; code=$?; rm -rf $d; exit $code',
+      "sh", data["ca-cert"]!, data.host!, data.port!, tls.contents.cert!, tls.contents.key!]);
     expect(nameCheck.exitCode, String(nameCheck.all).slice(-800)).toBe(0);
   }, 5 * 60_000);
 
