@@ -28,6 +28,7 @@ import { loadOrCreateSiteCa } from "../../lib/pki/site-ca.ts";
 import { openStore } from "../../lib/store/open-store.ts";
 import { freeTcpPort } from "../helpers/free-port.ts";
 import { addReadyMachines } from "../helpers/inventory.ts";
+import { sendSyslogOverTls, waitForLine } from "../helpers/syslog-tls-client.ts";
 
 const dir = mkdtempSync(join(tmpdir(), `orchestra-node-renewal-${process.pid}-`));
 let rsyslog: ResultPromise | undefined;
@@ -60,24 +61,6 @@ async function csrFor(keyPem: string): Promise<string> {
   return (await execa("openssl", ["req", "-new", "-key", keyFile, "-subj", "/CN=orchestra-node"])).stdout;
 }
 
-/** Send one line over mutual TLS; resolves when the connection is over (refused or not). */
-function send(port: number, caPem: string, host: string, text: string, credential: { certPem: string; keyPem: string }): Promise<void> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port, ca: caPem, servername: "127.0.0.1", cert: credential.certPem, key: credential.keyPem }, () => {
-      socket.write(`<14>1 2026-01-01T00:00:00Z ${host} test - - - ${text}\n`, () => setTimeout(() => socket.end(), 200));
-    });
-    socket.on("error", () => resolve());
-    socket.on("close", () => resolve());
-  });
-}
-
-async function waitFor(path: string, needle: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (existsSync(path) && readFileSync(path, "utf8").includes(needle)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${needle} never reached ${path}`);
-}
 
 describe("node certificate renewal", () => {
   it("renews an expiring node certificate through the node's own script, and the real rsyslog accepts the renewed one", async () => {
@@ -131,9 +114,9 @@ describe("node certificate renewal", () => {
       }
     };
     await syncSyslogPeers({ db, ca, dataDir: data, address: "127.0.0.1", listen: "127.0.0.1", port: syslogPort, confFile, logDir, workDirectory: join(dir, "work"), restart });
-    await send(syslogPort, ca.certPem, "node-a", "while-expired", credA);
-    await send(syslogPort, ca.certPem, "node-b", "marker", credB);
-    await waitFor(join(logDir, "node-b.log"), "marker");
+    await sendSyslogOverTls(syslogPort, ca.certPem, "node-a", "while-expired", credA);
+    await sendSyslogOverTls(syslogPort, ca.certPem, "node-b", "marker", credB);
+    await waitForLine(join(logDir, "node-b.log"), "marker");
 
     // The node: /etc is an overlay whose writes land in `upper`; systemctl and service are stand-ins that record.
     const upper = join(dir, "upper");
@@ -166,8 +149,8 @@ describe("node certificate renewal", () => {
     // The store has the new certificate: what the syslog peers and the next renewal compare with.
     expect((await db.get<{ cert_pem: string }>("SELECT cert_pem FROM node_credentials WHERE instance_id = $1", [a.instance.instanceId]))!.cert_pem).toBe(renewedPem);
 
-    await send(syslogPort, ca.certPem, "node-a", "after-renewal", { certPem: renewedPem, keyPem: credA.keyPem });
-    await waitFor(join(logDir, "node-a.log"), "after-renewal");
+    await sendSyslogOverTls(syslogPort, ca.certPem, "node-a", "after-renewal", { certPem: renewedPem, keyPem: credA.keyPem });
+    await waitForLine(join(logDir, "node-a.log"), "after-renewal");
     expect(readFileSync(join(logDir, "node-a.log"), "utf8")).not.toContain("while-expired");
 
     // Not due: the same certificate again, and rsyslog is left alone.

@@ -4,7 +4,7 @@
  * certificate (still within its validity, still from the site CA) is refused from then on.
  */
 import { X509Certificate } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +17,7 @@ import { loadOrCreateSiteCa } from "../../lib/pki/site-ca.ts";
 import { openStore } from "../../lib/store/open-store.ts";
 import { freeTcpPort } from "../helpers/free-port.ts";
 import { addReadyMachines } from "../helpers/inventory.ts";
+import { sendSyslogOverTls, waitForLine } from "../helpers/syslog-tls-client.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "orchestra-syslog-peers-"));
 let rsyslog: ResultPromise | undefined;
@@ -28,24 +29,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Whether a line sent with `credential` from `host` reaches its per-host file (checked by a marker line sent after it from a live node). */
-function send(port: number, caPem: string, host: string, text: string, credential: { certPem: string; keyPem: string }): Promise<void> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port, ca: caPem, servername: "127.0.0.1", cert: credential.certPem, key: credential.keyPem }, () => {
-      socket.write(`<14>1 2026-01-01T00:00:00Z ${host} test - - - ${text}\n`, () => setTimeout(() => socket.end(), 200));
-    });
-    socket.on("error", () => resolve());
-    socket.on("close", () => resolve());
-  });
-}
-
-async function waitFor(path: string, needle: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (existsSync(path) && readFileSync(path, "utf8").includes(needle)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${needle} never reached ${path}`);
-}
 
 describe("syslog peers follow the instances", () => {
   it("refuses a terminated node's certificate once rsyslog is restarted with the new permitted list", async () => {
@@ -81,17 +64,17 @@ describe("syslog peers follow the instances", () => {
     // Nothing changed: no rewrite, no restart.
     expect(await syncSyslogPeers(settings)).toBe(false);
     expect(restarts).toBe(1);
-    await send(port, ca.certPem, "node-goes", "before-terminate", goes);
-    await waitFor(join(logDir, "node-goes.log"), "before-terminate");
+    await sendSyslogOverTls(port, ca.certPem, "node-goes", "before-terminate", goes);
+    await waitForLine(join(logDir, "node-goes.log"), "before-terminate");
 
     await inventory.release(b.machine.systemId);
     expect(await syncSyslogPeers(settings)).toBe(true);
     expect(restarts).toBe(2);
-    await send(port, ca.certPem, "node-goes", "after-terminate", goes);
-    await send(port, ca.certPem, "node-stays", "marker", stays);
-    await waitFor(join(logDir, "node-stays.log"), "marker");
-    await send(port, ca.certPem, "node-stays", "marker-2", stays);
-    await waitFor(join(logDir, "node-stays.log"), "marker-2");
+    await sendSyslogOverTls(port, ca.certPem, "node-goes", "after-terminate", goes);
+    await sendSyslogOverTls(port, ca.certPem, "node-stays", "marker", stays);
+    await waitForLine(join(logDir, "node-stays.log"), "marker");
+    await sendSyslogOverTls(port, ca.certPem, "node-stays", "marker-2", stays);
+    await waitForLine(join(logDir, "node-stays.log"), "marker-2");
     expect(readFileSync(join(logDir, "node-goes.log"), "utf8")).not.toContain("after-terminate");
     await inventory.db.close();
   });
