@@ -22,6 +22,8 @@ import { Inventory } from "../../lib/inventory/inventory.ts";
 import { openStore } from "../../lib/store/open-store.ts";
 import { startDetached, stopProcess } from "../../lib/lab/lab-processes.ts";
 import { orchestraArgv } from "../../lib/lab/orchestra-command.ts";
+import { nginxPeerConfig } from "./_nginx-peer.ts";
+import { cpuSeconds, peakRssMib } from "./_process-usage.ts";
 
 const work = mkdtempSync(join(tmpdir(), "orchestra-bench-"));
 // nginx's worker runs as an unprivileged user: it must be able to read the image files.
@@ -75,38 +77,6 @@ async function load(origin: string, paths: readonly string[], clients: number): 
   return { seconds, bytes, failures };
 }
 
-const TICKS_PER_SECOND = 100;
-
-/** CPU seconds (user + system) used so far by `pid` and its children, from /proc. */
-async function cpuSeconds(pid: number): Promise<number> {
-  const children = (await readFile(`/proc/${pid}/task/${pid}/children`, "utf8").catch(() => "")).split(" ").filter(Boolean).map(Number);
-  let ticks = 0;
-  for (const p of [pid, ...children]) {
-    const stat = await readFile(`/proc/${p}/stat`, "utf8").catch(() => "");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
-  }
-  return ticks / TICKS_PER_SECOND;
-}
-
-function nginxConfig(root: string, port: number, dir: string): string {
-  return `worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/nginx-error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  server {
-    listen 127.0.0.1:${port} backlog=4096;
-    location / { root ${root}; }
-  }
-}
-`;
-}
-
 async function throughput(): Promise<void> {
   const dataDir = join(work, "data");
   const image = await buildDiscoveryImage(dataDir);
@@ -120,7 +90,7 @@ async function throughput(): Promise<void> {
   const nginxDir = join(work, "nginx");
   rmSync(nginxDir, { recursive: true, force: true });
   await import("node:fs/promises").then((fs) => fs.mkdir(nginxDir, { recursive: true }));
-  writeFileSync(join(nginxDir, "nginx.conf"), nginxConfig(imagesDir(dataDir), nginxPort, nginxDir));
+  writeFileSync(join(nginxDir, "nginx.conf"), nginxPeerConfig({ root: imagesDir(dataDir), port: nginxPort, dir: nginxDir, connections: 4096, at: "/" }));
   const nginx = await startDetached("nginx", ["nginx", "-c", join(nginxDir, "nginx.conf"), "-g", "daemon off;"], join(work, "nginx.log"));
   stops.push(() => stopProcess(nginx));
 
@@ -149,8 +119,8 @@ async function throughput(): Promise<void> {
     }
     console.log(`         orchestra/nginx: throughput ${(results.orchestra! / results.nginx!).toFixed(2)}x, CPU per GiB ${(cpu.orchestra! / cpu.nginx!).toFixed(1)}x`);
   }
-  const rss = (await readFile(`/proc/${serve.pid}/status`, "utf8")).match(/VmHWM:\s+(\d+) kB/)?.[1];
-  console.log(`orchestra serve peak RSS: ${rss ? (Number(rss) / 1024).toFixed(0) : "?"} MiB`);
+  const rss = await peakRssMib(serve.pid);
+  console.log(`orchestra serve peak RSS: ${Number.isNaN(rss) ? "?" : rss.toFixed(0)} MiB`);
 }
 
 async function addMachineCost(): Promise<void> {

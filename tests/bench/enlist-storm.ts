@@ -20,7 +20,6 @@
  *   node tests/bench/enlist-storm.ts [N ...]        (npm run bench -- enlist-storm)
  */
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -30,6 +29,8 @@ import { imagesDir } from "../../lib/images/image-store.ts";
 import { startDetached, stopProcess } from "../../lib/lab/lab-processes.ts";
 import { orchestraArgv } from "../../lib/lab/orchestra-command.ts";
 import { openStore } from "../../lib/store/open-store.ts";
+import { nginxPeerConfig } from "./_nginx-peer.ts";
+import { cpuSeconds, peakRssMib } from "./_process-usage.ts";
 import type { MachineRun, StormMachine, StormWork } from "./_storm-client.ts";
 
 const SIZES = process.argv.slice(2).map(Number).filter((n) => n > 0);
@@ -45,7 +46,6 @@ const WHOLE_FILES_UP_TO = Number(process.env.STORM_WHOLE_FILES_UP_TO ?? 100);
 const HEAD_BYTES = 1024 * 1024;
 /** A storm that has not finished by then is stopped and reported as such. */
 const STORM_DEADLINE_MS = 300_000;
-const TICKS_PER_SECOND = 100;
 
 const work = mkdtempSync(join(tmpdir(), `orchestra-bench-storm-${process.pid}-`));
 // nginx's worker runs as an unprivileged user: it must be able to read the image files.
@@ -62,23 +62,6 @@ function mac(n: number): string {
 /** Machine n's own loopback address. */
 function source(n: number): string {
   return `127.${100 + Math.floor(n / 62_500)}.${Math.floor(n / 250) % 250}.${(n % 250) + 1}`;
-}
-
-/** CPU seconds (user + system) used so far by `pid` and its children (nginx's worker), from /proc. */
-async function cpuSeconds(pid: number): Promise<number> {
-  const children = (await readFile(`/proc/${pid}/task/${pid}/children`, "utf8").catch(() => "")).split(" ").filter(Boolean).map(Number);
-  let ticks = 0;
-  for (const p of [pid, ...children]) {
-    const stat = await readFile(`/proc/${p}/stat`, "utf8").catch(() => "");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
-  }
-  return ticks / TICKS_PER_SECOND;
-}
-
-async function peakRssMib(pid: number): Promise<number> {
-  const kb = (await readFile(`/proc/${pid}/status`, "utf8").catch(() => "")).match(/VmHWM:\s+(\d+) kB/)?.[1];
-  return kb ? Number(kb) / 1024 : Number.NaN;
 }
 
 async function waitFor(url: string): Promise<void> {
@@ -175,24 +158,6 @@ async function orchestraStorm(n: number, imageDir: string): Promise<StormFigures
   }
 }
 
-function nginxConfig(root: string, port: number, dir: string): string {
-  return `worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/nginx-error.log;
-events { worker_connections 8192; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  server {
-    listen 127.0.0.1:${port} backlog=8192;
-    location /images/ { alias ${root}/; }
-  }
-}
-`;
-}
-
 /** nginx, the same files, the same N clients from their own addresses, fetched once each: no scripts, no report. */
 async function nginxFiles(nginx: Awaited<ReturnType<typeof startDetached>>, port: number, imageId: string, n: number, headBytes: number | undefined): Promise<{ seconds: number; cpu: number; gib: number; failures: number }> {
   const { Agent, request } = await import("node:http");
@@ -237,7 +202,7 @@ try {
   const nginxPort = 40000 + Math.floor(Math.random() * 20000);
   const nginxDir = join(work, "nginx");
   mkdirSync(nginxDir, { recursive: true });
-  writeFileSync(join(nginxDir, "nginx.conf"), nginxConfig(imageDir, nginxPort, nginxDir));
+  writeFileSync(join(nginxDir, "nginx.conf"), nginxPeerConfig({ root: imageDir, port: nginxPort, dir: nginxDir, connections: 8192, at: "/images/" }));
   const nginx = await startDetached("nginx", ["nginx", "-c", join(nginxDir, "nginx.conf"), "-g", "daemon off;"], join(work, "nginx.log"));
   stops.push(() => stopProcess(nginx));
   await waitFor(`http://127.0.0.1:${nginxPort}/images/${built.id}/kernel`);
