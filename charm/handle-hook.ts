@@ -30,7 +30,7 @@ async function teardownAll(ctx: HookContext): Promise<void> {
 async function countMachines(ctx: HookContext): Promise<void> {
   if (ctx.settings === null) return;
   try {
-    ctx.facts.machines = countByStatus(await listMachines(ctx.host, ctx.settings));
+    ctx.facts.machines = countByStatus(ctx.machines ?? (await listMachines(ctx.host, ctx.settings)));
   } catch (error) {
     if (!isOrchestraError(error, "COMMAND_FAILED")) throw error;
     ctx.facts.notes.push("machine counts unavailable");

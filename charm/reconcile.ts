@@ -23,7 +23,7 @@ import { reconcileSimpleProviders } from "./relations/simple-providers.ts";
 import { checkSyslogRelations, reconcileSyslog, tlsClientApplications, wantsPlainSyslog } from "./relations/syslog.ts";
 import { reconcileWebdavStorage } from "./relations/webdav-storage.ts";
 import { dhcpModeHere } from "./workloads/dnsmasq.ts";
-import { openInstanceIds } from "./workloads/orchestra-cli.ts";
+import { listMachines, openInstanceIds } from "./workloads/orchestra-cli.ts";
 import { workloadsFor, workloadsNotIn } from "./workloads/registry.ts";
 import type { Workload, WorkloadSettings } from "./workloads/workload.ts";
 
@@ -43,7 +43,8 @@ export async function loadConfig(ctx: HookContext): Promise<void> {
 async function syslogPeers(ctx: HookContext, settings: WorkloadSettings): Promise<string[] | null> {
   try {
     // Related TLS clients hold certificates naming their application: permitted beside nodes.
-    return [...(await openInstanceIds(ctx.host, settings)), ...(await tlsClientApplications())];
+    ctx.machines = await listMachines(ctx.host, settings);
+    return [...openInstanceIds(ctx.machines), ...(await tlsClientApplications())];
   } catch (error) {
     if (!isOrchestraError(error)) throw error;
     await jujuLog(`rsyslog: the open instances are unknown (${error.message}); the permitted peers stay as they are`, "WARNING");

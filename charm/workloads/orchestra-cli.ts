@@ -27,9 +27,9 @@ export interface MachineSummary {
   instance?: { instanceId: string } | null;
 }
 
-/** The ids of the open instances (what the syslog server's permitted peers are). */
-export async function openInstanceIds(host: Host, settings: WorkloadSettings): Promise<string[]> {
-  return (await listMachines(host, settings)).flatMap((m) => (typeof m.instance?.instanceId === "string" ? [m.instance.instanceId] : [])).sort();
+/** The ids of the open instances among `machines` (what the syslog server's permitted peers are). */
+export function openInstanceIds(machines: readonly MachineSummary[]): string[] {
+  return machines.flatMap((m) => (typeof m.instance?.instanceId === "string" ? [m.instance.instanceId] : [])).sort();
 }
 
 /** The machines in the inventory. */

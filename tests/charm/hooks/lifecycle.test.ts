@@ -63,6 +63,15 @@ describe("update-status", () => {
     expect(out.state.unitStatus).toEqual({ status: "active", message: "3 machines: 1 deployed, 2 ready" });
   });
 
+  it("lists the machines once, where rsyslog's permitted peers read them too", async () => {
+    const s = await installedUnit({ config: { components: "rsyslog" } });
+    writeFileSync(join(h.stateDir, "machines.json"), JSON.stringify([{ systemId: "a", hostname: "a", status: "deployed", instance: { instanceId: "i-0123456789abcdef0" } }]));
+    h.clearCommands();
+    const out = await h.ctx.run(h.ctx.on.updateStatus(), s);
+    expect(out.state.unitStatus).toEqual({ status: "active", message: "1 machine: 1 deployed" });
+    expect(h.commands().filter((argv) => argv.includes("machines") && argv.includes("list"))).toHaveLength(1);
+  });
+
   it("says when counts are unavailable, and stays active", async () => {
     const s = await installedUnit();
     h.flag("orchestra-fail");
