@@ -23,6 +23,7 @@ export type ClientMessage =
   | { type: "target"; kind: "orchestra" | "moto"; endpoint: string; bootBase?: string; imageId: string; key: { accessKeyId: string; secretAccessKey: string }; region: string }
   | { type: "powered"; mac: string; at: number }
   | { type: "round"; n: number; mode: Mode }
+  | { type: "floor"; requests: number }
   | { type: "stop" };
 
 /** One deployment on Orchestra, as the client and its node saw it. */
@@ -35,10 +36,12 @@ export interface DeploymentTimes {
   readonly runningAt: number;
   readonly steps: Record<Step, number>;
   readonly bootScriptCalls: number;
+  /** HTTP requests this deployment made to Orchestra (the EC2 calls and the node's; the image's too unless nginx serves it). */
+  readonly requests: number;
 }
 
 /** What a round answers: Orchestra's deployments, or moto's per-instance times (RunInstances sent → running). */
-export type RoundResult = { kind: "orchestra"; deployments: DeploymentTimes[] } | { kind: "moto"; perInstance: number[] };
+export type RoundResult = { kind: "orchestra"; deployments: DeploymentTimes[] } | { kind: "moto"; perInstance: number[] } | { kind: "floor"; requests: number };
 
 export type ServerMessage = { type: "done"; result: RoundResult } | { type: "error"; message: string };
 
@@ -91,6 +94,8 @@ interface NodeRun {
   readonly runningAt: number;
   readonly steps: Record<Step, number>;
   readonly bootScriptCalls: number;
+  /** The node's HTTP requests and its client's DescribeInstances calls. */
+  readonly requests: number;
 }
 
 /**
@@ -102,9 +107,14 @@ async function simulateNode(bootBase: string, mac: string, poweredAt: number, cl
   // real network: the server binds node tokens and NoCloud seeds to the first address that uses them.
   const [hi, lo] = mac.split(":").slice(4).map((byte) => Number.parseInt(byte, 16));
   const dispatcher = new Agent({ localAddress: `127.${10 + hi!}.${lo}.2` });
-  const fetch = async (url: string, init: Parameters<typeof undiciFetch>[1] = {}) => (await undiciFetch(url, { ...init, dispatcher })) as unknown as Response;
+  let requests = 0;
+  const fetch = async (url: string, init: Parameters<typeof undiciFetch>[1] = {}) => {
+    if (url.startsWith(bootBase)) requests++; // not the image when nginx serves it
+    return (await undiciFetch(url, { ...init, dispatcher })) as unknown as Response;
+  };
   try {
-    return await simulateNodeFrom(fetch, bootBase, mac, poweredAt, client);
+    const run = await simulateNodeFrom(fetch, bootBase, mac, poweredAt, client);
+    return { ...run, requests: run.requests + requests };
   } finally {
     await dispatcher.close();
   }
@@ -160,8 +170,9 @@ async function simulateNodeFrom(fetch: (url: string, init?: Parameters<typeof un
   const hostname = /local-hostname: (\S+)/.exec(metaData)![1]!;
   await timed("booted", async () => void (await checked(await fetch(plan.BOOTED_URL!, { method: "POST", headers: form, body: `instance_id=${instanceId}&hostname=${hostname}` }), "booted")).arrayBuffer());
   // The client, as soon as the node has phoned home.
-  await timed("toRunning", () => waitFor(`${instanceId} running`, async () => ((await instanceStates(client, [instanceId])).get(instanceId) === "running" ? true : undefined)));
-  return { instanceId, poweredAt, runningAt: clock(), steps, bootScriptCalls };
+  let describeCalls = 0;
+  await timed("toRunning", () => waitFor(`${instanceId} running`, async () => (describeCalls++, (await instanceStates(client, [instanceId])).get(instanceId) === "running" ? true : undefined)));
+  return { instanceId, poweredAt, runningAt: clock(), steps, bootScriptCalls, requests: describeCalls };
 }
 
 let target: Extract<ClientMessage, { type: "target" }> | undefined;
@@ -178,7 +189,9 @@ async function orchestraRound(n: number, mode: Mode): Promise<RoundResult> {
   const deployments = runs.map((run): DeploymentTimes => {
     const call = byInstance.get(run.instanceId);
     if (!call) throw new Error(`a node deployed ${run.instanceId}, which this round did not launch`);
-    return { sentAt: call.sentAt, answeredAt: call.answeredAt, poweredAt: run.poweredAt, runningAt: run.runningAt, steps: run.steps, bootScriptCalls: run.bootScriptCalls };
+    // A RunInstances of N counts for each of its N deployments as 1/N request.
+    const launchShare = 1 / call.instanceIds.length;
+    return { sentAt: call.sentAt, answeredAt: call.answeredAt, poweredAt: run.poweredAt, runningAt: run.runningAt, steps: run.steps, bootScriptCalls: run.bootScriptCalls, requests: run.requests + launchShare };
   });
   return { kind: "orchestra", deployments };
 }
@@ -198,6 +211,21 @@ async function motoRound(n: number, mode: Mode): Promise<RoundResult> {
   };
   await (mode === "one call" ? one(n) : Promise.all(Array.from({ length: n }, () => one(1))));
   return { kind: "moto", perInstance };
+}
+
+/**
+ * The floor: `requests` GETs of the boot listener's /healthz (one `SELECT 1`, logged only on
+ * failure) one after another over one kept-alive connection: what the server's HTTP layer
+ * costs per request with nearly nothing to do.
+ */
+async function floorRound(requests: number): Promise<RoundResult> {
+  const dispatcher = new Agent({ connections: 1 });
+  try {
+    for (let i = 0; i < requests; i++) await checked((await undiciFetch(`${target!.bootBase}/healthz`, { dispatcher })) as unknown as Response, "healthz").then((r) => r.arrayBuffer());
+  } finally {
+    await dispatcher.close();
+  }
+  return { kind: "floor", requests };
 }
 
 /** Answer the bench's messages on `port` (the worker's parent port). */
@@ -220,6 +248,12 @@ function listen(port: MessagePort): void {
       }
       case "round":
         (target!.kind === "orchestra" ? orchestraRound(message.n, message.mode) : motoRound(message.n, message.mode)).then(
+          (result) => reply({ type: "done", result }),
+          (error: unknown) => reply({ type: "error", message: (error as Error).stack ?? String(error) }),
+        );
+        break;
+      case "floor":
+        floorRound(message.requests).then(
           (result) => reply({ type: "done", result }),
           (error: unknown) => reply({ type: "error", message: (error as Error).stack ?? String(error) }),
         );

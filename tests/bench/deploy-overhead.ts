@@ -24,8 +24,21 @@
  * client asks DescribeInstances as soon as the booted post returns.
  *
  * overhead = total (RunInstances sent → DescribeInstances says running) − node time.
- * The server's event-loop busy time per deployment is reported beside it. Server and
+ * The server's cost per deployment is reported beside it: the main thread's own CPU time
+ * (process.threadCpuUsage: the server's work, not the client thread's, and not time spent
+ * waiting for a core on a loaded machine), and its event loop's busy time (wall time, so
+ * inflated when other processes take the cores). Both are per round, after a warm-up
+ * round: module loading, the store's setup and the first JIT are outside them; the
+ * periodic engine sweep and the timeout worker running meanwhile are inside. Server and
  * client threads share this machine's cores with whatever else runs on it.
+ *
+ * Beside it, the floor: the server thread's CPU per request for /healthz on the same
+ * listener (one `SELECT 1`, no log line), times the requests a deployment makes, is what
+ * the HTTP layer alone costs a deployment here.
+ *
+ * Three variants: the engine sweep of `orchestra serve` (2 s), a fast sweep (100 ms) to see
+ * past it, and the fast sweep with nginx serving the image (`--image-base-url`, as the charm
+ * runs it), so the 5 MiB image's bytes leave the server's loop.
  *
  * Each round starts at a random moment of the engine's sweep period, as requests do; the
  * overhead is also shown without the sweep wait, which does not depend on that phase.
@@ -38,7 +51,7 @@
 import { freeTcpPort } from "../helpers/free-port.ts";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -48,7 +61,7 @@ import { CredentialStore } from "../../lib/ec2/credentials/credential-store.ts";
 import { loadOrCreateSecretKey, SECRET_KEY_FILE, secretBox } from "../../lib/ec2/credentials/secret-box.ts";
 import { DEFAULT_TOPOLOGY } from "../../lib/ec2/model/ec2-services.ts";
 import { LifecycleEngine } from "../../lib/engine/lifecycle-engine.ts";
-import { addImage } from "../../lib/images/image-store.ts";
+import { addImage, imagesDir } from "../../lib/images/image-store.ts";
 import { Inventory } from "../../lib/inventory/index.ts";
 import { FakePowerDriver } from "../../lib/power/fake.ts";
 import type { PowerActionResult, PowerTarget } from "../../lib/power/power-driver.ts";
@@ -58,6 +71,7 @@ import { DEFAULT_ENGINE_SWEEP_MS, startServer, type RunningServer } from "../../
 import type { SqlDatabase } from "../../lib/store/sql-database.ts";
 import { openStore } from "../../lib/store/open-store.ts";
 import { addOsImage, gz, makeDiskImage } from "../deploy/deploy-fixture.ts";
+import { nginxPeerConfig } from "./_nginx-peer.ts";
 import { type ClientMessage, type DeploymentTimes, type Mode, type RoundResult, type ServerMessage, STEPS } from "./_deploy-client.ts";
 
 /** Parallel deployments, and how many rounds of each (one deployment alone is noisy, so it runs more often). */
@@ -66,11 +80,14 @@ const SIZES = [
   { n: 10, rounds: 2 },
   { n: 50, rounds: 1 },
 ];
-/** The engine's sweep: what `orchestra serve` uses, then a faster one to show what the rest costs. */
+/** The engine's sweep: what `orchestra serve` uses, then a faster one to show what the rest costs, then that with nginx serving the image. */
 const SWEEPS = [
-  { ms: DEFAULT_ENGINE_SWEEP_MS, label: `${DEFAULT_ENGINE_SWEEP_MS} ms (orchestra serve's default)` },
-  { ms: 100, label: "100 ms (faster, to see past the sweep)" },
+  { ms: DEFAULT_ENGINE_SWEEP_MS, nginx: false, label: `${DEFAULT_ENGINE_SWEEP_MS} ms (orchestra serve's default), Orchestra serving the image` },
+  { ms: 100, nginx: false, label: "100 ms (faster, to see past the sweep), Orchestra serving the image" },
+  { ms: 100, nginx: true, label: "100 ms, nginx serving the image (--image-base-url, as the charm runs it)" },
 ];
+/** /healthz requests for the floor. */
+const FLOOR_REQUESTS = 2000;
 const MODES: readonly Mode[] = ["one call", "N calls"];
 /** Incompressible bytes after the disk image, so the gzipped image is a few MiB. */
 const RANDOM_MIB = 3;
@@ -78,6 +95,8 @@ const WATCHDOG_MS = 5 * 60_000;
 const MIB = 1024 * 1024;
 
 const dataDir = mkdtempSync(join(tmpdir(), "orchestra-bench-deploy-"));
+// nginx's worker runs as an unprivileged user: it must be able to reach the image files (the store stays 0600).
+chmodSync(dataDir, 0o755);
 const children: ChildProcess[] = [];
 let server: RunningServer | undefined;
 let db: SqlDatabase | undefined;
@@ -122,7 +141,7 @@ function summary(values: readonly number[]): { p50: number; p95: number; max: nu
 const tell = (message: ClientMessage) => client.postMessage(message);
 
 /** Run one round in the client thread; rejects with the client's error. */
-function round(n: number, mode: Mode): Promise<RoundResult> {
+function round(n: number, mode: Mode, message: ClientMessage = { type: "round", n, mode }): Promise<RoundResult> {
   return new Promise((resolveRound, reject) => {
     const onMessage = (message: ServerMessage) => {
       client.off("error", reject);
@@ -131,7 +150,7 @@ function round(n: number, mode: Mode): Promise<RoundResult> {
     };
     client.once("message", onMessage);
     client.once("error", reject);
-    tell({ type: "round", n, mode });
+    tell(message);
   });
 }
 
@@ -150,6 +169,10 @@ interface RoundFigures {
   deployments: Deployment[];
   /** The server thread's event loop, busy, per deployment. */
   serverBusyMs: number;
+  /** The server thread's own CPU time per deployment. */
+  serverCpuMs: number;
+  /** HTTP requests to Orchestra per deployment. */
+  requests: number;
   /** CPU of the whole process (server and client threads) per deployment. */
   cpuMs: number;
   bootScriptCalls: number;
@@ -218,8 +241,24 @@ class ObservedFakeDriver extends FakePowerDriver {
   }
 }
 
+/** nginx serving `<data dir>/images` at /images/ on loopback (stopped with the bench); answers that base URL. */
+async function startNginx(): Promise<string> {
+  const port = await freeTcpPort();
+  const dir = join(dataDir, "nginx");
+  await mkdir(dir, { recursive: true });
+  writeFileSync(join(dir, "nginx.conf"), nginxPeerConfig({ root: imagesDir(dataDir), port, dir, connections: 1024, at: "/images/" }));
+  const child = spawn("nginx", ["-c", join(dir, "nginx.conf"), "-g", "daemon off;"], { stdio: ["ignore", "ignore", "ignore"] });
+  children.push(child);
+  const base = `http://127.0.0.1:${port}/images`;
+  for (let attempt = 0; !(await fetch(`${base}/`).catch(() => undefined)); attempt++) {
+    if (attempt > 100 || child.exitCode !== null) throw new Error("nginx did not start");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return base;
+}
+
 /** The server as `orchestra serve` assembles it, but with fake deployments taking the real path. */
-async function startOrchestra(sweepMs: number, store: BenchStore): Promise<void> {
+async function startOrchestra(sweepMs: number, store: BenchStore, imageBaseUrl?: string): Promise<void> {
   // serve's default level, to a file: the log's cost is part of the overhead.
   const logger = pino({ level: "info" }, pino.destination(join(dataDir, `server-${sweepMs}.log`)));
   const inventory = new Inventory(db!, { fakeCompletesAtOnce: false });
@@ -230,7 +269,7 @@ async function startOrchestra(sweepMs: number, store: BenchStore): Promise<void>
   const drivers = new PowerDriverRegistry(builtinPowerTypes(), { logger: logger.child({ service: "power" }) }).register(fake);
   const engine = new LifecycleEngine({ inventory, drivers, logger: logger.child({ service: "engine" }) });
   const loopback = { host: "127.0.0.1", port: 0 };
-  server = await startServer({ inventory, logger, bootListen: loopback, dataDir, engine: { engine, sweepMs }, ec2: { listen: loopback, credentials: store.credentials, topology: DEFAULT_TOPOLOGY } });
+  server = await startServer({ inventory, logger, bootListen: loopback, dataDir, ...(imageBaseUrl ? { boot: { imageBaseUrl } } : {}), engine: { engine, sweepMs }, ec2: { listen: loopback, credentials: store.credentials, topology: DEFAULT_TOPOLOGY } });
   tell({
     type: "target",
     kind: "orchestra",
@@ -245,13 +284,32 @@ async function startOrchestra(sweepMs: number, store: BenchStore): Promise<void>
 async function orchestraRound(n: number, mode: Mode): Promise<RoundFigures> {
   const elu = performance.eventLoopUtilization();
   const cpu = process.cpuUsage();
+  const thread = process.threadCpuUsage();
   const result = await round(n, mode);
   const busy = performance.eventLoopUtilization(elu);
   const used = process.cpuUsage(cpu);
+  const own = process.threadCpuUsage(thread);
   if (result.kind !== "orchestra") throw new Error("expected an Orchestra round");
   const deployments = result.deployments.map(deploymentFigures);
   const wall = Math.max(...result.deployments.map((d) => d.runningAt)) - Math.min(...result.deployments.map((d) => d.sentAt));
-  return { wall, deployments, serverBusyMs: busy.active / n, cpuMs: (used.user + used.system) / 1000 / n, bootScriptCalls: result.deployments.reduce((a, d) => a + d.bootScriptCalls, 0) };
+  return {
+    wall,
+    deployments,
+    serverBusyMs: busy.active / n,
+    serverCpuMs: (own.user + own.system) / 1000 / n,
+    requests: result.deployments.reduce((a, d) => a + d.requests, 0) / n,
+    cpuMs: (used.user + used.system) / 1000 / n,
+    bootScriptCalls: result.deployments.reduce((a, d) => a + d.bootScriptCalls, 0),
+  };
+}
+
+/** The server thread's CPU per /healthz request, in ms. */
+async function floorMs(): Promise<number> {
+  const thread = process.threadCpuUsage();
+  const result = await round(FLOOR_REQUESTS, "one call", { type: "floor", requests: FLOOR_REQUESTS });
+  const own = process.threadCpuUsage(thread);
+  if (result.kind !== "floor") throw new Error("expected a floor round");
+  return (own.user + own.system) / 1000 / result.requests;
 }
 
 // ---------------------------------------------------------------- moto
@@ -295,14 +353,14 @@ const overheadP50 = (row: Row) => summary(deploymentsOf(row).map((d) => d.overhe
 const workP50 = (row: Row) => summary(deploymentsOf(row).map((d) => d.overhead - Math.max(0, d.parts.powerWait!))).p50;
 
 function orchestraTable(rows: readonly Row[]): string[] {
-  const lines = ["mode      N | deployments | wall (median of rounds) | overhead p50 / p95 / max     | p50 ÷ N=1 | without the sweep wait: p50, ÷ N=1 | node (download) p50 | total p50 | server loop busy / CPU (both threads) per deployment"];
+  const lines = ["mode      N | deployments | wall (median of rounds) | overhead p50 / p95 / max     | p50 ÷ N=1 | without the sweep wait: p50, ÷ N=1 | node (download) p50 | total p50 | server thread CPU / loop busy / CPU (both threads) per deployment | requests"];
   for (const row of rows) {
     const all = deploymentsOf(row);
     const o = summary(all.map((d) => d.overhead));
     const single = rows.find((r) => r.mode === row.mode && r.n === 1)!;
     const work = `${ms(workP50(row))}, ${(workP50(row) / workP50(single)).toFixed(2)}x`;
     lines.push(
-      `${label(row.mode, row.n)} | ${String(all.length).padStart(11)} | ${ms(median(row.rounds.map((r) => r.wall))).padStart(23)} | ${`${ms(o.p50)} / ${ms(o.p95)} / ${ms(o.max)}`.padEnd(28)} | ${`${(o.p50 / overheadP50(single)).toFixed(2)}x`.padStart(9)} | ${work.padStart(34)} | ${ms(summary(all.map((d) => d.node)).p50).padStart(19)} | ${ms(summary(all.map((d) => d.total)).p50).padStart(9)} | ${ms(median(row.rounds.map((r) => r.serverBusyMs)))} / ${ms(median(row.rounds.map((r) => r.cpuMs)))}`,
+      `${label(row.mode, row.n)} | ${String(all.length).padStart(11)} | ${ms(median(row.rounds.map((r) => r.wall))).padStart(23)} | ${`${ms(o.p50)} / ${ms(o.p95)} / ${ms(o.max)}`.padEnd(28)} | ${`${(o.p50 / overheadP50(single)).toFixed(2)}x`.padStart(9)} | ${work.padStart(34)} | ${ms(summary(all.map((d) => d.node)).p50).padStart(19)} | ${ms(summary(all.map((d) => d.total)).p50).padStart(9)} | ${ms(median(row.rounds.map((r) => r.serverCpuMs)))} / ${ms(median(row.rounds.map((r) => r.serverBusyMs)))} / ${ms(median(row.rounds.map((r) => r.cpuMs)))} | ${median(row.rounds.map((r) => r.requests)).toFixed(1)}`,
     );
   }
   lines.push("", "overhead, part by part: p50 (p95) per deployment; powerWait counts from the RunInstances answer, other is what falls between the timed calls");
@@ -322,11 +380,15 @@ function orchestraTable(rows: readonly Row[]): string[] {
 try {
   const totalMachines = SWEEPS.length * (1 + MODES.length * SIZES.reduce((a, s) => a + s.n * s.rounds, 0));
   const store = await prepareStore(totalMachines);
-  const results: Array<{ sweep: (typeof SWEEPS)[number]; rows: Row[]; loadBefore: string; loadAfter: string }> = [];
+  const results: Array<{ sweep: (typeof SWEEPS)[number]; rows: Row[]; loadBefore: string; loadAfter: string; floor: number }> = [];
+  let nginxBase: string | undefined;
   for (const sweep of SWEEPS) {
-    await startOrchestra(sweep.ms, store);
+    if (sweep.nginx) nginxBase ??= await startNginx();
+    await startOrchestra(sweep.ms, store, sweep.nginx ? nginxBase : undefined);
     const loadBefore = load();
     await orchestraRound(1, "one call"); // warm-up: JIT, connections, SQLite pages
+    await floorMs(); // its own warm-up
+    const floor = await floorMs();
     const rows: Row[] = [];
     for (const mode of MODES) {
       for (const { n, rounds } of SIZES) {
@@ -341,7 +403,7 @@ try {
         rows.push(row);
       }
     }
-    results.push({ sweep, rows, loadBefore, loadAfter: load() });
+    results.push({ sweep, rows, loadBefore, loadAfter: load(), floor });
     await server!.close();
     server = undefined;
   }
@@ -363,8 +425,15 @@ try {
     "Deployment overhead benchmark: Orchestra on the main thread (SQLite store, fake power through the lifecycle engine), EC2 client (AWS SDK for JavaScript v3) and simulated nodes in a worker thread, HTTP on 127.0.0.1",
     `overhead = RunInstances sent → DescribeInstances says running, minus the node's image download; load average (1/5/15 min) at the end: ${load()}`,
   ];
-  for (const { sweep, rows, loadBefore, loadAfter } of results) {
-    lines.push("", `Orchestra, engine sweep every ${sweep.label}; load average before ${loadBefore}, after ${loadAfter}`, ...orchestraTable(rows));
+  for (const { sweep, rows, loadBefore, loadAfter, floor } of results) {
+    const single = rows.find((r) => r.mode === "one call" && r.n === 1)!;
+    const perDeployment = median(single.rounds.map((r) => r.requests));
+    lines.push(
+      "",
+      `Orchestra, engine sweep every ${sweep.label}; load average before ${loadBefore}, after ${loadAfter}`,
+      `floor: /healthz costs the server thread ${(floor * 1000).toFixed(0)} µs of CPU a request; a deployment's ${perDeployment.toFixed(1)} requests at that cost are ${ms(floor * perDeployment)}`,
+      ...orchestraTable(rows),
+    );
   }
   lines.push("", "moto_server, same client: it does NO deployment at all (RunInstances → running in DescribeInstances is API bookkeeping only)");
   lines.push("mode      N | instances | per instance p50 / p95 / max | p50 ÷ N=1");
@@ -377,7 +446,7 @@ try {
     for (const row of rows) {
       const api = summary(deploymentsOf(row).map((d) => d.parts.runInstances! + d.parts.toRunning!)).p50;
       const m = motoP50(row.mode, row.n);
-      lines.push(`sweep ${String(sweep.ms).padStart(4)} ms, ${label(row.mode, row.n)}: API ${ms(api)} vs moto ${ms(m)} (${(api / m).toFixed(2)}x); whole overhead ${ms(overheadP50(row))} (${(overheadP50(row) / m).toFixed(1)}x moto)`);
+      lines.push(`sweep ${String(sweep.ms).padStart(4)} ms${sweep.nginx ? " + nginx" : ""}, ${label(row.mode, row.n)}: API ${ms(api)} vs moto ${ms(m)} (${(api / m).toFixed(2)}x); whole overhead ${ms(overheadP50(row))} (${(overheadP50(row) / m).toFixed(1)}x moto)`);
     }
   }
   process.stdout.write(lines.join("\n") + "\n");
