@@ -8,7 +8,7 @@
 import { checkHostHeader, requestBaseUrl } from "./request-base-url.ts";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isOrchestraError, OrchestraError } from "../errors.ts";
-import { findImageByRole, imageFilePath } from "../images/image-store.ts";
+import { imageFilePath, listImages, newestWithRole } from "../images/image-store.ts";
 import { IMAGE_FILE_NAMES, type ImageFileName } from "../images/boot-image.ts";
 import type { Inventory } from "../inventory/inventory.ts";
 import { parseMac } from "../inventory/mac-address.ts";
@@ -105,10 +105,10 @@ export async function registerBootService(app: FastifyInstance, options: BootSer
 
   /** The branch for a MAC's machine, with its node token only if this address may have it (docs/boot.md). */
   const branchFor = async (request: FastifyRequest, mac: string, machine: Machine | undefined): Promise<BootBranch> => {
-    const [discovery, commissioning, deploy] = await Promise.all(
-      (["discovery", "commissioning", "deploy"] as const).map((role) => findImageByRole(options.dataDir, role, machine?.architecture ?? "amd64")),
-    );
-    const images: BootImages = { discovery, commissioning, deploy };
+    // One read of the image list for the three roles (each read checks the images directory's time).
+    const all = await listImages(options.dataDir);
+    const architecture = machine?.architecture ?? "amd64";
+    const images: BootImages = { discovery: newestWithRole(all, "discovery", architecture), commissioning: newestWithRole(all, "commissioning", architecture), deploy: newestWithRole(all, "deploy", architecture) };
     // Only a deployment made for this very entry into deploying counts, never an earlier one's row.
     const deploymentRow = machine?.status === "deploying" ? await deploymentOf(inventory.db, machine.systemId) : undefined;
     const erasureRow = machine?.status === "disk_erasing" ? await erasureOf(inventory.db, machine.systemId) : undefined;

@@ -22,7 +22,7 @@ import { renderNoCloudSeedConfig } from "../images/os-image-config.ts";
 import type { Inventory } from "../inventory/inventory.ts";
 import type { Machine } from "../inventory/machine.ts";
 import { StoreMetadataSource } from "../metadata/store-metadata-source.ts";
-import { chooseDisk, type DeployPlan, imageFormatOf, renderDeployPlan } from "./deploy-plan.ts";
+import { chooseDisk, type DeployPlan, type ImageFormat, imageFormatOf, renderDeployPlan } from "./deploy-plan.ts";
 import { isDeployToken } from "./deploy-token.ts";
 import type { AddressWitness } from "../boot/address-witness.ts";
 import { admitNodeCall, plainAddress } from "../boot/node-token.ts";
@@ -54,6 +54,24 @@ async function activeDeployment(inventory: Inventory, token: string): Promise<{ 
     throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", `machine ${machine.systemId} is ${machine.status}; this deployment is over`, { machine: machine.systemId, status: machine.status });
   }
   return { deployment, machine };
+}
+
+/**
+ * The format of each image's root file, read once: an image's files never change after its
+ * import (a new import is a new id), and opening the file for six bytes on every plan was
+ * a deployment's cost for nothing (tests/bench/deploy-overhead.ts). Keyed by the id and the
+ * file's digest, so a file that did change is read again.
+ */
+const rootFormats = new Map<string, ImageFormat>();
+
+async function rootFormatOf(dataDir: string, imageId: string, sha256: string): Promise<ImageFormat> {
+  const key = `${imageId}:${sha256}`;
+  let format = rootFormats.get(key);
+  if (format === undefined) {
+    format = imageFormatOf(await readHead(imageFilePath(dataDir, imageId, "root"), 6));
+    rootFormats.set(key, format);
+  }
+  return format;
 }
 
 async function readHead(path: string, bytes: number): Promise<Uint8Array> {
@@ -154,7 +172,7 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
         systemId: machine.systemId,
         imageId: image.id,
         imageUrl: `${files}/${image.id}/root`,
-        imageFormat: imageFormatOf(await readHead(imageFilePath(dataDir, image.id, "root"), 6)),
+        imageFormat: await rootFormatOf(dataDir, image.id, root.sha256),
         imageSha256: root.sha256,
         imageBytes: root.sizeBytes,
         disk,

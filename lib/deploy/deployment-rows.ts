@@ -54,10 +54,11 @@ interface Row {
 // PostgreSQL hands BIGINT-ish columns back as strings; SQLite as numbers.
 // At rest the token column holds the token's keyed hash (what it is looked up by), and
 // sealed_token and nocloud_secret are sealed (lib/store/store-secrets.ts); callers see plain values.
-function toDeployment(row: Row, secrets: StoreSecrets): Deployment {
+// A row found by its token needs no opening of the sealed copy: `token` is that token.
+function toDeployment(row: Row, secrets: StoreSecrets, token?: string): Deployment {
   return {
     systemId: row.machine_id,
-    token: row.sealed_token === null ? row.token : secrets.open(row.sealed_token, `deployment:${row.machine_id}:token`),
+    token: token ?? (row.sealed_token === null ? row.token : secrets.open(row.sealed_token, `deployment:${row.machine_id}:token`)),
     enteredAt: row.entered_at,
     instanceId: row.instance_id,
     imageId: row.image_id,
@@ -101,7 +102,7 @@ export async function insertDeployment(tx: SqlExecutor, d: NewDeployment): Promi
 /** The deployment that holds `token`, if any. */
 export async function deploymentByToken(db: SqlExecutor, token: string): Promise<Deployment | undefined> {
   const row = await db.get<Row>("SELECT * FROM deployments WHERE token = $1", [db.secrets.lookupKey(token)]);
-  return row && toDeployment(row, db.secrets);
+  return row && toDeployment(row, db.secrets, token);
 }
 
 /** A machine's latest deployment, if any. */

@@ -76,7 +76,12 @@ export async function getImage(dataDir: string, id: string): Promise<BootImage> 
 
 /** The newest image with `role` for `architecture`, or undefined. */
 export async function findImageByRole(dataDir: string, role: ImageRole, architecture = "amd64"): Promise<BootImage | undefined> {
-  return (await listImages(dataDir)).filter((image) => image.role === role && image.architecture === architecture).at(-1);
+  return newestWithRole(await listImages(dataDir), role, architecture);
+}
+
+/** The newest of `images` (oldest first, as listImages answers) with `role` for `architecture`. */
+export function newestWithRole(images: readonly BootImage[], role: ImageRole, architecture: string): BootImage | undefined {
+  return images.findLast((image) => image.role === role && image.architecture === architecture);
 }
 
 /** What describes a new image; its files are given separately. */

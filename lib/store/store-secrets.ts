@@ -13,6 +13,12 @@ import { type SecretBox, secretBox } from "./secret-box.ts";
 
 const SEALED = "sealed:";
 const HASHED = "h1:";
+/**
+ * Lookup keys remembered per store: a node's every call shows its token, and each call keyed
+ * it two or three times (find the row, update it, bind it), an HMAC each time. Bounded: the
+ * oldest goes first. It holds only tokens this process has been shown already.
+ */
+const REMEMBERED_LOOKUP_KEYS = 4096;
 
 /** Seals and opens the store's secrets, and keys tokens for lookup. */
 export interface StoreSecrets {
@@ -33,11 +39,21 @@ export function storeSecrets(key: Uint8Array): StoreSecrets {
   const box: SecretBox = secretBox(key);
   // A key of its own for hashing, derived from the sealing key: the two uses never share one.
   const hashKey = createSecretKey(Buffer.from(hkdfSync("sha256", key, Buffer.alloc(0), "orchestra token lookup", 32)));
+  const lookupKeys = new Map<string, string>();
+  const lookupKey = (token: string): string => {
+    let key = lookupKeys.get(token);
+    if (key === undefined) {
+      key = HASHED + createHmac("sha256", hashKey).update(token, "utf8").digest("base64url");
+      if (lookupKeys.size >= REMEMBERED_LOOKUP_KEYS) lookupKeys.delete(lookupKeys.keys().next().value!);
+      lookupKeys.set(token, key);
+    }
+    return key;
+  };
   return {
     seal: (plain, context) => SEALED + box.seal(plain, context),
     open: (stored, context) => (stored.startsWith(SEALED) ? box.open(stored.slice(SEALED.length), context) : stored),
     isSealed: (stored) => stored.startsWith(SEALED),
-    lookupKey: (token) => HASHED + createHmac("sha256", hashKey).update(token, "utf8").digest("base64url"),
+    lookupKey,
     isLookupKey: (stored) => stored.startsWith(HASHED),
   };
 }
