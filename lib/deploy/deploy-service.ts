@@ -102,6 +102,9 @@ async function deploymentForCall(inventory: Inventory, token: string, repeatable
   }
 }
 
+/** Routes after which the lifecycle engine has nothing new to do (failed_deployment and deployed have no power step): the server does not wake it. */
+const NO_POWER_WORK = { wakesEngine: false };
+
 /** A body as text: text/plain and form bodies arrive as strings (see the parser below). */
 function bodyText(request: FastifyRequest): string {
   return typeof request.body === "string" ? request.body : "";
@@ -204,7 +207,7 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
       return reply.type("text/plain").send(seed);
     });
 
-    scope.post<{ Params: { token: string } }>("/deploy/:token/progress", { logLevel: "warn" }, async (request, reply) => {
+    scope.post<{ Params: { token: string } }>("/deploy/:token/progress", { logLevel: "warn", config: NO_POWER_WORK }, async (request, reply) => {
       const { deployment, machine } = await activeDeployment(inventory, request.params.token);
       const match = /^bytes=(\d{1,15})$/.exec(bodyText(request).trim());
       if (!match) throw new OrchestraError("INVALID_ARGUMENT", "a progress report is bytes=<number>");
@@ -213,7 +216,7 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
       return reply.code(204).send();
     });
 
-    scope.post<{ Params: { token: string }; Querystring: { status?: string } }>("/deploy/:token/report", { logLevel: "warn", bodyLimit: DEPLOY_LOG_LIMIT * 2 }, async (request, reply) => {
+    scope.post<{ Params: { token: string }; Querystring: { status?: string } }>("/deploy/:token/report", { logLevel: "warn", bodyLimit: DEPLOY_LOG_LIMIT * 2, config: NO_POWER_WORK }, async (request, reply) => {
       const status = request.query.status;
       if (status !== "success" && status !== "failure") throw new OrchestraError("INVALID_ARGUMENT", "a report is ?status=success or ?status=failure");
       const { summary, log } = splitReport(bodyText(request), status === "success" ? "image written" : "the node gave no reason");
@@ -231,7 +234,7 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
       return reply.send({ systemId: machine.systemId, phase: "written" });
     });
 
-    scope.post<{ Params: { token: string } }>("/deploy/:token/booted", { logLevel: "warn" }, async (request, reply) => {
+    scope.post<{ Params: { token: string } }>("/deploy/:token/booted", { logLevel: "warn", config: NO_POWER_WORK }, async (request, reply) => {
       const { deployment, machine } = await deploymentForCall(inventory, request.params.token, ["booted"]);
       if (!machine) {
         await admitBooted(request, deployment, machine);

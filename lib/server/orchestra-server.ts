@@ -3,7 +3,7 @@
  * Assembles the long-running server: the HTTP services and the background workers, over
  * one inventory. `orchestra serve` is a thin shell around `startServer`.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { checkBootImages, reportPreflight } from "../boot/boot-preflight.ts";
 import { type BootServiceOptions, registerBootService } from "../boot/boot-service.ts";
@@ -126,9 +126,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   registerMetrics(boot, inventory.db, options.metrics);
   // A write through the API (RunInstances, a deploy report, an enlistment) wakes the lifecycle
   // engine at once instead of leaving its power step to the next sweep. Set once the engine runs.
+  // A route that can never give the engine work (a deployment's progress, report and booted
+  // calls: no state they lead to has a power step) says so with `config: { wakesEngine: false }`;
+  // each wake-up is a sweep's two queries, three times a deployment for nothing.
   let wakeEngine = () => {};
-  const wakeOnWrite = async (request: { method: string }) => {
-    if (request.method !== "GET" && request.method !== "HEAD") wakeEngine();
+  const wakeOnWrite = async (request: FastifyRequest) => {
+    if (request.method === "GET" || request.method === "HEAD") return;
+    if ((request.routeOptions.config as { wakesEngine?: boolean } | undefined)?.wakesEngine === false) return;
+    wakeEngine();
   };
   boot.addHook("onResponse", wakeOnWrite);
   const metrics = options.metrics;

@@ -1,7 +1,8 @@
 /**
  * A write through the server's API wakes the lifecycle engine at once: with a sweep interval
  * of an hour, a machine that entered a state with a power step gets it right after the next
- * POST, not an hour later.
+ * POST, not an hour later; a route that can give the engine no work (a deployment's progress)
+ * does not wake it.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { pino } from "pino";
@@ -12,7 +13,7 @@ import { startServer } from "../../lib/server/orchestra-server.ts";
 import { forceStatus, memoryInventory, nextMac, tempDataDir } from "../helpers/inventory.ts";
 
 describe("the engine's wake-up", () => {
-  it("runs the power step after a POST to the boot listener, without waiting for the sweep", async () => {
+  it("runs the power step after a POST to the boot listener, without waiting for the sweep, but not after a progress post", async () => {
     const inventory = await memoryInventory();
     const logger = pino({ level: "silent" });
     const data = tempDataDir();
@@ -26,9 +27,14 @@ describe("the engine's wake-up", () => {
       await inventory.accept(machine.systemId); // commissioning: a power step (manual: the operator is told)
       await sleep(200);
       expect(await actions()).toBe(0);
-      // Any write through the API: here, a report with an unknown token (refused, but a write attempt).
-      const post = await fetch(`http://127.0.0.1:${server.addresses.boot.port}/deploy/${"A".repeat(32)}/progress`, { method: "POST", headers: { "content-type": "text/plain" }, body: "bytes=1" });
-      expect(post.status).toBe(404);
+      // A deployment's progress post can give the engine no work (its route says so): no wake-up.
+      const progress = await fetch(`http://127.0.0.1:${server.addresses.boot.port}/deploy/${"A".repeat(32)}/progress`, { method: "POST", headers: { "content-type": "text/plain" }, body: "bytes=1" });
+      expect(progress.status).toBe(404);
+      await sleep(200);
+      expect(await actions()).toBe(0);
+      // Any other write through the API: here, an enlistment that is refused (but a write attempt).
+      const post = await fetch(`http://127.0.0.1:${server.addresses.boot.port}/enlist`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+      expect(post.status).toBe(400);
       for (let i = 0; i < 50 && (await actions()) === 0; i++) await sleep(20);
       expect(await actions()).toBe(1);
     } finally {
