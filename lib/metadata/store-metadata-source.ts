@@ -67,10 +67,19 @@ const SELECT = `SELECT md.instance_id, i.machine_id, i.account, i.created_at, m.
   JOIN instances i ON i.instance_id = md.instance_id AND i.ended_at IS NULL
   LEFT JOIN machines m ON m.system_id = i.machine_id`;
 
+/** Define `key` on `target` as a value worked out on first read (and kept): an enumerable property like any other. */
+function openedOnRead<T extends object>(target: T, key: keyof T & string, open: () => T[keyof T & string]): void {
+  let value: { v: T[keyof T & string] } | undefined;
+  Object.defineProperty(target, key, { enumerable: true, get: () => (value ??= { v: open() }).v });
+}
+
 // At rest, user-data is sealed and the NoCloud secret column holds its keyed hash (what it is
 // looked up by) beside a sealed copy (lib/store/store-secrets.ts); callers see plain values.
-function toMetadata(row: MetadataRow, secrets: StoreSecrets): InstanceMetadata {
-  return {
+// The sealed fields are opened (AES-GCM) when first read: each of a node's seed requests needs
+// one of them at most, and opening all three on each was a deployment's cost for nothing
+// (tests/bench/deploy-overhead.ts). A row found by its NoCloud secret is given that secret.
+function toMetadata(row: MetadataRow, secrets: StoreSecrets, knownSecret?: string): InstanceMetadata {
+  const metadata: InstanceMetadata = {
     instanceId: row.instance_id,
     machineId: row.machine_id,
     accountId: accountNumber(row.account),
@@ -83,12 +92,17 @@ function toMetadata(row: MetadataRow, secrets: StoreSecrets): InstanceMetadata {
     region: row.region,
     architecture: row.architecture,
     publicKeys: JSON.parse(row.public_keys) as PublicKey[],
-    userData: row.user_data === null ? null : new Uint8Array(Buffer.from(secrets.open(row.user_data, `instance:${row.instance_id}:metadata-user-data`), "base64")),
-    // Sealed: a managed node's vendor-data carries its private key and puppet challenge.
-    vendorData: row.vendor_data === null ? null : secrets.open(row.vendor_data, `instance:${row.instance_id}:vendor-data`),
-    nocloudSecret: row.sealed_nocloud_secret !== null ? secrets.open(row.sealed_nocloud_secret, `instance:${row.instance_id}:nocloud`) : row.nocloud_secret,
+    userData: null,
+    vendorData: null,
+    nocloudSecret: knownSecret ?? (row.sealed_nocloud_secret === null ? row.nocloud_secret : null),
     launchedAt: row.created_at,
   };
+  const { user_data: userData, vendor_data: vendorData, sealed_nocloud_secret: sealedSecret } = row;
+  if (userData !== null) openedOnRead(metadata, "userData", () => new Uint8Array(Buffer.from(secrets.open(userData, `instance:${row.instance_id}:metadata-user-data`), "base64")));
+  // Sealed: a managed node's vendor-data carries its private key and puppet challenge.
+  if (vendorData !== null) openedOnRead(metadata, "vendorData", () => secrets.open(vendorData, `instance:${row.instance_id}:vendor-data`));
+  if (knownSecret === undefined && sealedSecret !== null) openedOnRead(metadata, "nocloudSecret", () => secrets.open(sealedSecret, `instance:${row.instance_id}:nocloud`));
+  return metadata;
 }
 
 function invalid(message: string, field: string): OrchestraError {
@@ -239,7 +253,7 @@ export class StoreMetadataSource implements MetadataSource {
   async findByNocloudSecret(secret: string): Promise<InstanceMetadata | undefined> {
     if (!isNocloudSecret(secret)) return undefined;
     const row = await selectOne(this.db, "md.nocloud_secret = $1", this.db.secrets.lookupKey(secret));
-    return row && toMetadata(row, this.db.secrets);
+    return row && toMetadata(row, this.db.secrets, secret);
   }
 }
 
