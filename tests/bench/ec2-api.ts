@@ -17,6 +17,7 @@
  */
 import { freeTcpPort } from "../helpers/free-port.ts";
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -172,12 +173,28 @@ async function startMoto(): Promise<Target> {
   return { name: "moto", client, imageId: "ami-12c6146b", endpoint, pool: new Pool(endpoint, { connections: 1 }), pid: child.pid! };
 }
 
+/**
+ * Send a RunInstances that carries a ClientToken, once more if the connection was reset: a
+ * keep-alive socket the server closed while the client sat idle (the raw replays go through
+ * another connection) fails the next request with ECONNRESET before the server reads it, and
+ * the token makes the second send return the same reservation if the first was read after all.
+ */
+async function launchOnce(target: Target, command: RunInstancesCommand) {
+  try {
+    return await target.client.send(command);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ECONNRESET") throw error;
+    process.stderr.write(`bench: ${target.name} RunInstances: connection reset, sent again with the same ClientToken\n`);
+    return await target.client.send(command);
+  }
+}
+
 /** Launch instances in batches of 100 until `total` exist; resolves to the seconds it took. */
 async function growTo(target: Target, current: number, total: number): Promise<number> {
   const started = performance.now();
   for (let have = current; have < total; ) {
     const count = Math.min(100, total - have);
-    const run = await target.client.send(new RunInstancesCommand({ ImageId: target.imageId, InstanceType: "t2.micro", MinCount: count, MaxCount: count }));
+    const run = await launchOnce(target, new RunInstancesCommand({ ImageId: target.imageId, InstanceType: "t2.micro", MinCount: count, MaxCount: count, ClientToken: randomUUID() }));
     have += run.Instances!.length;
   }
   return (performance.now() - started) / 1000;

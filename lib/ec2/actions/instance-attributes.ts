@@ -8,7 +8,8 @@
 import { OrchestraError } from "../../errors.ts";
 import { StoreMetadataSource } from "../../metadata/store-metadata-source.ts";
 import { bool, list, str, struct } from "../query/param-shape.ts";
-import type { InstanceRecord } from "../model/instance-records.ts";
+import { openUserData, type InstanceRecord } from "../model/instance-records.ts";
+import type { StoreSecrets } from "../../store/store-secrets.ts";
 import { blockDeviceMappingXml, ROOT_DEVICE_NAME } from "../model/instance-xml.ts";
 import { networkView } from "../model/network-topology.ts";
 import { resolveGroups } from "../model/security-group-rows.ts";
@@ -40,12 +41,14 @@ export const INSTANCE_ATTRIBUTES = [
 type AttributeName = (typeof INSTANCE_ATTRIBUTES)[number];
 
 /** Each attribute's answer, as `<{attribute}>` in the response. */
-function attributeXml(instance: InstanceRecord, attribute: AttributeName): XmlObject {
+function attributeXml(instance: InstanceRecord, attribute: AttributeName, secrets: StoreSecrets): XmlObject {
   switch (attribute) {
     case "instanceType":
       return { instanceType: { value: instance.instanceType } };
-    case "userData":
-      return { userData: instance.userData ? { value: instance.userData } : {} };
+    case "userData": {
+      const userData = openUserData(instance, secrets);
+      return { userData: userData ? { value: userData } : {} };
+    }
     case "disableApiTermination":
       return { disableApiTermination: { value: instance.disableApiTermination } };
     case "disableApiStop":
@@ -83,7 +86,7 @@ export const describeInstanceAttribute = defineAction(
   { InstanceId: str({ required: true, max: 64 }), Attribute: str({ required: true, max: 64, oneOf: INSTANCE_ATTRIBUTES }) },
   async (context, p) => {
     const [instance] = await namedInstances(context, [p.InstanceId]);
-    return { instanceId: instance!.instanceId, ...attributeXml(instance!, p.Attribute as AttributeName) };
+    return { instanceId: instance!.instanceId, ...attributeXml(instance!, p.Attribute as AttributeName, context.services.db.secrets) };
   },
 );
 

@@ -238,11 +238,25 @@ export function uriEncode(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
+/**
+ * Signing keys already derived, by secret and scope. A key is valid for its scope's day, and
+ * deriving it is four HMACs, most of a small request's signature check; clients sign every
+ * request of a day with the same one.
+ */
+const signingKeys = new Map<string, Buffer>();
+const SIGNING_KEYS_KEPT = 1024;
+
 function signingKeyHmac(secret: string, date: string, region: string, service: string, stringToSign: string): Buffer {
-  const kDate = createHmac("sha256", `AWS4${secret}`).update(date).digest();
-  const kRegion = createHmac("sha256", kDate).update(region).digest();
-  const kService = createHmac("sha256", kRegion).update(service).digest();
-  const kSigning = createHmac("sha256", kService).update("aws4_request").digest();
+  const memo = `${secret}\n${date}\n${region}\n${service}`;
+  let kSigning = signingKeys.get(memo);
+  if (!kSigning) {
+    const kDate = createHmac("sha256", `AWS4${secret}`).update(date).digest();
+    const kRegion = createHmac("sha256", kDate).update(region).digest();
+    const kService = createHmac("sha256", kRegion).update(service).digest();
+    kSigning = createHmac("sha256", kService).update("aws4_request").digest();
+    if (signingKeys.size >= SIGNING_KEYS_KEPT) signingKeys.clear();
+    signingKeys.set(memo, kSigning);
+  }
   return createHmac("sha256", kSigning).update(stringToSign).digest();
 }
 

@@ -11,6 +11,9 @@ import { newAccessKeyId, newSecretAccessKey } from "./access-key.ts";
 import type { SecretBox } from "./secret-box.ts";
 import type { SecretLookup } from "../auth/sigv4.ts";
 
+/** How many opened secrets the store keeps: a site has a few dozen keys; past this the memo starts again. */
+const OPENED_SECRETS_KEPT = 1024;
+
 /** A freshly created credential: the only time the secret is shown. */
 export interface NewCredential {
   readonly accessKeyId: string;
@@ -83,8 +86,27 @@ export class CredentialStore {
       [accessKeyId],
     );
     if (!row) return undefined;
-    return { account: row.account, secretAccessKey: this.#box.open(row.sealed_secret, accessKeyId) };
+    return { account: row.account, secretAccessKey: this.#openSecret(accessKeyId, row.sealed_secret) };
   };
+
+  /**
+   * Secrets already opened, by key id and sealed text: every request is verified, and an AES
+   * open each was a visible part of a small request's cost (DescribeInstances of one id). The
+   * row is still read each time, so a revoked or replaced key is seen at once; only the
+   * decryption of the same sealed text is not repeated.
+   */
+  readonly #opened = new Map<string, string>();
+
+  #openSecret(accessKeyId: string, sealed: string): string {
+    const memo = `${accessKeyId}\n${sealed}`;
+    let secret = this.#opened.get(memo);
+    if (secret === undefined) {
+      secret = this.#box.open(sealed, accessKeyId);
+      if (this.#opened.size >= OPENED_SECRETS_KEPT) this.#opened.clear();
+      this.#opened.set(memo, secret);
+    }
+    return secret;
+  }
 
   /** The account number (ownerId) of an account. */
   async accountId(account: string): Promise<string> {

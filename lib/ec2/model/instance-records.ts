@@ -20,7 +20,12 @@ export interface InstanceRecord {
   readonly zone: string;
   readonly subnetId: string;
   readonly vpcId: string;
-  readonly userData: string | null;
+  /**
+   * The user data as stored, sealed (lib/store/store-secrets.ts): openUserData opens it. Only
+   * DescribeInstanceAttribute shows it, and opening it for every row read (an AES open each,
+   * where Juju's cloud-init user data sits on every instance) was a large part of a listing.
+   */
+  readonly sealedUserData: string | null;
   readonly clientToken: string | null;
   readonly poweredOff: boolean;
   /** ModifyInstanceAttribute's protections: TerminateInstances and StopInstances refuse while set. */
@@ -107,7 +112,7 @@ export async function loadInstances(db: SqlExecutor, query: InstanceQuery): Prom
   }
   const rows = await db.all<Row>(`${SELECT} WHERE ${where} ORDER BY e.instance_id`, params);
   const groups = await loadGroups(db, query.account, query.instanceIds);
-  return rows.map((row) => toRecord(row, groups.get(row.instance_id) ?? [], db.secrets));
+  return rows.map((row) => toRecord(row, groups.get(row.instance_id) ?? []));
 }
 
 /** Which instances to read, a batch at a time, in reservation order. */
@@ -146,7 +151,7 @@ export async function* scanInstances(db: SqlExecutor, scan: InstanceScan): Async
     // one instance by id cost more as the account grew.
     const rows = await db.all<Row>(`${SELECT} WHERE ${where.join(" AND ")}`, params);
     const groups = await loadGroups(db, scan.account, rows.map((row) => row.instance_id));
-    const records = rows.map((row) => toRecord(row, groups.get(row.instance_id) ?? [], db.secrets));
+    const records = rows.map((row) => toRecord(row, groups.get(row.instance_id) ?? []));
     records.sort((a, b) => (a.reservationId === b.reservationId ? a.launchIndex - b.launchIndex : a.reservationId < b.reservationId ? -1 : 1));
     if (records.length) yield records;
     return;
@@ -161,7 +166,7 @@ export async function* scanInstances(db: SqlExecutor, scan: InstanceScan): Async
     if (rows.length === 0) return;
     const ids = rows.map((row) => row.instance_id);
     const groups = await loadGroups(db, scan.account, ids);
-    yield rows.map((row) => toRecord(row, groups.get(row.instance_id) ?? [], db.secrets));
+    yield rows.map((row) => toRecord(row, groups.get(row.instance_id) ?? []));
     if (rows.length < limit) return;
     const last = rows[rows.length - 1]!;
     params[reservationParam - 1] = last.reservation_id;
@@ -187,7 +192,7 @@ async function loadGroups(db: SqlExecutor, account: string, instanceIds: readonl
   return map;
 }
 
-function toRecord(row: Row, groups: { groupId: string; groupName: string }[], secrets: StoreSecrets): InstanceRecord {
+function toRecord(row: Row, groups: { groupId: string; groupName: string }[]): InstanceRecord {
   const hardware = row.hardware ? (JSON.parse(row.hardware) as Record<string, string>) : {};
   const status = row.status as MachineStatus | null;
   const [state, stateReason] = mapState(row.ended_at, status, row.powered_off === 1, row.status_message, row.power_request !== null);
@@ -202,8 +207,7 @@ function toRecord(row: Row, groups: { groupId: string; groupName: string }[], se
     zone: row.zone,
     subnetId: row.subnet_id,
     vpcId: row.vpc_id,
-    // Sealed at rest (lib/store/store-secrets.ts).
-    userData: row.user_data === null ? null : secrets.open(row.user_data, `instance:${row.instance_id}:user-data`),
+    sealedUserData: row.user_data,
     clientToken: row.client_token,
     poweredOff: row.powered_off === 1,
     disableApiTermination: Number(row.disable_api_termination) === 1,
@@ -225,6 +229,11 @@ function toRecord(row: Row, groups: { groupId: string; groupName: string }[], se
     state,
     stateReason,
   };
+}
+
+/** An instance's user data (base64), opened from its sealed column. */
+export function openUserData(instance: Pick<InstanceRecord, "instanceId" | "sealedUserData">, secrets: StoreSecrets): string | null {
+  return instance.sealedUserData === null ? null : secrets.open(instance.sealedUserData, `instance:${instance.instanceId}:user-data`);
 }
 
 /**

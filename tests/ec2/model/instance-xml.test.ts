@@ -18,7 +18,7 @@ const base: InstanceRecord = {
   zone: "rack-2",
   subnetId: "subnet-0123456789abcdef0",
   vpcId: "vpc-0123456789abcdef0",
-  userData: null,
+  sealedUserData: null,
   clientToken: "tok'1\"",
   poweredOff: false,
   disableApiTermination: false,
