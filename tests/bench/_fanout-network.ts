@@ -1,7 +1,7 @@
 /**
  * The fan-out benchmark's simulated site network: one switch namespace holding a bridge, one
  * namespace per node and one for the server, each joined to the bridge by a veth pair whose
- * two ends are shaped with tbf and fq_codel (the end in the node's namespace limits what it sends, the
+ * two ends are shaped with tbf (the end in the node's namespace limits what it sends, the
  * end on the bridge what it receives), so every machine has a full-duplex link of a fixed
  * rate and the fabric between them is not the limit, as on a non-blocking switch.
  *
@@ -67,11 +67,9 @@ export function planNetwork(prefix: string, nodes: number, rateBitsPerSecond: nu
 }
 
 /**
- * A link of `rate` bits/s leaving `device`: tbf for the rate (a bucket of about 2 ms of
- * traffic, at least 64 KiB so a GSO super-packet passes whole) and, as its queue, fq_codel,
- * the queue Debian's hosts put on every interface (systemd sets net.core.default_qdisc). A
- * plain FIFO behind tbf would let a saturated upload starve a new flow's handshake (a node's
- * tracker announce behind the seeder's pieces) far longer than a real host does.
+ * A link of `rate` bits/s leaving `device`: tbf with a bucket of about 2 ms of traffic (at
+ * least 64 KiB, so a GSO super-packet passes whole) and a queue of 100 ms. (This kernel has
+ * no fq_codel, sfq or prio: the queue is tbf's own FIFO.)
  */
 function linkShaping(device: string, rate: number): string[] {
   const burst = Math.max(64 * 1024, Math.round((rate / 8) * 0.002));
