@@ -3,9 +3,9 @@
  * access log, every temp path under the benchmark's own directory, on loopback.
  */
 
-/** nginx.conf for `root` served on 127.0.0.1:`port`: at `/images/` (as Orchestra's boot listener names them) or at `/`. */
-export function nginxPeerConfig(options: { root: string; port: number; dir: string; connections: number; at: "/" | "/images/" }): string {
-  const { root, port, dir, connections, at } = options;
+/** nginx.conf for `root` served on `address` (127.0.0.1 unless given):`port`: at `/images/` (as Orchestra's boot listener names them) or at `/`. */
+export function nginxPeerConfig(options: { root: string; port: number; dir: string; connections: number; at: "/" | "/images/"; address?: string }): string {
+  const { root, port, dir, connections, at, address = "127.0.0.1" } = options;
   const location = at === "/" ? `location / { root ${root}; }` : `location /images/ { alias ${root}/; }`;
   return `worker_processes 1;
 pid ${dir}/nginx.pid;
@@ -17,7 +17,7 @@ http {
   tcp_nopush on;
   client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
   server {
-    listen 127.0.0.1:${port} backlog=${connections};
+    listen ${address}:${port} backlog=${connections};
     ${location}
   }
 }
