@@ -127,7 +127,7 @@ export async function enlistMachine(inventory: Inventory, report: DiscoveryRepor
       updatedAt: new Date().toISOString(),
     };
     await updateMachineHardware(tx, next);
-    if (power) await updateMachinePower(tx, next);
+    if (power) await updateMachinePower(tx, next, inventory.powerTypes);
     return next;
   });
   const machine = await inventory.transition(updated.systemId, "ready", "commissioning completed: hardware reported");

@@ -15,6 +15,10 @@ if (major < MINIMUM_NODE_MAJOR) {
   );
   process.exitCode = 1;
 } else {
+  // V8's compiled code for every module is kept on disk between runs (in $NODE_COMPILE_CACHE,
+  // else the temporary directory): about a third of a command's start was compiling the
+  // same modules again (tests/bench/cli-start.ts).
+  (await import("node:module")).enableCompileCache();
   const { runCli } = await import("./program.ts");
   process.exitCode = await runCli(process.argv.slice(2));
 }

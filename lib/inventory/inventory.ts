@@ -29,6 +29,7 @@ import { parseMac } from "./mac-address.ts";
 import { checkArchitecture, checkHostname, checkName, validateMachineInput, type NewMachineInput } from "./machine-input.ts";
 import {
   deleteMachineRow,
+  fillRedactedPower,
   insertEvent,
   insertMachine,
   selectEvents,
@@ -41,6 +42,7 @@ import {
   type MachineFilter,
 } from "./machine-rows.ts";
 import type { Machine, MachineEvent } from "./machine.ts";
+import { listedMachines, sqliteListingJson, type ListingFilter } from "./machine-listing.ts";
 
 /** Options of an Inventory. */
 export interface InventoryOptions {
@@ -89,6 +91,19 @@ export interface Allocation {
 }
 
 const SYSTEM_ID = /^[bcdfghjkmnpqrstvwxyz2-9]{6}$/;
+
+/** A listing's filter, checked: an unknown status or a malformed name is refused. */
+function checkListFilter(filter: ListMachinesFilter): ListingFilter {
+  const checked: ListingFilter = {};
+  if (filter.status !== undefined) {
+    if (!isMachineStatus(filter.status)) throw new OrchestraError("INVALID_ARGUMENT", `unknown status ${JSON.stringify(filter.status)} (known: ${MACHINE_STATUSES.join(", ")})`);
+    checked.status = filter.status;
+  }
+  if (filter.zone !== undefined) checked.zone = checkName("zone", filter.zone);
+  if (filter.architecture !== undefined) checked.architecture = checkArchitecture(filter.architecture);
+  if (filter.tag !== undefined) checked.tag = checkName("tag", filter.tag);
+  return checked;
+}
 
 /** How many candidate machines allocation reads at a time. */
 const ALLOCATION_PAGE = 64;
@@ -143,7 +158,7 @@ export class Inventory {
       if (taken) throw new OrchestraError("DUPLICATE_HOSTNAME", `hostname ${hostname} already belongs to machine ${taken}`, { hostname, systemId: taken });
       const at = this.#timestamp();
       const machine: Machine = { ...valid, systemId, hostname, status: "new", statusMessage: reason, statusChangedAt: at, createdAt: at, updatedAt: at };
-      await insertMachine(tx, machine);
+      await insertMachine(tx, machine, this.powerTypes);
       await insertEvent(tx, systemId, null, "new", reason, at);
       return machine;
     });
@@ -199,7 +214,7 @@ export class Inventory {
       const params = this.powerTypes.validateParams(powerType, { ...base, ...(changes.powerParams ?? {}) });
       const at = this.#timestamp();
       const updated: Machine = { ...machine, hostname, zone, tags, power: { type: powerType, params }, updatedAt: at };
-      await updateMachineSettings(tx, updated);
+      await updateMachineSettings(tx, updated, this.powerTypes);
       const what = [
         hostname !== machine.hostname && `hostname ${machine.hostname} -> ${hostname}`,
         zone !== machine.zone && `zone ${machine.zone} -> ${zone}`,
@@ -219,16 +234,23 @@ export class Inventory {
 
   /** Machines, optionally filtered, in hostname order. */
   async listMachines(filter: ListMachinesFilter = {}): Promise<Machine[]> {
-    const sqlFilter: MachineFilter = {};
-    if (filter.status !== undefined) {
-      if (!isMachineStatus(filter.status)) throw new OrchestraError("INVALID_ARGUMENT", `unknown status ${JSON.stringify(filter.status)} (known: ${MACHINE_STATUSES.join(", ")})`);
-      sqlFilter.status = filter.status;
-    }
-    if (filter.zone !== undefined) sqlFilter.zone = checkName("zone", filter.zone);
-    if (filter.architecture !== undefined) sqlFilter.architecture = checkArchitecture(filter.architecture);
-    const tag = filter.tag === undefined ? undefined : checkName("tag", filter.tag);
+    const { tag, ...sqlFilter } = checkListFilter(filter);
     const machines = await selectMachines(this.db, sqlFilter);
     return tag === undefined ? machines : machines.filter((m) => m.tags.includes(tag));
+  }
+
+  /**
+   * What `orchestra machines list --json` prints: each machine's view with the open
+   * instance it holds (ListedMachine), in hostname order, as JSON text, indented as
+   * JSON.stringify(value, null, indent) would. Secrets stay sealed (machine-listing.ts).
+   */
+  async listMachinesJson(filter: ListMachinesFilter = {}, indent = 0): Promise<string> {
+    const checked = checkListFilter(filter);
+    if (this.db.dialect === "sqlite") {
+      await fillRedactedPower(this.db, this.powerTypes);
+      return sqliteListingJson(this.db, checked, this.powerTypes, indent);
+    }
+    return JSON.stringify(listedMachines(await this.listMachines(filter), await this.listInstances(), this.powerTypes), null, indent);
   }
 
   /** A machine's event log, oldest first. */

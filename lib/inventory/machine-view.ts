@@ -47,7 +47,8 @@ export function machineView(machine: Machine, powerTypes: PowerTypeRegistry): Ma
     disks: [...machine.disks],
     interfaces: [...machine.interfaces],
     hardware: { ...machine.hardware },
-    power: { type: machine.power.type, params: powerTypes.redactParams(machine.power.type, machine.power.params), testOnly },
+    // The store's redacted copy when there is one: the sealed settings stay unopened.
+    power: { type: machine.power.type, params: machine.power.redactedParams ? { ...machine.power.redactedParams } : powerTypes.redactParams(machine.power.type, machine.power.params), testOnly },
     zone: machine.zone,
     tags: [...machine.tags],
     statusChangedAt: machine.statusChangedAt,

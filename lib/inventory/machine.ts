@@ -23,6 +23,12 @@ export interface NetworkInterface {
 export interface PowerSettings {
   readonly type: string;
   readonly params: Readonly<Record<string, string>>;
+  /**
+   * The parameters with every secret replaced by REDACTED, as the store keeps them beside
+   * the sealed ones: a view reads these and leaves `params` (and the seal) unopened.
+   * Absent on settings not read from the store.
+   */
+  readonly redactedParams?: Readonly<Record<string, string>>;
 }
 
 /** A physical machine in the inventory. */

@@ -15,6 +15,7 @@ import { ERASURE_MIGRATION } from "../deploy/erasure-rows.ts";
 import { NODE_TOKEN_MIGRATION } from "../boot/node-token.ts";
 import { MAAS_MIGRATION } from "../maas/model/maas-schema.ts";
 import { ZONE_MIGRATION } from "../inventory/zone-rows.ts";
+import { REDACTED_POWER_MIGRATION } from "../inventory/machine-rows.ts";
 import { NODE_CREDENTIALS_MIGRATION } from "../pki/node-credentials-schema.ts";
 import { DASHBOARD_MIGRATION } from "../dashboard/dashboard-schema.ts";
 
@@ -106,6 +107,7 @@ export const MIGRATIONS: readonly Migration[] = [
   NODE_CREDENTIALS_MIGRATION,
   EC2_DESCRIBE_INDEX_MIGRATION,
   DASHBOARD_MIGRATION,
+  REDACTED_POWER_MIGRATION,
 ];
 
 /**

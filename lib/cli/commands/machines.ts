@@ -8,8 +8,8 @@ import { OrchestraError } from "../../errors.ts";
 import { assertTransition, type MachineStatus } from "../../inventory/lifecycle.ts";
 import type { Inventory } from "../../inventory/inventory.ts";
 import { machineView, type MachineView } from "../../inventory/machine-view.ts";
+import { listedMachines, type ListedMachine } from "../../inventory/machine-listing.ts";
 import type { Machine } from "../../inventory/machine.ts";
-import type { Instance } from "../../inventory/instance.ts";
 import { powerCommand } from "./machine-power.ts";
 import { waitCommand } from "./machine-wait.ts";
 import { deployCommand } from "./machine-deploy.ts";
@@ -19,9 +19,6 @@ import { formatBytes, printJson, renderTable, type Column } from "../output.ts";
 import { collect, parseKeyValues, parseWholeNumber } from "../parse-options.ts";
 
 const GIB = 1024 ** 3;
-
-/** A machine as listed: its view and the instance it holds, if any. */
-type ListedMachine = MachineView & { instance?: Pick<Instance, "instanceId" | "account"> | null };
 
 const COLUMNS: Column<ListedMachine>[] = [
   { heading: "HOSTNAME", value: (m) => m.hostname },
@@ -45,11 +42,7 @@ function globals(command: Command): GlobalOptions & { json?: boolean } {
 
 /** Each machine's view with the open instance it holds (owner and instance id), in one query. */
 async function listed(inventory: Inventory, machines: readonly Machine[]): Promise<ListedMachine[]> {
-  const open = new Map((await inventory.listInstances()).filter((i) => i.endedAt === null && i.systemId !== null).map((i) => [i.systemId!, i]));
-  return machines.map((m) => {
-    const instance = open.get(m.systemId);
-    return { ...machineView(m, inventory.powerTypes), instance: instance ? { instanceId: instance.instanceId, account: instance.account } : null };
-  });
+  return listedMachines(machines, await inventory.listInstances(), inventory.powerTypes);
 }
 
 function printMachines(views: ListedMachine[], json: boolean | undefined): void {
@@ -157,8 +150,10 @@ export function machinesCommand(): Command {
     .action(async (_options, command: Command) => {
       const o = command.optsWithGlobals();
       await withInventory(o, async (inventory) => {
-        const list = await inventory.listMachines({ status: o.status, zone: o.zone, tag: o.tag, architecture: o.arch });
-        printMachines(await listed(inventory, list), o.json);
+        const filter = { status: o.status, zone: o.zone, tag: o.tag, architecture: o.arch };
+        // The JSON is the store's own text, printed as it comes (the same document printJson would write).
+        if (o.json) process.stdout.write((await inventory.listMachinesJson(filter, 2)) + "\n");
+        else printMachines(JSON.parse(await inventory.listMachinesJson(filter)) as ListedMachine[], false);
       });
     });
 
