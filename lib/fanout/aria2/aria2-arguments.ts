@@ -62,7 +62,8 @@ export interface Aria2SeedOptions {
   readonly dir: string;
   /** The file's name in `dir` (default: the torrent's name). */
   readonly out?: string;
-  readonly listenPort: number;
+  /** A port, or a range aria2c picks a free one from ("6881-6999"). */
+  readonly listenPort: number | string;
   /**
    * Seed without reading the whole file first: the server's copy was hashed when its torrent
    * was made, so hashing it again at every start would only delay the swarm.
