@@ -12,3 +12,5 @@ export { renderAnnounceFailure, renderAnnouncePeers, type ReplyPeer } from "./tr
 export { type AnnounceCaller, type AnnounceVerdict, fanoutAnnounceUrl, type FanoutAuthorizer, type FanoutLog, type FanoutTracker, type FanoutTrackerOptions, startFanoutTracker } from "./tracker/fanout-tracker.ts";
 export { type SwarmPeer, SwarmTable } from "./tracker/swarm-table.ts";
 export { ARIA2_PRIVATE_SWARM_ARGUMENTS, aria2DownloadArguments, type Aria2DownloadOptions, aria2SeedArguments, type Aria2SeedOptions } from "./aria2/aria2-arguments.ts";
+export { parseUploadedBlock, type UploadedBlock, UploadTally } from "./seeder/aria2-upload-log.ts";
+export { type ImageSeeder, type ImageSeederOptions, startImageSeeder } from "./seeder/image-seeder.ts";

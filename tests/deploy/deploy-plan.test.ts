@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { type DeployPlan, renderDeployPlan } from "../../lib/deploy/deploy-plan.ts";
+
+const plan: DeployPlan = {
+  systemId: "ab12cd",
+  imageId: "ami-0123456789abcdef0",
+  imageUrl: "http://192.0.2.1:5248/images/ami-0123456789abcdef0/root",
+  imageFormat: "gz",
+  imageSha256: "0".repeat(64),
+  imageBytes: 1000,
+  disk: "vda",
+  progressUrl: "http://192.0.2.1:5248/deploy/T/progress",
+  reportUrl: "http://192.0.2.1:5248/deploy/T/report",
+  bootedUrl: "http://192.0.2.1:5248/deploy/T/booted",
+};
+
+describe("the deploy plan's fan-out keys", () => {
+  it("are empty without fan-out, and the version stays 1 (an older ramdisk skips keys it does not know)", () => {
+    const text = renderDeployPlan(plan);
+    expect(text.startsWith("ORCHESTRA_DEPLOY_PLAN=1\n")).toBe(true);
+    expect(text).toContain("\nTORRENT_URL=\nFANOUT_SEED_SECONDS=\nFANOUT_STALL_SECONDS=\n");
+  });
+
+  it("carry the torrent URL and the two times with fan-out", () => {
+    const text = renderDeployPlan({ ...plan, fanout: { torrentUrl: "http://192.0.2.1:5248/deploy/T/image.torrent", seedSeconds: 120, stallSeconds: 30 } });
+    expect(text).toContain("\nTORRENT_URL=http://192.0.2.1:5248/deploy/T/image.torrent\nFANOUT_SEED_SECONDS=120\nFANOUT_STALL_SECONDS=30\n");
+  });
+
+  it("refuses a torrent URL a shell would read as more than a value, and times that are not whole seconds", () => {
+    expect(() => renderDeployPlan({ ...plan, fanout: { torrentUrl: "http://x/$(reboot)", seedSeconds: 1, stallSeconds: 1 } })).toThrow(/refusing to put TORRENT_URL/);
+    expect(() => renderDeployPlan({ ...plan, fanout: { torrentUrl: "http://x/t", seedSeconds: 1.5, stallSeconds: 1 } })).toThrow(/FANOUT_SEED_SECONDS/);
+    expect(() => renderDeployPlan({ ...plan, fanout: { torrentUrl: "http://x/t", seedSeconds: 1, stallSeconds: -1 } })).toThrow(/FANOUT_STALL_SECONDS/);
+  });
+});
