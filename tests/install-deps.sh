@@ -20,6 +20,9 @@ PACKAGES=(
   linux-image-amd64
   ipmitool
   cpio
+  # Image fan-out (lib/fanout, issue 17): aria2c is the BitTorrent client the deploy ramdisk
+  # carries and the seeder `orchestra serve --fanout` runs; its tests run real aria2c swarms.
+  aria2
   # The boot-file benchmark's peer (tests/bench/boot-http.ts).
   nginx-light
   # Power drivers' tests: a real BMC simulator, both IPMI clients (ipmitool and

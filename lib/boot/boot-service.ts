@@ -19,7 +19,7 @@ import { enlistMachine } from "./enlist-machine.ts";
 import { renderBootScript, renderChainScript } from "./ipxe-scripts.ts";
 import { type RateLimit, RateLimiter } from "./rate-limiter.ts";
 import { serveFile } from "./serve-file.ts";
-import { registerDeployService } from "../deploy/deploy-service.ts";
+import { type DeployFanoutOptions, registerDeployService } from "../deploy/deploy-service.ts";
 import { registerEraseService } from "../deploy/erase-service.ts";
 import { deploymentOf } from "../deploy/deployment-rows.ts";
 import { erasureOf } from "../deploy/erasure-rows.ts";
@@ -33,6 +33,8 @@ import { admitNodeCall, type Commissioning, commissioningOf, commissioningTokenF
 export interface BootServiceOptions {
   readonly dataDir: string;
   readonly inventory: Inventory;
+  /** Image fan-out for deployments (lib/fanout); absent, deploy plans say HTTP only. */
+  readonly fanout?: DeployFanoutOptions;
   /** Accept enlisted machines at once (they become ready on their report). */
   readonly autoAccept?: boolean;
   /** Enlistment requests per source address. */
@@ -180,7 +182,7 @@ export async function registerBootService(app: FastifyInstance, options: BootSer
     };
     scope.get("/images/:id/:file", imageRoute);
 
-    await registerDeployService(scope, { dataDir: options.dataDir, inventory, imageBaseUrl: options.imageBaseUrl, bootUrl: options.bootUrl, witness });
+    await registerDeployService(scope, { dataDir: options.dataDir, inventory, imageBaseUrl: options.imageBaseUrl, bootUrl: options.bootUrl, witness, ...(options.fanout ? { fanout: options.fanout } : {}) });
     await registerEraseService(scope, { inventory, witness });
 
     scope.post(

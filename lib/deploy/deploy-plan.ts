@@ -28,6 +28,12 @@ export interface DeployPlan {
   readonly reportUrl: string;
   /** Where the deployed system says it booted (cloud-init's phone_home). */
   readonly bootedUrl: string;
+  /**
+   * Fan-out (lib/fanout): where the node fetches the image's torrent, how long it keeps
+   * seeding after its download, and how long a stalled swarm is waited on before HTTP.
+   * Absent: the node streams the image over HTTP as always.
+   */
+  readonly fanout?: { readonly torrentUrl: string; readonly seedSeconds: number; readonly stallSeconds: number };
 }
 
 /** The plan format's version, the first line of every plan. */
@@ -57,8 +63,17 @@ export function renderDeployPlan(plan: DeployPlan): string {
     ["PROGRESS_URL", check("PROGRESS_URL", plan.progressUrl, SAFE_URL)],
     ["REPORT_URL", check("REPORT_URL", plan.reportUrl, SAFE_URL)],
     ["BOOTED_URL", check("BOOTED_URL", plan.bootedUrl, SAFE_URL)],
+    // Added after version 1 without changing it: a ramdisk that does not know these keys skips them.
+    ["TORRENT_URL", plan.fanout === undefined ? "" : check("TORRENT_URL", plan.fanout.torrentUrl, SAFE_URL)],
+    ["FANOUT_SEED_SECONDS", plan.fanout === undefined ? "" : String(checkSeconds("FANOUT_SEED_SECONDS", plan.fanout.seedSeconds))],
+    ["FANOUT_STALL_SECONDS", plan.fanout === undefined ? "" : String(checkSeconds("FANOUT_STALL_SECONDS", plan.fanout.stallSeconds))],
   ];
   return lines.map(([key, value]) => `${key}=${value}\n`).join("");
+}
+
+function checkSeconds(key: string, n: number): number {
+  if (!Number.isInteger(n) || n < 0 || n > 86400) throw new Error(`refusing to put ${key}=${n} into a deploy plan: whole seconds, 0-86400`);
+  return n;
 }
 
 function checkPartition(n: number): number {

@@ -24,6 +24,7 @@ import type { Machine } from "../inventory/machine.ts";
 import { StoreMetadataSource } from "../metadata/store-metadata-source.ts";
 import { chooseDisk, type DeployPlan, imageFormatOf, renderDeployPlan } from "./deploy-plan.ts";
 import { isDeployToken } from "./deploy-token.ts";
+import { deploymentImageTorrent } from "./fanout-torrents.ts";
 import type { AddressWitness } from "../boot/address-witness.ts";
 import { admitNodeCall, plainAddress } from "../boot/node-token.ts";
 import { DEPLOY_LOG_LIMIT, splitReport } from "./node-report.ts";
@@ -41,6 +42,27 @@ export interface DeployServiceOptions {
   /** What tells whether a caller's address is the machine's (lib/boot/address-witness.ts). */
   readonly witness: AddressWitness;
   readonly now?: () => Date;
+  /** Fan-out (BitTorrent, lib/fanout): plans carry a torrent URL; absent, nodes use HTTP only. */
+  readonly fanout?: DeployFanoutOptions;
+}
+
+/** How deployments use fan-out. */
+export interface DeployFanoutOptions {
+  /** The tracker's port; nodes reach it at the host they reach the boot listener at. */
+  readonly trackerPort: number;
+  /** The tracker's URL as nodes reach it, when that is not the boot host (e.g. behind NAT). */
+  readonly trackerUrl?: string;
+  /** How long a node keeps seeding after its download (FANOUT_SEED_SECONDS). */
+  readonly seedSeconds: number;
+  /** How long a node waits on a swarm that sends nothing before it falls back to HTTP (FANOUT_STALL_SECONDS). */
+  readonly stallSeconds: number;
+}
+
+/** The tracker's URL as the caller of `baseUrl` reaches it. */
+export function trackerUrlFor(baseUrl: string, fanout: Pick<DeployFanoutOptions, "trackerPort" | "trackerUrl">): string {
+  if (fanout.trackerUrl) return fanout.trackerUrl.replace(/\/+$/, "");
+  const url = new URL(baseUrl);
+  return `http://${url.hostname}:${fanout.trackerPort}`;
 }
 
 
@@ -163,12 +185,27 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
         progressUrl: `${deployBase}/progress`,
         reportUrl: `${deployBase}/report`,
         bootedUrl: `${deployBase}/booted`,
+        ...(options.fanout ? { fanout: { torrentUrl: `${deployBase}/image.torrent`, seedSeconds: options.fanout.seedSeconds, stallSeconds: options.fanout.stallSeconds } } : {}),
       };
       // The ramdisk's address is not recorded as the instance's: the deployed system may lease
       // another one (its DHCP client is not the ramdisk's); it tells its own when it has booted.
       await inventory.db.transaction((tx) => updateDeployment(tx, deployment.token, ["planned", "writing"], { phase: "writing", bytesTotal: root.sizeBytes, nodeAddress: request.ip }, now()));
       request.log.warn({ systemId: machine.systemId, image: image.id, disk, source: request.ip }, "deploy plan handed out");
       return reply.type("text/plain").send(renderDeployPlan(plan));
+    });
+
+    // The torrent names the tracker with this deployment's token: only it can join the swarm with it.
+    scope.get<{ Params: { token: string } }>("/deploy/:token/image.torrent", { logLevel: "warn" }, async (request, reply) => {
+      if (!options.fanout) throw new OrchestraError("DEPLOYMENT_NOT_FOUND", "fan-out is off on this server");
+      const { deployment, machine } = await activeDeployment(inventory, request.params.token);
+      await admit(request, deployment, machine);
+      if (deployment.phase !== "planned" && deployment.phase !== "writing") {
+        throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", `this deployment is ${deployment.phase}`, { machine: machine.systemId });
+      }
+      const tracker = trackerUrlFor(requestBaseUrl(request, options.bootUrl), options.fanout);
+      const { torrent, infoHash } = await deploymentImageTorrent(dataDir, deployment.imageId, tracker, deployment.token);
+      request.log.warn({ systemId: machine.systemId, image: deployment.imageId, infoHash, source: request.ip }, "fan-out: torrent handed out");
+      return reply.type("application/x-bittorrent").send(Buffer.from(torrent));
     });
 
     // Rendered here, not on the node: one renderer for the file the OS image expects (lib/images/os-image-config.ts).

@@ -155,3 +155,17 @@ export async function updateDeployment(tx: SqlExecutor, token: string, from: rea
   });
   return (await tx.run(`UPDATE deployments SET ${sets.join(", ")} WHERE token = $1 AND phase IN (${phases.join(", ")})`, values)) > 0;
 }
+
+/**
+ * The images of deployments in flight: their machine is still in the `deploying` it entered
+ * for them, and the node has not failed or booted (the fan-out seeder serves these).
+ */
+export async function imagesInFlight(db: SqlExecutor): Promise<string[]> {
+  const rows = await db.all<{ image_id: string }>(
+    `SELECT DISTINCT d.image_id FROM deployments d JOIN machines m ON m.system_id = d.machine_id
+     WHERE m.status = 'deploying' AND m.status_changed_at = d.entered_at AND d.phase IN ('planned', 'writing', 'written')
+     ORDER BY d.image_id`,
+    [],
+  );
+  return rows.map((row) => row.image_id);
+}

@@ -28,6 +28,7 @@ import { startPeriodicWorker, type Worker } from "./periodic-worker.ts";
 import { registerMetrics, type OrchestraMetrics } from "./metrics.ts";
 import { registerSimplestreams } from "../images/simplestreams-routes.ts";
 import { startTimeoutWorker } from "./timeout-worker.ts";
+import { type FanoutService, type FanoutServiceOptions, startFanoutService } from "./fanout-service.ts";
 import { listenOnUnixSocket, type SocketListener } from "./unix-socket-listener.ts";
 import { redactSecretPaths } from "./log-redaction.ts";
 import { startDashboard, type DashboardListener, type DashboardListenerOptions } from "../dashboard/dashboard-listener.ts";
@@ -69,6 +70,8 @@ export interface ServerOptions {
   apiSocket?: string;
   /** Time limits and the per-source connection cap of every listener (default: DEFAULT_CONNECTION_LIMITS). */
   connectionLimits?: Partial<ConnectionLimits>;
+  /** Image fan-out: the tracker process and the seeders (./fanout-service.ts); plans get torrents through `boot.fanout`. */
+  fanout?: Omit<FanoutServiceOptions, "dataDir" | "inventory" | "logger">;
   /** The web dashboard's listener (lib/dashboard); omitted, there is none. */
   dashboard?: Omit<DashboardListenerOptions, "logger" | "limits">;
 }
@@ -137,6 +140,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const sockets: SocketListener[] = [];
   let ec2: FastifyInstance | undefined;
   let dashboard: DashboardListener | undefined;
+  let fanout: FanoutService | undefined;
   try {
     await registerBootService(boot, { ...options.boot, dataDir: options.dataDir, inventory });
     // Juju's image metadata (image-metadata-url = this listener), as `orchestra images simplestreams` wrote it.
@@ -176,7 +180,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (options.apiSocket) sockets.push(await listenOnUnixSocket(ec2, options.apiSocket, limits, renderEc2ConnectionError));
     }
     if (options.dashboard) dashboard = await startDashboard({ ...options.dashboard, logger, limits });
+    if (options.fanout) fanout = await startFanoutService({ ...options.fanout, dataDir: options.dataDir, inventory, logger });
   } catch (error) {
+    await fanout?.close();
     // Nothing half-started stays behind: no dnsmasq child, no open listener.
     await dnsmasq?.stop();
     await Promise.all(sockets.map((socket) => socket.close()));
@@ -197,11 +203,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(dashboard ? { dashboard: dashboard.address } : {}),
     ...(dashboard?.redirectAddress ? { dashboardRedirect: dashboard.redirectAddress } : {}),
   };
-  logger.info({ ...addresses, bootSocket: options.bootSocket, apiSocket: options.apiSocket, dnsmasqPid: dnsmasq?.pid() }, "orchestra serving");
+  logger.info({ ...addresses, bootSocket: options.bootSocket, apiSocket: options.apiSocket, dnsmasqPid: dnsmasq?.pid(), fanoutTrackerPid: fanout?.trackerPid }, "orchestra serving");
   return {
     addresses,
     async close() {
       await Promise.all(workers.map((w) => w.stop()));
+      await fanout?.close();
       await dnsmasq?.stop();
       await Promise.all(sockets.map((socket) => socket.close()));
       await Promise.all([boot.close(), ec2?.close(), dashboard?.close()]);

@@ -10,7 +10,7 @@ import { loadOrCreateSecretKey, SECRET_KEY_FILE, secretBox } from "../../ec2/cre
 import { DEFAULT_TOPOLOGY } from "../../ec2/model/ec2-services.ts";
 import { parseCidr } from "../../ec2/model/network-topology.ts";
 import { Inventory } from "../../inventory/inventory.ts";
-import { parseListenAddress } from "../../server/listen-address.ts";
+import { type ListenAddress, parseListenAddress } from "../../server/listen-address.ts";
 import { openStore } from "../../store/open-store.ts";
 import { databaseUrl, dataDirFor } from "../context.ts";
 import { parseWholeNumber } from "../parse-options.ts";
@@ -151,6 +151,36 @@ function tlsNames(value: string): string[] {
   return names;
 }
 
+/** The --fanout-* options checked: what deploy plans say, and how the tracker and seeders run. */
+function fanoutSettings(o: Record<string, unknown>, bootListen: ListenAddress, bootUrl: string | undefined) {
+  const trackerListen = o.fanoutTrackerListen === undefined ? { host: bootListen.host, port: 5249 } : parseListenAddress(String(o.fanoutTrackerListen), "--fanout-tracker-listen");
+  if (trackerListen.port === 0) throw new OrchestraError("INVALID_ARGUMENT", "--fanout-tracker-listen needs a fixed port: nodes are told it in their torrents");
+  checkDistinctListeners(bootListen, trackerListen, ["--boot-listen", "--fanout-tracker-listen"]);
+  const trackerUrl = o.fanoutTrackerUrl === undefined ? undefined : String(o.fanoutTrackerUrl);
+  if (trackerUrl !== undefined && !/^http:\/\/[A-Za-z0-9.:[\]_-]+$/.test(trackerUrl)) throw new OrchestraError("INVALID_ARGUMENT", `invalid --fanout-tracker-url ${JSON.stringify(trackerUrl)}: http://host:port`);
+  const seedSeconds = parseWholeNumber("--fanout-seed-seconds", String(o.fanoutSeedSeconds));
+  const stallSeconds = parseWholeNumber("--fanout-stall-seconds", String(o.fanoutStallSeconds));
+  if (seedSeconds > 86400 || stallSeconds < 1 || stallSeconds > 86400) throw new OrchestraError("INVALID_ARGUMENT", "--fanout-seed-seconds is 0-86400 and --fanout-stall-seconds 1-86400");
+  const seederPorts = String(o.fanoutSeederPorts);
+  const ports = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(seederPorts);
+  if (!ports || Number(ports[1]) < 1024 || Number(ports[2] ?? ports[1]) > 65535 || Number(ports[2] ?? ports[1]) < Number(ports[1])) throw new OrchestraError("INVALID_ARGUMENT", `invalid --fanout-seeder-ports ${JSON.stringify(seederPorts)}: a port or a range such as 6881-6999, 1024-65535`);
+  const maxUpload = o.fanoutSeederMaxUpload === undefined ? undefined : parseWholeNumber("--fanout-seeder-max-upload", String(o.fanoutSeederMaxUpload));
+  // The seeder announces from an address nodes can reach: the URL nodes are given for the tracker.
+  const wildcard = trackerListen.host === "0.0.0.0" || trackerListen.host === "::";
+  const seederTrackerUrl = trackerUrl ?? `http://${bootUrl ? new URL(bootUrl).hostname : wildcard ? "127.0.0.1" : trackerListen.host}:${trackerListen.port}`;
+  return {
+    deploy: { trackerPort: trackerListen.port, ...(trackerUrl ? { trackerUrl } : {}), seedSeconds, stallSeconds },
+    service: {
+      trackerListen,
+      trackerUrl: seederTrackerUrl,
+      // This very program: the tracker is `orchestra fanout tracker`, started the way serve was.
+      trackerCommand: [process.execPath, ...process.execArgv, process.argv[1]!],
+      seederPorts,
+      ...(maxUpload ? { seederMaxUploadBytesPerSecond: maxUpload } : {}),
+    },
+  };
+}
+
 /** The `serve` command. */
 export function serveCommand(): Command {
   return new Command("serve")
@@ -183,6 +213,13 @@ export function serveCommand(): Command {
     .option("--kernel-args <args>", "extra kernel arguments for every network-booted Linux, e.g. console=ttyS0")
     .option("--boot-url <url>", "the boot listener's URL as nodes reach it, put in boot scripts, deploy plans and seeds (default: --dhcp-server-address or a specific --boot-listen host, else each connection's local address; never the Host header)")
     .option("--image-base-url <url>", "where nodes fetch kernels and initrds when nginx (sendfile) serves <data dir>/images, e.g. http://192.0.2.1/images (default: this server)")
+    .option("--fanout", "deployments fetch their image peer to peer (BitTorrent, aria2c in the deploy ramdisk), the server seeding it and HTTP as the fallback: see docs/deploy.md (default: off, HTTP only)")
+    .option("--fanout-tracker-listen <host:port>", "with --fanout: where the tracker listens (default: the --boot-listen host, port 5249)")
+    .option("--fanout-tracker-url <url>", "with --fanout: the tracker's URL as nodes reach it (default: the host nodes reach the boot listener at, the tracker's port)")
+    .option("--fanout-seed-seconds <n>", "with --fanout: how long a node keeps seeding after its download, while it writes its disk", "120")
+    .option("--fanout-stall-seconds <n>", "with --fanout: a node falls back to HTTP after its swarm sends nothing for this long", "30")
+    .option("--fanout-seeder-ports <range>", "with --fanout: the server's seeders take a free port in this range", "6881-6999")
+    .option("--fanout-seeder-max-upload <bytes/s>", "with --fanout: cap each of the server's seeders' upload (default: none)")
     .option("--dhcp-interface <name>", "run dnsmasq (DHCP+TFTP) on this interface, supervised by this process")
     .option("--dhcp-server-address <ip>", "this server's address on the provisioning network (default: the --boot-listen host)")
     .option("--dhcp-range <start-end>", "dynamic range for unknown machines, e.g. 192.0.2.100-192.0.2.200")
@@ -229,6 +266,7 @@ export function serveCommand(): Command {
       }
       const dhcp = o.dhcpInterface ? dhcpSettings(o, bootListen.host, bootListen.port) : undefined;
       const bootUrl = defaultBootUrl(o.bootUrl, dhcp?.serverAddress ?? bootListen.host, bootListen.port);
+      const fanout = o.fanout === true ? fanoutSettings(o, bootListen, bootUrl) : undefined;
       const vendorData = o.vendorData === undefined ? undefined : checkVendorData(await readFile(String(o.vendorData), "utf8").catch((error: Error) => {
         throw new OrchestraError("INVALID_ARGUMENT", `cannot read --vendor-data ${JSON.stringify(o.vendorData)}: ${error.message}`);
       }), String(o.vendorData));
@@ -275,7 +313,8 @@ export function serveCommand(): Command {
           bootListen,
           timeoutSweepSeconds: Math.max(1, sweep),
           dataDir,
-          boot: { autoAccept: o.autoAccept === true, kernelArgs: o.kernelArgs, imageBaseUrl: imageBaseUrl(o.imageBaseUrl), ...(bootUrl ? { bootUrl } : {}) },
+          boot: { autoAccept: o.autoAccept === true, kernelArgs: o.kernelArgs, imageBaseUrl: imageBaseUrl(o.imageBaseUrl), ...(bootUrl ? { bootUrl } : {}), ...(fanout ? { fanout: fanout.deploy } : {}) },
+          ...(fanout ? { fanout: fanout.service } : {}),
           dhcp,
           bootSocket: o.bootSocket,
           apiSocket: o.apiSocket,
