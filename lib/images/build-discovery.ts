@@ -6,7 +6,7 @@
  */
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { OrchestraError } from "../errors.ts";
 import type { BootImage } from "./boot-image.ts";
@@ -28,6 +28,8 @@ export interface DiscoveryBuildOptions {
   drivers?: readonly string[];
   /** ipmitool to carry, so the ramdisk can report the BMC's address; false leaves it out. Default: /usr/bin/ipmitool when installed. */
   ipmitool?: string | false;
+  /** aria2c to carry, the BitTorrent client of image fan-out (lib/fanout); false leaves it out. Default: /usr/bin/aria2c when installed. */
+  aria2c?: string | false;
 }
 
 /** The ramdisk's bytes and the kernel it goes with. */
@@ -38,6 +40,8 @@ export interface DiscoveryRamdisk {
   readonly modules: readonly string[];
   /** Whether ipmitool (and its libraries) are inside. */
   readonly ipmitool: boolean;
+  /** Whether aria2c (and its libraries) are inside: without it, deployments fetch over HTTP only. */
+  readonly aria2c: boolean;
 }
 
 /** Whether an ELF executable asks for a dynamic loader (PT_INTERP): such a busybox cannot run alone. */
@@ -103,16 +107,22 @@ export async function buildDiscoveryRamdisk(options: DiscoveryBuildOptions = {})
   }
   entries.push({ kind: "file", path: "etc/modules.order", data: new TextEncoder().encode(modules.map((m) => `${m}\n`).join("")) });
 
-  const ipmitool = options.ipmitool ?? ((await stat("/usr/bin/ipmitool").catch(() => undefined)) ? "/usr/bin/ipmitool" : false);
-  if (ipmitool) {
+  const installed = async (path: string) => ((await stat(path).catch(() => undefined)) ? path : false);
+  const ipmitool = options.ipmitool ?? (await installed("/usr/bin/ipmitool"));
+  const aria2c = options.aria2c ?? (await installed("/usr/bin/aria2c"));
+  const carried = new Set<string>();
+  for (const program of [ipmitool, aria2c]) {
+    if (!program) continue;
     // Libraries go where the build host's loader found them, so the same loader finds them again.
-    for (const path of [ipmitool, ...(await sharedLibraries(ipmitool))]) {
-      const target = path === ipmitool ? "usr/bin/ipmitool" : path.replace(/^\/+/, "");
+    for (const path of [program, ...(await sharedLibraries(program))]) {
+      const target = path === program ? `usr/bin/${basename(program)}` : path.replace(/^\/+/, "");
+      if (carried.has(target)) continue;
+      carried.add(target);
       addDir(target.slice(0, target.lastIndexOf("/")));
       entries.push({ kind: "file", path: target, data: await readFile(path), mode: 0o755 });
     }
   }
-  return { kernelVersion, kernelPath, initrd: gzipSync(writeCpioNewc(entries)), modules, ipmitool: Boolean(ipmitool) };
+  return { kernelVersion, kernelPath, initrd: gzipSync(writeCpioNewc(entries)), modules, ipmitool: Boolean(ipmitool), aria2c: Boolean(aria2c) };
 }
 
 /** Build the discovery ramdisk and register it, with its kernel, as a `discovery` image. */

@@ -13,8 +13,17 @@
  * never boots.
  */
 
+import { aria2DownloadArguments, aria2SeedArguments } from "../fanout/aria2/aria2-arguments.ts";
 import { renderNodeScriptPrelude } from "./node-script.ts";
 import { OS_SEED_CONFIG_PATH } from "./os-image-config.ts";
+
+/** aria2c's arguments as shell words (each double-quoted, so $WORK and the plan's numbers expand and nothing else does). */
+function shellWords(args: readonly string[]): string {
+  return args.map((arg) => `"${arg}"`).join(" ");
+}
+
+/** The memory kept free beside the image file held in RAM (kB): the decompressor, the shell, the page cache's floor. */
+const FANOUT_MEMORY_MARGIN_KB = 96 * 1024;
 
 /** The script. `ORCHESTRA_DEV` (default /dev) and `ORCHESTRA_DEPLOY_NO_REBOOT` exist for tests that run it on a host against a file. */
 export function renderDeployScript(): string {
@@ -31,6 +40,7 @@ report() { report_to "$REPORT_URL" "$1" "$2"; }
 
 fail() {
   log "FAILED: $1"
+  stop_seeding
   [ -n "$TARGET" ] && [ "$WROTE" = 1 ] && dd if=/dev/zero of="$TARGET" bs=1048576 count=1 conv=notrunc,fsync 2>/dev/null
   report failure "$1"
   finish 1
@@ -61,6 +71,9 @@ while IFS='=' read -r key value; do
     PROGRESS_URL) PROGRESS_URL=$value ;;
     REPORT_URL) REPORT_URL=$value ;;
     BOOTED_URL) BOOTED_URL=$value ;;
+    TORRENT_URL) TORRENT_URL=$value ;;
+    FANOUT_SEED_SECONDS) FANOUT_SEED_SECONDS=$value ;;
+    FANOUT_STALL_SECONDS) FANOUT_STALL_SECONDS=$value ;;
   esac
 done < "$WORK/plan"
 [ "$PLAN_VERSION" = 1 ] || fail "plan format $PLAN_VERSION is not one this ramdisk reads (1)"
@@ -74,6 +87,45 @@ case "$IMAGE_FORMAT" in
   raw) DECOMPRESS="cat" ;;
   *) fail "unknown image format $IMAGE_FORMAT" ;;
 esac
+
+# Fan-out (docs/deploy.md): fetch the image by BitTorrent into RAM, verify it, seed it to the
+# other nodes while it is written. Any failure here only means HTTP, as without fan-out.
+SOURCE=http
+SEED_PID=
+why() { echo "$*" > "$WORK/fanout.reason"; }
+fanout_fetch() {
+  command -v aria2c >/dev/null 2>&1 || { why "this ramdisk has no aria2c"; return 1; }
+  avail=$(awk '/MemAvailable/ { print $2 }' /proc/meminfo 2>/dev/null)
+  need=$(( IMAGE_BYTES / 1024 + ${FANOUT_MEMORY_MARGIN_KB} ))
+  [ "\${avail:-0}" -gt "$need" ] || { why "not enough memory to hold the image: \${avail:-0} kB available, $need kB needed"; return 1; }
+  timeout 30 wget -q -O "$WORK/image.torrent" "$TORRENT_URL" 2>"$WORK/torrent.err" || { why "could not fetch the torrent: $(tr '\\n' ' ' < "$WORK/torrent.err")"; return 1; }
+  mkdir -p "$WORK/fanout"
+  started=$(date +%s)
+  # Bounded twice: aria2c stops when nothing arrives for FANOUT_STALL_SECONDS, and the whole
+  # download may take no longer than it would at 1 MiB/s plus ten minutes.
+  timeout $(( IMAGE_BYTES / 1048576 + 600 )) aria2c ${shellWords(aria2DownloadArguments({ torrent: "$WORK/image.torrent", dir: "$WORK/fanout", out: "image", listenPort: "6881-6999", stallSeconds: "$FANOUT_STALL_SECONDS", seedSeconds: 0, log: "$WORK/aria2.log", logLevel: "notice" }))} >"$WORK/aria2.out" 2>&1
+  rc=$?
+  [ $rc = 0 ] || { why "aria2c exited with $rc: $(grep -i -m 3 -e error -e stop "$WORK/aria2.out" | tr '\\n' ' ')"; return 1; }
+  got=$(sha256sum "$WORK/fanout/image" | cut -d ' ' -f 1)
+  [ "$got" = "$IMAGE_SHA256" ] || { why "the image from peers has SHA-256 $got, the plan says $IMAGE_SHA256"; return 1; }
+  log "fan-out: image fetched from peers and verified in $(( $(date +%s) - started )) s; seeding it for up to $FANOUT_SEED_SECONDS s"
+  # A second aria2c seeds the verified file (no re-hash), bounded by FANOUT_SEED_SECONDS.
+  [ "\${FANOUT_SEED_SECONDS:-0}" -gt 0 ] || return 0
+  timeout "$FANOUT_SEED_SECONDS" aria2c ${shellWords(aria2SeedArguments({ torrent: "$WORK/image.torrent", dir: "$WORK/fanout", out: "image", listenPort: "6881-6999", unverified: true }))} >"$WORK/seed.out" 2>&1 &
+  SEED_PID=$!
+  return 0
+}
+stop_seeding() {
+  [ -n "$SEED_PID" ] || return 0
+  kill "$SEED_PID" 2>/dev/null; wait "$SEED_PID" 2>/dev/null
+  SEED_PID=
+  rm -f "$WORK/fanout/image"
+  log "fan-out: stopped seeding"
+}
+if [ -n "$TORRENT_URL" ]; then
+  log "fan-out: fetching $IMAGE_ID from peers ($TORRENT_URL)"
+  if fanout_fetch; then SOURCE=fanout; else log "fan-out: falling back to HTTP: $(cat "$WORK/fanout.reason")"; rm -rf "$WORK/fanout"; fi
+fi
 
 # Progress: bytes written to the disk so far, from the block layer's counters, every 5 s.
 # The block device's own name (the plan's DISK may be a link to it), for its counters in /sys.
@@ -91,7 +143,7 @@ mkfifo "$WORK/hash.fifo"
 sha256sum < "$WORK/hash.fifo" > "$WORK/hash" &
 HASH_PID=$!
 WROTE=1
-{ wget -q -O - "$IMAGE_URL" 2>"$WORK/fetch.err"; rc=$?; [ $rc = 0 ] || [ $rc = 141 ] || echo "download of $IMAGE_URL failed (wget exit $rc): $(cat "$WORK/fetch.err" | tr '\\n' ' ' | sed 's/ *$//' | grep . || echo 'no message: killed?')" > "$WORK/fetch.failed"; } \\
+{ if [ "$SOURCE" = fanout ]; then cat "$WORK/fanout/image"; else wget -q -O - "$IMAGE_URL"; fi 2>"$WORK/fetch.err"; rc=$?; [ $rc = 0 ] || [ $rc = 141 ] || echo "download of $IMAGE_URL failed (wget exit $rc): $(cat "$WORK/fetch.err" | tr '\\n' ' ' | sed 's/ *$//' | grep . || echo 'no message: killed?')" > "$WORK/fetch.failed"; } \\
   | tee "$WORK/hash.fifo" \\
   | { $DECOMPRESS 2>"$WORK/decompress.err"; rc=$?; [ $rc = 0 ] || [ $rc = 141 ] || echo "$IMAGE_FORMAT decompression failed (exit $rc): $(cat "$WORK/decompress.err" | tr '\\n' ' ' | sed 's/ *$//')" > "$WORK/decompress.failed"; } \\
   | dd of="$TARGET" bs=1048576 conv=fsync 2>"$WORK/dd.err" || echo "writing $TARGET failed: $(grep -v -e 'records in' -e 'records out' -e ' bytes' "$WORK/dd.err" | tr '\\n' ' ' | sed 's/ *$//')" > "$WORK/write.failed"
@@ -136,7 +188,9 @@ if [ -n "$ROOT_PARTITION" ] && [ -n "$SEED_CONFIG_URL" ]; then
   log "cloud-init seed written to partition $ROOT_PARTITION"
 fi
 
-report success "deployed $IMAGE_ID to $DISK" || finish 1
+report success "deployed $IMAGE_ID to $DISK" || { stop_seeding; finish 1; }
+# Peers still fetching get the rest of FANOUT_SEED_SECONDS from this node before it reboots.
+if [ -n "$SEED_PID" ]; then wait "$SEED_PID" 2>/dev/null; SEED_PID=; log "fan-out: seeding time over"; fi
 finish 0
 `;
 }

@@ -36,7 +36,7 @@ describe("the discovery ramdisk", () => {
     expect(init).toContain('"$URL/enlist"');
   });
 
-  it("carries ipmitool with its libraries, and it runs inside the unpacked ramdisk", async () => {
+  it("carries ipmitool and aria2c with their libraries, and they run inside the unpacked ramdisk", async () => {
     expect(ramdisk.ipmitool).toBe(true);
     const root = join(data.dir, "root");
     mkdirSync(root);
@@ -44,6 +44,11 @@ describe("the discovery ramdisk", () => {
     const version = await execa("chroot", [root, "/usr/bin/ipmitool", "-V"], { reject: false, all: true });
     expect(version.exitCode, version.all).toBe(0);
     expect(version.stdout).toMatch(/^ipmitool version/);
+    // aria2c (image fan-out) likewise, with its own libraries.
+    expect(ramdisk.aria2c).toBe(true);
+    const aria2c = await execa("chroot", [root, "/usr/bin/aria2c", "--version"], { reject: false, all: true });
+    expect(aria2c.exitCode, aria2c.all).toBe(0);
+    expect(aria2c.stdout).toMatch(/^aria2 version 1\.36/);
     const busybox = await execa("chroot", [root, "/bin/busybox", "sh", "-n", "/init"], { reject: false, all: true });
     expect(busybox.exitCode, busybox.all).toBe(0);
   });

@@ -29,9 +29,10 @@ export interface Aria2DownloadOptions {
   readonly dir: string;
   /** The file's name in `dir` (default: the torrent's name). */
   readonly out?: string;
-  readonly listenPort: number;
-  /** Give up when nothing arrives for this long (seconds): the node falls back to HTTP. */
-  readonly stallSeconds: number;
+  /** A port, or a range aria2c picks a free one from ("6881-6999"). */
+  readonly listenPort: number | string;
+  /** Give up when nothing arrives for this long (seconds; a shell variable in the ramdisk's script): the node falls back to HTTP. */
+  readonly stallSeconds: number | string;
   /** Keep seeding this long after the download completes (minutes may be fractional); 0 exits at once. */
   readonly seedSeconds: number;
   /** Where aria2c writes its log (`-` for stdout); none by default. */
