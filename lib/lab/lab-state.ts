@@ -63,6 +63,8 @@ export interface LabState {
   /** In proxy mode, the namespace of the site's own DHCP server, joined to the bridge by a veth pair. */
   readonly siteNamespace?: string;
   readonly siteDhcp?: LabProcess;
+  /** Whether the server shares deploy images peer to peer (`serve --fanout`); absent in labs made before it existed. */
+  readonly fanout?: boolean;
   readonly bridge: string;
   readonly serverAddress: string;
   readonly prefixLength: number;

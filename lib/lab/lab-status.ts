@@ -30,6 +30,8 @@ export interface LabStatus {
   readonly running: boolean;
   readonly namespace: string;
   readonly dhcpMode: "dhcp" | "proxy";
+  /** Whether the lab's server shares deploy images peer to peer (`lab up --fanout`). */
+  readonly fanout: boolean;
   /** The EC2 endpoint on the host's loopback. */
   readonly apiUrl: string | null;
   /** The boot service on the host's loopback. */
@@ -69,6 +71,7 @@ export async function labStatus(dataDir: string): Promise<LabStatus | undefined>
     running: serveRunning && namespaceUp,
     namespace: state.namespace,
     dhcpMode: state.dhcpMode,
+    fanout: state.fanout === true,
     apiUrl: state.hostApiUrl ?? null,
     bootUrl: state.hostBootUrl ?? null,
     nodeBootUrl: `http://${state.serverAddress}:${state.bootPort}`,

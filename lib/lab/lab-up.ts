@@ -42,6 +42,11 @@ export interface LabUpOptions {
   readonly diskGib?: number;
   /** Who hands out addresses: Orchestra's dnsmasq (`dhcp`, default) or a separate site server beside it (`proxy`). */
   readonly dhcpMode?: "dhcp" | "proxy";
+  /**
+   * The lab's server shares deploy images peer to peer (`orchestra serve --fanout`): VMs
+   * deploying the same image at once fetch it from each other by BitTorrent, HTTP the fallback.
+   */
+  readonly fanout?: boolean;
   /** Extra `orchestra serve` arguments (e.g. --auto-accept). */
   readonly serveArgs?: readonly string[];
   /** How long to wait for the server to answer, in milliseconds. */
@@ -130,6 +135,8 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
   await requireFile("/usr/lib/ipxe/undionly.kpxe", "ipxe");
   await requireProgram("ipmi_sim", "openipmi");
   await requireProgram("ipmitool", "ipmitool");
+  // The server seeds with aria2c and the deploy ramdisk carries the host's aria2c.
+  if (options.fanout) await requireProgram("aria2c", "aria2");
   if (firmware.includes("uefi")) {
     await requireFile(OVMF_CODE, "ovmf");
     await requireFile(OVMF_VARS, "ovmf");
@@ -147,6 +154,7 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
     dataDir,
     namespace,
     dhcpMode,
+    fanout: options.fanout === true,
     bridge: "br0",
     serverAddress: LAB_SERVER_ADDRESS,
     prefixLength: LAB_PREFIX_LENGTH,
@@ -192,6 +200,7 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
       // Inside a throwaway namespace, dropping to another user only costs file permissions.
       "--dnsmasq-user", "root",
       "--kernel-args", "console=ttyS0",
+      ...(options.fanout ? ["--fanout"] : []),
       ...(options.serveArgs ?? []),
     ], serveLog);
     state = { ...state, serve };

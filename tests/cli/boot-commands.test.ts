@@ -45,6 +45,10 @@ describe("the images and lab commands", () => {
     const firmware = await orchestra("lab", "up", "--nodes", "1", "--firmware", "coreboot");
     expect(firmware.exitCode).toBe(1);
     expect(firmware.stderr).toMatch(/unknown firmware "coreboot"/);
+    const fanout = await orchestra("lab", "up", "--fanout", "--nodes", "17");
+    expect(fanout.exitCode).toBe(1);
+    expect(fanout.stderr).toMatch(/--nodes must be a whole number from 0 to 16/);
+    expect((await orchestra("lab", "up", "--help")).stdout.replace(/\s+/g, " ")).toMatch(/--fanout the lab's server shares deploy images peer to peer \(serve --fanout\)/);
     const status = await orchestra("lab", "status", "--json");
     expect(status.exitCode).toBe(1);
     expect(JSON.parse(status.stderr).error.code).toBe("LAB_NOT_RUNNING");

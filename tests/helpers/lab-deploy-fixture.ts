@@ -1,7 +1,7 @@
 /**
  * The steps every lab deployment test takes before its first RunInstances, in one place: wait
  * helpers that show the consoles and serve's log on failure, the OS image built (or taken
- * from the cache) while the VM enlists, the VM accepted and commissioned through its BMC, and
+ * from the cache) while the VMs enlist, the VMs accepted and commissioned through their BMCs, and
  * an AWS CLI with its own EC2 credentials aimed at the lab's API relay.
  */
 import { execFile } from "node:child_process";
@@ -35,20 +35,27 @@ export function labDeployFixture(dataDir: string, status: () => LabStatus | unde
     return JSON.parse(show.stdout) as MachineView;
   }
 
+  /** Build the OS image while the lab's `count` VMs enlist, then accept and commission them all at once. */
+  async function commissionedVms(count: number): Promise<{ image: { id: string; role: string; rootPartition: number; release?: string }; machines: MachineView[] }> {
+    const [built, enlisted] = await Promise.all([orchestraCli(dataDir, "images", "build-os", "--json"), waitForMachines(dataDir, count, 240_000)]);
+    expect(built.exitCode, built.all).toBe(0);
+    expect(enlisted.length, consoleTails(status())).toBe(count);
+    for (const m of enlisted) {
+      const accept = await orchestraCli(dataDir, "machines", "accept", m.systemId);
+      expect(accept.exitCode, accept.all).toBe(0);
+    }
+    await waitFor("commissioning to finish", 300_000 * count, async () => {
+      const seen = await Promise.all(enlisted.map((e) => machine(e.systemId)));
+      for (const m of seen) expect(m.status, m.statusMessage).not.toBe("failed_commissioning");
+      return seen.every((m) => m.status === "ready") ? seen : undefined;
+    });
+    return { image: JSON.parse(built.stdout), machines: enlisted };
+  }
+
   /** Build the OS image while the lab's one VM enlists, then accept and commission it. */
   async function commissionedVm(): Promise<{ image: { id: string; role: string; rootPartition: number; release?: string }; machine: MachineView }> {
-    const [built, enlisted] = await Promise.all([orchestraCli(dataDir, "images", "build-os", "--json"), waitForMachines(dataDir, 1, 240_000)]);
-    expect(built.exitCode, built.all).toBe(0);
-    expect(enlisted.length, consoleTails(status())).toBe(1);
-    const systemId = enlisted[0]!.systemId;
-    const accept = await orchestraCli(dataDir, "machines", "accept", systemId);
-    expect(accept.exitCode, accept.all).toBe(0);
-    await waitFor("commissioning to finish", 300_000, async () => {
-      const m = await machine(systemId);
-      expect(m.status, m.statusMessage).not.toBe("failed_commissioning");
-      return m.status === "ready" ? m : undefined;
-    });
-    return { image: JSON.parse(built.stdout), machine: enlisted[0]! };
+    const { image, machines } = await commissionedVms(1);
+    return { image, machine: machines[0]! };
   }
 
   /** Debian's AWS CLI with fresh credentials of account `account`: `aws("run-instances", ...)` answers the parsed JSON. */
@@ -68,5 +75,5 @@ export function labDeployFixture(dataDir: string, status: () => LabStatus | unde
     return async (...args: string[]) => JSON.parse((await run("/usr/bin/aws", ["ec2", ...args, "--endpoint-url", status()!.apiUrl!, "--output", "json"], { env, encoding: "utf8" })).stdout || "{}");
   }
 
-  return { waitFor, machine, commissionedVm, ec2Client };
+  return { waitFor, machine, commissionedVms, commissionedVm, ec2Client };
 }

@@ -30,6 +30,7 @@ export function labCommand(): Command {
     .option("--dhcp <mode>", "dhcp: Orchestra's dnsmasq hands out addresses; proxy: a separate site DHCP server does and Orchestra runs proxy-DHCP beside it", "dhcp")
     .option("--auto-accept", "the lab's server accepts enlisted machines at once")
     .option("--erase-disks <mode>", "the lab's server erases released machines' disks: quick or full")
+    .option("--fanout", "the lab's server shares deploy images peer to peer (serve --fanout): VMs deploying one image at once fetch it from each other by BitTorrent, HTTP the fallback; needs aria2c (Debian's aria2)")
     .option("--json", "print the lab's status as JSON")
     .action(async (_options, command: Command) => {
       const o = command.optsWithGlobals();
@@ -42,6 +43,7 @@ export function labCommand(): Command {
         cpus: parseWholeNumber("--cpus", o.cpus),
         diskGib: parseWholeNumber("--disk-gib", o.diskGib),
         dhcpMode: o.dhcp,
+        fanout: o.fanout === true,
         // Checked by serve itself, which refuses an unknown mode before the lab goes on.
         serveArgs: [...(o.autoAccept ? ["--auto-accept"] : []), ...(o.eraseDisks !== undefined ? ["--erase-disks", String(o.eraseDisks)] : [])],
       });
@@ -63,7 +65,7 @@ export function labCommand(): Command {
         return;
       }
       const lines = [
-        `namespace: ${status.namespace} (${status.running ? "running" : "server not running"}; DHCP mode ${status.dhcpMode})`,
+        `namespace: ${status.namespace} (${status.running ? "running" : "server not running"}; DHCP mode ${status.dhcpMode}${status.fanout ? "; fan-out on" : ""})`,
         `boot (host): ${status.bootUrl ?? "-"}`,
         `EC2 API (host): ${status.apiUrl ?? "-"}`,
         `boot (nodes): ${status.nodeBootUrl}`,
