@@ -19,6 +19,7 @@ import { enlistMachine } from "./enlist-machine.ts";
 import { renderBootScript, renderChainScript } from "./ipxe-scripts.ts";
 import { type RateLimit, RateLimiter } from "./rate-limiter.ts";
 import { serveFile } from "./serve-file.ts";
+import { FileCache } from "./file-cache.ts";
 import { type DeployFanoutOptions, registerDeployService } from "../deploy/deploy-service.ts";
 import { registerEraseService } from "../deploy/erase-service.ts";
 import { deploymentOf } from "../deploy/deployment-rows.ts";
@@ -103,6 +104,7 @@ export async function registerBootService(app: FastifyInstance, options: BootSer
   const unknownGlobalLimiter = new RateLimiter(options.unknownMacGlobalRateLimit ?? DEFAULT_UNKNOWN_MAC_GLOBAL_RATE_LIMIT);
   const witness = options.witness ?? fileAddressWitness({ leaseFile: dhcpPaths(options.dataDir).leaseFile });
   const { inventory } = options;
+  const fileCache = new FileCache();
   const scriptContext = (request: FastifyRequest) => ({ baseUrl: requestBaseUrl(request, options.bootUrl), kernelArgs: options.kernelArgs, imageBaseUrl: options.imageBaseUrl });
 
   /** The branch for a MAC's machine, with its node token only if this address may have it (docs/boot.md). */
@@ -174,7 +176,7 @@ export async function registerBootService(app: FastifyInstance, options: BootSer
     const imageRoute = async (request: FastifyRequest<{ Params: { id: string; file: string } }>, reply: FastifyReply) => {
       const { id, file } = request.params;
       if (!(IMAGE_FILE_NAMES as readonly string[]).includes(file)) throw new OrchestraError("IMAGE_NOT_FOUND", `images have no file ${JSON.stringify(file)}`);
-      return serveFile(request, reply, imageFilePath(options.dataDir, id, file as ImageFileName)).catch((error: unknown) => {
+      return serveFile(request, reply, imageFilePath(options.dataDir, id, file as ImageFileName), fileCache).catch((error: unknown) => {
         // A missing file under a valid-looking id is the caller's 404, not our 500.
         if (isOrchestraError(error, "BOOT_FILE_MISSING")) throw new OrchestraError("IMAGE_NOT_FOUND", `no image ${id} with a ${file}`, { id, file });
         throw error;

@@ -11,6 +11,8 @@
  * (tests/bench/boot-http.ts). Here memory is bounded by the pool whatever the number of
  * clients: a client waits for a free buffer, and only clients whose socket is full hold one.
  * Sites that want zero-copy sendfile put nginx in front of the image files (--image-base-url).
+ * Files small enough to be held in memory (kernels, initrds: file-cache.ts) skip the reads
+ * altogether and go out as slices of the held Buffer (sendBytes).
  */
 import type { ServerResponse } from "node:http";
 import { open } from "node:fs/promises";
@@ -71,6 +73,26 @@ function writeOut(res: ServerResponse, chunk: Buffer): Promise<void> {
     res.once("close", done);
     res.write(chunk, done);
   });
+}
+
+/**
+ * Bytes handed to the socket per write from a held file (file-cache.ts). Larger slices cut
+ * little CPU (4 MiB: about 0.1 s/GiB less, within the noise of this machine) but the socket's
+ * idle limit restarts only when a whole slice is in the kernel: 1 MiB keeps a client reading
+ * 17 KiB/s alive under the 60 s default, as the pooled reads did.
+ */
+export const SEND_SLICE_BYTES = 1024 * 1024;
+
+/**
+ * Send bytes `start`..`end` (inclusive) of `bytes` (a whole file held in memory) as the body
+ * of `res`, whose head the caller has written, and end it: slices of the one Buffer, no copy
+ * in JavaScript, the next written once the kernel holds the last.
+ */
+export async function sendBytes(res: ServerResponse, bytes: Buffer, start: number, end: number, slice: number = SEND_SLICE_BYTES): Promise<void> {
+  for (let position = start; position <= end && !res.destroyed; position += slice) {
+    await writeOut(res, bytes.subarray(position, Math.min(position + slice, end + 1)));
+  }
+  if (!res.destroyed) res.end();
 }
 
 /**

@@ -11,4 +11,5 @@ export { enlistMachine, reportHardware, type EnlistmentOptions, type EnlistmentR
 export { renderBootScript, renderChainScript, type BootBranch, type BootImageRef, type BootScriptContext } from "./ipxe-scripts.ts";
 export { RateLimiter, type RateLimit } from "./rate-limiter.ts";
 export { parseRange, serveFile, type ByteRange } from "./serve-file.ts";
+export { FileCache, FILE_CACHE_BYTES } from "./file-cache.ts";
 export { IPXE_DIR, prepareTftpRoot } from "./tftp-root.ts";

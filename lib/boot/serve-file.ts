@@ -1,12 +1,14 @@
 /**
  * @module boot/serve-file
  * Large boot files over HTTP with byte ranges (DESIGN.md: "never TFTP"): kernels, initrds
- * and root images, sent from disk in big reads through a bounded buffer pool.
+ * and root images: the hot ones from memory (file-cache.ts), the others from disk in big reads
+ * through a bounded buffer pool (file-sender.ts).
  */
 import { stat } from "node:fs/promises";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { OrchestraError } from "../errors.ts";
-import { sendFileRange } from "./file-sender.ts";
+import { FileCache } from "./file-cache.ts";
+import { sendBytes, sendFileRange } from "./file-sender.ts";
 
 /** A byte range, both ends inclusive, as HTTP counts them. */
 export interface ByteRange {
@@ -45,8 +47,11 @@ export function isNotModified(ifNoneMatch: string | undefined, ifModifiedSince: 
   return Number.isFinite(since) && Math.floor(mtimeMs / 1000) * 1000 <= since;
 }
 
-/** Answer `request` with the file at `path`, honouring Range, If-Range, If-None-Match, If-Modified-Since and HEAD. */
-export async function serveFile(request: FastifyRequest, reply: FastifyReply, path: string): Promise<FastifyReply> {
+/**
+ * Answer `request` with the file at `path`, honouring Range, If-Range, If-None-Match,
+ * If-Modified-Since and HEAD; from `cache` when it holds (or can hold) the file.
+ */
+export async function serveFile(request: FastifyRequest, reply: FastifyReply, path: string, cache?: FileCache): Promise<FastifyReply> {
   const info = await stat(path).catch(() => undefined);
   if (!info?.isFile()) throw new OrchestraError("BOOT_FILE_MISSING", `boot file ${path} is missing`, { path });
   const etag = `"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
@@ -75,6 +80,8 @@ export async function serveFile(request: FastifyRequest, reply: FastifyReply, pa
     reply.raw.end();
     return reply;
   }
-  await sendFileRange(reply.raw, path, start, end);
+  const held = await cache?.get(path, info);
+  if (held) await sendBytes(reply.raw, held, start, end);
+  else await sendFileRange(reply.raw, path, start, end);
   return reply;
 }

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import Fastify from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isNotModified, parseRange, serveFile } from "../../lib/boot/serve-file.ts";
+import { FileCache } from "../../lib/boot/file-cache.ts";
 
 describe("Range headers", () => {
   it("parses the single-range forms", () => {
@@ -27,12 +28,14 @@ describe("Range headers", () => {
 describe("serving a file over HTTP: ranges and conditional requests", () => {
   const content = randomBytes(3 * 1024 * 1024 + 77);
   const app = Fastify();
+  const cache = new FileCache();
   let dir: string | undefined;
   // Made before the first test, not when the file is collected: a run that skips these tests leaves nothing behind.
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), `orchestra-serve-file-${process.pid}-`));
     writeFileSync(join(dir, "kernel"), content);
     app.get("/f", (request, reply) => serveFile(request, reply, join(dir!, "kernel")));
+    app.get("/held", (request, reply) => serveFile(request, reply, join(dir!, "kernel"), cache));
   });
   afterAll(async () => {
     await app.close();
@@ -51,6 +54,18 @@ describe("serving a file over HTTP: ranges and conditional requests", () => {
     const head = await app.inject({ method: "HEAD", url: "/f" });
     expect(head.headers["content-length"]).toBe(String(content.length));
     expect(head.rawPayload.length).toBe(0);
+  });
+
+  it("from memory (the file cache): the same whole file and ranges, the file read once", async () => {
+    for (let i = 0; i < 2; i++) {
+      const whole = await app.inject({ url: "/held" });
+      expect(whole.rawPayload.equals(content)).toBe(true);
+      const part = await app.inject({ url: "/held", headers: { range: "bytes=1048500-2097200" } });
+      expect(part.statusCode).toBe(206);
+      expect(part.rawPayload.equals(content.subarray(1048500, 2097201))).toBe(true);
+      expect((await app.inject({ url: "/held", headers: { range: "bytes=-1" } })).rawPayload.equals(content.subarray(-1))).toBe(true);
+    }
+    expect(cache.heldBytes).toBe(content.length);
   });
 
   it("If-None-Match with the ETag, or If-Modified-Since at or after the file's time, answers 304 without a body", async () => {
