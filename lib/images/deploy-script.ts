@@ -189,8 +189,10 @@ if [ -n "$ROOT_PARTITION" ] && [ -n "$SEED_CONFIG_URL" ]; then
 fi
 
 report success "deployed $IMAGE_ID to $DISK" || { stop_seeding; finish 1; }
-# Peers still fetching get the rest of FANOUT_SEED_SECONDS from this node before it reboots.
-if [ -n "$SEED_PID" ]; then wait "$SEED_PID" 2>/dev/null; SEED_PID=; log "fan-out: seeding time over"; fi
+# Seeding ends with the report (issue 17: a node shares while it writes and reports, never
+# longer than FANOUT_SEED_SECONDS): a deployed machine does not hold back its own reboot for
+# the others, who still have the server's seeder and HTTP.
+stop_seeding
 finish 0
 `;
 }

@@ -105,8 +105,10 @@ async function startRelay(role: string, socket: string, dir: string): Promise<{ 
   const portFile = join(dir, `${name}.port`);
   const logFile = join(dir, `${name}.log`);
   const relay = await startDetached(role, [...orchestraArgv(), "lab", "relay", "--socket", socket, "--port-file", portFile], logFile);
+  // A relay is a whole Node process: on a loaded two-core host its start took over 10 s, so
+  // it gets a minute to write its port (it still fails at once if it exits: see the log tail).
   const port = (async () => {
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 600; i++) {
       const text = await readFile(portFile, "utf8").catch(() => "");
       if (/^\d+\n$/.test(text)) return Number(text);
       await sleep(100);
