@@ -47,7 +47,7 @@ export const COMMAND_TABLE: readonly { name: string; term: string; summary: stri
     summary: "puppetserver's autosign policy: sign (exit 0) only a CSR carrying the one-time challenge Orchestra issued to that instance",
     load: async () => (await import("./commands/autosign.ts")).autosignCommand(),
   },
-  { name: "fanout", term: "fanout", summary: "peer-to-peer image fan-out for deployments: the tracker orchestra serve --fanout runs", load: async () => (await import("./commands/fanout.ts")).fanoutCommand() },
+  { name: "fanout", term: "fanout", summary: "peer-to-peer image fan-out (BitTorrent) for deployments: see docs/deploy.md", load: async () => (await import("./commands/fanout.ts")).fanoutCommand() },
   { name: "users", term: "users", summary: "operators of the web dashboard (orchestra serve --dashboard-listen)", load: async () => (await import("./commands/users.ts")).usersCommand() },
 ];
 
