@@ -18,6 +18,8 @@ export const ARIA2_PRIVATE_SWARM_ARGUMENTS: readonly string[] = [
   "--file-allocation=none",
   "--summary-interval=0",
   "--console-log-level=warn",
+  // Its console lines become the reason a node logs for falling back: no terminal colours in them.
+  "--enable-color=false",
   "--allow-overwrite=true",
   "--auto-file-renaming=false",
   "--bt-save-metadata=false",
