@@ -179,8 +179,15 @@ if [ -n "$ROOT_PARTITION" ] && [ -n "$SEED_CONFIG_URL" ]; then
   entry=$((446 + 16 * (ROOT_PARTITION - 1)))
   start=$(dd if="$TARGET" bs=1 skip=$((entry + 8)) count=4 2>/dev/null | od -An -tu4 | tr -d ' ')
   [ -n "$start" ] && [ "$start" -gt 0 ] || fail "partition $ROOT_PARTITION has no start sector in the disk's MBR"
-  LOOP=$(losetup -f) || fail "no free loop device to mount the root file system"
-  losetup -o $((start * 512)) "$LOOP" "$TARGET" || fail "losetup of partition $ROOT_PARTITION failed"
+  # Find a free loop device and take it; where something else takes the same one in between
+  # (two deploys sharing a host's loop devices in the tests), try the next free one.
+  tries=0
+  until LOOP=$(losetup -f) && losetup -o $((start * 512)) "$LOOP" "$TARGET" 2>"$WORK/losetup.err"; do
+    tries=$((tries + 1))
+    [ -n "$LOOP" ] || fail "no free loop device to mount the root file system"
+    [ $tries -ge 5 ] && fail "losetup of partition $ROOT_PARTITION failed: $(cat "$WORK/losetup.err")"
+    sleep 1
+  done
   mkdir -p "$WORK/root"
   if ! mount -t ext4 "$LOOP" "$WORK/root" 2>"$WORK/mount.err"; then losetup -d "$LOOP"; fail "mounting partition $ROOT_PARTITION failed: $(cat "$WORK/mount.err")"; fi
   mkdir -p "$WORK/root/${OS_SEED_CONFIG_PATH.slice(0, OS_SEED_CONFIG_PATH.lastIndexOf("/"))}"
