@@ -12,6 +12,7 @@ import { OrchestraError } from "../../errors.ts";
 import { startFanoutTracker } from "../../fanout/tracker/fanout-tracker.ts";
 import { Inventory } from "../../inventory/inventory.ts";
 import { humanLogStream } from "../../server/human-log.ts";
+import { addLogOptions, checkLogOptions } from "../log-options.ts";
 import { parseListenAddress } from "../../server/listen-address.ts";
 import { createServerLogger } from "../../server/server-logger.ts";
 import { openStore } from "../../store/open-store.ts";
@@ -20,19 +21,18 @@ import { databaseUrl, dataDirFor } from "../context.ts";
 /** The `fanout` command. */
 export function fanoutCommand(): Command {
   const fanout = new Command("fanout").description("peer-to-peer image fan-out (BitTorrent) for deployments: see docs/deploy.md");
-  fanout
+  const trackerCommand = fanout
     .command("tracker")
     .description("run the fan-out tracker: answers only peers holding a live deployment token of the image they announce (orchestra serve --fanout starts it)")
     .option("--listen <host:port>", "where the tracker listens", "0.0.0.0:5249")
-    .option("--interval-seconds <n>", "how often peers re-announce", "15")
-    .option("--log-level <level>", "trace, debug, info, warn or error", "info")
-    .option("--log-format <format>", "text or json; default: text on a terminal, else json")
+    .option("--interval-seconds <n>", "how often peers re-announce", "15");
+  addLogOptions(trackerCommand)
     .action(async (_options, command: Command) => {
       const o = command.optsWithGlobals();
       const listen = parseListenAddress(o.listen, "--listen");
       const interval = Number(o.intervalSeconds);
       if (!Number.isInteger(interval) || interval < 1 || interval > 3600) throw new OrchestraError("INVALID_ARGUMENT", `invalid --interval-seconds ${JSON.stringify(o.intervalSeconds)}: 1-3600`);
-      const format = o.logFormat ?? (process.stderr.isTTY ? "text" : "json");
+      const format = checkLogOptions(o);
       const logger = createServerLogger(o.logLevel, format === "text" ? humanLogStream(process.stderr) : pino.destination(2)).child({ service: "fanout-tracker" });
       const dataDir = dataDirFor(o);
       const url = databaseUrl(o);

@@ -13,6 +13,7 @@ import { Inventory } from "../../inventory/inventory.ts";
 import { type ListenAddress, parseListenAddress } from "../../server/listen-address.ts";
 import { openStore } from "../../store/open-store.ts";
 import { databaseUrl, dataDirFor } from "../context.ts";
+import { addLogOptions, checkLogOptions } from "../log-options.ts";
 import { parseWholeNumber } from "../parse-options.ts";
 import { packageVersion } from "../package-version.ts";
 import type { DhcpServiceSettings } from "../../boot/dhcp-service.ts";
@@ -86,8 +87,6 @@ function defaultBootUrl(explicit: string | undefined, host: string, port: number
   if (host === "0.0.0.0" || host === "::" || host === "") return undefined;
   return checkBootBaseUrl(`http://${host.includes(":") ? `[${host}]` : host}:${port}`, "--boot-listen");
 }
-
-const LOG_LEVELS = ["trace", "debug", "info", "warn", "error"] as const;
 
 /** Refuse two listeners on one port before either starts (the second would fail half way up). */
 function checkDistinctListeners(boot: { host: string; port: number }, api: { host: string; port: number }, names: readonly [string, string] = ["--boot-listen", "--api-listen"]): void {
@@ -183,15 +182,14 @@ function fanoutSettings(o: Record<string, unknown>, bootListen: ListenAddress, b
 
 /** The `serve` command. */
 export function serveCommand(): Command {
-  return new Command("serve")
+  const serve = new Command("serve")
     .description("run the Orchestra server: boot/metadata HTTP, background workers (Ctrl-C stops it)")
     .option("--boot-listen <host:port>", "boot, metadata and enlistment HTTP (and /healthz)", "0.0.0.0:5248")
     .option("--api-listen <host:port>", "the EC2-compatible API", "0.0.0.0:8773")
     .option("--region <name>", "the region the EC2 API presents (clients sign for it)", DEFAULT_TOPOLOGY.region)
     .option("--api-vpc-cidr <cidr>", "the provisioning network, shown to EC2 clients as the default VPC", DEFAULT_TOPOLOGY.vpcCidr)
-    .option("--timeout-sweep-seconds <n>", "how often to fail machines stuck past their timeout", "10")
-    .option("--log-level <level>", "trace, debug, info, warn or error", "info")
-    .option("--log-format <format>", "text (for people) or json (for journald and log shippers); default: text on a terminal, else json")
+    .option("--timeout-sweep-seconds <n>", "how often to fail machines stuck past their timeout", "10");
+  return addLogOptions(serve)
     .option("--boot-socket <path>", "also serve the boot listener on this unix socket")
     .option("--api-socket <path>", "also serve the EC2 API on this unix socket")
     .option("--auto-accept", "enlisted machines become ready on their discovery report, without an operator's accept")
@@ -247,9 +245,7 @@ export function serveCommand(): Command {
       const bootListen = parseListenAddress(o.bootListen, "--boot-listen");
       const apiListen = parseListenAddress(o.apiListen, "--api-listen");
       checkDistinctListeners(bootListen, apiListen);
-      if (!(LOG_LEVELS as readonly string[]).includes(o.logLevel)) throw new OrchestraError("INVALID_ARGUMENT", `invalid --log-level ${JSON.stringify(o.logLevel)}: ${LOG_LEVELS.join(", ")}`);
-      const logFormat = o.logFormat ?? (process.stderr.isTTY ? "text" : "json");
-      if (logFormat !== "text" && logFormat !== "json") throw new OrchestraError("INVALID_ARGUMENT", `invalid --log-format ${JSON.stringify(o.logFormat)}: text or json`);
+      const logFormat = checkLogOptions(o);
       parseCidr(o.apiVpcCidr);
       if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(o.region)) throw new OrchestraError("INVALID_ARGUMENT", `invalid --region ${JSON.stringify(o.region)}: lower-case letters, digits and '-'`);
       const sweep = parseWholeNumber("--timeout-sweep-seconds", o.timeoutSweepSeconds);
