@@ -44,18 +44,12 @@ export interface Aria2DownloadOptions {
 
 /** The arguments of `aria2c` that download `torrent` into `dir` (and then seed for seedSeconds). */
 export function aria2DownloadArguments(options: Aria2DownloadOptions): string[] {
-  return [
-    ...ARIA2_PRIVATE_SWARM_ARGUMENTS,
-    `--dir=${options.dir}`,
-    ...(options.out ? [`--index-out=1=${options.out}`] : []),
-    `--listen-port=${options.listenPort}`,
+  return swarmFileArguments(options, [
     `--bt-stop-timeout=${options.stallSeconds}`,
     // seed-ratio 0 means no ratio limit: seeding ends on --seed-time alone.
     "--seed-ratio=0.0",
     `--seed-time=${minutes(options.seedSeconds)}`,
-    ...(options.log ? [`--log=${options.log}`, `--log-level=${options.logLevel ?? "notice"}`] : []),
-    `--torrent-file=${options.torrent}`,
-  ];
+  ]);
 }
 
 /** How a holder of the whole file (the server, or a node that has it) seeds it. */
@@ -82,15 +76,25 @@ export interface Aria2SeedOptions {
 
 /** The arguments of `aria2c` that seed the complete file until killed. */
 export function aria2SeedArguments(options: Aria2SeedOptions): string[] {
+  return swarmFileArguments(options, [
+    options.unverified ? "--bt-seed-unverified=true" : "--check-integrity=true",
+    "--seed-ratio=0.0",
+    ...(options.maxUploadBytesPerSecond ? [`--max-upload-limit=${Math.trunc(options.maxUploadBytesPerSecond)}`] : []),
+    ...(options.stopWithPid ? [`--stop-with-process=${options.stopWithPid}`] : []),
+  ]);
+}
+
+/** What every aria2c of a swarm is given around its own options: the private swarm, the file, the port, the log, the torrent last. */
+function swarmFileArguments(
+  options: { readonly torrent: string; readonly dir: string; readonly out?: string; readonly listenPort: number | string; readonly log?: string; readonly logLevel?: string },
+  own: readonly string[],
+): string[] {
   return [
     ...ARIA2_PRIVATE_SWARM_ARGUMENTS,
     `--dir=${options.dir}`,
     ...(options.out ? [`--index-out=1=${options.out}`] : []),
     `--listen-port=${options.listenPort}`,
-    options.unverified ? "--bt-seed-unverified=true" : "--check-integrity=true",
-    "--seed-ratio=0.0",
-    ...(options.maxUploadBytesPerSecond ? [`--max-upload-limit=${Math.trunc(options.maxUploadBytesPerSecond)}`] : []),
-    ...(options.stopWithPid ? [`--stop-with-process=${options.stopWithPid}`] : []),
+    ...own,
     ...(options.log ? [`--log=${options.log}`, `--log-level=${options.logLevel ?? "notice"}`] : []),
     `--torrent-file=${options.torrent}`,
   ];
