@@ -13,7 +13,7 @@ export interface Bundles {
 }
 
 // Some dependencies are CommonJS and call require(); an ESM bundle needs one made for it.
-const REQUIRE_SHIM = "import { createRequire as __orchestraCreateRequire } from 'node:module'; const require = __orchestraCreateRequire(import.meta.url);";
+export const REQUIRE_SHIM = "import { createRequire as __orchestraCreateRequire } from 'node:module'; const require = __orchestraCreateRequire(import.meta.url);";
 
 /** Bundles the charm and the orchestra CLI from the source tree at `repoRoot` into `outDir`. */
 export async function bundleCharm(repoRoot: string, outDir: string, only?: keyof Bundles): Promise<Bundles> {

@@ -17,7 +17,7 @@ const BIN = join(ROOT, "bin/orchestra");
 const RUNS = 15;
 const MACHINES = 100;
 
-if (!existsSync(join(ROOT, "dist/lib/cli/main.js"))) throw new Error("dist/ is missing: run `npm run build` first (bin/orchestra runs the built CLI)");
+if (!existsSync(join(ROOT, "dist/cli/main.js"))) throw new Error("dist/cli/ is missing: run `npm run build` first (bin/orchestra runs the bundled CLI)");
 
 /** CPU ms (user + system) of this process's waited-for children so far, from /proc (10 ms ticks). */
 function childrenCpuMs(): number {

@@ -15,8 +15,8 @@ import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-/** What the package builds from (tsconfig.build.json's lib and charm, the bin, the manifests). */
-const SOURCES = ["package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "bin", "lib", "charm", "LICENSE", "README.md"];
+/** What the package builds from (tsconfig.build.json's lib and charm, tools/bundle-cli.ts, the bin, the manifests). */
+const SOURCES = ["package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "bin", "lib", "charm", "tools", "LICENSE", "README.md"];
 const GIT = ["-c", "user.name=Orchestra test", "-c", "user.email=test@example.invalid", "-c", "init.defaultBranch=main"];
 
 describe("a charm depending on Orchestra by git URL", () => {
