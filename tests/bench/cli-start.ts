@@ -1,9 +1,9 @@
 // CLI start-up benchmark: wall and CPU time of `orchestra --help` and `orchestra machines
 // list --json` on 100 machines, through the installed binary (bin/orchestra, which runs the
-// CLI's bundle in dist/cli/: `npm ci` builds it, `npm run build` refreshes it), beside `node -e 0` (Node's
-// own start, the floor) and the same commands without Node's compile cache, in the same
-// run. CPU time (the children's user + system, from /proc) is the figure a loaded machine
-// leaves meaningful. Prints figures only.
+// CLI's bundle in dist/cli/: `npm ci` builds it, `npm run build` refreshes it), beside
+// `node -e 0` (Node's own start, the floor) and the same commands without Node's compile
+// cache, in the same run. CPU time (the children's user + system, from /proc) is the figure
+// a loaded machine leaves meaningful. Prints figures only.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
