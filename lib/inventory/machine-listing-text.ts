@@ -74,13 +74,14 @@ const asArrayElement = (text: string) => `replace(${text}, char(10), char(10) ||
  * cut where they meet: the head's document ends in `\n  }\n}` (power's and the machine's
  * closing braces), which gives way to `,\n    "testOnly": `; the tail's begins with `{`,
  * which gives way to power's closing brace, and loses its own closing `\n}`. The cuts are at
- * fixed places, whatever the values hold.
+ * fixed places, whatever the values hold. The subquery's OFFSET keeps SQLite from merging
+ * it into the UPDATE, which would build each document once per mention (twice).
  */
 export function refreshListingText(which: string): string {
   return `UPDATE machines SET
     listing_head = ${asArrayElement(`substr(t.head, 1, length(t.head) - 6) || ',' || char(10) || '    "testOnly": '`)},
     listing_tail = ${asArrayElement(`char(10) || '  },' || substr(t.tail, 2, length(t.tail) - 3)`)}
-  FROM (SELECT m.system_id, json_pretty(${HEAD_OBJECT}, '  ') AS head, json_pretty(${TAIL_OBJECT}, '  ') AS tail FROM machines AS m WHERE ${which}) AS t
+  FROM (SELECT m.system_id, json_pretty(${HEAD_OBJECT}, '  ') AS head, json_pretty(${TAIL_OBJECT}, '  ') AS tail FROM machines AS m WHERE ${which} LIMIT -1 OFFSET 0) AS t
   WHERE machines.system_id = t.system_id`;
 }
 

@@ -37,14 +37,16 @@ function indentSpaces(indent: number): number {
   return Math.min(10, Math.max(0, Math.trunc(indent) || 0));
 }
 
-/** Text that SQL joins into JSON: a newline and `depth` levels of two-space indentation. */
-const newline = (depth: number) => `char(10)${depth ? ` || '${"  ".repeat(depth)}'` : ""}`;
+/** `text` as an SQL string literal (newlines and all: a literal may hold them). */
+const sqlText = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
 /**
  * The listing as SQLite writes it: each machine's stored text (machine-listing-text.ts)
  * with power.testOnly from `powerTypes` and the open instance put in, joined walking the
  * hostname index. The stored text is indented as JSON.stringify(listing, null, 2) indents;
  * another `indent` has SQLite reformat the document (json_pretty, or json for compact text).
+ * Each `||` copies the text so far: an element is four pieces, and the indented document's
+ * brackets are put around SQLite's text in JavaScript, where that is not a copy of 8 MB.
  */
 export async function sqliteListingJson(db: SqlDatabase, filter: ListingFilter, powerTypes: PowerTypeRegistry, indent: number): Promise<string> {
   const params: SqlValue[] = [];
@@ -59,17 +61,18 @@ export async function sqliteListingJson(db: SqlDatabase, filter: ListingFilter, 
   if (filter.tag !== undefined) where.push(`EXISTS (SELECT 1 FROM json_each(m.tags) AS t WHERE t.value = ${bind(filter.tag)})`);
   const testOnly = powerTypes.names().filter((name) => powerTypes.get(name).testOnly === true);
   const testOnlyText = testOnly.length ? `CASE WHEN m.power_type IN (${testOnly.map(bind).join(", ")}) THEN 'true' ELSE 'false' END` : "'false'";
-  const instanceText = `CASE WHEN x.instance_id IS NULL THEN 'null' ELSE '{' || ${newline(3)} || '"instanceId": ' || json_quote(x.instance_id) || ',' || ${newline(3)} || '"account": ' || json_quote(x.account) || ${newline(2)} || '}' END`;
+  const instanceText = `CASE WHEN x.instance_id IS NULL THEN ${sqlText(',\n    "instance": null\n  }')} ELSE ${sqlText(',\n    "instance": {\n      "instanceId": ')} || json_quote(x.instance_id) || ${sqlText(',\n      "account": ')} || json_quote(x.account) || ${sqlText("\n    }\n  }")} END`;
   // NULL when the stored text is missing (written NULL by hand or by a migration): counted below.
-  const element = `m.listing_head || ${testOnlyText} || m.listing_tail || ',' || ${newline(2)} || '"instance": ' || ${instanceText} || ${newline(1)} || '}'`;
+  const element = `m.listing_head || ${testOnlyText} || m.listing_tail || ${instanceText}`;
   // Hostname order from the ordered subquery (a walk of the hostname index), which SQLite
   // keeps for the aggregate over it; the open instance is one lookup in its partial index.
   const elements = `SELECT ${element} AS element FROM machines AS m LEFT JOIN instances AS x ON x.machine_id = m.system_id AND x.ended_at IS NULL${
     where.length ? ` WHERE ${where.join(" AND ")}` : ""
   } ORDER BY m.hostname`;
-  const list = `coalesce('[' || ${newline(1)} || group_concat(element, ',' || ${newline(1)}) || ${newline(0)} || ']', '[]')`;
+  const joined = `group_concat(element, ${sqlText(",\n  ")})`;
   const spaces = indentSpaces(indent);
-  const document = spaces === 2 ? list : spaces === 0 ? `json(${list})` : `json_pretty(${list}, ${bind(" ".repeat(spaces))})`;
+  const reformat = spaces === 0 ? (doc: string) => `json(${doc})` : (doc: string) => `json_pretty(${doc}, ${bind(" ".repeat(spaces))})`;
+  const document = spaces === 2 ? joined : reformat(`'[' || coalesce(${sqlText("\n  ")} || ${joined} || char(10), '') || ']'`);
   const sql = `SELECT ${document} AS listing, count(*) AS machines, count(element) AS complete FROM (${elements})`;
   let row = (await db.get<{ listing: string; machines: number; complete: number }>(sql, params))!;
   if (Number(row.complete) !== Number(row.machines)) {
@@ -77,5 +80,6 @@ export async function sqliteListingJson(db: SqlDatabase, filter: ListingFilter, 
     await db.transaction((tx) => tx.run(refreshListingText("m.listing_head IS NULL OR m.listing_tail IS NULL")));
     row = (await db.get<{ listing: string; machines: number; complete: number }>(sql, params))!;
   }
-  return row.listing;
+  if (spaces !== 2) return row.listing;
+  return Number(row.machines) === 0 ? "[]" : `[\n  ${row.listing}\n]`;
 }
