@@ -27,7 +27,7 @@
 import type { Migration } from "../store/migrations.ts";
 
 /** JSON's `true` or `false` from an SQL condition, as a JSON value (not the text "true"). */
-export const jsonBoolean = (condition: string) => `CASE WHEN ${condition} THEN json('true') ELSE json('false') END`;
+const jsonBoolean = (condition: string) => `CASE WHEN ${condition} THEN json('true') ELSE json('false') END`;
 
 /**
  * The machine's listed fields up to and with power's type and parameters (the redacted

@@ -6,7 +6,8 @@
  * machine at every listing (one json_object each, pretty-printed) cost 82 ms at 10,000
  * machines (tests/bench/inventory.ts); before that, building 10,000 row objects in
  * JavaScript cost 375 ms. PostgreSQL builds the same document from the views in JavaScript.
- * tests/inventory/machine-listing.test.ts holds the two to one text. */
+ * tests/inventory/machine-listing.test.ts holds the two to one text.
+ */
 import type { PowerTypeRegistry } from "../power/power-types.ts";
 import type { SqlDatabase, SqlValue } from "../store/sql-database.ts";
 import type { Instance } from "./instance.ts";
