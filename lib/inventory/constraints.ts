@@ -57,7 +57,7 @@ export function resolveConstraints(constraints: AllocationConstraints, instanceT
 }
 
 /** Whether `machine` satisfies `constraints` (its status is the caller's business). */
-export function machineFits(machine: Machine, constraints: ResolvedConstraints): boolean {
+export function machineFits(machine: Omit<Machine, "interfaces">, constraints: ResolvedConstraints): boolean {
   return (
     machine.cpus >= constraints.minCpus &&
     machine.memoryMib >= constraints.minMemoryMib &&

@@ -33,12 +33,14 @@ import {
   insertEvent,
   insertMachine,
   selectEvents,
+  selectCandidates,
   selectMachine,
   selectMachines,
   selectSystemIdByHostname,
   selectSystemIdByMac,
   updateMachineSettings,
   updateStatus,
+  type MachineCandidate,
   type MachineFilter,
 } from "./machine-rows.ts";
 import type { Machine, MachineEvent } from "./machine.ts";
@@ -357,13 +359,15 @@ export class Inventory {
     if (wanted.zone) sqlFilter.zone = wanted.zone;
     // SQL narrows by size, arch and zone and orders by cost; tags are checked here. Pages
     // keep the common case (the first fitting machine is among the cheapest) cheap at 10k.
-    let machine: Machine | undefined;
-    for (let offset = 0; !machine; offset += ALLOCATION_PAGE) {
-      const page = await selectMachines(tx, sqlFilter, "cost", { limit: ALLOCATION_PAGE, offset });
-      machine = page.find((m) => machineFits(m, wanted));
+    let candidate: MachineCandidate | undefined;
+    for (let offset = 0; !candidate; offset += ALLOCATION_PAGE) {
+      const page = await selectCandidates(tx, sqlFilter, { limit: ALLOCATION_PAGE, offset });
+      candidate = page.find((m) => machineFits(m, wanted));
       if (page.length < ALLOCATION_PAGE) break;
     }
-    if (!machine) throw new OrchestraError("NO_CAPACITY", `no ready machine satisfies ${describeConstraints(wanted)}`, { constraints: wanted });
+    if (!candidate) throw new OrchestraError("NO_CAPACITY", `no ready machine satisfies ${describeConstraints(wanted)}`, { constraints: wanted });
+    // The chosen one whole: an allocation returns the machine with its interfaces.
+    const machine = (await selectMachine(tx, candidate.systemId))!;
     const instance: Instance = { instanceId: newInstanceId(), systemId: machine.systemId, account, instanceType: wanted.instanceType, constraints: wanted, createdAt: this.#timestamp(), endedAt: null };
     const allocated = await this.#transition(tx, machine, "allocated", `allocated to ${account} as ${instance.instanceId}`);
     await insertInstance(tx, instance);

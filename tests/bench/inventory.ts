@@ -104,5 +104,5 @@ for (const size of SIZES) {
 
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
 for (const row of rows) console.log(row.map((cell, i) => cell.padStart(widths[i]!)).join("  "));
-console.log("\nlist = machines list --json's document (indented) made in-process; views in JS = the same document from Machine objects and machineView (PostgreSQL's path), the peer");
+console.log("\nlist = machines list --json's document (indented) made in-process, printing excluded (SQLite: each machine's text kept with its row, written by triggers on every write, so add and allocate include writing it); views in JS = the same document from Machine objects and machineView (PostgreSQL's path), the peer");
 console.log("list --json CLI includes process start (Node 24); allocate = one transaction: select fitting ready machines by cost, claim one, record instance and event.");

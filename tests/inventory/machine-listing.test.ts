@@ -1,18 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Inventory, type ListMachinesFilter } from "../../lib/inventory/index.ts";
-import { listedMachines } from "../../lib/inventory/machine-listing.ts";
 import { openStore } from "../../lib/store/open-store.ts";
 import type { SqlDatabase } from "../../lib/store/sql-database.ts";
-import { addReadyMachines, nextMac, tempDataDir } from "../helpers/inventory.ts";
+import { tempDataDir } from "../helpers/inventory.ts";
+import { addVariedMachines as addVaried, viewsJson as viewsOf } from "../helpers/varied-machines.ts";
 
 // The listing SQLite writes must be, byte for byte, what JSON.stringify makes of the views
 // built in JavaScript (machineView, the one shape every output has): PostgreSQL and every
-// other output use that path.
-const BMC_PASSWORD = "s3cret-bmc-\"pass\"";
-// Text that JSON escapes or might: quotes, backslashes, line separators, non-ASCII; then control characters too.
-const PRINTABLE = 'a "quoted" \\ backslash \u2028\u2029 é ✓ 🚀 </script>';
-const AWKWARD = `${PRINTABLE} tab\tnew line\n\u0001\u001f\u007f`;
-
+// other output use that path. tests/inventory/machine-listing-text.test.ts holds the stored
+// texts to it after every kind of write.
 let data: { dir: string; cleanup: () => void };
 let db: SqlDatabase;
 let inventory: Inventory;
@@ -27,38 +23,14 @@ afterEach(async () => {
   data.cleanup();
 });
 
-async function addVariedMachines(): Promise<void> {
-  await addReadyMachines(inventory, 3, { tags: ["ssd"], zone: "zone-a" });
-  await addReadyMachines(inventory, 2, { architecture: "arm64" });
-  await inventory.addMachine({
-    hostname: "ipmi-node",
-    interfaces: [{ mac: nextMac(), name: "eno1" }, { mac: nextMac(), name: "eno2", boot: true }, { mac: nextMac(), name: "eno3" }],
-    cpus: 64,
-    memoryMib: 524_288,
-    disks: [{ sizeBytes: 4 * 1024 ** 4, model: "NVMe ✓", serial: "SN-1" }, { sizeBytes: 480 * 1024 ** 3 }],
-    hardware: { cpu_model: PRINTABLE, "dmi.vendor": "Dell Inc." },
-    power: { type: "ipmi", params: { address: "192.0.2.10", username: "admin", password: BMC_PASSWORD } },
-    zone: "zone-b",
-    tags: ["gpu", "big"],
-  });
-  await inventory.addMachine({ hostname: "redfish-node", interfaces: [{ mac: nextMac() }], power: { type: "redfish", params: { address: "https://192.0.2.11", username: "root", password: BMC_PASSWORD, tls_verify: "no" } } });
-  await inventory.addMachine({ hostname: "wol-node", interfaces: [{ mac: nextMac() }], disks: [], power: { type: "wol", params: { broadcast: "192.0.2.255" } } });
-  const broken = await inventory.addMachine({ hostname: "manual-node", interfaces: [{ mac: nextMac() }], power: { type: "manual" } });
-  await inventory.markBroken(broken.systemId, AWKWARD);
-  // One machine holding an open instance, one whose instance has ended.
-  await inventory.allocate({ tags: ["ssd"] }, "alice");
-  const ended = await inventory.allocate({ architecture: "arm64" }, "bob");
-  await inventory.release(ended.machine.systemId);
-}
-
-async function viewsJson(filter: ListMachinesFilter, indent: number): Promise<string> {
-  return JSON.stringify(listedMachines(await inventory.listMachines(filter), await inventory.listInstances(), inventory.powerTypes), null, indent);
-}
+const addVariedMachines = () => addVaried(inventory);
+const viewsJson = (filter: ListMachinesFilter, indent: number) => viewsOf(inventory, filter, indent);
 
 describe("the machine listing (machines list --json)", () => {
   it("is the text JSON.stringify makes of the machines' views, compact and indented, with no secret in it", async () => {
     await addVariedMachines();
-    for (const indent of [0, 2]) {
+    // 2 is what the CLI prints and what the stored texts hold; any other is reformatted, as JSON.stringify would (at most 10 spaces).
+    for (const indent of [0, 1, 2, 4, 10, 12]) {
       const listing = await inventory.listMachinesJson({}, indent);
       expect(listing).toBe(await viewsJson({}, indent));
       expect(listing).not.toContain("s3cret");
@@ -76,6 +48,10 @@ describe("the machine listing (machines list --json)", () => {
     const filters: ListMachinesFilter[] = [{ status: "ready" }, { status: "broken" }, { zone: "zone-a" }, { architecture: "arm64" }, { tag: "ssd" }, { tag: "gpu", zone: "zone-b" }, { tag: "nowhere" }, { status: "deployed" }];
     for (const filter of filters) expect(await inventory.listMachinesJson(filter, 2), JSON.stringify(filter)).toBe(await viewsJson(filter, 2));
     expect(await inventory.listMachinesJson({ tag: "nowhere" }, 2)).toBe("[]");
+  });
+
+  it("is an empty array when no machine is listed, at every indent", async () => {
+    for (const indent of [0, 2, 4]) expect(await inventory.listMachinesJson({}, indent)).toBe(JSON.stringify([], null, indent));
   });
 
   it("refuses a malformed filter as listMachines does", async () => {

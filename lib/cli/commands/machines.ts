@@ -153,7 +153,8 @@ export function machinesCommand(): Command {
         const filter = { status: o.status, zone: o.zone, tag: o.tag, architecture: o.arch };
         // The JSON is the store's own text, printed as it comes (the same document printJson would write).
         if (o.json) process.stdout.write((await inventory.listMachinesJson(filter, 2)) + "\n");
-        else printMachines(JSON.parse(await inventory.listMachinesJson(filter)) as ListedMachine[], false);
+        // The indented text too: on SQLite it is the stored one, where compact text is reformatted (slower to make than to parse).
+        else printMachines(JSON.parse(await inventory.listMachinesJson(filter, 2)) as ListedMachine[], false);
       });
     });
 
