@@ -19,6 +19,13 @@ if (major < MINIMUM_NODE_MAJOR) {
   // else the temporary directory): about a third of a command's start was compiling the
   // same modules again (tests/bench/cli-start.ts).
   (await import("node:module")).enableCompileCache();
+  // A reader that stops early (`orchestra machines list --json | head`) closes the pipe: the
+  // next write fails with EPIPE, which Node raises as an unhandled error with a stack trace.
+  // Like other Unix tools, stop quietly instead: the reader has all it wanted.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    process.exit(process.exitCode ?? 0);
+  });
   const { runCli } = await import("./program.ts");
   process.exitCode = await runCli(process.argv.slice(2));
 }
