@@ -383,7 +383,7 @@ export class Inventory {
       if (page.length < pageSize) break;
     }
     if (chosen.length < count.min) {
-      const what = chosen.length === 0 ? "no ready machine satisfies" : `only ${chosen.length} ready machine${chosen.length === 1 ? "" : "s"} of the ${count.min} asked for satisfy`;
+      const what = chosen.length === 0 ? "no ready machine satisfies" : chosen.length === 1 ? `only 1 ready machine of the ${count.min} asked for satisfies` : `only ${chosen.length} ready machines of the ${count.min} asked for satisfy`;
       throw new OrchestraError("NO_CAPACITY", `${what} ${describeConstraints(wanted)}`, { constraints: wanted, found: chosen.length });
     }
     const allocations: Allocation[] = [];
