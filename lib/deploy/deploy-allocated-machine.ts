@@ -21,6 +21,11 @@ import type { ConsoleLogSource } from "./console-log.ts";
 export interface AllocatedDeployment {
   /** The allocated machine (or one whose deployment failed, which MAAS deploys again). */
   readonly systemId: string;
+  /**
+   * The machine as the caller has it in this transaction (it allocated it just now), so it
+   * is not read again; a stale one is refused by the conditional status update, not acted on.
+   */
+  readonly machine?: Machine;
   readonly instanceId: string;
   readonly image: { readonly imageId: string; readonly deployable: boolean };
   /** The event log's words for the move to deploying. */
@@ -48,7 +53,9 @@ export interface DeploymentServices {
  * @throws IMAGE_NOT_DEPLOYABLE when a real machine is given an image with no disk image (nothing is written: the caller's transaction rolls back).
  */
 export async function deployAllocatedWithin(tx: SqlExecutor, services: DeploymentServices, request: AllocatedDeployment): Promise<Machine> {
-  const machine = await services.inventory.transitionWithin(tx, request.systemId, "deploying", request.reason);
+  const machine = request.machine
+    ? await services.inventory.transitionReadWithin(tx, request.machine, "deploying", request.reason)
+    : await services.inventory.transitionWithin(tx, request.systemId, "deploying", request.reason);
   const at = services.now().toISOString();
   const bootMac = bootMacOf(machine) ?? null;
   const nocloudSecret = newNocloudSecret();
@@ -58,7 +65,7 @@ export async function deployAllocatedWithin(tx: SqlExecutor, services: Deploymen
     await beginDeploymentWithin(tx, { machine, instanceId: request.instanceId, image: request.image, nocloudSecret, consoleOffset, at });
   }
   const ip = machine.hardware.ip_address;
-  await new StoreMetadataSource(services.db, { now: services.now }).putWithin(tx, {
+  await new StoreMetadataSource(services.db, { now: services.now }).recordWithin(tx, {
     instanceId: request.instanceId,
     localIpv4: ip && isIPv4(ip) ? ip : null,
     hostname: machine.hostname,

@@ -351,27 +351,54 @@ export class Inventory {
    * rows (the EC2 API's all-or-nothing RunInstances) commit or roll back together.
    */
   async allocateWithin(tx: SqlExecutor, constraints: AllocationConstraints, account: string): Promise<Allocation> {
+    const [allocation] = await this.allocateManyWithin(tx, constraints, account, { min: 1, max: 1 });
+    return allocation!;
+  }
+
+  /**
+   * Allocate between `min` and `max` of the cheapest ready machines that satisfy
+   * `constraints`, as many as there are up to `max`, in the caller's transaction. One
+   * candidate read serves the whole batch (N single allocations read N pages), and each
+   * machine is moved from the row that read gave, not read again.
+   * @throws NO_CAPACITY when fewer than `min` fit, with `details.found` saying how many did;
+   * nothing is written then.
+   */
+  async allocateManyWithin(tx: SqlExecutor, constraints: AllocationConstraints, account: string, count: { min: number; max: number }): Promise<Allocation[]> {
     checkName("account", account);
+    if (!Number.isInteger(count.min) || !Number.isInteger(count.max) || count.min < 1 || count.max < count.min) {
+      throw new OrchestraError("INVALID_ARGUMENT", `allocate between a minimum of at least 1 and a maximum no smaller: got ${count.min} to ${count.max}`);
+    }
     const type = constraints.instanceType === undefined ? undefined : await this.#instanceType(tx, constraints.instanceType);
     const wanted = resolveConstraints(constraints, type);
     const sqlFilter: MachineFilter = { status: "ready", minCpus: wanted.minCpus, minMemoryMib: wanted.minMemoryMib, minStorageBytes: wanted.minStorageBytes };
     if (wanted.architecture) sqlFilter.architecture = wanted.architecture;
     if (wanted.zone) sqlFilter.zone = wanted.zone;
     // SQL narrows by size, arch and zone and orders by cost; tags are checked here. Pages
-    // keep the common case (the first fitting machine is among the cheapest) cheap at 10k.
-    let candidate: MachineCandidate | undefined;
-    for (let offset = 0; !candidate; offset += ALLOCATION_PAGE) {
-      const page = await selectCandidates(tx, sqlFilter, { limit: ALLOCATION_PAGE, offset });
-      candidate = page.find((m) => machineFits(m, wanted));
-      if (page.length < ALLOCATION_PAGE) break;
+    // keep the common case (the first fitting machines are among the cheapest) cheap at 10k.
+    // Candidates are read without their interfaces; only the chosen ones are read whole.
+    const pageSize = Math.max(ALLOCATION_PAGE, count.max);
+    const chosen: MachineCandidate[] = [];
+    for (let offset = 0; chosen.length < count.max; offset += pageSize) {
+      const page = await selectCandidates(tx, sqlFilter, { limit: pageSize, offset });
+      for (const candidate of page) {
+        if (chosen.length < count.max && machineFits(candidate, wanted)) chosen.push(candidate);
+      }
+      if (page.length < pageSize) break;
     }
-    if (!candidate) throw new OrchestraError("NO_CAPACITY", `no ready machine satisfies ${describeConstraints(wanted)}`, { constraints: wanted });
-    // The chosen one whole: an allocation returns the machine with its interfaces.
-    const machine = (await selectMachine(tx, candidate.systemId))!;
-    const instance: Instance = { instanceId: newInstanceId(), systemId: machine.systemId, account, instanceType: wanted.instanceType, constraints: wanted, createdAt: this.#timestamp(), endedAt: null };
-    const allocated = await this.#transition(tx, machine, "allocated", `allocated to ${account} as ${instance.instanceId}`);
-    await insertInstance(tx, instance);
-    return { instance, machine: allocated };
+    if (chosen.length < count.min) {
+      const what = chosen.length === 0 ? "no ready machine satisfies" : chosen.length === 1 ? `only 1 ready machine of the ${count.min} asked for satisfies` : `only ${chosen.length} ready machines of the ${count.min} asked for satisfy`;
+      throw new OrchestraError("NO_CAPACITY", `${what} ${describeConstraints(wanted)}`, { constraints: wanted, found: chosen.length });
+    }
+    const allocations: Allocation[] = [];
+    for (const candidate of chosen) {
+      // An allocation returns the machine with its interfaces.
+      const machine = (await selectMachine(tx, candidate.systemId))!;
+      const instance: Instance = { instanceId: newInstanceId(), systemId: machine.systemId, account, instanceType: wanted.instanceType, constraints: wanted, createdAt: this.#timestamp(), endedAt: null };
+      const allocated = await this.#transition(tx, machine, "allocated", `allocated to ${account} as ${instance.instanceId}`);
+      await insertInstance(tx, instance);
+      allocations.push({ instance, machine: allocated });
+    }
+    return allocations;
   }
 
   /**
@@ -393,6 +420,15 @@ export class Inventory {
   /** `transition` inside the caller's transaction. */
   async transitionWithin(tx: SqlExecutor, ref: string, to: MachineStatus, reason: string): Promise<Machine> {
     const machine = await this.#resolve(tx, ref);
+    return this.#transition(tx, machine, to, reason);
+  }
+
+  /**
+   * `transition` of a machine the caller read (or moved) in this same transaction, without
+   * reading it again: what a batch does with the machines it has just allocated. A stale
+   * `machine` is refused, not acted on: the status update is conditional on the state it says.
+   */
+  async transitionReadWithin(tx: SqlExecutor, machine: Machine, to: MachineStatus, reason: string): Promise<Machine> {
     return this.#transition(tx, machine, to, reason);
   }
 

@@ -309,8 +309,11 @@ export async function updateStatus(tx: SqlExecutor, systemId: string, from: Mach
 
 /** Append an event to a machine's log. */
 export async function insertEvent(tx: SqlExecutor, systemId: string, from: MachineStatus | null, to: MachineStatus, reason: string, at: string): Promise<void> {
-  const row = await tx.get<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM machine_events WHERE machine_id = $1", [systemId]);
-  await tx.run("INSERT INTO machine_events (machine_id, seq, at, from_status, to_status, reason) VALUES ($1, $2, $3, $4, $5, $6)", [systemId, Number(row?.seq ?? 0) + 1, at, from, to, reason]);
+  // One statement that numbers the event itself: a RunInstances batch writes three events per machine.
+  await tx.run(
+    "INSERT INTO machine_events (machine_id, seq, at, from_status, to_status, reason) SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5 FROM machine_events WHERE machine_id = $1",
+    [systemId, at, from, to, reason],
+  );
 }
 
 /** A machine's event log, oldest first. */

@@ -163,6 +163,16 @@ export class StoreMetadataSource implements MetadataSource {
    * node will be told in one commit.
    */
   async putWithin(tx: SqlExecutor, input: MetadataInput): Promise<InstanceMetadata> {
+    const instanceId = await this.recordWithin(tx, input);
+    return toMetadata((await selectOne(tx, "md.instance_id = $1", instanceId))!, tx.secrets);
+  }
+
+  /**
+   * `putWithin` without reading the record back (and opening its sealed parts) to answer
+   * it: a deployment writes what the node will read and needs nothing back. Answers the
+   * instance id as validated.
+   */
+  async recordWithin(tx: SqlExecutor, input: MetadataInput): Promise<string> {
     const valid = validate(input);
     const open = await tx.get<{ instance_id: string }>("SELECT instance_id FROM instances WHERE instance_id = $1 AND ended_at IS NULL", [valid.instanceId]);
     if (!open) throw new OrchestraError("INSTANCE_NOT_FOUND", `no open instance ${valid.instanceId}`, { instanceId: valid.instanceId });
@@ -195,7 +205,7 @@ export class StoreMetadataSource implements MetadataSource {
         this.#now().toISOString(),
       ],
     );
-    return toMetadata((await selectOne(tx, "md.instance_id = $1", valid.instanceId))!, tx.secrets);
+    return valid.instanceId;
   }
 
   /**

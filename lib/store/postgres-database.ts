@@ -34,6 +34,10 @@ class PostgresExecutor implements SqlExecutor {
     return (await this.#client.query(sql, params as unknown[])).rows as T[];
   }
 
+  async allArrays(sql: string, params: readonly SqlValue[] = []): Promise<SqlValue[][]> {
+    return (await this.#client.query({ text: sql, values: params as unknown[], rowMode: "array" })).rows as SqlValue[][];
+  }
+
   async get<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
     return (await this.#client.query(sql, params as unknown[])).rows[0] as T | undefined;
   }

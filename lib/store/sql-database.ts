@@ -23,6 +23,12 @@ export interface SqlExecutor {
   readonly secrets: StoreSecrets;
   /** All rows of a query. */
   all<T = SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  /**
+   * All rows of a query, each as an array of its columns in the SELECT's order: no object
+   * with a property per column, which for a wide row was most of reading it (DescribeInstances
+   * reads 29 columns per instance; tests/bench/ec2-api.ts).
+   */
+  allArrays(sql: string, params?: readonly SqlValue[]): Promise<SqlValue[][]>;
   /** The first row of a query, or undefined. */
   get<T = SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
   /** Run a statement; returns the number of rows it changed. */

@@ -74,18 +74,25 @@ class SqliteDatabase implements SqlDatabase {
     this.secrets = secrets;
   }
 
-  #prepare(sql: string) {
-    let statement = this.#statements.get(sql);
+  #prepare(sql: string, arrays = false) {
+    // A statement answers either objects or arrays: the same SQL read both ways is two statements.
+    const key = arrays ? `arrays\n${sql}` : sql;
+    let statement = this.#statements.get(key);
     if (!statement) {
       statement = this.#db.prepare(toSqlite(sql));
       statement.setReadBigInts(false);
-      this.#statements.set(sql, statement);
+      if (arrays) statement.setReturnArrays(true);
+      this.#statements.set(key, statement);
     }
     return statement;
   }
 
   async all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
     return this.#prepare(sql).all(...(params as SQLInputValue[])) as T[];
+  }
+
+  async allArrays(sql: string, params: readonly SqlValue[] = []): Promise<SqlValue[][]> {
+    return this.#prepare(sql, true).all(...(params as SQLInputValue[])) as unknown as SqlValue[][];
   }
 
   async get<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {

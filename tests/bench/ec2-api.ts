@@ -189,15 +189,16 @@ async function launchOnce(target: Target, command: RunInstancesCommand) {
   }
 }
 
-/** Launch instances in batches of 100 until `total` exist; resolves to the seconds it took. */
-async function growTo(target: Target, current: number, total: number): Promise<number> {
+/** Launch instances in batches of 100 until `total` exist; resolves to the seconds it took and the server's CPU ms over it. */
+async function growTo(target: Target, current: number, total: number): Promise<{ seconds: number; cpuMs: number }> {
   const started = performance.now();
+  const cpuBefore = cpuMsOf(target.pid);
   for (let have = current; have < total; ) {
     const count = Math.min(100, total - have);
     const run = await launchOnce(target, new RunInstancesCommand({ ImageId: target.imageId, InstanceType: "t2.micro", MinCount: count, MaxCount: count, ClientToken: randomUUID() }));
     have += run.Instances!.length;
   }
-  return (performance.now() - started) / 1000;
+  return { seconds: (performance.now() - started) / 1000, cpuMs: cpuMsOf(target.pid) - cpuBefore };
 }
 
 interface DescribeFigures {
@@ -296,8 +297,11 @@ async function benchmark(target: Target) {
   let have = 0;
   let grown = 0;
   let growSeconds = 0;
+  let growCpuMs = 0;
   for (const size of SIZES) {
-    growSeconds += await growTo(target, have, size);
+    const growth = await growTo(target, have, size);
+    growSeconds += growth.seconds;
+    growCpuMs += growth.cpuMs;
     grown += size - have;
     have = size;
     const figures = await measureDescribe(target, size);
@@ -308,8 +312,9 @@ async function benchmark(target: Target) {
   const run = await measureRun(target);
   process.stderr.write(`bench: ${target.name} RunInstances: ${run.callsPerSecond.toFixed(1)} instances/s, p50 ${ms(run.p50)}, p95 ${ms(run.p95)}\n`);
   const batchRate = grown / growSeconds;
-  process.stderr.write(`bench: ${target.name} RunInstances in batches of 100: ${batchRate.toFixed(1)} instances/s\n`);
-  return { describe, run, batchRate };
+  const batchCpuMsPerInstance = growCpuMs / grown;
+  process.stderr.write(`bench: ${target.name} RunInstances in batches of 100: ${batchRate.toFixed(1)} instances/s, server CPU ${batchCpuMsPerInstance.toFixed(2)} ms per instance\n`);
+  return { describe, run, batchRate, batchCpuMsPerInstance };
 }
 
 try {
@@ -348,7 +353,7 @@ try {
         `${String(o.size).padStart(9)} | ${`${o.rawCpuMs.toFixed(1)} ms / ${m.rawCpuMs.toFixed(1)} ms`.padEnd(30)} | ${(m.rawCpuMs / o.rawCpuMs).toFixed(1).padStart(15)}x | ${`${((o.rawCpuMs * 1000) / o.size).toFixed(1)} / ${((m.rawCpuMs * 1000) / m.size).toFixed(1)}`.padEnd(32)} | ${o.rawByIdCpuMs.toFixed(2)} ms / ${m.rawByIdCpuMs.toFixed(2)} ms`,
       );
     }
-    lines.push("", `RunInstances in batches of 100 (while growing to ${SIZES.at(-1)}): orchestra ${ours.batchRate.toFixed(1)} instances/s, moto ${theirs.batchRate.toFixed(1)}: ${(ours.batchRate / theirs.batchRate).toFixed(2)}x`);
+    lines.push("", `RunInstances in batches of 100 (while growing to ${SIZES.at(-1)}): orchestra ${ours.batchRate.toFixed(1)} instances/s, moto ${theirs.batchRate.toFixed(1)}: ${(ours.batchRate / theirs.batchRate).toFixed(2)}x; server CPU per instance orchestra ${ours.batchCpuMsPerInstance.toFixed(2)} ms, moto ${theirs.batchCpuMsPerInstance.toFixed(2)} ms`);
     lines.push("", `RunInstances, ${RUN_CALLS} calls of one instance, ${RUN_CONCURRENCY} in flight (orchestra: allocate + deploy a fake machine)`);
     lines.push(`orchestra: ${ours.run.callsPerSecond.toFixed(1)} instances/s (p50 ${ms(ours.run.p50)}, p95 ${ms(ours.run.p95)})`);
     lines.push(`moto:      ${theirs.run.callsPerSecond.toFixed(1)} instances/s (p50 ${ms(theirs.run.p50)}, p95 ${ms(theirs.run.p95)})`);

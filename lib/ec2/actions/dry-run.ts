@@ -32,6 +32,7 @@ function countingExecutor(tx: SqlExecutor): SqlExecutor & { readonly wrote: () =
     secrets: tx.secrets,
     wrote: () => wrote,
     all: <T>(sql: string, params?: readonly SqlValue[]) => ((wrote ||= !isRead(sql)), tx.all<T>(sql, params)),
+    allArrays: (sql: string, params?: readonly SqlValue[]) => ((wrote ||= !isRead(sql)), tx.allArrays(sql, params)),
     get: <T>(sql: string, params?: readonly SqlValue[]) => ((wrote ||= !isRead(sql)), tx.get<T>(sql, params)),
     async run(sql: string, params?: readonly SqlValue[]) {
       const changed = await tx.run(sql, params);
@@ -50,6 +51,7 @@ export function dryRunDatabase(db: SqlDatabase): SqlDatabase {
     dialect: db.dialect,
     secrets: db.secrets,
     all: (sql, params) => (refuseWrite(sql), db.all(sql, params)),
+    allArrays: (sql, params) => (refuseWrite(sql), db.allArrays(sql, params)),
     get: (sql, params) => (refuseWrite(sql), db.get(sql, params)),
     run: async (sql) => {
       refuseWrite(sql);

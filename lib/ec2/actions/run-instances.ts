@@ -129,24 +129,24 @@ export const runInstances = defineAction("RunInstances", params, async (context,
         : [await ensureDefaultGroup(tx, account, network.vpc.vpcId, at)];
     const reservation = newResourceId("r");
     const constraints = { instanceType, architecture: image.debianArchitecture, ...(wantedZone ? { zone: wantedZone } : {}), ...(rootGib ? { minDiskGib: rootGib } : {}), ...(need.minMemoryMib ? { minMemoryMib: need.minMemoryMib } : {}) };
-    const allocations = [];
-    for (let n = 0; n < p.MaxCount; n++) {
-      try {
-        allocations.push(await services.inventory.allocateWithin(tx, constraints, account));
-      } catch (error) {
-        if (!isOrchestraError(error, "NO_CAPACITY")) throw error;
-        if (n >= p.MinCount) break;
-        throw new OrchestraError(
-          "NO_CAPACITY",
-          `We currently do not have sufficient ${instanceType} capacity in the Availability Zone you requested (${wantedZone ?? "any"}): ${n} of the ${p.MinCount} machines asked for are ready (${error.message})${describeImageNeed(image) ? `; ${describeImageNeed(image)}` : ""}.`,
-          {},
-          { cause: error },
-        );
-      }
+    let allocations;
+    try {
+      allocations = await services.inventory.allocateManyWithin(tx, constraints, account, { min: p.MinCount, max: p.MaxCount });
+    } catch (error) {
+      if (!isOrchestraError(error, "NO_CAPACITY")) throw error;
+      const found = typeof error.details?.found === "number" ? error.details.found : 0;
+      throw new OrchestraError(
+        "NO_CAPACITY",
+        `We currently do not have sufficient ${instanceType} capacity in the Availability Zone you requested (${wantedZone ?? "any"}): ${found} of the ${p.MinCount} machines asked for are ready (${error.message})${describeImageNeed(image) ? `; ${describeImageNeed(image)}` : ""}.`,
+        {},
+        { cause: error },
+      );
     }
+    const volumeTags = tagsFor(p.TagSpecification, "volume");
     for (const [index, allocation] of allocations.entries()) {
       const machine = await deployAllocatedWithin(tx, services, {
         systemId: allocation.machine.systemId,
+        machine: allocation.machine,
         instanceId: allocation.instance.instanceId,
         image,
         reason: `deploying ${image.name} for ${account} as ${allocation.instance.instanceId}`,
@@ -175,7 +175,6 @@ export const runInstances = defineAction("RunInstances", params, async (context,
         disableApiStop: p.DisableApiStop === true,
         launchedAt: at,
       });
-      const volumeTags = tagsFor(p.TagSpecification, "volume");
       if (volumeTags.length > 0) await putTags(tx, account, machine.disks.map((disk) => volumeId(allocation.instance, disk.name)), volumeTags);
       for (const [position, group] of groups.entries()) {
         await tx.run("INSERT INTO ec2_instance_groups (instance_id, group_id, position) VALUES ($1, $2, $3)", [allocation.instance.instanceId, group.groupId, position]);

@@ -5,7 +5,7 @@
  * secret and compared in constant time; the request's date must be within 15 minutes of the
  * server's clock, as AWS's `RequestExpired` rule says.
  */
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, hash, timingSafeEqual, type KeyObject } from "node:crypto";
 import { OrchestraError } from "../../errors.ts";
 import type { FormPair } from "../query/parse-form.ts";
 
@@ -243,7 +243,7 @@ export function uriEncode(value: string): string {
  * deriving it is four HMACs, most of a small request's signature check; clients sign every
  * request of a day with the same one.
  */
-const signingKeys = new Map<string, Buffer>();
+const signingKeys = new Map<string, KeyObject>();
 const SIGNING_KEYS_KEPT = 1024;
 
 function signingKeyHmac(secret: string, date: string, region: string, service: string, stringToSign: string): Buffer {
@@ -253,7 +253,9 @@ function signingKeyHmac(secret: string, date: string, region: string, service: s
     const kDate = createHmac("sha256", `AWS4${secret}`).update(date).digest();
     const kRegion = createHmac("sha256", kDate).update(region).digest();
     const kService = createHmac("sha256", kRegion).update(service).digest();
-    kSigning = createHmac("sha256", kService).update("aws4_request").digest();
+    // Kept as a KeyObject: given raw bytes, createHmac makes one each call, and Node's check
+    // of what it was given cost more than the HMAC itself (about 11 µs of 13 per request).
+    kSigning = createSecretKey(createHmac("sha256", kService).update("aws4_request").digest());
     if (signingKeys.size >= SIGNING_KEYS_KEPT) signingKeys.clear();
     signingKeys.set(memo, kSigning);
   }
@@ -261,7 +263,7 @@ function signingKeyHmac(secret: string, date: string, region: string, service: s
 }
 
 function sha256Hex(data: Uint8Array | string): string {
-  return createHash("sha256").update(data).digest("hex");
+  return hash("sha256", data, "hex");
 }
 
 function header(request: SignedRequest, name: string): string | undefined {

@@ -12,7 +12,7 @@ import { OrchestraError, isOrchestraError } from "../../errors.ts";
 import { parseForm, type FormPair } from "../query/parse-form.ts";
 import { readParams } from "../query/read-params.ts";
 import { PRESIGN_PARAMETERS, scopedService, verifySigV4, type SecretLookup } from "../auth/sigv4.ts";
-import { isStreamed, renderError, renderResponse, renderResponseStream } from "../xml/render-xml.ts";
+import { isStreamed, renderError, renderResponse, renderResponseStream, wholeIfSmall } from "../xml/render-xml.ts";
 import { EC2_ACTIONS } from "../actions/action-table.ts";
 import type { Ec2Action } from "../actions/define-action.ts";
 import { runDry } from "../actions/dry-run.ts";
@@ -109,8 +109,9 @@ export function createEc2Server(options: Ec2ServerOptions): FastifyInstance {
         const params = readParams(pairs, { ...found.params, DryRun: { kind: "boolean" } as const });
         if (params.DryRun === true) await runDry(found, context, params);
         const result = await found.run(context, params);
-        // A streamed answer (DescribeInstances) is written as it is rendered, never held whole.
-        reply.status(200).type("text/xml;charset=UTF-8").send(isStreamed(result) ? Readable.from(renderResponseStream(found.name, requestId, result)) : renderResponse(found.name, requestId, result));
+        // A streamed answer (DescribeInstances) is written as it is rendered, never held whole, unless it is small.
+        const answer = isStreamed(result) ? await wholeIfSmall(renderResponseStream(found.name, requestId, result)) : renderResponse(found.name, requestId, result);
+        reply.status(200).type("text/xml;charset=UTF-8").send(typeof answer === "string" ? answer : Readable.from(answer));
         answered = found.name;
       }
       const ms = elapsedMs(started);

@@ -50,6 +50,38 @@ export async function* renderResponseStream(action: string, requestId: string, b
   yield `${out}</${action}Response>`;
 }
 
+/**
+ * How many characters of a streamed answer are read before it is sent as a stream: an
+ * answer that ends within it (DescribeInstances of a few instances) is sent whole instead.
+ */
+export const WHOLE_ANSWER_LIMIT = 64 * 1024;
+
+/**
+ * A streamed answer, read up to `limit` characters: the whole text if it ended within them,
+ * else a stream of the same text that starts with what was read. A small answer sent whole
+ * goes out in one write with its length; streamed, it was a chunked answer of several
+ * writes, the largest part of a by-id DescribeInstances' server time. A large one still
+ * streams, so the server never holds more than `limit` of it.
+ */
+export async function wholeIfSmall(pieces: AsyncGenerator<string>, limit = WHOLE_ANSWER_LIMIT): Promise<string | AsyncGenerator<string>> {
+  let head = "";
+  for (;;) {
+    const next = await pieces.next();
+    if (next.done) return head;
+    head += next.value;
+    if (head.length > limit) break;
+  }
+  return (async function* () {
+    try {
+      yield head;
+      yield* pieces;
+    } finally {
+      // Abandoned after the head (the client went away): the source is closed too.
+      await pieces.return(undefined);
+    }
+  })();
+}
+
 /** Render the AWS error document. */
 export function renderError(code: string, message: string, requestId: string): string {
   return (
