@@ -4,6 +4,7 @@
  */
 import type { CharmConfig } from "../config/charm-config.ts";
 import { managedHeader } from "./managed-header.ts";
+import { SERVE_NODE_FLAGS } from "../../lib/server/serve-node-flags.ts";
 
 /** What the orchestra service is rendered from. */
 export interface OrchestraServiceInput {
@@ -93,7 +94,8 @@ function quoteSystemd(arg: string): string {
 
 /** Renders /etc/systemd/system/orchestra.service. */
 export function renderOrchestraUnit(input: OrchestraServiceInput, envFile: string): string {
-  const exec = [input.runtime.node, ...orchestraServeArgv(input)].map(quoteSystemd).join(" ");
+  // Node's flags for serve (its heap sizes: lib/server/serve-node-flags.ts) before the entry.
+  const exec = [input.runtime.node, ...SERVE_NODE_FLAGS, ...orchestraServeArgv(input)].map(quoteSystemd).join(" ");
   return [
     managedHeader().trimEnd(),
     "[Unit]",

@@ -8,7 +8,9 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import { writeFileAtomic } from "../files/write-file-atomic.ts";
 import { type DnsmasqSettings, renderDnsmasqConfig, tftpLoaders } from "./dnsmasq-config.ts";
-import { checkDnsmasqConfig, type DnsmasqSupervisor, superviseDnsmasq } from "./dnsmasq-process.ts";
+// dnsmasq's supervisor (and execa, its child-process library) is loaded when DHCP starts:
+// the boot service reads this module's paths, and a server without managed DHCP never needs it.
+import type { DnsmasqSupervisor } from "./dnsmasq-process.ts";
 import { prepareTftpRoot } from "./tftp-root.ts";
 
 /** The settings an operator gives; the data directory supplies the paths. */
@@ -27,6 +29,7 @@ export async function startDhcpService(dataDir: string, settings: DhcpServiceSet
   await prepareTftpRoot(paths.tftpRoot, tftpLoaders(settings));
   await mkdir(paths.hostsDir, { recursive: true });
   await writeFileAtomic(paths.configPath, config);
+  const { checkDnsmasqConfig, superviseDnsmasq } = await import("./dnsmasq-process.ts");
   await checkDnsmasqConfig(paths.configPath);
   return superviseDnsmasq(paths.configPath, logger);
 }

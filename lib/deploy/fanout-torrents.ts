@@ -5,7 +5,10 @@
  * from a deployment in flight of that very image.
  */
 import { OrchestraError } from "../errors.ts";
-import { createImageTorrent, fanoutAnnounceUrl, type FanoutAuthorizer, type ImageTorrent, imageTorrentCachePath } from "../fanout/index.ts";
+// From the modules themselves, not lib/fanout's index: that also loads the seeder and its
+// child-process library (execa), which `orchestra serve` needs only when it seeds images.
+import { createImageTorrent, type ImageTorrent, imageTorrentCachePath } from "../fanout/torrent/image-torrent.ts";
+import { fanoutAnnounceUrl, type FanoutAuthorizer } from "../fanout/tracker/fanout-tracker.ts";
 import { chooseTorrentPieceLength } from "../fanout/torrent/piece-length.ts";
 import { getImage, imageFilePath } from "../images/image-store.ts";
 import type { Inventory } from "../inventory/inventory.ts";

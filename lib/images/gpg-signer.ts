@@ -7,7 +7,8 @@
  * starts for the home directory is stopped after each use, so nothing is left running.
  */
 import { mkdir, stat } from "node:fs/promises";
-import { execa } from "execa";
+// execa is loaded on the first gpg run: `orchestra serve` loads this module with its
+// simplestreams routes, and most servers never sign anything.
 import { OrchestraError } from "../errors.ts";
 
 /** The key's user id. */
@@ -26,6 +27,7 @@ export interface GpgSigner {
 }
 
 async function gpg(home: string, what: string, args: readonly string[], input?: string): Promise<string> {
+  const { execa } = await import("execa");
   const result = await execa("gpg", ["--homedir", home, "--batch", "--no-tty", "--pinentry-mode", "loopback", "--passphrase", "", ...args], {
     reject: false,
     ...(input === undefined ? {} : { input }),
@@ -67,6 +69,7 @@ export async function openGpgSigner(home: string): Promise<GpgSigner> {
     exportPublicKey: () => gpg(home, "export the public key", ["--armor", "--export", key]),
     clearsign: (text) => gpg(home, "clearsign", ["--local-user", key, "--digest-algo", "SHA512", "--clearsign"], text),
     async close() {
+      const { execa } = await import("execa");
       await execa("gpgconf", ["--homedir", home, "--kill", "gpg-agent"], { reject: false });
     },
   };

@@ -21,6 +21,7 @@ import { isRunning, startDetached } from "./lab-processes.ts";
 import { type LabFirmware, type LabProcess, type LabState, type LabVm, labConsoleLog, labDir, labMac, labNamespace, labSiteNamespace, readLabState, writeLabState } from "./lab-state.ts";
 import { addAddress, addTap, createLabNetwork, createSiteNetwork, namespaceExists } from "./network-namespace.ts";
 import { orchestraArgv } from "./orchestra-command.ts";
+import { SERVE_NODE_FLAGS } from "../server/serve-node-flags.ts";
 import { OVMF_CODE, OVMF_VARS } from "./qemu-argv.ts";
 
 /** What to build. */
@@ -190,7 +191,7 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
     const serveLog = join(dir, "serve.log");
     const serve = await startDetached("serve", [
       "ip", "netns", "exec", namespace,
-      ...orchestraArgv(),
+      ...orchestraArgv(SERVE_NODE_FLAGS),
       "serve",
       "--data-dir", dataDir,
       "--boot-listen", `${state.serverAddress}:${state.bootPort}`,

@@ -6,8 +6,8 @@
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The argv prefix that runs the `orchestra` CLI. */
-export function orchestraArgv(): string[] {
+/** The argv prefix that runs the `orchestra` CLI, with `nodeFlags` for Node itself (serve's: lib/server/serve-node-flags.ts). */
+export function orchestraArgv(nodeFlags: readonly string[] = []): string[] {
   const extension = extname(fileURLToPath(import.meta.url));
-  return [process.execPath, fileURLToPath(new URL(`../cli/main${extension}`, import.meta.url))];
+  return [process.execPath, ...nodeFlags, fileURLToPath(new URL(`../cli/main${extension}`, import.meta.url))];
 }

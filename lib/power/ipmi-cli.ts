@@ -3,7 +3,8 @@
  * What the ipmi driver needs from an IPMI command-line tool, and the parts both tools share:
  * one bounded run, and the mapping of tool output to typed errors through a table.
  */
-import { execa } from "execa";
+// execa is loaded on the first run of a tool, not with the module: `orchestra serve` loads every
+// power driver at start, and execa (110 modules, about 3 MiB of heap) waits until one is used.
 import { PowerAuthError, PowerConnectionError, PowerFatalError } from "./power-errors.ts";
 import type { BootDevice } from "./power-driver.ts";
 
@@ -54,6 +55,7 @@ export interface ToolRun {
  */
 export async function runTool(tool: string, argv: readonly string[], timeoutMs: number, bmc: string, env: Record<string, string> = {}, prefix: readonly string[] = []): Promise<ToolRun> {
   const [file, ...args] = [...prefix, tool, ...argv];
+  const { execa } = await import("execa");
   const result = await execa(file!, args, { reject: false, stdin: "ignore", timeout: timeoutMs, env });
   const spawnCode = (result as { code?: string }).code ?? (result.cause as NodeJS.ErrnoException | undefined)?.code;
   if (spawnCode === "ENOENT") throw new PowerFatalError(`${tool} is not installed`, { tool }, { code: "POWER_TOOL_MISSING" });

@@ -4,7 +4,10 @@
  * PowerState for queries, and a one-time boot source override (PATCH Boot) for the boot
  * device. URLs are followed from the service's own links rather than assumed.
  */
-import { Agent, request, type Dispatcher } from "undici";
+// undici is loaded on the first Redfish call, not with the module: `orchestra serve` loads every
+// power driver at start, and undici is about 5 MiB of its heap that a site without Redfish
+// BMCs never needs (tests/bench/boot-http.ts measures serve's memory).
+import type { Agent, Dispatcher } from "undici";
 import { PowerAuthError, PowerConnectionError, PowerFatalError } from "./power-errors.ts";
 import { describeTarget, done, type BootDevice, type PowerActionResult, type PowerDriver, type PowerState, type PowerTarget } from "./power-driver.ts";
 import { REDFISH_POWER_TYPE } from "./power-types.ts";
@@ -24,7 +27,8 @@ export class RedfishPowerDriver implements PowerDriver {
   readonly type = REDFISH_POWER_TYPE.name;
   readonly packages: readonly string[] = [];
   readonly #timeoutMs: number;
-  readonly #insecure = new Agent({ connect: { rejectUnauthorized: false } });
+  /** The dispatcher for BMCs whose certificate is not checked (tls_verify=no), made on first use. */
+  #insecure: Agent | undefined;
 
   constructor(options: { requestTimeoutMs?: number } = {}) {
     this.#timeoutMs = options.requestTimeoutMs ?? 15_000;
@@ -104,10 +108,11 @@ export class RedfishPowerDriver implements PowerDriver {
       options.body = JSON.stringify(body);
       options.headers["content-type"] = "application/json";
     }
-    if (tlsVerify === "no") options.dispatcher = this.#insecure;
+    const undici = await import("undici");
+    if (tlsVerify === "no") options.dispatcher = this.#insecure ??= new undici.Agent({ connect: { rejectUnauthorized: false } });
     let response: Dispatcher.ResponseData;
     try {
-      response = await request(url, options);
+      response = await undici.request(url, options);
     } catch (error) {
       throw new PowerConnectionError(`${where}: no answer (${(error as Error).message})`, { url: url.href }, { cause: error });
     }

@@ -7,8 +7,7 @@
  * not yet spent. Everything else waits for an operator (`puppetserver ca sign`).
  */
 import { isOrchestraError } from "../errors.ts";
-import { readCsrChallenge } from "../pki/csr-challenge.ts";
-import { claimChallenge, type ChallengeVerdict } from "../pki/node-credentials.ts";
+import type { ChallengeVerdict } from "../pki/node-credentials.ts";
 import type { SqlDatabase } from "../store/sql-database.ts";
 
 /** The policy's answer: sign or not, and why (for puppetserver's log). */
@@ -19,6 +18,9 @@ export interface AutosignDecision {
 
 /** Decide on one CSR; a signing spends the challenge in the same transaction as the check. */
 export async function decideAutosign(db: SqlDatabase, certname: string, csrPem: string, now = new Date()): Promise<AutosignDecision> {
+  // The PKI code is loaded on the first CSR, not with the autosign route: it brings node-forge
+  // (about 2 MiB of heap), which `orchestra serve` otherwise does not need at start.
+  const [{ readCsrChallenge }, { claimChallenge }] = await Promise.all([import("../pki/csr-challenge.ts"), import("../pki/node-credentials.ts")]);
   let csr: { commonName: string | undefined; challenge: string | undefined };
   try {
     csr = readCsrChallenge(csrPem);

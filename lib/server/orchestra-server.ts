@@ -7,7 +7,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Logger } from "pino";
 import { checkBootImages, reportPreflight } from "../boot/boot-preflight.ts";
 import { type BootServiceOptions, registerBootService } from "../boot/boot-service.ts";
-import { type DhcpServiceSettings, startDhcpService } from "../boot/dhcp-service.ts";
+import type { DhcpServiceSettings } from "../boot/dhcp-service.ts";
 import type { DnsmasqSupervisor } from "../boot/dnsmasq-process.ts";
 import { OrchestraError } from "../errors.ts";
 import type { Inventory } from "../inventory/inventory.ts";
@@ -28,7 +28,7 @@ import { startPeriodicWorker, type Worker } from "./periodic-worker.ts";
 import { registerMetrics, type OrchestraMetrics } from "./metrics.ts";
 import { registerSimplestreams } from "../images/simplestreams-routes.ts";
 import { startTimeoutWorker } from "./timeout-worker.ts";
-import { type FanoutService, type FanoutServiceOptions, startFanoutService } from "./fanout-service.ts";
+import type { FanoutService, FanoutServiceOptions } from "./fanout-service.ts";
 import { listenOnUnixSocket, type SocketListener } from "./unix-socket-listener.ts";
 import { redactSecretPaths } from "./log-redaction.ts";
 import { startDashboard, type DashboardListener, type DashboardListenerOptions } from "../dashboard/dashboard-listener.ts";
@@ -159,7 +159,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (reportPreflight(await checkBootImages(options.dataDir), logger)) {
       throw new OrchestraError("BOOT_FILE_MISSING", "boot images are damaged (see the log above); re-import or remove them before serving");
     }
-    if (options.dhcp) dnsmasq = await startDhcpService(options.dataDir, options.dhcp, logger);
+    // The DHCP and fan-out services are loaded only when asked for: each supervises a child
+    // process through execa (110 modules, about 3 MiB of heap) that a server without them
+    // never loads (tests/bench/boot-http.ts measures serve's memory).
+    if (options.dhcp) dnsmasq = await (await import("../boot/dhcp-service.ts")).startDhcpService(options.dataDir, options.dhcp, logger);
     // A hall of machines powering on connects within a second: with node's default backlog
     // (511) the kernel dropped the rest of the storm's connections, which iPXE then retried
     // 10 s later (tests/bench/enlist-storm.ts). The kernel caps it at net.core.somaxconn.
@@ -185,7 +188,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (options.apiSocket) sockets.push(await listenOnUnixSocket(ec2, options.apiSocket, limits, renderEc2ConnectionError));
     }
     if (options.dashboard) dashboard = await startDashboard({ ...options.dashboard, logger, limits });
-    if (options.fanout) fanout = await startFanoutService({ ...options.fanout, dataDir: options.dataDir, inventory, logger });
+    if (options.fanout) fanout = await (await import("./fanout-service.ts")).startFanoutService({ ...options.fanout, dataDir: options.dataDir, inventory, logger });
   } catch (error) {
     await fanout?.close();
     // Nothing half-started stays behind: no dnsmasq child, no open listener.

@@ -7,9 +7,16 @@
  * 2. Adding one machine to the boot/DHCP data (inventory row + its dnsmasq host file) when
  *    the inventory already holds 10, 1,000 and 10,000 machines; it must stay flat.
  *
- * Run as: node tests/bench/boot-http.ts   (needs nginx-light or nginx installed)
+ * Run as: node tests/bench/boot-http.ts   (needs nginx-light or nginx installed, and dist/:
+ * `npm run build`). Knobs (environment): BOOT_HTTP_CLIENTS=100,1000 (the client counts, in
+ * order), BENCH_SKIP_SCALE=1 (skips part 2).
+ *
+ * `orchestra serve` runs from the built CLI (dist/, what bin/orchestra and the charm run), not
+ * from the TypeScript source: Node's type stripping and the source's larger modules cost about
+ * 30 MiB of RSS and some CPU that production never pays, and the RSS is one of the figures.
+ * It gets the Node flags production gives it (lib/server/serve-node-flags.ts).
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,9 +28,14 @@ import { writeDhcpHost } from "../../lib/boot/dhcp-host-file.ts";
 import { Inventory } from "../../lib/inventory/inventory.ts";
 import { openStore } from "../../lib/store/open-store.ts";
 import { startDetached, stopProcess } from "../../lib/lab/lab-processes.ts";
-import { orchestraArgv } from "../../lib/lab/orchestra-command.ts";
 import { nginxPeerConfig } from "./_nginx-peer.ts";
+import { SERVE_NODE_FLAGS } from "../../lib/server/serve-node-flags.ts";
 import { cpuSeconds, peakRssMib } from "./_process-usage.ts";
+
+const BUILT_CLI = new URL("../../dist/lib/cli/main.js", import.meta.url).pathname;
+if (!existsSync(BUILT_CLI)) throw new Error("dist/ is missing: run `npm run build` first (the benchmark runs the built CLI, as bin/orchestra does)");
+const CLIENT_COUNTS = (process.env.BOOT_HTTP_CLIENTS ?? "100,1000").split(",").map(Number);
+if (CLIENT_COUNTS.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`BOOT_HTTP_CLIENTS: whole numbers, comma-separated (got ${process.env.BOOT_HTTP_CLIENTS})`);
 
 const work = mkdtempSync(join(tmpdir(), "orchestra-bench-"));
 // nginx's worker runs as an unprivileged user: it must be able to read the image files.
@@ -96,7 +108,7 @@ async function throughput(): Promise<void> {
 
   const oursPort = 40000 + Math.floor(Math.random() * 10000);
   const nginxPort = oursPort + 1;
-  const serve = await startDetached("serve", [...orchestraArgv(), "serve", "--data-dir", dataDir, "--boot-listen", `127.0.0.1:${oursPort}`, "--api-listen", "127.0.0.1:0", "--log-level", "warn"], join(work, "serve.log"));
+  const serve = await startDetached("serve", [process.execPath, ...SERVE_NODE_FLAGS, BUILT_CLI, "serve", "--data-dir", dataDir, "--boot-listen", `127.0.0.1:${oursPort}`, "--api-listen", "127.0.0.1:0", "--log-level", "warn"], join(work, "serve.log"));
   stops.push(() => stopProcess(serve));
   const nginxDir = join(work, "nginx");
   rmSync(nginxDir, { recursive: true, force: true });
@@ -110,12 +122,15 @@ async function throughput(): Promise<void> {
     throw new Error(`${error.message}\n${await readFile(join(nginxDir, "nginx-error.log"), "utf8").catch(() => "")}${await readFile(join(work, "nginx.log"), "utf8").catch(() => "")}`);
   });
 
+  const idleRss = await peakRssMib(serve.pid);
+  console.log(`orchestra serve RSS before any client (peak so far): ${idleRss.toFixed(0)} MiB`);
+
   const ours = { origin: `http://127.0.0.1:${oursPort}`, paths: [`/images/${image.id}/kernel`, `/images/${image.id}/initrd`] };
   const theirs = { origin: `http://127.0.0.1:${nginxPort}`, paths: [`/${image.id}/kernel`, `/${image.id}/initrd`] };
   console.log("\nboot-file throughput (each client: kernel + initrd, its own connection)");
   console.log("(the load generator shares the machine's cores with both servers; server CPU per GiB is the steadier figure)");
   console.log("clients  server     seconds   MiB/s     files/s  failures  retries  server CPU s/GiB");
-  for (const clients of [100, 1000]) {
+  for (const clients of CLIENT_COUNTS) {
     const results: Record<string, number> = {};
     const cpu: Record<string, number> = {};
     for (const [name, target, pid] of [["orchestra", ours, serve.pid], ["nginx", theirs, nginx.pid]] as const) {
@@ -128,10 +143,9 @@ async function throughput(): Promise<void> {
       cpu[name] = cpuUsed / (r.bytes / 2 ** 30);
       console.log(`${String(clients).padStart(7)}  ${name.padEnd(9)} ${r.seconds.toFixed(2).padStart(8)}  ${mibs.toFixed(0).padStart(7)}  ${((clients * 2) / r.seconds).toFixed(0).padStart(9)}  ${String(r.failures).padStart(8)}  ${String(r.retries).padStart(7)}  ${cpu[name]!.toFixed(2).padStart(16)}`);
     }
-    console.log(`         orchestra/nginx: throughput ${(results.orchestra! / results.nginx!).toFixed(2)}x, CPU per GiB ${(cpu.orchestra! / cpu.nginx!).toFixed(1)}x`);
+    const rss = await peakRssMib(serve.pid);
+    console.log(`         orchestra/nginx: throughput ${(results.orchestra! / results.nginx!).toFixed(2)}x, CPU per GiB ${(cpu.orchestra! / cpu.nginx!).toFixed(1)}x; orchestra serve peak RSS so far ${Number.isNaN(rss) ? "?" : rss.toFixed(0)} MiB`);
   }
-  const rss = await peakRssMib(serve.pid);
-  console.log(`orchestra serve peak RSS: ${Number.isNaN(rss) ? "?" : rss.toFixed(0)} MiB`);
 }
 
 async function addMachineCost(): Promise<void> {

@@ -18,7 +18,6 @@ import { parseWholeNumber } from "../parse-options.ts";
 import { packageVersion } from "../package-version.ts";
 import type { DhcpServiceSettings } from "../../boot/dhcp-service.ts";
 import { readFile } from "node:fs/promises";
-import { execa } from "execa";
 import { OrchestraError } from "../../errors.ts";
 import { ERASE_MODES, type EraseMode } from "../../deploy/erasure-rows.ts";
 import { checkVendorData, renderVendorData } from "../../metadata/vendor-data.ts";
@@ -29,7 +28,6 @@ import { LoginLimiter } from "../../dashboard/login-limiter.ts";
 import { ChangeFeed } from "../../dashboard/change-feed.ts";
 import { storeImageSource } from "../../ec2/model/image-source.ts";
 import { fileConsoleLogs } from "../../deploy/console-log.ts";
-import { readTlsFiles, siteCaTlsFiles } from "../../server/tls-files.ts";
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, resolveConnectionLimits } from "../../server/connection-limits.ts";
 
 /** The listeners' limits from serve's --http-* options (seconds on the command line). */
@@ -290,9 +288,12 @@ export function serveCommand(): Command {
       const maasKeys = new MaasKeyStore(db, box);
       let server;
       try {
-        const tls = tlsChoice === "files" ? await readTlsFiles(String(o.tlsCert), String(o.tlsKey)) : tlsChoice === "site-ca" ? await siteCaTlsFiles(dataDir, tlsNames(String(o.tlsNames))) : undefined;
+        // Loaded only for TLS: the site CA's code brings node-forge (about 2 MiB of heap).
+        const tlsFiles = tlsChoice === undefined ? undefined : await import("../../server/tls-files.ts");
+        const tls = tlsChoice === "files" ? await tlsFiles!.readTlsFiles(String(o.tlsCert), String(o.tlsKey)) : tlsChoice === "site-ca" ? await tlsFiles!.siteCaTlsFiles(dataDir, tlsNames(String(o.tlsNames))) : undefined;
         const syslogServer = o.syslogConf === undefined ? {} : {
-          syslogServer: { db, confFile: String(o.syslogConf), logDir: String(o.syslogLogDir), restart: async () => void (await execa("systemctl", ["try-restart", String(o.syslogRestartUnit)])) },
+          // execa only when the unit is restarted: serve does not load it at start.
+          syslogServer: { db, confFile: String(o.syslogConf), logDir: String(o.syslogLogDir), restart: async () => void (await (await import("execa")).execa("systemctl", ["try-restart", String(o.syslogRestartUnit)])) },
         };
         const site = managed ? await (await import("../../managed/managed-site.ts")).openManagedSite({
           ...managed, ...syslogServer, dataDir, logger: logger.child({ service: "managed" }),

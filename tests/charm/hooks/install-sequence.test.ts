@@ -53,7 +53,7 @@ describe.concurrent("the install sequence", () => {
     expect(h.read("/etc/puppet/puppet.conf")).toContain("autosign = /etc/puppet/orchestra-autosign\n");
     expect(h.read("/etc/puppet/orchestra-autosign")).toMatch(/autosign' '--url' 'http:\/\/127\.0\.0\.1:5248' "\$1"\n$/);
     const unit = h.read("/etc/systemd/system/orchestra.service");
-    expect(unit).toMatch(/ExecStart=\S+ \S+\/lib\/cli\/main\.ts --data-dir \S+\/var\/lib\/orchestra serve --boot-listen 0\.0\.0\.0:5248 --log-level info/);
+    expect(unit).toMatch(/ExecStart=\S+ --max-semi-space-size=1 \S+\/lib\/cli\/main\.ts --data-dir \S+\/var\/lib\/orchestra serve --boot-listen 0\.0\.0\.0:5248 --log-level info/);
     // The flags come from the real `orchestra serve --help`: the EC2 API, nginx's images, and
     // managed nodes pointed at this unit's apt proxy (squid), TLS syslog and puppet server.
     expect(unit).toMatch(/ --api-listen 0\.0\.0\.0:8773 --region orchestra --api-vpc-cidr 10\.10\.0\.0\/24 --image-base-url http:\/\/192\.0\.2\.0\/images --node-apt-proxy http:\/\/192\.0\.2\.0:8000 --node-syslog 192\.0\.2\.0:6514 --node-puppet-server 192\.0\.2\.0\n/);

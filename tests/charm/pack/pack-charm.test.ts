@@ -88,7 +88,7 @@ describe("orchestra.charm", () => {
       const out = await h.ctx.run(h.ctx.on.install(), configured({ leader: true, config: { components: "dnsmasq" } }));
       expect(out.state.unitStatus).toEqual({ status: "active", message: "" });
       // Packed mode: the service runs the charm's own Node and bundle, copied to /opt/orchestra.
-      expect(h.read("/etc/systemd/system/orchestra.service")).toContain(`ExecStart=${h.root}/opt/orchestra/bin/node ${h.root}/opt/orchestra/orchestra.js --data-dir`);
+      expect(h.read("/etc/systemd/system/orchestra.service")).toContain(`ExecStart=${h.root}/opt/orchestra/bin/node --max-semi-space-size=1 ${h.root}/opt/orchestra/orchestra.js --data-dir`);
       expect(readFileSync(join(h.root, "opt/orchestra/orchestra.js"))).toEqual(readFileSync(join(unpacked, "dist/orchestra.js")));
       // The old hooks/<name> entry point hands over to dispatch too.
       const viaHook = charmHarness({ charmDir: unpacked, command: [join(unpacked, "hooks", "update-status")] });

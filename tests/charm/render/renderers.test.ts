@@ -142,7 +142,7 @@ describe("the orchestra service", () => {
     expect(renderOrchestraEnv({ ...input, databaseUrl: "postgresql://u:p@h:5432/o" })).toContain('ORCHESTRA_DATABASE_URL="postgresql://u:p@h:5432/o"');
     const unit = renderOrchestraUnit(input, "/etc/orchestra/orchestra.env");
     expect(unit).toContain("EnvironmentFile=/etc/orchestra/orchestra.env\n");
-    expect(unit).toContain("ExecStart=/opt/orchestra/bin/node /opt/orchestra/orchestra.js --data-dir /var/lib/orchestra serve --boot-listen 0.0.0.0:5248 --log-level info\n");
+    expect(unit).toContain("ExecStart=/opt/orchestra/bin/node --max-semi-space-size=1 /opt/orchestra/orchestra.js --data-dir /var/lib/orchestra serve --boot-listen 0.0.0.0:5248 --log-level info\n");
     expect(unit).toContain("Restart=on-failure\n");
   });
 });
