@@ -32,8 +32,8 @@ import { nginxPeerConfig } from "./_nginx-peer.ts";
 import { SERVE_NODE_FLAGS } from "../../lib/server/serve-node-flags.ts";
 import { cpuSeconds, peakRssMib } from "./_process-usage.ts";
 
-const BUILT_CLI = new URL("../../dist/lib/cli/main.js", import.meta.url).pathname;
-if (!existsSync(BUILT_CLI)) throw new Error("dist/ is missing: run `npm run build` first (the benchmark runs the built CLI, as bin/orchestra does)");
+const BUILT_CLI = new URL("../../dist/cli/main.js", import.meta.url).pathname;
+if (!existsSync(BUILT_CLI)) throw new Error("dist/ is missing: run `npm run build` first (the benchmark runs the bundled CLI, dist/cli/, as bin/orchestra does)");
 const CLIENT_COUNTS = (process.env.BOOT_HTTP_CLIENTS ?? "100,1000").split(",").map(Number);
 if (CLIENT_COUNTS.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`BOOT_HTTP_CLIENTS: whole numbers, comma-separated (got ${process.env.BOOT_HTTP_CLIENTS})`);
 
