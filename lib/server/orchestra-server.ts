@@ -12,7 +12,7 @@ import type { DnsmasqSupervisor } from "../boot/dnsmasq-process.ts";
 import { OrchestraError } from "../errors.ts";
 import type { Inventory } from "../inventory/inventory.ts";
 import type { CredentialStore } from "../ec2/credentials/credential-store.ts";
-import { createEc2Server, renderEc2ConnectionError } from "../ec2/http/ec2-server.ts";
+import { answeredReadOnly, createEc2Server, renderEc2ConnectionError } from "../ec2/http/ec2-server.ts";
 import { maasApi, MAAS_API_PATH, storeMaasImages, type MaasKeyStore, type MaasServices } from "../maas/index.ts";
 import { storeImageSource } from "../ec2/model/image-source.ts";
 import { fileConsoleLogs } from "../deploy/console-log.ts";
@@ -178,7 +178,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         ...(options.metrics ? { metrics: options.metrics } : {}),
         ...(options.ec2.tls ? { https: options.ec2.tls } : {}),
       });
-      ec2.addHook("onResponse", wakeOnWrite);
+      // A Describe… call changed nothing: a client polling DescribeInstances wakes no sweep.
+      ec2.addHook("onResponse", async (request) => {
+        if (!answeredReadOnly(request)) await wakeOnWrite(request);
+      });
       // The MAAS API shares the EC2 listener (one port, one inventory) when it has keys to check.
       if (options.ec2.maasKeys) {
         const maasServices: MaasServices = { db: inventory.db, inventory, lookupKey: options.ec2.maasKeys.lookup, topology, images: storeMaasImages(options.dataDir), consoles: fileConsoleLogs(options.dataDir), now: () => new Date(), ...(vendorData ? { vendorData } : {}) };

@@ -59,6 +59,18 @@ export const renderEc2ConnectionError: ConnectionErrorRenderer = (error) => ({
   body: renderError(error.ec2Code, error.message, newRequestId()),
 });
 
+/**
+ * Requests that ran a read-only action (Describe…) to its answer: they changed nothing, so the
+ * server does not wake the lifecycle engine after them. A client waiting for its instances asks
+ * DescribeInstances again and again, and each call woke a sweep (two queries) for nothing.
+ */
+const readOnlyAnswers = new WeakSet<FastifyRequest>();
+
+/** Whether `request` ran a read-only EC2 action (Describe…): nothing in the store changed. */
+export function answeredReadOnly(request: FastifyRequest): boolean {
+  return readOnlyAnswers.has(request);
+}
+
 /** Build the EC2 endpoint; the caller listens and closes it. */
 export function createEc2Server(options: Ec2ServerOptions): FastifyInstance {
   const actions = options.actions ?? EC2_ACTIONS;
@@ -113,6 +125,7 @@ export function createEc2Server(options: Ec2ServerOptions): FastifyInstance {
         const answer = isStreamed(result) ? await wholeIfSmall(renderResponseStream(found.name, requestId, result)) : renderResponse(found.name, requestId, result);
         reply.status(200).type("text/xml;charset=UTF-8").send(typeof answer === "string" ? answer : Readable.from(answer));
         answered = found.name;
+        if (found.name.startsWith("Describe")) readOnlyAnswers.add(request);
       }
       const ms = elapsedMs(started);
       log?.info({ requestId, api: sts ? "sts" : "ec2", action, account, status: 200, ms }, "ec2 request");
