@@ -14,6 +14,10 @@
  * CLI (tests/bench/boot-http.ts, 36.6 MiB per client, load 5-6): RSS before any client
  * 112 -> 88 MiB, peak at 100 clients 162 -> 128 MiB, at 1,000 clients 207 -> 154 MiB; server
  * CPU per GiB 0.43 -> 0.46 s at 100 clients and 0.41 -> 0.43 s at 1,000 (nginx 0.12 and
- * 0.16 in both runs): within this machine's run-to-run noise.
+ * 0.16 in both runs): within this machine's run-to-run noise. The cost shows on the EC2 API's
+ * large listings instead: DescribeInstances of 1,000 and 10,000 instances took 1.15-1.21x
+ * the server CPU with this flag (34 and 332 ms against 29.5 and 274 ms, tests/bench/ec2-api.ts
+ * back to back at load 2.5-3.5), while RSS stayed flat (153 and 177 MiB against 226 and 297);
+ * 8 MiB gave 29.5 and 266 ms but 163 MiB at 1,000 boot clients against 152.
  */
 export const SERVE_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=1"];
