@@ -22,8 +22,13 @@ export interface DeployPlan {
   readonly disk: string;
   /** The MBR partition holding the root file system, where the cloud-init seed is written. */
   readonly rootPartition?: number;
-  /** Where the ramdisk fetches the cloud-init seed file it writes into the root file system. */
+  /** Where the ramdisk fetches the cloud-init seed file it writes into the root file system (ramdisks older than `seedConfig`). */
   readonly seedConfigUrl?: string;
+  /**
+   * That seed file itself, sent at the end of the plan (SEED_CONFIG_LINES): one request fewer
+   * per deployment than fetching it from seedConfigUrl (tests/bench/deploy-overhead.ts).
+   */
+  readonly seedConfig?: string;
   readonly progressUrl: string;
   readonly reportUrl: string;
   /** Where the deployed system says it booted (cloud-init's phone_home). */
@@ -68,7 +73,21 @@ export function renderDeployPlan(plan: DeployPlan): string {
     ["FANOUT_SEED_SECONDS", plan.fanout === undefined ? "" : String(checkSeconds("FANOUT_SEED_SECONDS", plan.fanout.seedSeconds))],
     ["FANOUT_STALL_SECONDS", plan.fanout === undefined ? "" : String(checkSeconds("FANOUT_STALL_SECONDS", plan.fanout.stallSeconds))],
   ];
-  return lines.map(([key, value]) => `${key}=${value}\n`).join("");
+  const keys = lines.map(([key, value]) => `${key}=${value}\n`).join("");
+  if (plan.seedConfig === undefined) return keys;
+  // Last, so the ramdisk takes the file with `tail -n`; a ramdisk that predates the key reads
+  // its lines as keys it does not know (none may look like one) and fetches SEED_CONFIG_URL.
+  const seedLines = checkSeedConfig(plan.seedConfig);
+  return `${keys}SEED_CONFIG_LINES=${seedLines.length}\n${plan.seedConfig}`;
+}
+
+/** The seed file's lines; refused when it does not end a line or a line could read as a plan key. */
+function checkSeedConfig(seed: string): string[] {
+  if (seed === "" || !seed.endsWith("\n")) throw new Error("refusing to put a seed file into a deploy plan: it must be whole lines");
+  const lines = seed.slice(0, -1).split("\n");
+  const keyLike = lines.find((line) => /^[A-Z_]+=/.test(line));
+  if (keyLike !== undefined) throw new Error(`refusing to put a seed file into a deploy plan: its line ${JSON.stringify(keyLike)} reads as a plan key`);
+  return lines;
 }
 
 function checkSeconds(key: string, n: number): number {

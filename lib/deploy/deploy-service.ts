@@ -2,8 +2,8 @@
  * @module deploy/deploy-service
  * The routes the deploy ramdisk and the deployed system call, on the boot listener:
  *
- *   GET  /deploy/<token>/plan                  what to write where (KEY=value lines)
- *   GET  /deploy/<token>/seed                  the cloud-init seed file to put in the root file system
+ *   GET  /deploy/<token>/plan                  what to write where (KEY=value lines), then the cloud-init seed file
+ *   GET  /deploy/<token>/seed                  that seed file alone (for ramdisks built before the plan carried it)
  *   POST /deploy/<token>/progress              bytes written so far (best effort)
  *   POST /deploy/<token>/report?status=…       success or failure; body: summary line, then the log
  *   POST /deploy/<token>/booted                cloud-init's phone_home from the deployed system
@@ -124,6 +124,15 @@ async function deploymentForCall(inventory: Inventory, token: string, repeatable
   }
 }
 
+/**
+ * The cloud-init seed file the ramdisk writes into the root file system: it carries the
+ * NoCloud secret, so it is handed out (in the plan, or alone) only while the image is being
+ * written, to the ramdisk that writes it.
+ */
+function seedConfigFor(base: string, deployment: Deployment): string {
+  return renderNoCloudSeedConfig(`${base}/nocloud/${deployment.nocloudSecret}/`, { phoneHomeUrl: `${base}/deploy/${deployment.token}/booted` });
+}
+
 /** Routes after which the lifecycle engine has nothing new to do (failed_deployment and deployed have no power step): the server does not wake it. */
 const NO_POWER_WORK = { wakesEngine: false };
 
@@ -203,6 +212,8 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
         disk,
         ...(image.rootPartition === undefined ? {} : { rootPartition: image.rootPartition }),
         ...(deployment.nocloudSecret ? { seedConfigUrl: `${deployBase}/seed` } : {}),
+        // The seed file rides along only while the seed route would hand it out.
+        ...(deployment.nocloudSecret && (deployment.phase === "planned" || deployment.phase === "writing") ? { seedConfig: seedConfigFor(base, deployment) } : {}),
         progressUrl: `${deployBase}/progress`,
         reportUrl: `${deployBase}/report`,
         bootedUrl: `${deployBase}/booted`,
@@ -239,9 +250,7 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
       if (deployment.phase !== "planned" && deployment.phase !== "writing") {
         throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", `this deployment is ${deployment.phase}: its seed was handed out while the image was written`, { machine: machine.systemId });
       }
-      const base = requestBaseUrl(request, options.bootUrl);
-      const seed = renderNoCloudSeedConfig(`${base}/nocloud/${deployment.nocloudSecret}/`, { phoneHomeUrl: `${base}/deploy/${deployment.token}/booted` });
-      return reply.type("text/plain").send(seed);
+      return reply.type("text/plain").send(seedConfigFor(requestBaseUrl(request, options.bootUrl), deployment));
     });
 
     scope.post<{ Params: { token: string } }>("/deploy/:token/progress", { logLevel: "warn", config: NO_POWER_WORK }, async (request, reply) => {

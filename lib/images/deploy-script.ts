@@ -2,7 +2,7 @@
  * @module images/deploy-script
  * The deploy program inside the Orchestra ramdisk (/bin/orchestra-deploy). The discovery
  * /init runs it once the network is up when the kernel command line says
- * `orchestra.mode=deploy`. It fetches the deployment's plan, streams the image over HTTP
+ * `orchestra.mode=deploy`. It fetches the deployment's plan (with the cloud-init seed file at its end), streams the image over HTTP
  * through its decompressor onto the disk while hashing what it downloaded, checks the hash,
  * writes the cloud-init seed into the new root file system, reports with its log, and
  * reboots (the boot service then tells the machine's PXE request to boot from disk).
@@ -68,6 +68,7 @@ while IFS='=' read -r key value; do
     DISK) DISK=$value ;;
     ROOT_PARTITION) ROOT_PARTITION=$value ;;
     SEED_CONFIG_URL) SEED_CONFIG_URL=$value ;;
+    SEED_CONFIG_LINES) SEED_CONFIG_LINES=$value; break ;;
     PROGRESS_URL) PROGRESS_URL=$value ;;
     REPORT_URL) REPORT_URL=$value ;;
     BOOTED_URL) BOOTED_URL=$value ;;
@@ -77,6 +78,11 @@ while IFS='=' read -r key value; do
   esac
 done < "$WORK/plan"
 [ "$PLAN_VERSION" = 1 ] || fail "plan format $PLAN_VERSION is not one this ramdisk reads (1)"
+# The seed file, when the plan carries it: its last SEED_CONFIG_LINES lines.
+if [ -n "$SEED_CONFIG_LINES" ]; then
+  case "$SEED_CONFIG_LINES" in *[!0-9]*) fail "the plan's SEED_CONFIG_LINES is not a number: $SEED_CONFIG_LINES" ;; esac
+  tail -n "$SEED_CONFIG_LINES" "$WORK/plan" > "$WORK/seed.cfg"
+fi
 log "deploying $IMAGE_ID ($IMAGE_FORMAT, $IMAGE_BYTES bytes) to $DISK on $SYSTEM_ID"
 
 TARGET=$DEV/$DISK
@@ -169,9 +175,9 @@ log "image written and verified (SHA-256 $GOT): $(tail -n 1 "$WORK/dd.err")"
 
 # The seed: the server renders the file; mount the root partition through a loop device at
 # the offset the MBR gives, and put it where the image's cloud-init reads it.
-if [ -n "$ROOT_PARTITION" ] && [ -n "$SEED_CONFIG_URL" ]; then
+if [ -n "$ROOT_PARTITION" ] && { [ -n "$SEED_CONFIG_LINES" ] || [ -n "$SEED_CONFIG_URL" ]; }; then
   tries=0
-  until timeout 30 wget -q -O "$WORK/seed.cfg" "$SEED_CONFIG_URL"; do
+  until [ -n "$SEED_CONFIG_LINES" ] || timeout 30 wget -q -O "$WORK/seed.cfg" "$SEED_CONFIG_URL"; do
     tries=$((tries + 1))
     [ $tries -ge 60 ] && fail "could not fetch the cloud-init seed from $SEED_CONFIG_URL"
     sleep 5

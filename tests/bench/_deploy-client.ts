@@ -154,7 +154,11 @@ async function simulateNodeFrom(fetch: (url: string, init?: Parameters<typeof un
   const form = { "content-type": "application/x-www-form-urlencoded" };
   await timed("progress", async () => void (await checked(await fetch(plan.PROGRESS_URL!, { method: "POST", headers: form, body: `bytes=${bytes}` }), "progress")).arrayBuffer());
   // The seed file the ramdisk writes into the root file system: where cloud-init will read its metadata.
-  const seedConfig = await timed("seedConfig", async () => (await checked(await fetch(plan.SEED_CONFIG_URL!), "seed config")).text());
+  // The plan carries it at its end (SEED_CONFIG_LINES), as the ramdisk reads it; a server without that is asked for it.
+  const seedConfig = plan.SEED_CONFIG_LINES
+    ? planText.split("\n").slice(-1 - Number(plan.SEED_CONFIG_LINES), -1).join("\n")
+    : await timed("seedConfig", async () => (await checked(await fetch(plan.SEED_CONFIG_URL!), "seed config")).text());
+  steps.seedConfig ??= 0;
   const seedUrl = /seedfrom: "([^"]+)"/.exec(seedConfig)![1]!;
   const log = `deploying ${plan.IMAGE_ID} (${plan.IMAGE_FORMAT}, ${plan.IMAGE_BYTES} bytes) to ${plan.DISK} on ${plan.SYSTEM_ID}\nimage written and verified (SHA-256 ${plan.IMAGE_SHA256})\ncloud-init seed written\n`;
   await timed("report", async () => void (await checked(await fetch(`${plan.REPORT_URL}?status=success`, { method: "POST", headers: { "content-type": "text/plain" }, body: `deployed ${plan.IMAGE_ID} to ${plan.DISK}\n${log}` }), "report")).arrayBuffer());

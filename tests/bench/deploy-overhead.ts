@@ -16,7 +16,7 @@
  * their work is not on the server's event loop. A node starts when the fake driver
  * power-cycles its machine (the machine boots after power-on) and makes the HTTP calls of a
  * real node, in order: its boot script until it gets the deploy branch (token from
- * `orchestra.token=`), the plan, the image (downloaded fully: the node's own time, which
+ * `orchestra.token=`), the plan (the cloud-init seed file at its end), the image (downloaded fully: the node's own time, which
  * includes the server sending it), one progress post, the success report; after the
  * reboot, its boot script again (local disk); then cloud-init's NoCloud seed (meta-data,
  * user-data, vendor-data) and its phone_home `booted` post. Fetching the ramdisk's kernel

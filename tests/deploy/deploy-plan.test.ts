@@ -32,3 +32,31 @@ describe("the deploy plan's fan-out keys", () => {
     expect(() => renderDeployPlan({ ...plan, fanout: { torrentUrl: "http://x/t", seedSeconds: 1, stallSeconds: -1 } })).toThrow(/FANOUT_STALL_SECONDS/);
   });
 });
+
+describe("the deploy plan's seed file", () => {
+  const seedConfig = '# Written by Orchestra\'s deploy step.\ndatasource:\n  NoCloud:\n    seedfrom: "http://192.0.2.1:5248/nocloud/S/"\n';
+
+  it("comes last, after SEED_CONFIG_LINES with its line count, so the ramdisk takes it with tail", () => {
+    const text = renderDeployPlan({ ...plan, seedConfigUrl: "http://192.0.2.1:5248/deploy/T/seed", seedConfig });
+    expect(text.endsWith(`\nSEED_CONFIG_LINES=4\n${seedConfig}`)).toBe(true);
+    expect(text).toContain("\nSEED_CONFIG_URL=http://192.0.2.1:5248/deploy/T/seed\n");
+  });
+
+  it("is absent without one, and then the plan has no SEED_CONFIG_LINES", () => {
+    expect(renderDeployPlan(plan)).not.toContain("SEED_CONFIG_LINES");
+  });
+
+  it("is refused when it does not end a line or one of its lines reads as a plan key", () => {
+    expect(() => renderDeployPlan({ ...plan, seedConfig: "datasource:" })).toThrow(/whole lines/);
+    expect(() => renderDeployPlan({ ...plan, seedConfig: "" })).toThrow(/whole lines/);
+    expect(() => renderDeployPlan({ ...plan, seedConfig: "datasource:\nIMAGE_URL=http://evil/\n" })).toThrow(/reads as a plan key/);
+  });
+
+  it("reads, in a ramdisk that predates it, as lines it skips: every key keeps its value", async () => {
+    // The plan loop of ramdisks built before SEED_CONFIG_LINES, run by busybox's shell.
+    const loop = `while IFS='=' read -r key value; do case "$key" in IMAGE_URL) IMAGE_URL=$value ;; SEED_CONFIG_URL) SEED_CONFIG_URL=$value ;; BOOTED_URL) BOOTED_URL=$value ;; esac; done; echo "$IMAGE_URL|$SEED_CONFIG_URL|$BOOTED_URL"`;
+    const { execa } = await import("execa");
+    const { stdout } = await execa("busybox", ["sh", "-c", loop], { input: renderDeployPlan({ ...plan, seedConfigUrl: "http://192.0.2.1:5248/deploy/T/seed", seedConfig }) });
+    expect(stdout).toBe(`${plan.imageUrl}|http://192.0.2.1:5248/deploy/T/seed|${plan.bootedUrl}`);
+  });
+});
