@@ -5,7 +5,7 @@
  * boot service never serves half an import.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream, statSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Transform } from "node:stream";
@@ -39,7 +39,14 @@ const listed = new Map<string, { mtimeNs: bigint; images: readonly BootImage[] }
 /** Every registered image, oldest first. */
 export async function listImages(dataDir: string): Promise<BootImage[]> {
   const dir = imagesDir(dataDir);
-  const mtimeNs = (await stat(dir, { bigint: true }).catch(() => undefined))?.mtimeNs;
+  // A synchronous stat of one directory: about a microsecond of this thread, where the
+  // promise's round trip through libuv's pool cost every boot script and plan ten times that.
+  let mtimeNs: bigint | undefined;
+  try {
+    mtimeNs = statSync(dir, { bigint: true, throwIfNoEntry: false })?.mtimeNs;
+  } catch {
+    // Unreadable is as good as absent, as before.
+  }
   if (mtimeNs === undefined) return [];
   const cached = listed.get(dir);
   if (cached?.mtimeNs === mtimeNs) return [...cached.images];

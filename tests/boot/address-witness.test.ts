@@ -61,3 +61,30 @@ describe("judging a claim", () => {
     expect(judgeAddress(MAC, "198.51.100.7", [], [{ address: "192.0.2.1", mac: OTHER }], NOW)).toBe("unknown");
   });
 });
+
+describe("the file witness", () => {
+  it("reads the lease file again when dnsmasq rewrites it, and knows nothing of a file that is gone", async () => {
+    const { mkdtempSync, rmSync, writeFileSync, utimesSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { fileAddressWitness } = await import("../../lib/boot/address-witness.ts");
+    const dir = mkdtempSync(join(tmpdir(), "orchestra-witness-"));
+    try {
+      const leaseFile = join(dir, "dnsmasq.leases");
+      const neighbourTable = join(dir, "arp");
+      writeFileSync(neighbourTable, "IP address       HW type     Flags       HW address            Mask     Device\n");
+      const witness = fileAddressWitness({ leaseFile, neighbourTable });
+      expect(await witness.verdict(MAC, "192.0.2.101")).toBe("unknown");
+      writeFileSync(leaseFile, `0 ${MAC} 192.0.2.101 * *\n`);
+      expect(await witness.verdict(MAC, "192.0.2.101")).toBe("proven");
+      // Same size, a later time: another lease, read again rather than answered from the last read.
+      writeFileSync(leaseFile, `0 ${OTHER} 192.0.2.101 * *\n`);
+      utimesSync(leaseFile, new Date(), new Date(Date.now() + 5000));
+      expect(await witness.verdict(MAC, "192.0.2.101")).toBe("contradicted");
+      rmSync(leaseFile);
+      expect(await witness.verdict(MAC, "192.0.2.101")).toBe("unknown");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
