@@ -5,7 +5,8 @@
  * for serial-over-LAN). GetConsoleOutput reads only the part written since the instance's
  * deployment began, so one owner never sees an earlier owner's console.
  */
-import { open, stat } from "node:fs/promises";
+import { statSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 
 /** Reads machines' console logs. */
@@ -34,7 +35,14 @@ export function consoleLogPath(dataDir: string, mac: string): string {
 export function fileConsoleLogs(dataDir: string): ConsoleLogSource {
   return {
     async size(mac) {
-      return (await stat(consoleLogPath(dataDir, mac)).catch(() => undefined))?.size ?? 0;
+      // Synchronous, and no error for a file that is not there (most machines have no console
+      // log): it is asked inside RunInstances' transaction, where a rejected promise stat cost
+      // about 200 µs of the server's thread a deployment, most of it building the ENOENT error.
+      try {
+        return statSync(consoleLogPath(dataDir, mac), { throwIfNoEntry: false })?.size ?? 0;
+      } catch {
+        return 0;
+      }
     },
     async read(mac, offset, maxBytes) {
       const file = await open(consoleLogPath(dataDir, mac), "r").catch(() => undefined);
