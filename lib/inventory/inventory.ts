@@ -379,7 +379,12 @@ export class Inventory {
     // SQL narrows by size, arch and zone and orders by cost; tags are checked here. Pages
     // keep the common case (the first fitting machines are among the cheapest) cheap at 10k.
     // Candidates are read without their interfaces; only the chosen ones are read whole.
-    const pageSize = Math.max(ALLOCATION_PAGE, count.max);
+    // Without tags or named machines SQL's filter is the whole test: the first count.max rows
+    // are the answer, and reading a page of 64 to take one was a third of RunInstances' work
+    // for one instance (tests/bench/deploy-overhead.ts). A machine SQL let through that the
+    // test below refuses still only costs another page.
+    const exact = wanted.tags.length === 0 && wanted.systemIds === null;
+    const pageSize = exact ? count.max : Math.max(ALLOCATION_PAGE, count.max);
     const chosen: MachineCandidate[] = [];
     for (let offset = 0; chosen.length < count.max; offset += pageSize) {
       const page = await selectCandidates(tx, sqlFilter, { limit: pageSize, offset });
