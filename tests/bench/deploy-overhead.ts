@@ -56,7 +56,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import { pino } from "pino";
+import { createServerLogger, serverLogDestination } from "../../lib/server/server-logger.ts";
 import { CredentialStore } from "../../lib/ec2/credentials/credential-store.ts";
 import { loadOrCreateSecretKey, SECRET_KEY_FILE, secretBox } from "../../lib/ec2/credentials/secret-box.ts";
 import { DEFAULT_TOPOLOGY } from "../../lib/ec2/model/ec2-services.ts";
@@ -259,8 +259,8 @@ async function startNginx(): Promise<string> {
 
 /** The server as `orchestra serve` assembles it, but with fake deployments taking the real path. */
 async function startOrchestra(sweepMs: number, store: BenchStore, imageBaseUrl?: string): Promise<void> {
-  // serve's default level, to a file: the log's cost is part of the overhead.
-  const logger = pino({ level: "info" }, pino.destination(join(dataDir, `server-${sweepMs}.log`)));
+  // serve's logger at its default level (redaction, synchronous writes), to a file: the log's cost is part of the overhead.
+  const logger = createServerLogger("info", serverLogDestination(join(dataDir, `server-${sweepMs}.log`)));
   const inventory = new Inventory(db!, { fakeCompletesAtOnce: false });
   const fake = new ObservedFakeDriver((target) => {
     const mac = store.macs.get(target.systemId);

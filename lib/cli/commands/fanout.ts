@@ -6,7 +6,6 @@
  * deployments then fetch their images over HTTP.
  */
 import { Command } from "commander";
-import { pino } from "pino";
 import { deploymentAuthorizer } from "../../deploy/fanout-torrents.ts";
 import { OrchestraError } from "../../errors.ts";
 import { startFanoutTracker } from "../../fanout/tracker/fanout-tracker.ts";
@@ -14,7 +13,7 @@ import { Inventory } from "../../inventory/inventory.ts";
 import { humanLogStream } from "../../server/human-log.ts";
 import { addLogOptions, checkLogOptions } from "../log-options.ts";
 import { parseListenAddress } from "../../server/listen-address.ts";
-import { createServerLogger } from "../../server/server-logger.ts";
+import { createServerLogger, serverLogDestination } from "../../server/server-logger.ts";
 import { openStore } from "../../store/open-store.ts";
 import { databaseUrl, dataDirFor } from "../context.ts";
 
@@ -33,7 +32,7 @@ export function fanoutCommand(): Command {
       const interval = Number(o.intervalSeconds);
       if (!Number.isInteger(interval) || interval < 1 || interval > 3600) throw new OrchestraError("INVALID_ARGUMENT", `invalid --interval-seconds ${JSON.stringify(o.intervalSeconds)}: 1-3600`);
       const format = checkLogOptions(o);
-      const logger = createServerLogger(o.logLevel, format === "text" ? humanLogStream(process.stderr) : pino.destination(2)).child({ service: "fanout-tracker" });
+      const logger = createServerLogger(o.logLevel, format === "text" ? humanLogStream(process.stderr) : serverLogDestination(2)).child({ service: "fanout-tracker" });
       const dataDir = dataDirFor(o);
       const url = databaseUrl(o);
       const db = await openStore(dataDir, url ? { databaseUrl: url } : {});

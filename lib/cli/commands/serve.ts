@@ -268,8 +268,7 @@ export function serveCommand(): Command {
       if (o.syslogConf !== undefined && o.nodeSyslog === undefined) throw new OrchestraError("INVALID_ARGUMENT", "--syslog-conf needs --node-syslog (the address nodes reach it at, and its port)");
       if (managed && vendorData) throw new OrchestraError("INVALID_ARGUMENT", "--vendor-data replaces Orchestra's own node setup: give it or the --node-* options, not both");
       // Loaded here, not at the top: every other command starts faster without the server.
-      const [{ pino }, { createServerLogger }, { startServer }, { LifecycleEngine }, { builtinPowerDrivers }, { OrchestraMetrics }, { humanLogStream }] = await Promise.all([
-        import("pino"),
+      const [{ createServerLogger, serverLogDestination }, { startServer }, { LifecycleEngine }, { builtinPowerDrivers }, { OrchestraMetrics }, { humanLogStream }] = await Promise.all([
         import("../../server/server-logger.ts"),
         import("../../server/orchestra-server.ts"),
         import("../../engine/lifecycle-engine.ts"),
@@ -278,7 +277,7 @@ export function serveCommand(): Command {
         import("../../server/human-log.ts"),
       ]);
       // Every line goes through the secret redaction first, then to the terminal's text or JSON.
-      const logger = createServerLogger(o.logLevel, logFormat === "text" ? humanLogStream(process.stderr) : pino.destination(2));
+      const logger = createServerLogger(o.logLevel, logFormat === "text" ? humanLogStream(process.stderr) : serverLogDestination(2));
       const metrics = new OrchestraMetrics({ version: packageVersion() });
       const dataDir = dataDirFor(o, { creates: true });
       const url = databaseUrl(o);
