@@ -17,6 +17,8 @@ export interface FloorCase {
   readonly status: number;
   /** fetch (over one connection) instead of the Pool. */
   readonly fetch?: boolean;
+  /** A new connection for every request, as busybox wget and cloud-init make them. */
+  readonly fresh?: boolean;
 }
 
 export type FloorMessage = { type: "run"; request: FloorCase; count: number } | { type: "stop" };
@@ -29,7 +31,7 @@ async function run(request: FloorCase, count: number): Promise<void> {
   let pool = pools.get(request.origin);
   if (!pool) pools.set(request.origin, (pool = new Pool(request.origin, { connections: 1 })));
   for (let i = 0; i < count; i++) {
-    const response = await pool.request({ method: request.method, path: request.path, headers: request.headers ?? {}, body: request.body ?? null });
+    const response = await pool.request({ method: request.method, path: request.path, headers: request.headers ?? {}, body: request.body ?? null, reset: request.fresh === true });
     const body = await response.body.text();
     if (response.statusCode !== request.status) throw new Error(`${request.method} ${request.path}: HTTP ${response.statusCode}, expected ${request.status}: ${body.slice(0, 300)}`);
   }

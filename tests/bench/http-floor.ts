@@ -14,6 +14,7 @@
  * The client is undici's Pool; /healthz is also sent with fetch, as the deploy benchmark's
  * floor sends it: fetch's requests (more headers, a slower client between requests) cost the
  * server's thread more even on the bare node:http server, so that floor is mostly node's.
+ * And with a new connection per request, as a node's busybox wget and cloud-init make them.
  *
  *   node tests/bench/http-floor.ts [word...]   (npm run bench -- http-floor; words pick routes by name)
  */
@@ -119,6 +120,9 @@ try {
     // The deploy benchmark's floor sends /healthz with fetch: that client alone makes the server's side cost more.
     ["node:http /healthz (peer), fetch", { origin: bareOrigin, method: "GET", path: "/healthz", status: 200, fetch: true }],
     ["GET /healthz, fetch", { origin: boot, method: "GET", path: "/healthz", status: 200, fetch: true }],
+    // Nodes' own clients (busybox wget, cloud-init) open a connection per request.
+    ["node:http /healthz (peer), new conn.", { origin: bareOrigin, method: "GET", path: "/healthz", status: 200, fresh: true }],
+    ["GET /healthz, new connection", { origin: boot, method: "GET", path: "/healthz", status: 200, fresh: true }],
     ["GET /no-such-path (404)", { origin: boot, method: "GET", path: "/no-such-path", status: 404 }],
     ["GET /boot.ipxe (info line)", { origin: boot, method: "GET", path: "/boot.ipxe", status: 200 }],
     ["GET /boot/<mac>.ipxe (deploying)", { origin: boot, method: "GET", path: `/boot/${mac}.ipxe`, status: 200 }],
@@ -128,7 +132,7 @@ try {
     ["POST / DescribeInstances (EC2, none)", { origin: `http://${ec2Host}`, method: "POST", path: "/", headers: describeHeaders, body: describe, status: 200 }],
   ];
   const loadBefore = load();
-  const lines = ["", `HTTP floor: the server thread's CPU per request, ${ROUNDS} rounds of ${REQUESTS} sequential requests over one kept-alive connection, after ${WARM_UP} warm-up requests`, "route | µs per request: median (min-max)"];
+  const lines = ["", `HTTP floor: the server thread's CPU per request, ${ROUNDS} rounds of ${REQUESTS} sequential requests over one kept-alive connection (unless the route says otherwise), after ${WARM_UP} warm-up requests`, "route | µs per request: median (min-max)"];
   for (const [name, request] of cases.filter(([name]) => only.length === 0 || only.some((word) => name.includes(word)))) {
     const rounds = await measure(request);
     lines.push(`${name.padEnd(36)} | ${rounds[Math.floor(rounds.length / 2)]!.toFixed(0).padStart(4)} (${rounds[0]!.toFixed(0)}-${rounds.at(-1)!.toFixed(0)})`);
