@@ -152,7 +152,11 @@ export async function registerBootService(app: FastifyInstance, options: BootSer
       else request.log.warn({ code: mapped.code, reason: mapped.message }, "boot request refused");
       return sendError(reply, mapped);
     });
-    scope.addHook("onRequest", async (request) => checkHostHeader(request));
+    // A callback hook (a throw is the request's error, as a rejection was): no promise per request.
+    scope.addHook("onRequest", (request, _reply, done) => {
+      checkHostHeader(request);
+      done();
+    });
 
     scope.get("/boot.ipxe", async (request, reply) => {
       request.log.info({ path: "/boot.ipxe" }, "iPXE entry script");

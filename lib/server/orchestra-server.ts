@@ -31,6 +31,7 @@ import { startTimeoutWorker } from "./timeout-worker.ts";
 import type { FanoutService, FanoutServiceOptions } from "./fanout-service.ts";
 import { listenOnUnixSocket, type SocketListener } from "./unix-socket-listener.ts";
 import { redactSecretPaths } from "./log-redaction.ts";
+import { lazyChildLoggerFactory } from "./lazy-request-logger.ts";
 import { startDashboard, type DashboardListener, type DashboardListenerOptions } from "../dashboard/dashboard-listener.ts";
 import { capConnectionsPerSource, type ConnectionErrorRenderer, type ConnectionLimits, fastifyConnectionOptions, resolveConnectionLimits } from "./connection-limits.ts";
 
@@ -91,10 +92,19 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Whether `log` writes info lines (a logger that cannot say is taken to). */
+function writesInfo(log: FastifyBaseLogger): boolean {
+  return (log as { isLevelEnabled?(level: string): boolean }).isLevelEnabled?.("info") ?? true;
+}
+
 /** One access-log line per request, its URL's secret segments redacted; a failure with its error too. */
 function logRequestsRedacted(app: FastifyInstance): void {
-  app.addHook("onResponse", async (request, reply) => {
-    request.log.info({ method: request.method, url: redactSecretPaths(request.url), status: reply.statusCode, source: request.ip, ms: Math.round(reply.elapsedTime) }, "request");
+  // A callback hook, not an async one: no promise per request. A route that logs at warn
+  // (secrets in its URL, or polled: most of a deployment's calls) writes no line, so the
+  // line's fields are not even gathered for it.
+  app.addHook("onResponse", (request, reply, done) => {
+    if (writesInfo(request.log)) request.log.info({ method: request.method, url: redactSecretPaths(request.url), status: reply.statusCode, source: request.ip, ms: Math.round(reply.elapsedTime) }, "request");
+    done();
   });
   app.addHook("onError", async (request, reply, error) => {
     if (reply.statusCode >= 500) request.log.error({ method: request.method, url: redactSecretPaths(request.url), err: error }, "request failed");
@@ -116,6 +126,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     loggerInstance: logger.child({ service: "boot" }) as FastifyBaseLogger,
     bodyLimit: 64 * 1024,
     logController: new LogController({ disableRequestLogging: true }),
+    // Each request's child logger is made only when it writes a line (./lazy-request-logger.ts).
+    childLoggerFactory: lazyChildLoggerFactory,
     ...fastifyConnectionOptions(limits, renderBootConnectionError),
   });
   logRequestsRedacted(boot);
@@ -132,15 +144,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // A route that can never give the engine work (a deployment's progress, report and booted
   // calls: no state they lead to has a power step) says so with `config: { wakesEngine: false }`;
   // each wake-up is a sweep's two queries, three times a deployment for nothing.
+  // The onResponse hooks run on every request: callbacks, not async functions (no promise each).
   let wakeEngine = () => {};
-  const wakeOnWrite = async (request: FastifyRequest) => {
+  const wakeOnWrite = (request: FastifyRequest) => {
     if (request.method === "GET" || request.method === "HEAD") return;
     if ((request.routeOptions.config as { wakesEngine?: boolean } | undefined)?.wakesEngine === false) return;
     wakeEngine();
   };
-  boot.addHook("onResponse", wakeOnWrite);
   const metrics = options.metrics;
-  if (metrics) boot.addHook("onResponse", async (request, reply) => metrics.observeBootResponse(request.routeOptions.url ?? "unmatched", request.query, reply.statusCode, reply.elapsedTime / 1000));
+  boot.addHook("onResponse", (request, reply, done) => {
+    wakeOnWrite(request);
+    metrics?.observeBootResponse(request.routeOptions.url ?? "unmatched", request.query, reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
   let dnsmasq: DnsmasqSupervisor | undefined;
   const sockets: SocketListener[] = [];
   let ec2: FastifyInstance | undefined;
@@ -179,8 +195,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         ...(options.ec2.tls ? { https: options.ec2.tls } : {}),
       });
       // A Describe… call changed nothing: a client polling DescribeInstances wakes no sweep.
-      ec2.addHook("onResponse", async (request) => {
-        if (!answeredReadOnly(request)) await wakeOnWrite(request);
+      ec2.addHook("onResponse", (request, _reply, done) => {
+        if (!answeredReadOnly(request)) wakeOnWrite(request);
+        done();
       });
       // The MAAS API shares the EC2 listener (one port, one inventory) when it has keys to check.
       if (options.ec2.maasKeys) {
