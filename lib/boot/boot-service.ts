@@ -5,6 +5,7 @@
  * endpoint the discovery ramdisk reports to, and the deploy routes (lib/deploy) the deploy
  * ramdisk and the deployed system call back on.
  */
+import { addAccessLogFields } from "../server/access-log-fields.ts";
 import { checkHostHeader, requestBaseUrl } from "./request-base-url.ts";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isOrchestraError, OrchestraError } from "../errors.ts";
@@ -173,7 +174,8 @@ export async function registerBootService(app: FastifyInstance, options: BootSer
         throw new OrchestraError("RATE_LIMITED", `too many boot-script requests for unknown MACs from ${request.ip}; retry in a minute`, { source: request.ip });
       }
       const branch = await branchFor(request, mac, machine);
-      request.log.info({ mac, systemId: machine?.systemId, status: machine?.status ?? "unknown", branch: branch.kind }, "boot script");
+      // On the request's access line, not a line of its own.
+      addAccessLogFields(request, { mac, systemId: machine?.systemId, machineStatus: machine?.status ?? "unknown", branch: branch.kind });
       return reply.type("text/plain").send(renderBootScript(scriptContext(request), branch));
     });
 

@@ -30,6 +30,7 @@ import { registerSimplestreams } from "../images/simplestreams-routes.ts";
 import { startTimeoutWorker } from "./timeout-worker.ts";
 import type { FanoutService, FanoutServiceOptions } from "./fanout-service.ts";
 import { listenOnUnixSocket, type SocketListener } from "./unix-socket-listener.ts";
+import { accessLogFields } from "./access-log-fields.ts";
 import { redactSecretPaths } from "./log-redaction.ts";
 import { lazyChildLoggerFactory } from "./lazy-request-logger.ts";
 import { startDashboard, type DashboardListener, type DashboardListenerOptions } from "../dashboard/dashboard-listener.ts";
@@ -103,7 +104,7 @@ function logRequestsRedacted(app: FastifyInstance): void {
   // (secrets in its URL, or polled: most of a deployment's calls) writes no line, so the
   // line's fields are not even gathered for it.
   app.addHook("onResponse", (request, reply, done) => {
-    if (writesInfo(request.log)) request.log.info({ method: request.method, url: redactSecretPaths(request.url), status: reply.statusCode, source: request.ip, ms: Math.round(reply.elapsedTime) }, "request");
+    if (writesInfo(request.log)) request.log.info({ method: request.method, url: redactSecretPaths(request.url), status: reply.statusCode, source: request.ip, ms: Math.round(reply.elapsedTime), ...accessLogFields(request) }, "request");
     done();
   });
   app.addHook("onError", async (request, reply, error) => {

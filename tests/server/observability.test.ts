@@ -96,6 +96,27 @@ describe("the server log", () => {
     }
   });
 
+  it("writes one line a boot script: the access line, with the machine, its status and the branch", async () => {
+    const { lines, logger } = capturingLogger();
+    const inventory = await memoryInventory();
+    const data = tempDataDir();
+    const mac = nextMac();
+    const m = await inventory.addMachine({ interfaces: [{ mac }], power: { type: "manual" } });
+    const server = await startServer({ inventory, logger, bootListen: { host: "127.0.0.1", port: 0 }, timeoutSweepSeconds: 3600, dataDir: data.dir });
+    try {
+      const before = lines.length;
+      expect((await fetch(`http://127.0.0.1:${server.addresses.boot.port}/boot/${mac.replaceAll(":", "-")}.ipxe`)).status).toBe(200);
+      const written = lines.slice(before);
+      expect(written).toHaveLength(1);
+      expect(written[0]).toMatchObject({ msg: "request", method: "GET", status: 200, mac, systemId: m.systemId, machineStatus: "new" });
+      expect(typeof written[0]!.branch).toBe("string");
+    } finally {
+      await server.close();
+      await inventory.db.close();
+      data.cleanup();
+    }
+  });
+
   it("logs an EC2 authentication failure with its code and the key id", async () => {
     const { lines, logger } = capturingLogger();
     const harness = await startEc2Harness({ logger });
