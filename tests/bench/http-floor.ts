@@ -24,7 +24,7 @@ import { createServer, type Server } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import { pino } from "pino";
+import { createServerLogger, serverLogDestination } from "../../lib/server/server-logger.ts";
 import { CredentialStore } from "../../lib/ec2/credentials/credential-store.ts";
 import { loadOrCreateSecretKey, SECRET_KEY_FILE, secretBox } from "../../lib/ec2/credentials/secret-box.ts";
 import { DEFAULT_TOPOLOGY } from "../../lib/ec2/model/ec2-services.ts";
@@ -97,7 +97,7 @@ try {
   const mac = (await inventory.getMachine(deploying.systemId)).interfaces[0]!.mac;
   const credentials = new CredentialStore(db, secretBox(await loadOrCreateSecretKey(join(dataDir, SECRET_KEY_FILE))));
   const key = await credentials.create("bench");
-  const logger = pino({ level: "info" }, pino.destination(join(dataDir, "server.log")));
+  const logger = createServerLogger("info", serverLogDestination(join(dataDir, "server.log")));
   const loopback = { host: "127.0.0.1", port: 0 };
   server = await startServer({ inventory, logger, bootListen: loopback, dataDir, ec2: { listen: loopback, credentials, topology: DEFAULT_TOPOLOGY } });
   const boot = `http://127.0.0.1:${server.addresses.boot.port}`;
