@@ -11,8 +11,11 @@
 /** The size of the chunks an answer is cut into: large enough that per-write costs vanish. */
 export const CHUNK_BYTES = 64 * 1024;
 
+/** No chunk yet: the first write allocates one, so an answer that writes nothing allocates nothing. */
+const NONE = Buffer.alloc(0);
+
 export class XmlChunks {
-  #chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  #chunk = NONE;
   #used = 0;
   #sealed: Buffer[] = [];
 
@@ -41,8 +44,9 @@ export class XmlChunks {
     this.#sealed = [];
     if (all && this.#used > 0) {
       out.push(this.#chunk.subarray(0, this.#used));
-      // The rest of this chunk is not reused: the caller holds its start until the socket writes it.
-      this.#chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+      // The rest of this chunk is not reused: the caller holds its start until the socket writes
+      // it. The next chunk is allocated by the next write, if there is one (a small answer has none).
+      this.#chunk = NONE;
       this.#used = 0;
     }
     return out;
