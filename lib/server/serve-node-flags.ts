@@ -18,6 +18,11 @@
  * large listings instead: DescribeInstances of 1,000 and 10,000 instances took 1.15-1.21x
  * the server CPU with this flag (34 and 332 ms against 29.5 and 274 ms, tests/bench/ec2-api.ts
  * back to back at load 2.5-3.5), while RSS stayed flat (153 and 177 MiB against 226 and 297);
- * 8 MiB gave 29.5 and 266 ms but 163 MiB at 1,000 boot clients against 152.
+ * 8 MiB gave 29.5 and 266 ms but 163 MiB at 1,000 boot clients against 152. The listing
+ * then allocated less for each instance (its XML straight into 64 KiB Buffers, 100 rows per
+ * query, groups in the row's query: ec2/xml/xml-chunks.ts, ec2/model/instance-records.ts):
+ * with this flag, the built CLI and moto in the same run (tests/bench/ec2-api.ts, which now
+ * starts serve so), 29.5-30 -> 22.5-23.5 ms at 1,000 and 286-300 -> 224-234 ms at 10,000
+ * (load 1.1-2.5), 51-53x moto's CPU where it was 41x.
  */
 export const SERVE_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=1"];

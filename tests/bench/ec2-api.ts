@@ -10,10 +10,18 @@
  * server's (plus loopback), not the SDK's XML parser's. Each server's resident memory is
  * read from /proc after each size, to show whether it grows with the answer.
  *
+ * `orchestra serve` runs as production runs it: the built CLI bundle (dist/cli/, what
+ * bin/orchestra and the charm run; `npm run build` makes it) with serve's Node flags before
+ * it (lib/server/serve-node-flags.ts). From the TypeScript source and without the flags, the
+ * young generation grew unbounded and large listings cost 1.15-1.21x less server CPU than
+ * production pays, at 1.5-1.7x the RSS: the figures were not production's.
+ *
  *   node tests/bench/ec2-api.ts            (ORCHESTRA_BENCH_MAX=1000 for a quick run;
  *   ORCHESTRA_BENCH_CPU_PROF=dir writes a --cpu-prof profile of orchestra serve there;
  *   ORCHESTRA_BENCH_NO_PEER=1 measures orchestra alone, for profiling: no ratios then;
- *   ORCHESTRA_BENCH_CALLS=n makes every size n calls, for a run on a loaded machine)
+ *   ORCHESTRA_BENCH_CALLS=n makes every size n calls, for a run on a loaded machine;
+ *   ORCHESTRA_BENCH_CLI=path runs another build's bundle, dist/cli/main.js by default: copy
+ *   dist/cli/ within dist/ (its packages resolve from node_modules) to compare two builds)
  */
 import { freeTcpPort } from "../helpers/free-port.ts";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -21,7 +29,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { DescribeInstancesCommand, EC2Client, RunInstancesCommand } from "@aws-sdk/client-ec2";
 import { Pool } from "undici";
 import { CredentialStore } from "../../lib/ec2/credentials/credential-store.ts";
@@ -29,13 +37,17 @@ import { loadOrCreateSecretKey, SECRET_KEY_FILE, secretBox } from "../../lib/ec2
 import { IMAGES } from "../../lib/ec2/model/image-catalogue.ts";
 import { Inventory } from "../../lib/inventory/index.ts";
 import { openStore } from "../../lib/store/open-store.ts";
+import { SERVE_NODE_FLAGS } from "../../lib/server/serve-node-flags.ts";
 
 const SIZES = [100, 1_000, 10_000].filter((n) => n <= Number(process.env.ORCHESTRA_BENCH_MAX ?? 10_000));
 const RUN_CALLS = 200;
 const BY_ID_CALLS = 100;
 const RUN_CONCURRENCY = 8;
 const WATCHDOG_MS = 30 * 60_000;
-const MAIN = resolve(import.meta.dirname, "../../lib/cli/main.ts");
+const BUILT_CLI = resolve(process.env.ORCHESTRA_BENCH_CLI ?? new URL("../../dist/cli/main.js", import.meta.url).pathname);
+if (!existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: run \`npm run build\` first (the benchmark runs the bundled CLI, dist/cli/, as bin/orchestra does)`);
+/** How orchestra serve is started, printed with the figures. */
+const SERVE_AS = `node ${[...SERVE_NODE_FLAGS, BUILT_CLI.replace(`${resolve(import.meta.dirname, "../..")}/`, "")].join(" ")} serve`;
 
 const children: ChildProcess[] = [];
 const dataDir = mkdtempSync(join(tmpdir(), "orchestra-bench-"));
@@ -138,7 +150,7 @@ async function startOrchestra(machines: number): Promise<Target> {
   const key = await credentials.create("bench");
   await db.close();
   const profile = process.env.ORCHESTRA_BENCH_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.ORCHESTRA_BENCH_CPU_PROF] : [];
-  const child = spawn(process.execPath, [...profile, MAIN, "--data-dir", dataDir, "serve", "--boot-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0", "--log-level", "warn"], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [...SERVE_NODE_FLAGS, ...profile, BUILT_CLI, "--data-dir", dataDir, "serve", "--boot-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0", "--log-level", "warn"], { stdio: ["ignore", "ignore", "pipe"] });
   children.push(child);
   let stderr = "";
   const endpoint = await new Promise<string>((resolveEndpoint, reject) => {
@@ -149,6 +161,7 @@ async function startOrchestra(machines: number): Promise<Target> {
     });
     child.once("exit", (code) => reject(new Error(`orchestra serve exited with ${code}: ${stderr}`)));
   });
+  process.stderr.write(`bench: orchestra serve started as production starts it: ${SERVE_AS}\n`);
   const client = new EC2Client({ endpoint, region: "orchestra", credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey }, maxAttempts: 1 });
   return { name: "orchestra", client, imageId: IMAGES.find((i) => i.architecture === "x86_64")!.imageId, endpoint, pool: new Pool(endpoint, { connections: 1 }), pid: child.pid! };
 }
@@ -328,7 +341,7 @@ try {
     const moto = await startMoto();
     const ours = await benchmark(orchestra);
     const theirs = await benchmark(moto);
-    const lines = ["", "EC2 API benchmark (AWS SDK for JavaScript v3, one client, 127.0.0.1; orchestra on fake machines, SQLite store)", ""];
+    const lines = ["", "EC2 API benchmark (AWS SDK for JavaScript v3, one client, 127.0.0.1; orchestra on fake machines, SQLite store)", `orchestra runs as production runs it: ${SERVE_AS}`, ""];
     lines.push("DescribeInstances, whole listing (sequential calls)");
     lines.push("instances | orchestra p50 / p95     | moto p50 / p95          | orchestra calls/s | moto calls/s | moto p50 ÷ orchestra p50 | by-id p50 orchestra / moto");
     for (const [i, o] of ours.describe.entries()) {

@@ -13,6 +13,7 @@ import { instanceItemXml, networkInterfaceId, RESERVATION_END, reservationStart,
 import { decodeToken, encodeToken, paginate } from "../model/pagination.ts";
 import { instanceFilterSql } from "../model/instance-filter-sql.ts";
 import { XmlStream } from "../xml/xml-stream.ts";
+import { XmlChunks } from "../xml/xml-chunks.ts";
 import type { SqlValue } from "../../store/sql-database.ts";
 import { tagsByResource } from "../model/tags.ts";
 import { ec2Architecture } from "../model/image-catalogue.ts";
@@ -104,31 +105,35 @@ export const describeInstances = defineAction(
       });
     }
     let nextToken: string | undefined;
-    // Pages hold whole reservations, as on AWS, cut in reservation-id order.
-    async function* reservations(): AsyncGenerator<string> {
+    // Pages hold whole reservations, as on AWS, cut in reservation-id order. The XML goes
+    // straight into Buffers of ~64 KiB, each sent as soon as it is full (../xml/xml-chunks.ts).
+    async function* reservations(): AsyncGenerator<Buffer> {
+      const out = new XmlChunks();
       let open: string | undefined;
       let shown = 0;
       for await (const batch of batches) {
         batchTags = await tagsByResource(services.db, account, "i", batch.map((i) => i.instanceId));
-        let out = "";
         for (const instance of batch) {
           if (!keep(instance)) continue;
           if (instance.reservationId !== open) {
-            if (open !== undefined) out += RESERVATION_END;
+            if (open !== undefined) out.write(RESERVATION_END);
             if (p.MaxResults !== undefined && shown === p.MaxResults) {
               nextToken = encodeToken("DescribeInstances", open!);
-              yield out;
+              yield* out.take(true);
               return;
             }
             shown++;
             open = instance.reservationId;
-            out += reservationStart(open, ownerId);
+            out.write(reservationStart(open, ownerId));
           }
-          out += `<item>${instanceItemXml(instance, batchTags.get(instance.instanceId), ownerId)}</item>`;
+          out.write("<item>");
+          out.write(instanceItemXml(instance, batchTags.get(instance.instanceId), ownerId));
+          out.write("</item>");
+          if (out.ready) yield* out.take();
         }
-        yield out;
       }
-      if (open !== undefined) yield RESERVATION_END;
+      if (open !== undefined) out.write(RESERVATION_END);
+      yield* out.take(true);
     }
     return { reservationSet: new XmlStream(reservations, () => ({ nextToken })) };
   },

@@ -123,7 +123,7 @@ export function createEc2Server(options: Ec2ServerOptions): FastifyInstance {
         const result = await found.run(context, params);
         // A streamed answer (DescribeInstances) is written as it is rendered, never held whole, unless it is small.
         const answer = isStreamed(result) ? await wholeIfSmall(renderResponseStream(found.name, requestId, result)) : renderResponse(found.name, requestId, result);
-        reply.status(200).type("text/xml;charset=UTF-8").send(typeof answer === "string" ? answer : Readable.from(answer));
+        reply.status(200).type("text/xml;charset=UTF-8").send(typeof answer === "string" || Buffer.isBuffer(answer) ? answer : Readable.from(answer));
         answered = found.name;
         if (found.name.startsWith("Describe")) readOnlyAnswers.add(request);
       }

@@ -34,7 +34,7 @@ export function isStreamed(body: XmlObject): boolean {
 }
 
 /** Render a successful response piece by piece: streamed elements as they come, the rest at once. */
-export async function* renderResponseStream(action: string, requestId: string, body: XmlObject): AsyncGenerator<string> {
+export async function* renderResponseStream(action: string, requestId: string, body: XmlObject): AsyncGenerator<string | Buffer> {
   let out = `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${EC2_NAMESPACE}"><requestId>${escapeXml(requestId)}</requestId>`;
   for (const name in body) {
     const value = body[name];
@@ -51,29 +51,36 @@ export async function* renderResponseStream(action: string, requestId: string, b
 }
 
 /**
- * How many characters of a streamed answer are read before it is sent as a stream: an
- * answer that ends within it (DescribeInstances of a few instances) is sent whole instead.
+ * How many characters (or bytes, for pieces already encoded) of a streamed answer are read
+ * before it is sent as a stream: an answer that ends within it (DescribeInstances of a few
+ * instances) is sent whole instead.
  */
 export const WHOLE_ANSWER_LIMIT = 64 * 1024;
 
 /**
- * A streamed answer, read up to `limit` characters: the whole text if it ended within them,
- * else a stream of the same text that starts with what was read. A small answer sent whole
- * goes out in one write with its length; streamed, it was a chunked answer of several
- * writes, the largest part of a by-id DescribeInstances' server time. A large one still
- * streams, so the server never holds more than `limit` of it.
+ * A streamed answer, read up to `limit` characters: the whole answer if it ended within them
+ * (text if every piece was text, else its UTF-8 bytes), else a stream of the same pieces that
+ * starts with what was read. A small answer sent whole goes out in one write with its length;
+ * streamed, it was a chunked answer of several writes, the largest part of a by-id
+ * DescribeInstances' server time. A large one still streams, so the server never holds more
+ * than `limit` of it.
  */
-export async function wholeIfSmall(pieces: AsyncGenerator<string>, limit = WHOLE_ANSWER_LIMIT): Promise<string | AsyncGenerator<string>> {
-  let head = "";
+export async function wholeIfSmall(pieces: AsyncGenerator<string | Buffer>, limit = WHOLE_ANSWER_LIMIT): Promise<string | Buffer | AsyncGenerator<string | Buffer>> {
+  const head: (string | Buffer)[] = [];
+  let size = 0;
   for (;;) {
     const next = await pieces.next();
-    if (next.done) return head;
-    head += next.value;
-    if (head.length > limit) break;
+    if (next.done) {
+      if (head.every((piece) => typeof piece === "string")) return head.join("");
+      return Buffer.concat(head.map((piece) => (typeof piece === "string" ? Buffer.from(piece) : piece)));
+    }
+    head.push(next.value);
+    size += next.value.length;
+    if (size > limit) break;
   }
   return (async function* () {
     try {
-      yield head;
+      yield* head;
       yield* pieces;
     } finally {
       // Abandoned after the head (the client went away): the source is closed too.

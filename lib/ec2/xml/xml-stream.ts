@@ -8,14 +8,15 @@
 import type { XmlObject } from "./render-xml.ts";
 
 /**
- * The content of one element, as already-rendered XML pieces (each escaped by its producer),
+ * The content of one element, as already-rendered XML pieces (each escaped by its producer):
+ * text, or its UTF-8 bytes (DescribeInstances writes its instances straight into Buffers),
  * and the sibling elements that follow it, known only once the content is written (a
  * NextToken, say: whether there is a next page shows while the page is read).
  */
 export class XmlStream {
-  readonly pieces: () => AsyncIterable<string>;
+  readonly pieces: () => AsyncIterable<string | Buffer>;
   readonly after: () => XmlObject;
-  constructor(pieces: () => AsyncIterable<string>, after: () => XmlObject = () => ({})) {
+  constructor(pieces: () => AsyncIterable<string | Buffer>, after: () => XmlObject = () => ({})) {
     this.pieces = pieces;
     this.after = after;
   }

@@ -39,6 +39,17 @@ describe("wholeIfSmall", () => {
     expect(await wholeIfSmall(counted(0, 10).pieces, 100)).toBe("");
   });
 
+  it("answers a small stream with Buffer pieces as the UTF-8 bytes of the whole answer", async () => {
+    async function* pieces() {
+      yield "<a>";
+      yield Buffer.from("é€");
+      yield "</a>";
+    }
+    const answer = await wholeIfSmall(pieces(), 100);
+    expect(Buffer.isBuffer(answer)).toBe(true);
+    expect((answer as Buffer).toString("utf8")).toBe("<a>é€</a>");
+  });
+
   it("streams a longer answer: reads only past the limit first, then yields the same text in order", async () => {
     const { state, pieces } = counted(50, 10);
     const answer = await wholeIfSmall(pieces, 100);
