@@ -29,6 +29,7 @@ import { imagesDir } from "../../lib/images/image-store.ts";
 import { startDetached, stopProcess } from "../../lib/lab/lab-processes.ts";
 import { orchestraArgv } from "../../lib/lab/orchestra-command.ts";
 import { openStore } from "../../lib/store/open-store.ts";
+import { freeTcpPort } from "../helpers/free-port.ts";
 import { nginxPeerConfig } from "./_nginx-peer.ts";
 import { cpuSeconds, peakRssMib } from "./_process-usage.ts";
 import type { MachineRun, StormMachine, StormWork } from "./_storm-client.ts";
@@ -118,7 +119,8 @@ async function orchestraStorm(n: number, imageDir: string): Promise<StormFigures
   mkdirSync(dataDir, { recursive: true });
   // The same discovery image, built once: linked into this storm's data directory.
   await import("node:fs/promises").then((fs) => fs.cp(imageDir, imagesDir(dataDir), { recursive: true }));
-  const port = 40000 + Math.floor(Math.random() * 20000);
+  // A port the kernel just said is free: a random one once collided and serve never came up.
+  const port = await freeTcpPort();
   const serve = await startDetached("serve", [...orchestraArgv(), "serve", "--data-dir", dataDir, "--boot-listen", `127.0.0.1:${port}`, "--api-listen", "127.0.0.1:0", "--log-level", "info"], join(work, `serve-${n}.log`));
   const stop = () => stopProcess(serve);
   stops.push(stop);
@@ -199,7 +201,7 @@ try {
   const built = await buildDiscoveryImage(join(work, "build"));
   const imageDir = imagesDir(join(work, "build"));
   const perClient = (built.files.kernel.sizeBytes + built.files.initrd.sizeBytes) / 2 ** 20;
-  const nginxPort = 40000 + Math.floor(Math.random() * 20000);
+  const nginxPort = await freeTcpPort();
   const nginxDir = join(work, "nginx");
   mkdirSync(nginxDir, { recursive: true });
   writeFileSync(join(nginxDir, "nginx.conf"), nginxPeerConfig({ root: imageDir, port: nginxPort, dir: nginxDir, connections: 8192, at: "/images/" }));
