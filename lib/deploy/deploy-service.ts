@@ -124,6 +124,11 @@ async function deploymentForCall(inventory: Inventory, token: string, repeatable
   }
 }
 
+/** Whether the deployment's image is still to be written or being written: the phases a torrent and the seed file are handed out in. */
+function imageBeingWritten(deployment: Deployment): boolean {
+  return deployment.phase === "planned" || deployment.phase === "writing";
+}
+
 /**
  * The cloud-init seed file the ramdisk writes into the root file system: it carries the
  * NoCloud secret, so it is handed out (in the plan, or alone) only while the image is being
@@ -213,7 +218,7 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
         ...(image.rootPartition === undefined ? {} : { rootPartition: image.rootPartition }),
         ...(deployment.nocloudSecret ? { seedConfigUrl: `${deployBase}/seed` } : {}),
         // The seed file rides along only while the seed route would hand it out.
-        ...(deployment.nocloudSecret && (deployment.phase === "planned" || deployment.phase === "writing") ? { seedConfig: seedConfigFor(base, deployment) } : {}),
+        ...(deployment.nocloudSecret && imageBeingWritten(deployment) ? { seedConfig: seedConfigFor(base, deployment) } : {}),
         progressUrl: `${deployBase}/progress`,
         reportUrl: `${deployBase}/report`,
         bootedUrl: `${deployBase}/booted`,
@@ -231,7 +236,7 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
       if (!options.fanout) throw new OrchestraError("DEPLOYMENT_NOT_FOUND", "fan-out is off on this server");
       const { deployment, machine } = await activeDeployment(inventory, request.params.token);
       await admit(request, deployment, machine);
-      if (deployment.phase !== "planned" && deployment.phase !== "writing") {
+      if (!imageBeingWritten(deployment)) {
         throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", `this deployment is ${deployment.phase}`, { machine: machine.systemId });
       }
       const tracker = trackerUrlFor(requestBaseUrl(request, options.bootUrl), options.fanout);
@@ -247,7 +252,7 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
       if (!deployment.nocloudSecret) throw new OrchestraError("DEPLOYMENT_NOT_FOUND", "this deployment has no metadata seed");
       // The seed carries the NoCloud secret: handed out only while the image is being written,
       // to the ramdisk that writes it; after the success report it is gone.
-      if (deployment.phase !== "planned" && deployment.phase !== "writing") {
+      if (!imageBeingWritten(deployment)) {
         throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", `this deployment is ${deployment.phase}: its seed was handed out while the image was written`, { machine: machine.systemId });
       }
       return reply.type("text/plain").send(seedConfigFor(requestBaseUrl(request, options.bootUrl), deployment));
