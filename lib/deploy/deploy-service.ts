@@ -28,7 +28,7 @@ import { deploymentImageTorrent } from "./fanout-torrents.ts";
 import type { AddressWitness } from "../boot/address-witness.ts";
 import { admitNodeCall, plainAddress } from "../boot/node-token.ts";
 import { DEPLOY_LOG_LIMIT, splitReport } from "./node-report.ts";
-import { type Deployment, deploymentByToken, updateDeployment } from "./deployment-rows.ts";
+import { type Deployment, type DeploymentMachineState, deploymentByToken, deploymentWithMachineState, updateDeployment } from "./deployment-rows.ts";
 import type { DeploymentPhase } from "./deployment-schema.ts";
 
 /** What the deploy routes need. */
@@ -66,12 +66,13 @@ export function trackerUrlFor(baseUrl: string, fanout: Pick<DeployFanoutOptions,
 }
 
 
-/** The deployment a token names and its machine, if the machine is still in that deployment. */
-async function activeDeployment(inventory: Inventory, token: string): Promise<{ deployment: Deployment; machine: Machine }> {
+/** The deployment a token names and its machine's state, if the machine is still in that deployment. */
+async function activeDeployment(inventory: Inventory, token: string): Promise<{ deployment: Deployment; machine: DeploymentMachineState }> {
   if (!isDeployToken(token)) throw new OrchestraError("DEPLOYMENT_NOT_FOUND", "no deployment has that token");
-  const deployment = await deploymentByToken(inventory.db, token);
-  if (!deployment) throw new OrchestraError("DEPLOYMENT_NOT_FOUND", "no deployment has that token");
-  const machine = await inventory.getMachine(deployment.systemId);
+  const found = await deploymentWithMachineState(inventory.db, token);
+  if (!found) throw new OrchestraError("DEPLOYMENT_NOT_FOUND", "no deployment has that token");
+  const { deployment, machine } = found;
+  if (!machine) throw new OrchestraError("MACHINE_NOT_FOUND", `no machine has system id, hostname or MAC ${JSON.stringify(deployment.systemId)}`, { machine: deployment.systemId });
   if (machine.status !== "deploying" || machine.statusChangedAt !== deployment.enteredAt) {
     throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", `machine ${machine.systemId} is ${machine.status}; this deployment is over`, { machine: machine.systemId, status: machine.status });
   }
@@ -112,7 +113,7 @@ async function readHead(path: string, bytes: number): Promise<Uint8Array> {
  * first answer it lost, the finished one when it ended in one of `repeatable` phases (then
  * without a machine: there is nothing more to do).
  */
-async function deploymentForCall(inventory: Inventory, token: string, repeatable: readonly DeploymentPhase[]): Promise<{ deployment: Deployment; machine?: Machine }> {
+async function deploymentForCall(inventory: Inventory, token: string, repeatable: readonly DeploymentPhase[]): Promise<{ deployment: Deployment; machine?: DeploymentMachineState }> {
   try {
     return await activeDeployment(inventory, token);
   } catch (error) {
@@ -149,9 +150,18 @@ function bodyText(request: FastifyRequest): string {
 /** Register the deploy routes on `app` (inside the boot service's scope, sharing its error handling). */
 export async function registerDeployService(app: FastifyInstance, options: DeployServiceOptions): Promise<void> {
   const { inventory, dataDir, witness } = options;
-  /** A node's call counts only from the address its token is bound to (docs/boot.md). */
-  const admit = (request: FastifyRequest, deployment: Deployment, machine: Pick<Machine, "interfaces"> | undefined) =>
-    admitNodeCall(inventory.db, witness, { table: "deployments", token: deployment.token, bound: deployment.boundAddress, macs: machine?.interfaces.map((nic) => nic.mac) ?? [], address: request.ip });
+  /** The MACs of a deployment's machine (none when it is gone): what the network may prove an address against. */
+  const macsOf = async (systemId: string) => (await inventory.getMachine(systemId).catch(() => undefined))?.interfaces.map((nic) => nic.mac) ?? [];
+  /**
+   * A node's call counts only from the address its token is bound to (docs/boot.md). From
+   * that address (every call after the first) nothing more is read: the machine's MACs
+   * matter only to an address the network must prove.
+   */
+  const admit = async (request: FastifyRequest, deployment: Deployment, machine?: Pick<Machine, "interfaces">) => {
+    if (deployment.boundAddress === plainAddress(request.ip)) return;
+    const macs = machine ? machine.interfaces.map((nic) => nic.mac) : await macsOf(deployment.systemId);
+    await admitNodeCall(inventory.db, witness, { table: "deployments", token: deployment.token, bound: deployment.boundAddress, macs, address: request.ip });
+  };
   const now = () => (options.now ?? (() => new Date()))().toISOString();
   const metadata = new StoreMetadataSource(inventory.db);
 
@@ -161,15 +171,14 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
    * instance's NoCloud metadata (its secret came in the seed, to the bound ramdisk), or from
    * one the network proves is the machine's. Nothing else.
    */
-  const admitBooted = async (request: FastifyRequest, deployment: Deployment, machine: Machine | undefined) => {
+  const admitBooted = async (request: FastifyRequest, deployment: Deployment) => {
     const address = plainAddress(request.ip);
     if (deployment.boundAddress === address) return;
     if (deployment.instanceId) {
       if ((await metadata.addressOf(deployment.instanceId)) === address) return;
     }
-    const macs = (machine ?? (await inventory.getMachine(deployment.systemId).catch(() => undefined)))?.interfaces.map((nic) => nic.mac) ?? [];
     // Proof by the network only: a never-bound token is not bound by this call.
-    await admitNodeCall(inventory.db, witness, { table: "deployments", token: deployment.token, bound: deployment.boundAddress ?? "", macs, address });
+    await admitNodeCall(inventory.db, witness, { table: "deployments", token: deployment.token, bound: deployment.boundAddress ?? "", macs: await macsOf(deployment.systemId), address });
   };
 
   await app.register(async (scope) => {
@@ -177,7 +186,7 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
     scope.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string", bodyLimit: 16 * 1024 }, (_request, body, done) => done(null, body));
 
     /** Fail the deployment and its machine with `reason` (guarded: a deployment already over stays as it is). */
-    const failDeployment = async (deployment: Deployment, machine: Machine, reason: string, log?: string) =>
+    const failDeployment = async (deployment: Deployment, machine: DeploymentMachineState, reason: string, log?: string) =>
       inventory.db.transaction(async (tx) => {
         const moved = await inventory.transitionFromWithin(tx, machine.systemId, machine, "failed_deployment", `deployment failed: ${reason}`);
         if (moved) await updateDeployment(tx, deployment.token, ["planned", "writing", "written"], { phase: "failed", message: reason, ...(log === undefined ? {} : { log }) }, now());
@@ -185,7 +194,9 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
       });
 
     scope.get<{ Params: { token: string } }>("/deploy/:token/plan", { logLevel: "warn" }, async (request, reply) => {
-      const { deployment, machine } = await activeDeployment(inventory, request.params.token);
+      const { deployment, machine: state } = await activeDeployment(inventory, request.params.token);
+      // The plan needs the machine's disks: the one call that reads the whole machine.
+      const machine = await inventory.getMachine(state.systemId);
       await admit(request, deployment, machine);
       if (deployment.phase === "failed" || deployment.phase === "booted") {
         throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", `this deployment is ${deployment.phase}`, { machine: machine.systemId });
@@ -235,7 +246,7 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
     scope.get<{ Params: { token: string } }>("/deploy/:token/image.torrent", { logLevel: "warn" }, async (request, reply) => {
       if (!options.fanout) throw new OrchestraError("DEPLOYMENT_NOT_FOUND", "fan-out is off on this server");
       const { deployment, machine } = await activeDeployment(inventory, request.params.token);
-      await admit(request, deployment, machine);
+      await admit(request, deployment);
       if (!imageBeingWritten(deployment)) {
         throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", `this deployment is ${deployment.phase}`, { machine: machine.systemId });
       }
@@ -248,7 +259,7 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
     // Rendered here, not on the node: one renderer for the file the OS image expects (lib/images/os-image-config.ts).
     scope.get<{ Params: { token: string } }>("/deploy/:token/seed", { logLevel: "warn" }, async (request, reply) => {
       const { deployment, machine } = await activeDeployment(inventory, request.params.token);
-      await admit(request, deployment, machine);
+      await admit(request, deployment);
       if (!deployment.nocloudSecret) throw new OrchestraError("DEPLOYMENT_NOT_FOUND", "this deployment has no metadata seed");
       // The seed carries the NoCloud secret: handed out only while the image is being written,
       // to the ramdisk that writes it; after the success report it is gone.
@@ -262,7 +273,7 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
       const { deployment, machine } = await activeDeployment(inventory, request.params.token);
       const match = /^bytes=(\d{1,15})$/.exec(bodyText(request).trim());
       if (!match) throw new OrchestraError("INVALID_ARGUMENT", "a progress report is bytes=<number>");
-      await admit(request, deployment, machine);
+      await admit(request, deployment);
       await inventory.db.transaction((tx) => updateDeployment(tx, deployment.token, ["writing"], { bytesDone: Number(match[1]) }, now()));
       return reply.code(204).send();
     });
@@ -273,7 +284,7 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
       const { summary, log } = splitReport(bodyText(request), status === "success" ? "image written" : "the node gave no reason");
       // A repeated report after the first one ended the deployment gets the same answer.
       const { deployment, machine } = await deploymentForCall(inventory, request.params.token, status === "failure" ? ["failed"] : ["written", "booted"]);
-      await admit(request, deployment, machine ?? (await inventory.getMachine(deployment.systemId).catch(() => undefined)));
+      await admit(request, deployment);
       if (!machine) return reply.send({ systemId: deployment.systemId, phase: deployment.phase });
       if (status === "failure") {
         await failDeployment(deployment, machine, summary, log);
@@ -288,14 +299,14 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
     scope.post<{ Params: { token: string } }>("/deploy/:token/booted", { logLevel: "warn", config: NO_POWER_WORK }, async (request, reply) => {
       const { deployment, machine } = await deploymentForCall(inventory, request.params.token, ["booted"]);
       if (!machine) {
-        await admitBooted(request, deployment, machine);
+        await admitBooted(request, deployment);
         return reply.send({ systemId: deployment.systemId, phase: "booted" });
       }
       // The system booted from its disk, so the image was written even if that report was lost.
       if (deployment.phase !== "writing" && deployment.phase !== "written") {
         throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", `this deployment is ${deployment.phase}, not written`, { machine: machine.systemId });
       }
-      await admitBooted(request, deployment, machine);
+      await admitBooted(request, deployment);
       // cloud-init posts the instance id its datasource gave it: another one (iid-datasource-none)
       // means the system booted without its metadata, so the user-data never ran.
       const posted = new URLSearchParams(bodyText(request)).get("instance_id");
