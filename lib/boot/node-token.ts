@@ -61,8 +61,9 @@ async function boundAddress(db: SqlExecutor, table: NodeTokenTable, token: strin
 
 /** Bind an unbound token to `address`; answers the address it is bound to afterwards (the winner of a race). */
 async function bindFirst(db: SqlExecutor, table: NodeTokenTable, token: string, address: string): Promise<string | null | undefined> {
-  await db.run(`UPDATE ${table} SET bound_address = $2 WHERE token = $1 AND bound_address IS NULL`, [db.secrets.lookupKey(token), address]);
-  return boundAddress(db, table, token);
+  // The update's count says whether this call won: only a loser reads who did.
+  const won = await db.run(`UPDATE ${table} SET bound_address = $2 WHERE token = $1 AND bound_address IS NULL`, [db.secrets.lookupKey(token), address]);
+  return won > 0 ? address : boundAddress(db, table, token);
 }
 
 /** Does the network prove `address` is one of `macs`' (and contradict none)? */
