@@ -35,6 +35,7 @@ import {
   selectEvents,
   selectCandidates,
   selectMachine,
+  selectStateEntry,
   selectMachines,
   selectSystemIdByHostname,
   selectSystemIdByMac,
@@ -132,8 +133,9 @@ export class Inventory {
    * uncommitted state (a DryRun's, always rolled back): act on a state only after this.
    */
   async isCurrentWithin(tx: SqlExecutor, seen: Pick<Machine, "systemId" | "status" | "statusChangedAt">): Promise<boolean> {
-    const machine = await selectMachine(tx, seen.systemId);
-    return machine?.status === seen.status && machine.statusChangedAt === seen.statusChangedAt;
+    // Two columns, not the whole machine: the engine asks this before every power step.
+    const entry = await selectStateEntry(tx, seen.systemId);
+    return entry?.status === seen.status && entry.statusChangedAt === seen.statusChangedAt;
   }
 
   /** The same inventory (power types, timeouts, clock) over another handle to the database; EC2's DryRun passes one that never commits. */

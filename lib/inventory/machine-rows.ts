@@ -218,6 +218,12 @@ export async function selectMachine(tx: SqlExecutor, systemId: string): Promise<
   return toMachine(row, nics.map(toInterface), tx.secrets);
 }
 
+/** A machine's state entry (status and when it entered it), without the rest of its row; undefined when it is gone. */
+export async function selectStateEntry(tx: SqlExecutor, systemId: string): Promise<{ status: MachineStatus; statusChangedAt: string } | undefined> {
+  const row = await tx.get<{ status: string; status_changed_at: string }>("SELECT status, status_changed_at FROM machines WHERE system_id = $1", [systemId]);
+  return row && { status: row.status as MachineStatus, statusChangedAt: row.status_changed_at };
+}
+
 /** The system id that owns `mac`, if any. */
 export async function selectSystemIdByMac(tx: SqlExecutor, mac: string): Promise<string | undefined> {
   return (await tx.get<{ machine_id: string }>("SELECT machine_id FROM interfaces WHERE mac = $1", [mac]))?.machine_id;
