@@ -12,7 +12,7 @@ import type { PowerTypeRegistry } from "../power/power-types.ts";
 import type { SqlDatabase, SqlValue } from "../store/sql-database.ts";
 import type { Instance } from "./instance.ts";
 import type { Machine } from "./machine.ts";
-import { refreshListingText } from "./machine-listing-text.ts";
+import { listingElement, refreshListingText } from "./machine-listing-text.ts";
 import type { MachineFilter } from "./machine-rows.ts";
 import { machineView, type MachineView } from "./machine-view.ts";
 
@@ -43,11 +43,11 @@ const sqlText = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
 /**
  * The listing as SQLite writes it: each machine's stored text (machine-listing-text.ts)
- * with power.testOnly from `powerTypes` and the open instance put in, joined walking the
- * hostname index. The stored text is indented as JSON.stringify(listing, null, 2) indents;
- * another `indent` has SQLite reformat the document (json_pretty, or json for compact text).
- * Each `||` copies the text so far: an element is four pieces, and the indented document's
- * brackets are put around SQLite's text in JavaScript, where that is not a copy of 8 MB.
+ * with its status, power.testOnly from `powerTypes` and the open instance put in, joined
+ * walking the hostname index. The stored text is indented as JSON.stringify(listing, null, 2)
+ * indents; another `indent` has SQLite reformat the document (json_pretty, or json for
+ * compact text). The indented document's brackets are put around SQLite's text in
+ * JavaScript, where that is not a copy of 8 MB (each `||` copies the text so far).
  */
 export async function sqliteListingJson(db: SqlDatabase, filter: ListingFilter, powerTypes: PowerTypeRegistry, indent: number): Promise<string> {
   const params: SqlValue[] = [];
@@ -64,7 +64,7 @@ export async function sqliteListingJson(db: SqlDatabase, filter: ListingFilter, 
   const testOnlyText = testOnly.length ? `CASE WHEN m.power_type IN (${testOnly.map(bind).join(", ")}) THEN 'true' ELSE 'false' END` : "'false'";
   const instanceText = `CASE WHEN x.instance_id IS NULL THEN ${sqlText(',\n    "instance": null\n  }')} ELSE ${sqlText(',\n    "instance": {\n      "instanceId": ')} || json_quote(x.instance_id) || ${sqlText(',\n      "account": ')} || json_quote(x.account) || ${sqlText("\n    }\n  }")} END`;
   // NULL when the stored text is missing (written NULL by hand or by a migration): counted below.
-  const element = `m.listing_head || ${testOnlyText} || m.listing_tail || ${instanceText}`;
+  const element = listingElement(testOnlyText, instanceText);
   // Hostname order from the ordered subquery (a walk of the hostname index), which SQLite
   // keeps for the aggregate over it; the open instance is one lookup in its partial index.
   const elements = `SELECT ${element} AS element FROM machines AS m LEFT JOIN instances AS x ON x.machine_id = m.system_id AND x.ended_at IS NULL${

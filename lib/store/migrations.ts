@@ -16,7 +16,8 @@ import { NODE_TOKEN_MIGRATION } from "../boot/node-token.ts";
 import { MAAS_MIGRATION } from "../maas/model/maas-schema.ts";
 import { ZONE_MIGRATION } from "../inventory/zone-rows.ts";
 import { REDACTED_POWER_MIGRATION } from "../inventory/machine-rows.ts";
-import { LISTING_TEXT_MIGRATION } from "../inventory/machine-listing-text.ts";
+import { LISTING_TEXT_MIGRATION } from "../inventory/machine-listing-text-16.ts";
+import { LISTING_VOLATILE_MIGRATION } from "../inventory/machine-listing-text.ts";
 import { NODE_CREDENTIALS_MIGRATION } from "../pki/node-credentials-schema.ts";
 import { DASHBOARD_MIGRATION } from "../dashboard/dashboard-schema.ts";
 
@@ -110,6 +111,7 @@ export const MIGRATIONS: readonly Migration[] = [
   DASHBOARD_MIGRATION,
   REDACTED_POWER_MIGRATION,
   LISTING_TEXT_MIGRATION,
+  LISTING_VOLATILE_MIGRATION,
 ];
 
 /**

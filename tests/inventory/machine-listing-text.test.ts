@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Inventory } from "../../lib/inventory/index.ts";
-import { updateMachineHardware, updateMachinePower } from "../../lib/inventory/machine-rows.ts";
+import { updateMachineHardware, updateMachinePower, updateStatus } from "../../lib/inventory/machine-rows.ts";
 import { builtinPowerTypes } from "../../lib/power/power-types.ts";
 import { migrate, MIGRATIONS } from "../../lib/store/migrations.ts";
 import { openStore } from "../../lib/store/open-store.ts";
 import type { SqlDatabase } from "../../lib/store/sql-database.ts";
 import { openSqliteDatabase } from "../../lib/store/sqlite-database.ts";
 import { forceStatus, nextMac } from "../helpers/inventory.ts";
-import { addVariedMachines, viewsJson } from "../helpers/varied-machines.ts";
+import { addVariedMachines, AWKWARD, viewsJson } from "../helpers/varied-machines.ts";
 
 // Each machine's listed text is kept with its row by SQLite triggers
 // (lib/inventory/machine-listing-text.ts). After every kind of write, whoever makes it, the
@@ -88,15 +88,63 @@ describe("the machines' stored listing texts", () => {
     for (const secret of ["s3cret", "n3w-secret", "an0ther", "f4ctory"]) expect(listing).not.toContain(secret);
   });
 
+  it("are not rewritten by a status change, which the listing shows all the same", async () => {
+    await addVariedMachines(inventory);
+    const ready = (await inventory.listMachines({ status: "ready", zone: "zone-a" }))[0]!.systemId;
+    const storedTexts = () => db.all("SELECT system_id, listing_head, listing_tail FROM machines ORDER BY system_id");
+    // Rows a write changed, a trigger's included (total_changes counts them; changes() does not).
+    const rowsWritten = async (write: () => Promise<unknown>) => {
+      const total = async () => Number((await db.get<{ n: number }>("SELECT total_changes() AS n"))?.n);
+      const before = await total();
+      await write();
+      return (await total()) - before;
+    };
+    const texts = await storedTexts();
+    const at = "2031-02-03T04:05:06.789Z";
+    // What every deployment does three times: the machine's row is the one row written.
+    expect(await rowsWritten(() => db.transaction((tx) => updateStatus(tx, ready, "ready", "broken", AWKWARD, at)))).toBe(1);
+    expect(await storedTexts()).toEqual(texts);
+    const listing = await inventory.listMachinesJson({}, 2);
+    expect(listing).toBe(await viewsJson(inventory, {}, 2));
+    expect((JSON.parse(listing) as { systemId: string }[]).find((m) => m.systemId === ready)).toMatchObject({ status: "broken", statusMessage: AWKWARD, statusChangedAt: at, updatedAt: at });
+    expect(await inventory.listMachinesJson({ status: "broken" }, 0)).toBe(await viewsJson(inventory, { status: "broken" }, 0));
+    // A stored field's change still has the trigger write the text: the machine's row, then its text.
+    expect(await rowsWritten(() => db.run("UPDATE machines SET zone = 'zone-c' WHERE system_id = $1", [ready]))).toBe(2);
+    expect(await storedTexts()).not.toEqual(texts);
+    await expectFresh("a stored field changed after the status");
+  });
+
   it("are written for the machines already there when a store is migrated to them", async () => {
     const old = openSqliteDatabase(":memory:");
     try {
       await migrate(old, MIGRATIONS.filter((m) => m.version < 16));
       const before = new Inventory(old);
       await addVariedMachines(before);
-      expect(await migrate(old)).toEqual([16]);
+      expect(await migrate(old)).toEqual([16, 17]);
       expect(Number((await old.get<{ n: number }>("SELECT COUNT(*) AS n FROM machines WHERE listing_head IS NULL OR listing_tail IS NULL"))?.n)).toBe(0);
       for (const indent of [0, 2]) expect(await before.listMachinesJson({}, indent)).toBe(await viewsJson(before, {}, indent));
+    } finally {
+      await old.close();
+    }
+  });
+
+  it("of a store migrated with the status in them (migration 16) are rewritten without it, and its triggers with them", async () => {
+    const old = openSqliteDatabase(":memory:");
+    try {
+      await migrate(old, MIGRATIONS.filter((m) => m.version <= 16));
+      const before = new Inventory(old);
+      await addVariedMachines(before);
+      const withStatus = "SELECT COUNT(*) AS n FROM machines WHERE listing_head LIKE '%\"status%' OR listing_tail LIKE '%\"updatedAt\"%'";
+      const machines = (await before.listMachines()).length;
+      expect(Number((await old.get<{ n: number }>(withStatus))?.n)).toBe(machines);
+      expect(await migrate(old)).toEqual([17]);
+      expect(Number((await old.get<{ n: number }>(withStatus))?.n)).toBe(0);
+      for (const indent of [0, 2]) expect(await before.listMachinesJson({}, indent)).toBe(await viewsJson(before, {}, indent));
+      // The triggers are the new layout's: a change of a stored field writes it, a status change writes none.
+      await before.updateMachine("ipmi-node", { tags: ["after-17"] });
+      await before.markBroken("redfish-node", "after 17");
+      expect(Number((await old.get<{ n: number }>(withStatus))?.n)).toBe(0);
+      expect(await before.listMachinesJson({}, 2)).toBe(await viewsJson(before, {}, 2));
     } finally {
       await old.close();
     }
