@@ -35,6 +35,7 @@ import {
   selectEvents,
   selectCandidates,
   selectMachine,
+  selectMachineByMac,
   selectStateEntry,
   selectMachines,
   selectSystemIdByHostname,
@@ -235,8 +236,7 @@ export class Inventory {
 
   /** The machine that owns `mac`, or undefined. */
   async findMachineByMac(mac: string): Promise<Machine | undefined> {
-    const systemId = await selectSystemIdByMac(this.db, parseMac(mac));
-    return systemId === undefined ? undefined : selectMachine(this.db, systemId);
+    return selectMachineByMac(this.db, parseMac(mac));
   }
 
   /** Machines, optionally filtered, in hostname order. */

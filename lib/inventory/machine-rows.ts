@@ -212,9 +212,17 @@ export async function fillRedactedPower(db: SqlDatabase, powerTypes: PowerTypeRe
 
 /** One machine by system id, with its interfaces. */
 export async function selectMachine(tx: SqlExecutor, systemId: string): Promise<Machine | undefined> {
-  const row = await tx.get<MachineRow>(`SELECT ${MACHINE_COLUMNS} FROM machines WHERE system_id = $1`, [systemId]);
+  return withInterfaces(tx, await tx.get<MachineRow>(`SELECT ${MACHINE_COLUMNS} FROM machines WHERE system_id = $1`, [systemId]));
+}
+
+/** The machine that owns `mac`, with its interfaces, in two reads (a boot script's every request asks by MAC). */
+export async function selectMachineByMac(tx: SqlExecutor, mac: string): Promise<Machine | undefined> {
+  return withInterfaces(tx, await tx.get<MachineRow>(`SELECT ${MACHINE_COLUMNS} FROM machines WHERE system_id = (SELECT machine_id FROM interfaces WHERE mac = $1)`, [mac]));
+}
+
+async function withInterfaces(tx: SqlExecutor, row: MachineRow | undefined): Promise<Machine | undefined> {
   if (!row) return undefined;
-  const nics = await tx.all<InterfaceRow>("SELECT mac, machine_id, name, boot FROM interfaces WHERE machine_id = $1 ORDER BY position", [systemId]);
+  const nics = await tx.all<InterfaceRow>("SELECT mac, machine_id, name, boot FROM interfaces WHERE machine_id = $1 ORDER BY position", [row.system_id]);
   return toMachine(row, nics.map(toInterface), tx.secrets);
 }
 
