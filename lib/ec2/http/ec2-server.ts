@@ -87,7 +87,12 @@ export function createEc2Server(options: Ec2ServerOptions): FastifyInstance {
   });
   capConnectionsPerSource(app.server, limits.maxConnectionsPerSource, renderEc2ConnectionError);
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
+  const rawBody = (_request: FastifyRequest, body: Buffer, done: (error: Error | null, body?: Buffer) => void) => done(null, body);
+  // Every body is taken raw and checked by readBody. The form type is also named: fastify
+  // remembers the parser of a named type by the header's text, where the catch-all alone had
+  // it parse every request's Content-Type again (a few µs of each call).
+  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "buffer" }, rawBody);
+  app.addContentTypeParser("*", { parseAs: "buffer" }, rawBody);
 
   const handle = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const requestId = newRequestId();
