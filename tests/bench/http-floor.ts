@@ -23,9 +23,14 @@
  * `deploying`), so that case sends fewer requests and has a ready machine for each.
  *
  *   node tests/bench/http-floor.ts [word...]   (npm run bench -- http-floor; words pick routes by name)
+ *
+ * With FLOOR_CPU_PROFILE=DIR, each route's measured rounds (not its warm-up) are also
+ * profiled on the server's thread (the inspector's Profiler, 50 µs samples) into
+ * DIR/<route>.cpuprofile, for tests/bench/_cpu-profile-breakdown.ts or a browser's devtools.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
+import { Session } from "node:inspector/promises";
 import { createServer, type Server } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,6 +54,7 @@ const WARM_UP = 500;
 const LAUNCH_REQUESTS = Number(process.env.FLOOR_LAUNCH_REQUESTS ?? 200);
 const LAUNCH_WARM_UP = 100;
 const WATCHDOG_MS = 5 * 60_000;
+const PROFILE_DIR = process.env.FLOOR_CPU_PROFILE;
 
 const dataDir = mkdtempSync(join(tmpdir(), "orchestra-bench-http-floor-"));
 const client = new Worker(new URL("./_http-floor-client.ts", import.meta.url));
@@ -90,11 +96,24 @@ interface MeasuredCase {
   readonly warmUp?: number;
 }
 
-/** Per-request CPU (µs) of each round, after a warm-up. */
-async function measure({ request, requests = REQUESTS, warmUp = WARM_UP }: MeasuredCase): Promise<number[]> {
+/** Per-request CPU (µs) of each round, after a warm-up; profiled into PROFILE_DIR/<name>.cpuprofile when asked. */
+async function measure(name: string, { request, requests = REQUESTS, warmUp = WARM_UP }: MeasuredCase): Promise<number[]> {
   await send(request, warmUp);
+  const profiler = PROFILE_DIR === undefined ? undefined : new Session();
+  if (profiler) {
+    profiler.connect();
+    await profiler.post("Profiler.enable");
+    await profiler.post("Profiler.setSamplingInterval", { interval: Number(process.env.FLOOR_CPU_PROFILE_INTERVAL ?? 50) });
+    await profiler.post("Profiler.start");
+  }
   const rounds: number[] = [];
   for (let r = 0; r < ROUNDS; r++) rounds.push((await send(request, requests)) / requests);
+  if (profiler) {
+    const { profile } = await profiler.post("Profiler.stop");
+    profiler.disconnect();
+    await mkdir(PROFILE_DIR!, { recursive: true });
+    await writeFile(join(PROFILE_DIR!, `${name.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "")}.cpuprofile`), JSON.stringify(profile));
+  }
   return rounds.sort((a, b) => a - b);
 }
 
@@ -174,7 +193,7 @@ try {
   const loadBefore = load();
   const lines = ["", `HTTP floor: the server thread's CPU per request, ${ROUNDS} rounds of ${REQUESTS} sequential requests over one kept-alive connection (unless the route says otherwise), after ${WARM_UP} warm-up requests (RunInstances: ${LAUNCH_REQUESTS} a round after ${LAUNCH_WARM_UP})`, "route | µs per request: median (min-max)"];
   for (const [name, measured] of cases.filter(([name]) => only.length === 0 || only.some((word) => name.includes(word)))) {
-    const rounds = await measure("request" in measured ? measured : { request: measured });
+    const rounds = await measure(name, "request" in measured ? measured : { request: measured });
     lines.push(`${name.padEnd(38)} | ${rounds[Math.floor(rounds.length / 2)]!.toFixed(0).padStart(4)} (${rounds[0]!.toFixed(0)}-${rounds.at(-1)!.toFixed(0)})`);
   }
   lines.push(`load average (1/5/15 min) before ${loadBefore}, after ${load()}`);
