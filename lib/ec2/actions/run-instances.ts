@@ -189,11 +189,10 @@ export const runInstances = defineAction("RunInstances", params, async (context,
   return reservationResponse(context, reservationId);
 });
 
-async function reservationResponse({ services, account }: Ec2Context, reservationId: string) {
+async function reservationResponse({ services, account, ownerId }: Ec2Context, reservationId: string) {
   const now = services.now();
   const members = await reservationMembers(services.db, account, reservationId);
   const all = await loadInstances(services.db, { account, now, includeExpired: true, instanceIds: members });
-  const ownerId = await services.credentials.accountId(account);
   all.sort((a, b) => a.launchIndex - b.launchIndex);
   const [reservation] = reservationsXml(all, await tagsByResource(services.db, account, "i", members), ownerId);
   return reservation!;

@@ -117,7 +117,7 @@ export function createEc2Server(options: Ec2ServerOptions): FastifyInstance {
       account = caller.account;
       const pairs = [...query.filter((p) => !PRESIGN_PARAMETERS.has(p.name)), ...readBody(request, body)];
       action = single(pairs, "Action") ?? "";
-      const context = { account: caller.account, accessKeyId: caller.accessKeyId, requestId, services: options.services };
+      const context = { account: caller.account, ownerId: caller.accountId, accessKeyId: caller.accessKeyId, requestId, services: options.services };
       let answered: string;
       if (sts) {
         const found = dispatchTarget(pairs, STS_ACTIONS, STS_API_VERSION);
