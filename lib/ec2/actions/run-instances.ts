@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { OrchestraError, isOrchestraError } from "../../errors.ts";
 import type { SqlExecutor } from "../../store/sql-database.ts";
 import { bool, int, list, str, struct, tagSpecificationList, type InferFields } from "../query/param-shape.ts";
-import { deployAllocatedWithin } from "../../deploy/deploy-allocated-machine.ts";
+import { recordDeploymentWithin } from "../../deploy/deploy-allocated-machine.ts";
 import { findAvailableImage } from "../model/image-source.ts";
 import { describeImageNeed, imageConstraints } from "../../images/image-needs.ts";
 import { reservationsXml, volumeId } from "../model/instance-xml.ts";
@@ -131,7 +131,11 @@ export const runInstances = defineAction("RunInstances", params, async (context,
     const constraints = { instanceType, architecture: image.debianArchitecture, ...(wantedZone ? { zone: wantedZone } : {}), ...(rootGib ? { minDiskGib: rootGib } : {}), ...(need.minMemoryMib ? { minMemoryMib: need.minMemoryMib } : {}) };
     let allocations;
     try {
-      allocations = await services.inventory.allocateManyWithin(tx, constraints, account, { min: p.MinCount, max: p.MaxCount });
+      // Each machine goes from ready through allocated to deploying in one write of its row.
+      allocations = await services.inventory.allocateManyWithin(tx, constraints, account, { min: p.MinCount, max: p.MaxCount }, {
+        to: "deploying",
+        reason: (instance) => `deploying ${image.name} for ${account} as ${instance.instanceId}`,
+      });
     } catch (error) {
       if (!isOrchestraError(error, "NO_CAPACITY")) throw error;
       const found = typeof error.details?.found === "number" ? error.details.found : 0;
@@ -144,12 +148,9 @@ export const runInstances = defineAction("RunInstances", params, async (context,
     }
     const volumeTags = tagsFor(p.TagSpecification, "volume");
     for (const [index, allocation] of allocations.entries()) {
-      const machine = await deployAllocatedWithin(tx, services, {
-        systemId: allocation.machine.systemId,
-        machine: allocation.machine,
+      const machine = await recordDeploymentWithin(tx, services, allocation.machine, {
         instanceId: allocation.instance.instanceId,
         image,
-        reason: `deploying ${image.name} for ${account} as ${allocation.instance.instanceId}`,
         instanceType,
         region: services.topology.region,
         publicKeys: key ? [{ name: p.KeyName!, openssh: key.public_key }] : [],
