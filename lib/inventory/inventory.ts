@@ -28,6 +28,7 @@ import {
 import { parseMac } from "./mac-address.ts";
 import { checkArchitecture, checkHostname, checkName, validateMachineInput, type NewMachineInput } from "./machine-input.ts";
 import {
+  completeCandidate,
   deleteMachineRow,
   fillRedactedPower,
   insertEvent,
@@ -436,7 +437,7 @@ export class Inventory {
     const allocations: Allocation[] = [];
     for (const candidate of chosen) {
       // An allocation returns the machine with its interfaces.
-      const machine = (await selectMachine(tx, candidate.systemId))!;
+      const machine = await completeCandidate(tx, candidate);
       const instance: Instance = { instanceId: newInstanceId(), systemId: machine.systemId, account, instanceType: wanted.instanceType, constraints: wanted, createdAt: this.#timestamp(), endedAt: null };
       const steps: Step[] = [{ to: "allocated", reason: `allocated to ${account} as ${instance.instanceId}` }];
       if (then) steps.push({ to: then.to, reason: then.reason(instance) });

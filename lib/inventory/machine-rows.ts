@@ -214,8 +214,24 @@ export async function fillRedactedPower(db: SqlDatabase, powerTypes: PowerTypeRe
 export async function selectMachine(tx: SqlExecutor, systemId: string): Promise<Machine | undefined> {
   const row = await tx.get<MachineRow>(`SELECT ${MACHINE_COLUMNS} FROM machines WHERE system_id = $1`, [systemId]);
   if (!row) return undefined;
+  return toMachine(row, await selectInterfaces(tx, systemId), tx.secrets);
+}
+
+/**
+ * A candidate read in this transaction, made whole with its interfaces: its row is not read
+ * again (allocation takes the candidates it weighed, and a second read of the row was most of
+ * what the chosen machine cost). Answers it as selectMachine would.
+ */
+export async function completeCandidate(tx: SqlExecutor, candidate: MachineCandidate): Promise<Machine> {
+  const interfaces = await selectInterfaces(tx, candidate.systemId);
+  // In toMachine's order: a machine reads the same whichever way it was made.
+  const { systemId, hostname, architecture, cpus, memoryMib, disks, ...rest } = candidate;
+  return { systemId, hostname, architecture, cpus, memoryMib, disks, interfaces, ...rest };
+}
+
+async function selectInterfaces(tx: SqlExecutor, systemId: string): Promise<NetworkInterface[]> {
   const nics = await tx.all<InterfaceRow>("SELECT mac, machine_id, name, boot FROM interfaces WHERE machine_id = $1 ORDER BY position", [systemId]);
-  return toMachine(row, nics.map(toInterface), tx.secrets);
+  return nics.map(toInterface);
 }
 
 /** The system id that owns `mac`, if any. */
