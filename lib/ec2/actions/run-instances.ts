@@ -100,16 +100,17 @@ export const runInstances = defineAction("RunInstances", params, async (context,
   const askedGib = p.BlockDeviceMapping[0]?.Ebs?.VolumeSize;
   const rootGib = Math.max(askedGib ?? 0, need.minDiskGib ?? 0) || undefined;
   const instanceType = p.InstanceType ?? DEFAULT_INSTANCE_TYPE;
-  const digest = createHash("sha256").update(JSON.stringify({ ...p, ClientToken: undefined })).digest("hex");
+  // What a ClientToken stands for: a retry must ask for the same launch.
+  const digest = p.ClientToken === undefined ? undefined : createHash("sha256").update(JSON.stringify({ ...p, ClientToken: undefined })).digest("hex");
   const now = services.now();
   const at = now.toISOString();
 
-  const reservationId = await services.db.transaction(async (tx) => {
+  const launched = await services.db.transaction(async (tx): Promise<{ reservationId: string; instanceIds?: string[] }> => {
     if (p.ClientToken !== undefined) {
       const earlier = await tx.get<{ request_digest: string; reservation_id: string }>("SELECT request_digest, reservation_id FROM ec2_client_tokens WHERE account = $1 AND client_token = $2", [account, p.ClientToken]);
       if (earlier) {
         if (earlier.request_digest !== digest) throw new OrchestraError("EC2_IDEMPOTENT_MISMATCH", `Arguments on this idempotent request are inconsistent with arguments used in previous request(s) with client token '${p.ClientToken}'.`);
-        return earlier.reservation_id;
+        return { reservationId: earlier.reservation_id };
       }
     }
     const network = await networkView(tx, services.topology);
@@ -183,16 +184,17 @@ export const runInstances = defineAction("RunInstances", params, async (context,
     }
     await putTags(tx, account, allocations.map((a) => a.instance.instanceId), tagsFor(p.TagSpecification, "instance"));
     if (p.ClientToken !== undefined) {
-      await tx.run("INSERT INTO ec2_client_tokens (account, client_token, request_digest, reservation_id, created_at) VALUES ($1, $2, $3, $4, $5)", [account, p.ClientToken, digest, reservation, at]);
+      await tx.run("INSERT INTO ec2_client_tokens (account, client_token, request_digest, reservation_id, created_at) VALUES ($1, $2, $3, $4, $5)", [account, p.ClientToken, digest!, reservation, at]);
     }
-    return reservation;
+    return { reservationId: reservation, instanceIds: allocations.map((a) => a.instance.instanceId) };
   });
-  return reservationResponse(context, reservationId);
+  return reservationResponse(context, launched.reservationId, launched.instanceIds);
 });
 
-async function reservationResponse({ services, account, ownerId }: Ec2Context, reservationId: string) {
+/** The reservation as RunInstances answers it; its members are read unless the launch that made them says which they are. */
+async function reservationResponse({ services, account, ownerId }: Ec2Context, reservationId: string, instanceIds?: readonly string[]) {
   const now = services.now();
-  const members = await reservationMembers(services.db, account, reservationId);
+  const members = instanceIds ?? (await reservationMembers(services.db, account, reservationId));
   const all = await loadInstances(services.db, { account, now, includeExpired: true, instanceIds: members });
   all.sort((a, b) => a.launchIndex - b.launchIndex);
   const [reservation] = reservationsXml(all, await tagsByResource(services.db, account, "i", members), ownerId);
