@@ -5,7 +5,10 @@
  * machine moves to `deploying` (the lifecycle engine then network-boots it into the deploy
  * ramdisk), the deployment row ties it to the image, and the metadata service's record holds
  * what cloud-init on the node will read (user data, SSH keys, vendor data). A test-only
- * (fake) machine is deployed at once by its transition and gets no deployment row.
+ * (fake) machine is deployed at once by its transition and gets no deployment row. A door
+ * that allocates and deploys in one transaction (RunInstances) moves the machine with its
+ * allocation (Inventory.allocateManyWithin's `then`) and records the rest with
+ * recordDeploymentWithin, so the machine's row is written once.
  */
 import { isIPv4 } from "node:net";
 import type { Inventory } from "../inventory/inventory.ts";
@@ -18,18 +21,17 @@ import { beginDeploymentWithin } from "./begin-deployment.ts";
 import type { ConsoleLogSource } from "./console-log.ts";
 
 /** What to deploy onto an allocated machine. */
-export interface AllocatedDeployment {
+export interface AllocatedDeployment extends DeploymentRecord {
   /** The allocated machine (or one whose deployment failed, which MAAS deploys again). */
   readonly systemId: string;
-  /**
-   * The machine as the caller has it in this transaction (it allocated it just now), so it
-   * is not read again; a stale one is refused by the conditional status update, not acted on.
-   */
-  readonly machine?: Machine;
-  readonly instanceId: string;
-  readonly image: { readonly imageId: string; readonly deployable: boolean };
   /** The event log's words for the move to deploying. */
   readonly reason: string;
+}
+
+/** What a deployment records about the machine it starts on. */
+export interface DeploymentRecord {
+  readonly instanceId: string;
+  readonly image: { readonly imageId: string; readonly deployable: boolean };
   readonly instanceType: string | null;
   readonly region: string;
   readonly publicKeys: readonly PublicKey[];
@@ -53,9 +55,16 @@ export interface DeploymentServices {
  * @throws IMAGE_NOT_DEPLOYABLE when a real machine is given an image with no disk image (nothing is written: the caller's transaction rolls back).
  */
 export async function deployAllocatedWithin(tx: SqlExecutor, services: DeploymentServices, request: AllocatedDeployment): Promise<Machine> {
-  const machine = request.machine
-    ? await services.inventory.transitionReadWithin(tx, request.machine, "deploying", request.reason)
-    : await services.inventory.transitionWithin(tx, request.systemId, "deploying", request.reason);
+  const machine = await services.inventory.transitionWithin(tx, request.systemId, "deploying", request.reason);
+  return recordDeploymentWithin(tx, services, machine, request);
+}
+
+/**
+ * Record the deployment and metadata of `machine`, which this transaction has just moved to
+ * `deploying` (or, a test-only machine, through it to `deployed`); answers the machine.
+ * @throws IMAGE_NOT_DEPLOYABLE as deployAllocatedWithin.
+ */
+export async function recordDeploymentWithin(tx: SqlExecutor, services: DeploymentServices, machine: Machine, request: DeploymentRecord): Promise<Machine> {
   const at = services.now().toISOString();
   const bootMac = bootMacOf(machine) ?? null;
   const nocloudSecret = newNocloudSecret();

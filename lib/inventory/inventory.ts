@@ -28,6 +28,7 @@ import {
 import { parseMac } from "./mac-address.ts";
 import { checkArchitecture, checkHostname, checkName, validateMachineInput, type NewMachineInput } from "./machine-input.ts";
 import {
+  completeCandidate,
   deleteMachineRow,
   fillRedactedPower,
   insertEvent,
@@ -92,6 +93,21 @@ export interface ListMachinesFilter {
 export interface Allocation {
   readonly instance: Instance;
   readonly machine: Machine;
+}
+
+/**
+ * Where an allocated machine goes at once, in the same transaction (RunInstances deploys what
+ * it allocates): the reason is given the new instance, for the event log.
+ */
+export interface AllocateThen {
+  readonly to: MachineStatus;
+  readonly reason: (instance: Instance) => string;
+}
+
+/** One move of a machine: its new state and why. */
+interface Step {
+  readonly to: MachineStatus;
+  readonly reason: string;
 }
 
 const SYSTEM_ID = /^[bcdfghjkmnpqrstvwxyz2-9]{6}$/;
@@ -279,21 +295,41 @@ export class Inventory {
   }
 
   async #transition(tx: SqlExecutor, machine: Machine, to: MachineStatus, reason: string): Promise<Machine> {
-    if (!isMachineStatus(to)) throw new OrchestraError("INVALID_ARGUMENT", `unknown status ${JSON.stringify(to)}`);
-    assertTransition(machine.systemId, machine.status, to);
+    return this.#moveThrough(tx, machine, [{ to, reason }]);
+  }
+
+  /**
+   * Move a machine through `steps` in order, each checked against the lifecycle table and
+   * logged as an event; a test-only machine then finishes an in-progress last step at once
+   * (unless `fakeCompletesAtOnce` is off). The row is written once, as the last step leaves
+   * it: each write of a machine's status rewrites its listing text (./machine-listing-text.ts),
+   * and RunInstances' allocation and deployment wrote it twice.
+   */
+  async #moveThrough(tx: SqlExecutor, machine: Machine, steps: readonly Step[]): Promise<Machine> {
+    const path = [...steps];
+    let status = machine.status;
+    for (const step of path) {
+      if (!isMachineStatus(step.to)) throw new OrchestraError("INVALID_ARGUMENT", `unknown status ${JSON.stringify(step.to)}`);
+      assertTransition(machine.systemId, status, step.to);
+      status = step.to;
+    }
+    if (isInProgress(status) && this.fakeCompletesAtOnce && this.powerTypes.get(machine.power.type).testOnly) {
+      path.push({ to: SUCCESS_STATUS[status], reason: `${status} completed at once (fake power type, test only)` });
+    }
+    const last = path.at(-1)!;
     const at = this.#timestamp();
-    if (!(await updateStatus(tx, machine.systemId, machine.status, to, reason, at))) {
-      // Only another process writing between our read and write gets here; the transaction
+    if (!(await updateStatus(tx, machine.systemId, machine.status, last.to, last.reason, at))) {
+      // Only another process writing between our read and our write gets here; the transaction
       // lock makes that impossible, so this guards against a broken backend, not a race.
-      throw new OrchestraError("ILLEGAL_TRANSITION", `machine ${machine.systemId} changed state while moving to ${to}; try again`, { machine: machine.systemId });
+      throw new OrchestraError("ILLEGAL_TRANSITION", `machine ${machine.systemId} changed state while moving to ${last.to}; try again`, { machine: machine.systemId });
     }
-    await insertEvent(tx, machine.systemId, machine.status, to, reason, at);
-    if (ENDS_INSTANCE.includes(to)) await endOpenInstance(tx, machine.systemId, at);
-    const moved: Machine = { ...machine, status: to, statusMessage: reason, statusChangedAt: at, updatedAt: at };
-    if (isInProgress(to) && this.fakeCompletesAtOnce && this.powerTypes.get(machine.power.type).testOnly) {
-      return this.#transition(tx, moved, SUCCESS_STATUS[to], `${to} completed at once (fake power type, test only)`);
+    let from = machine.status;
+    for (const step of path) {
+      await insertEvent(tx, machine.systemId, from, step.to, step.reason, at);
+      if (ENDS_INSTANCE.includes(step.to)) await endOpenInstance(tx, machine.systemId, at);
+      from = step.to;
     }
-    return moved;
+    return { ...machine, status: last.to, statusMessage: last.reason, statusChangedAt: at, updatedAt: at };
   }
 
   /** Accept a new machine: it goes to commissioning. */
@@ -364,11 +400,12 @@ export class Inventory {
    * Allocate between `min` and `max` of the cheapest ready machines that satisfy
    * `constraints`, as many as there are up to `max`, in the caller's transaction. One
    * candidate read serves the whole batch (N single allocations read N pages), and each
-   * machine is moved from the row that read gave, not read again.
+   * machine is moved from the row that read gave, not read again. With `then`, each machine
+   * goes on from allocated at once (both moves logged, its row written once).
    * @throws NO_CAPACITY when fewer than `min` fit, with `details.found` saying how many did;
    * nothing is written then.
    */
-  async allocateManyWithin(tx: SqlExecutor, constraints: AllocationConstraints, account: string, count: { min: number; max: number }): Promise<Allocation[]> {
+  async allocateManyWithin(tx: SqlExecutor, constraints: AllocationConstraints, account: string, count: { min: number; max: number }, then?: AllocateThen): Promise<Allocation[]> {
     checkName("account", account);
     if (!Number.isInteger(count.min) || !Number.isInteger(count.max) || count.min < 1 || count.max < count.min) {
       throw new OrchestraError("INVALID_ARGUMENT", `allocate between a minimum of at least 1 and a maximum no smaller: got ${count.min} to ${count.max}`);
@@ -402,11 +439,13 @@ export class Inventory {
     const allocations: Allocation[] = [];
     for (const candidate of chosen) {
       // An allocation returns the machine with its interfaces.
-      const machine = (await selectMachine(tx, candidate.systemId))!;
+      const machine = await completeCandidate(tx, candidate);
       const instance: Instance = { instanceId: newInstanceId(), systemId: machine.systemId, account, instanceType: wanted.instanceType, constraints: wanted, createdAt: this.#timestamp(), endedAt: null };
-      const allocated = await this.#transition(tx, machine, "allocated", `allocated to ${account} as ${instance.instanceId}`);
+      const steps: Step[] = [{ to: "allocated", reason: `allocated to ${account} as ${instance.instanceId}` }];
+      if (then) steps.push({ to: then.to, reason: then.reason(instance) });
+      // The instance first: a later step that ends it (a fake machine released at once) finds it open.
       await insertInstance(tx, instance);
-      allocations.push({ instance, machine: allocated });
+      allocations.push({ instance, machine: await this.#moveThrough(tx, machine, steps) });
     }
     return allocations;
   }
@@ -430,15 +469,6 @@ export class Inventory {
   /** `transition` inside the caller's transaction. */
   async transitionWithin(tx: SqlExecutor, ref: string, to: MachineStatus, reason: string): Promise<Machine> {
     const machine = await this.#resolve(tx, ref);
-    return this.#transition(tx, machine, to, reason);
-  }
-
-  /**
-   * `transition` of a machine the caller read (or moved) in this same transaction, without
-   * reading it again: what a batch does with the machines it has just allocated. A stale
-   * `machine` is refused, not acted on: the status update is conditional on the state it says.
-   */
-  async transitionReadWithin(tx: SqlExecutor, machine: Machine, to: MachineStatus, reason: string): Promise<Machine> {
     return this.#transition(tx, machine, to, reason);
   }
 

@@ -222,8 +222,24 @@ export async function selectMachineByMac(tx: SqlExecutor, mac: string): Promise<
 
 async function withInterfaces(tx: SqlExecutor, row: MachineRow | undefined): Promise<Machine | undefined> {
   if (!row) return undefined;
-  const nics = await tx.all<InterfaceRow>("SELECT mac, machine_id, name, boot FROM interfaces WHERE machine_id = $1 ORDER BY position", [row.system_id]);
-  return toMachine(row, nics.map(toInterface), tx.secrets);
+  return toMachine(row, await selectInterfaces(tx, row.system_id), tx.secrets);
+}
+
+/**
+ * A candidate read in this transaction, made whole with its interfaces: its row is not read
+ * again (allocation takes the candidates it weighed, and a second read of the row was most of
+ * what the chosen machine cost). Answers it as selectMachine would.
+ */
+export async function completeCandidate(tx: SqlExecutor, candidate: MachineCandidate): Promise<Machine> {
+  const interfaces = await selectInterfaces(tx, candidate.systemId);
+  // In toMachine's order: a machine reads the same whichever way it was made.
+  const { systemId, hostname, architecture, cpus, memoryMib, disks, ...rest } = candidate;
+  return { systemId, hostname, architecture, cpus, memoryMib, disks, interfaces, ...rest };
+}
+
+async function selectInterfaces(tx: SqlExecutor, systemId: string): Promise<NetworkInterface[]> {
+  const nics = await tx.all<InterfaceRow>("SELECT mac, machine_id, name, boot FROM interfaces WHERE machine_id = $1 ORDER BY position", [systemId]);
+  return nics.map(toInterface);
 }
 
 /** A machine's state entry (status and when it entered it), without the rest of its row; undefined when it is gone. */

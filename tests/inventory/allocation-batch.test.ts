@@ -1,11 +1,31 @@
 /**
  * Allocating a batch (RunInstances' MinCount..MaxCount) from one candidate read: the same
  * machines, in the same cheapest-first order, as that many single allocations; all or
- * nothing below the minimum; tags checked across candidate pages.
+ * nothing below the minimum; tags checked across candidate pages. With `then` (RunInstances
+ * deploys what it allocates) each machine moves on at once: both moves logged, its row
+ * written once.
  */
 import { describe, expect, it } from "vitest";
 import { addReadyMachines, memoryInventory } from "../helpers/inventory.ts";
-import type { Inventory } from "../../lib/inventory/index.ts";
+import { Inventory } from "../../lib/inventory/index.ts";
+import type { SqlExecutor } from "../../lib/store/sql-database.ts";
+
+/** `tx` with a count of the status writes of machine rows made through it. */
+function countingStatusWrites(tx: SqlExecutor): { tx: SqlExecutor; writes: () => number } {
+  let writes = 0;
+  const counted: SqlExecutor = {
+    dialect: tx.dialect,
+    secrets: tx.secrets,
+    all: (sql, params) => tx.all(sql, params),
+    allArrays: (sql, params) => tx.allArrays(sql, params),
+    get: (sql, params) => tx.get(sql, params),
+    run: (sql, params) => {
+      if (sql.startsWith("UPDATE machines SET status")) writes++;
+      return tx.run(sql, params);
+    },
+  };
+  return { tx: counted, writes: () => writes };
+}
 
 async function snapshot(inventory: Inventory) {
   const machines = await inventory.listMachines();
@@ -24,7 +44,8 @@ describe("batch allocation", () => {
     expect(new Set(batch.map((a) => a.instance.instanceId)).size).toBe(3);
     for (const { instance, machine } of batch) {
       expect(machine.status).toBe("allocated");
-      expect((await inventory.getMachine(machine.systemId)).status).toBe("allocated");
+      // The machine answered is the machine stored, field for field and in the same order, though its row was read once.
+      expect(JSON.stringify(machine)).toBe(JSON.stringify(await inventory.getMachine(machine.systemId)));
       expect((await inventory.getInstance(instance.instanceId)).systemId).toBe(machine.systemId);
       expect((await inventory.events(machine.systemId)).at(-1)).toMatchObject({ from: "ready", to: "allocated", reason: expect.stringContaining(instance.instanceId) });
     }
@@ -55,6 +76,54 @@ describe("batch allocation", () => {
     const batch = await inventory.db.transaction((tx) => inventory.allocateManyWithin(tx, { tags: ["gpu"] }, "acct", { min: 5, max: 5 }));
     expect(batch.map((a) => a.machine.systemId).sort()).toEqual([...tagged].sort());
     expect(await inventory.listMachines({ status: "ready" })).toHaveLength(70);
+  });
+
+  it("moves each machine on through allocated with `then`, logging both moves and writing its row once", async () => {
+    // Commissioned at once, then allocated by an inventory that leaves fake machines deploying, as real ones stay.
+    const setup = await memoryInventory();
+    await addReadyMachines(setup, 2);
+    const inventory = new Inventory(setup.db, { fakeCompletesAtOnce: false });
+    let writes = 0;
+    const batch = await inventory.db.transaction(async (tx) => {
+      const counting = countingStatusWrites(tx);
+      const allocated = await inventory.allocateManyWithin(counting.tx, {}, "acct", { min: 2, max: 2 }, { to: "deploying", reason: (instance) => `deploying as ${instance.instanceId}` });
+      writes = counting.writes();
+      return allocated;
+    });
+    expect(writes).toBe(2);
+    for (const { instance, machine } of batch) {
+      expect(machine).toMatchObject({ status: "deploying", statusMessage: `deploying as ${instance.instanceId}` });
+      const stored = await inventory.getMachine(machine.systemId);
+      expect(stored).toMatchObject({ status: "deploying", statusMessage: machine.statusMessage, statusChangedAt: machine.statusChangedAt });
+      expect((await inventory.events(machine.systemId)).slice(-2)).toMatchObject([
+        { from: "ready", to: "allocated", reason: `allocated to acct as ${instance.instanceId}` },
+        { from: "allocated", to: "deploying", reason: `deploying as ${instance.instanceId}` },
+      ]);
+      expect((await inventory.getInstance(instance.instanceId)).endedAt).toBeNull();
+    }
+  });
+
+  it("finishes a test-only machine's move at once after `then` (the fake power type), still one write of its row", async () => {
+    const inventory = await memoryInventory();
+    await addReadyMachines(inventory, 1);
+    let writes = 0;
+    const [allocation] = await inventory.db.transaction(async (tx) => {
+      const counting = countingStatusWrites(tx);
+      const allocated = await inventory.allocateManyWithin(counting.tx, {}, "acct", { min: 1, max: 1 }, { to: "deploying", reason: () => "deploying" });
+      writes = counting.writes();
+      return allocated;
+    });
+    expect(writes).toBe(1);
+    expect((await inventory.getMachine(allocation!.machine.systemId)).status).toBe("deployed");
+    expect((await inventory.events(allocation!.machine.systemId)).slice(-3).map((e) => `${e.from}>${e.to}`)).toEqual(["ready>allocated", "allocated>deploying", "deploying>deployed"]);
+  });
+
+  it("refuses a `then` the lifecycle does not allow from allocated, and writes nothing", async () => {
+    const inventory = await memoryInventory();
+    await addReadyMachines(inventory, 1);
+    const before = await snapshot(inventory);
+    await expect(inventory.db.transaction((tx) => inventory.allocateManyWithin(tx, {}, "acct", { min: 1, max: 1 }, { to: "deployed", reason: () => "skipping deploying" }))).rejects.toMatchObject({ code: "ILLEGAL_TRANSITION" });
+    expect(await snapshot(inventory)).toEqual(before);
   });
 
   it("refuses a count that is not a range of at least one, before reading anything", async () => {

@@ -83,7 +83,7 @@ export const describeInstances = defineAction(
     let batchTags = new Map<string, Map<string, string>>();
     const keep = compileFilters(p.Filter, INSTANCE_FILTERS, (i: InstanceRecord) => batchTags.get(i.instanceId) ?? new Map());
     const after = p.NextToken === undefined ? undefined : decodeToken(p.NextToken, "DescribeInstances");
-    const ownerId = await services.credentials.accountId(account);
+    const ownerId = context.ownerId;
     let batches: AsyncIterable<InstanceRecord[]> | Iterable<InstanceRecord[]>;
     if (p.InstanceId.length) {
       // Named ids (1,000 at most): read them first, to refuse any not found before a byte is sent.

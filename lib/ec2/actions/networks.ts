@@ -26,7 +26,7 @@ export const describeVpcs = defineAction("DescribeVpcs", { VpcId: list(str({ max
   const network = await networkView(context.services.db, context.services.topology);
   checkIds(p.VpcId, [network.vpc.vpcId], "EC2_VPC_NOT_FOUND", "vpc");
   const tags = await tagsOf(context, "vpc");
-  const ownerId = await context.services.credentials.accountId(context.account);
+  const ownerId = context.ownerId;
   const fields: FilterFields<NetworkView> = {
     "vpc-id": (n) => n.vpc.vpcId,
     "is-default": () => "true",
@@ -60,7 +60,7 @@ export const describeSubnets = defineAction("DescribeSubnets", { SubnetId: list(
   const network = await networkView(context.services.db, context.services.topology);
   checkIds(p.SubnetId, network.subnets.map((s) => s.subnetId), "EC2_SUBNET_NOT_FOUND", "subnet");
   const tags = await tagsOf(context, "subnet");
-  const ownerId = await context.services.credentials.accountId(context.account);
+  const ownerId = context.ownerId;
   const { region } = context.services.topology;
   const fields: FilterFields<Subnet> = {
     "subnet-id": (s) => s.subnetId,
@@ -109,7 +109,7 @@ export const describeInternetGateways = defineAction(
     const network = await networkView(context.services.db, context.services.topology);
     checkIds(p.InternetGatewayId, [network.internetGatewayId], "EC2_RESOURCE_ID_INVALID", "internet gateway");
     const tags = await tagsOf(context, "igw");
-    const ownerId = await context.services.credentials.accountId(context.account);
+    const ownerId = context.ownerId;
     const fields: FilterFields<NetworkView> = {
       "internet-gateway-id": (n) => n.internetGatewayId,
       "attachment.vpc-id": (n) => n.vpc.vpcId,
@@ -135,7 +135,7 @@ export const describeRouteTables = defineAction(
     const network = await networkView(context.services.db, context.services.topology);
     checkIds(p.RouteTableId, [network.routeTableId], "EC2_RESOURCE_ID_INVALID", "route table");
     const tags = await tagsOf(context, "rtb");
-    const ownerId = await context.services.credentials.accountId(context.account);
+    const ownerId = context.ownerId;
     const fields: FilterFields<NetworkView> = {
       "route-table-id": (n) => n.routeTableId,
       "vpc-id": (n) => n.vpc.vpcId,
@@ -171,7 +171,7 @@ export const describeNetworkInterfaces = defineAction(
     const live = (await loadInstances(services.db, { account, now: services.now() })).filter((i) => i.state !== "terminated" && i.mac);
     const ids = live.map(networkInterfaceId);
     checkIds(p.NetworkInterfaceId, ids, "EC2_RESOURCE_ID_INVALID", "network interface");
-    const ownerId = await services.credentials.accountId(account);
+    const ownerId = context.ownerId;
     const fields: FilterFields<InstanceRecord> = {
       "network-interface-id": (i) => networkInterfaceId(i),
       "attachment.instance-id": (i) => i.instanceId,

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { OrchestraError, isOrchestraError } from "../../errors.ts";
 import type { SqlExecutor } from "../../store/sql-database.ts";
 import { bool, int, list, str, struct, tagSpecificationList, type InferFields } from "../query/param-shape.ts";
-import { deployAllocatedWithin } from "../../deploy/deploy-allocated-machine.ts";
+import { recordDeploymentWithin } from "../../deploy/deploy-allocated-machine.ts";
 import { findAvailableImage } from "../model/image-source.ts";
 import { describeImageNeed, imageConstraints } from "../../images/image-needs.ts";
 import { reservationsXml, volumeId } from "../model/instance-xml.ts";
@@ -100,16 +100,17 @@ export const runInstances = defineAction("RunInstances", params, async (context,
   const askedGib = p.BlockDeviceMapping[0]?.Ebs?.VolumeSize;
   const rootGib = Math.max(askedGib ?? 0, need.minDiskGib ?? 0) || undefined;
   const instanceType = p.InstanceType ?? DEFAULT_INSTANCE_TYPE;
-  const digest = createHash("sha256").update(JSON.stringify({ ...p, ClientToken: undefined })).digest("hex");
+  // What a ClientToken stands for: a retry must ask for the same launch.
+  const digest = p.ClientToken === undefined ? undefined : createHash("sha256").update(JSON.stringify({ ...p, ClientToken: undefined })).digest("hex");
   const now = services.now();
   const at = now.toISOString();
 
-  const reservationId = await services.db.transaction(async (tx) => {
+  const launched = await services.db.transaction(async (tx): Promise<{ reservationId: string; instanceIds?: string[] }> => {
     if (p.ClientToken !== undefined) {
       const earlier = await tx.get<{ request_digest: string; reservation_id: string }>("SELECT request_digest, reservation_id FROM ec2_client_tokens WHERE account = $1 AND client_token = $2", [account, p.ClientToken]);
       if (earlier) {
         if (earlier.request_digest !== digest) throw new OrchestraError("EC2_IDEMPOTENT_MISMATCH", `Arguments on this idempotent request are inconsistent with arguments used in previous request(s) with client token '${p.ClientToken}'.`);
-        return earlier.reservation_id;
+        return { reservationId: earlier.reservation_id };
       }
     }
     const network = await networkView(tx, services.topology);
@@ -131,7 +132,11 @@ export const runInstances = defineAction("RunInstances", params, async (context,
     const constraints = { instanceType, architecture: image.debianArchitecture, ...(wantedZone ? { zone: wantedZone } : {}), ...(rootGib ? { minDiskGib: rootGib } : {}), ...(need.minMemoryMib ? { minMemoryMib: need.minMemoryMib } : {}) };
     let allocations;
     try {
-      allocations = await services.inventory.allocateManyWithin(tx, constraints, account, { min: p.MinCount, max: p.MaxCount });
+      // Each machine goes from ready through allocated to deploying in one write of its row.
+      allocations = await services.inventory.allocateManyWithin(tx, constraints, account, { min: p.MinCount, max: p.MaxCount }, {
+        to: "deploying",
+        reason: (instance) => `deploying ${image.name} for ${account} as ${instance.instanceId}`,
+      });
     } catch (error) {
       if (!isOrchestraError(error, "NO_CAPACITY")) throw error;
       const found = typeof error.details?.found === "number" ? error.details.found : 0;
@@ -144,12 +149,9 @@ export const runInstances = defineAction("RunInstances", params, async (context,
     }
     const volumeTags = tagsFor(p.TagSpecification, "volume");
     for (const [index, allocation] of allocations.entries()) {
-      const machine = await deployAllocatedWithin(tx, services, {
-        systemId: allocation.machine.systemId,
-        machine: allocation.machine,
+      const machine = await recordDeploymentWithin(tx, services, allocation.machine, {
         instanceId: allocation.instance.instanceId,
         image,
-        reason: `deploying ${image.name} for ${account} as ${allocation.instance.instanceId}`,
         instanceType,
         region: services.topology.region,
         publicKeys: key ? [{ name: p.KeyName!, openssh: key.public_key }] : [],
@@ -182,18 +184,18 @@ export const runInstances = defineAction("RunInstances", params, async (context,
     }
     await putTags(tx, account, allocations.map((a) => a.instance.instanceId), tagsFor(p.TagSpecification, "instance"));
     if (p.ClientToken !== undefined) {
-      await tx.run("INSERT INTO ec2_client_tokens (account, client_token, request_digest, reservation_id, created_at) VALUES ($1, $2, $3, $4, $5)", [account, p.ClientToken, digest, reservation, at]);
+      await tx.run("INSERT INTO ec2_client_tokens (account, client_token, request_digest, reservation_id, created_at) VALUES ($1, $2, $3, $4, $5)", [account, p.ClientToken, digest!, reservation, at]);
     }
-    return reservation;
+    return { reservationId: reservation, instanceIds: allocations.map((a) => a.instance.instanceId) };
   });
-  return reservationResponse(context, reservationId);
+  return reservationResponse(context, launched.reservationId, launched.instanceIds);
 });
 
-async function reservationResponse({ services, account }: Ec2Context, reservationId: string) {
+/** The reservation as RunInstances answers it; its members are read unless the launch that made them says which they are. */
+async function reservationResponse({ services, account, ownerId }: Ec2Context, reservationId: string, instanceIds?: readonly string[]) {
   const now = services.now();
-  const members = await reservationMembers(services.db, account, reservationId);
+  const members = instanceIds ?? (await reservationMembers(services.db, account, reservationId));
   const all = await loadInstances(services.db, { account, now, includeExpired: true, instanceIds: members });
-  const ownerId = await services.credentials.accountId(account);
   all.sort((a, b) => a.launchIndex - b.launchIndex);
   const [reservation] = reservationsXml(all, await tagsByResource(services.db, account, "i", members), ownerId);
   return reservation!;

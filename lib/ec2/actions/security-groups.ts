@@ -98,7 +98,7 @@ export const describeSecurityGroups = defineAction(
     for (const id of p.GroupId) if (!all.some((g) => g.groupId === id)) throw new OrchestraError("EC2_GROUP_NOT_FOUND", `The security group '${id}' does not exist`);
     for (const name of p.GroupName) if (!all.some((g) => g.groupName === name)) throw new OrchestraError("EC2_GROUP_NOT_FOUND", `The security group '${name}' does not exist in default VPC '${network.vpc.vpcId}'`);
     const tags = await tagsByResource(services.db, account, "sg");
-    const ownerId = await services.credentials.accountId(account);
+    const ownerId = context.ownerId;
     const keep = compileFilters(p.Filter, { ...GROUP_FILTERS, "owner-id": () => ownerId }, (g: SecurityGroup) => tags.get(g.groupId) ?? new Map());
     const chosen = all.filter((g) => (p.GroupId.length === 0 || p.GroupId.includes(g.groupId)) && (p.GroupName.length === 0 || p.GroupName.includes(g.groupName)) && keep(g));
     const page = paginate(chosen, (g) => g.groupId, "DescribeSecurityGroups", p.MaxResults, p.NextToken);
@@ -211,7 +211,7 @@ async function rulesOf(tx: SqlExecutor, context: Ec2Context, group: SecurityGrou
     for (const range of permission.IpRanges) rules.push({ ...base, cidr: checkCidr(range.CidrIp, false), sourceGroupId: "", description: range.Description ?? "" });
     for (const range of permission.Ipv6Ranges) rules.push({ ...base, cidr: checkCidr(range.CidrIpv6, true), sourceGroupId: "", description: range.Description ?? "" });
     for (const source of permission.Groups) {
-      if (source.UserId !== undefined && source.UserId !== (await context.services.credentials.accountId(context.account))) {
+      if (source.UserId !== undefined && source.UserId !== context.ownerId) {
         throw new OrchestraError("EC2_GROUP_NOT_FOUND", `The security group of account ${source.UserId} is not visible to this account.`);
       }
       const found = source.GroupId !== undefined ? await selectGroups(tx, context.account, { ids: [source.GroupId] }) : source.GroupName !== undefined ? await selectGroups(tx, context.account, { names: [source.GroupName] }) : [];

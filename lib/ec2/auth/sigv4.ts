@@ -25,14 +25,16 @@ export interface SignedRequest {
 export interface VerifiedCaller {
   readonly accessKeyId: string;
   readonly account: string;
+  /** The account's 12-digit number (EC2's ownerId), as the key's lookup read it. */
+  readonly accountId: string;
   /** True when the signature came in the query string (a presigned URL). */
   readonly presigned: boolean;
   /** The service the credential scope names (one of VerifyOptions.services). */
   readonly service: string;
 }
 
-/** Finds the secret and account of an access key, or undefined when it is unknown or revoked. */
-export type SecretLookup = (accessKeyId: string) => Promise<{ secretAccessKey: string; account: string } | undefined>;
+/** Finds the secret and account (name and number) of an access key, or undefined when it is unknown or revoked. */
+export type SecretLookup = (accessKeyId: string) => Promise<{ secretAccessKey: string; account: string; accountId: string } | undefined>;
 
 /** Options for verification. */
 export interface VerifyOptions {
@@ -93,7 +95,7 @@ export async function verifySigV4(request: SignedRequest, lookup: SecretLookup, 
   const expected = signingKeyHmac(found.secretAccessKey, parts.scopeDate, parts.region, parts.service, stringToSign);
   const given = Buffer.from(parts.signature, "hex");
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw mismatch();
-  return { accessKeyId: parts.accessKeyId, account: found.account, presigned: parts.presigned, service: parts.service };
+  return { accessKeyId: parts.accessKeyId, account: found.account, accountId: found.accountId, presigned: parts.presigned, service: parts.service };
 }
 
 /**

@@ -5,7 +5,6 @@
  */
 import { OrchestraError } from "../../errors.ts";
 import type { SqlDatabase } from "../../store/sql-database.ts";
-import { accountNumber } from "../../inventory/account-number.ts";
 import { checkAccountName, ensureAccountWithin } from "./account-rows.ts";
 import { newAccessKeyId, newSecretAccessKey } from "./access-key.ts";
 import type { SecretBox } from "./secret-box.ts";
@@ -79,14 +78,18 @@ export class CredentialStore {
     return found;
   }
 
-  /** The lookup SigV4 verification uses: live keys only. */
+  /**
+   * The lookup SigV4 verification uses: live keys only. The account's number comes in the
+   * same read, for the answers that show it (ownerId): a query of its own was one more
+   * statement on every call.
+   */
   readonly lookup: SecretLookup = async (accessKeyId) => {
-    const row = await this.#db.get<{ account: string; sealed_secret: string }>(
-      "SELECT account, sealed_secret FROM ec2_credentials WHERE access_key_id = $1 AND revoked_at IS NULL",
+    const row = await this.#db.get<{ account: string; account_id: string; sealed_secret: string }>(
+      "SELECT c.account, a.account_id, c.sealed_secret FROM ec2_credentials c JOIN ec2_accounts a ON a.name = c.account WHERE c.access_key_id = $1 AND c.revoked_at IS NULL",
       [accessKeyId],
     );
     if (!row) return undefined;
-    return { account: row.account, secretAccessKey: this.#openSecret(accessKeyId, row.sealed_secret) };
+    return { account: row.account, accountId: row.account_id, secretAccessKey: this.#openSecret(accessKeyId, row.sealed_secret) };
   };
 
   /**
@@ -106,11 +109,5 @@ export class CredentialStore {
       this.#opened.set(memo, secret);
     }
     return secret;
-  }
-
-  /** The account number (ownerId) of an account. */
-  async accountId(account: string): Promise<string> {
-    const row = await this.#db.get<{ account_id: string }>("SELECT account_id FROM ec2_accounts WHERE name = $1", [account]);
-    return row?.account_id ?? accountNumber(account);
   }
 }

@@ -14,9 +14,8 @@ export const STS_API_VERSION = "2011-06-15";
 export const STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/";
 
 /** The caller's identity: its account's 12-digit id, and the access key standing for an IAM user named after the account. */
-export const getCallerIdentity = defineAction("GetCallerIdentity", {}, async ({ services, account, accessKeyId }) => {
-  const accountId = await services.credentials.accountId(account);
-  return { Arn: `arn:aws:iam::${accountId}:user/${account}`, UserId: accessKeyId, Account: accountId };
+export const getCallerIdentity = defineAction("GetCallerIdentity", {}, async ({ account, ownerId, accessKeyId }) => {
+  return { Arn: `arn:aws:iam::${ownerId}:user/${account}`, UserId: accessKeyId, Account: ownerId };
 });
 
 /** The STS actions Orchestra answers. */

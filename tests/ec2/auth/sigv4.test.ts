@@ -6,7 +6,7 @@ import { formEncode, presignQuery, signHeaders } from "../helpers/smithy-signer.
 
 const HOST = "127.0.0.1:8773";
 const KEY = { accessKeyId: "AKIAORCHESTRATEST01", secretAccessKey: "s3cr3t/with+odd=chars", region: "orchestra" };
-const lookup: SecretLookup = async (id) => (id === KEY.accessKeyId ? { secretAccessKey: KEY.secretAccessKey, account: "acme" } : undefined);
+const lookup: SecretLookup = async (id) => (id === KEY.accessKeyId ? { secretAccessKey: KEY.secretAccessKey, account: "acme", accountId: "123456789012" } : undefined);
 const BODY = formEncode({ Action: "DescribeInstances", Version: "2016-11-15", "Filter.1.Name": "tag:Name", "Filter.1.Value.1": "a b*" });
 
 async function signedPost(overrides: Partial<Parameters<typeof signHeaders>[0]> = {}): Promise<SignedRequest> {
@@ -31,7 +31,7 @@ async function failure(request: SignedRequest, now?: Date): Promise<string | und
 describe("verifySigV4", () => {
   it("accepts a header signature made by the AWS SDK's signer", async () => {
     const caller = await verifySigV4(await signedPost(), lookup, { region: KEY.region });
-    expect(caller).toEqual({ accessKeyId: KEY.accessKeyId, account: "acme", presigned: false, service: "ec2" });
+    expect(caller).toEqual({ accessKeyId: KEY.accessKeyId, account: "acme", accountId: "123456789012", presigned: false, service: "ec2" });
   });
 
   it("accepts another service only when the listener names it, and says which", async () => {

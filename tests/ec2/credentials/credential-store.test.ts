@@ -7,6 +7,7 @@ import { loadOrCreateSecretKey, SECRET_KEY_FILE, secretBox } from "../../../lib/
 import { isAccessKeyId } from "../../../lib/ec2/credentials/access-key.ts";
 import { openStore, DATABASE_FILE } from "../../../lib/store/open-store.ts";
 import { isOrchestraError } from "../../../lib/errors.ts";
+import { accountNumber } from "../../../lib/inventory/account-number.ts";
 import { tempDataDir } from "../../helpers/inventory.ts";
 
 const cleanups: (() => void | Promise<void>)[] = [];
@@ -35,7 +36,8 @@ describe("CredentialStore", () => {
     const created = await store.create("acme");
     expect(isAccessKeyId(created.accessKeyId)).toBe(true);
     expect(created.secretAccessKey).toHaveLength(40);
-    expect(await store.lookup(created.accessKeyId)).toEqual({ account: "acme", secretAccessKey: created.secretAccessKey });
+    // The account's number comes with the key: answers show it as ownerId.
+    expect(await store.lookup(created.accessKeyId)).toEqual({ account: "acme", accountId: accountNumber("acme"), secretAccessKey: created.secretAccessKey });
 
     // The database file never holds the secret in the clear.
     for (const suffix of ["-wal", ""]) {

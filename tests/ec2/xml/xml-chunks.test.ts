@@ -3,7 +3,7 @@
  * (multi-byte text, a piece larger than a chunk), the chunks joined are the text's UTF-8.
  */
 import { describe, expect, it } from "vitest";
-import { CHUNK_BYTES, XmlChunks } from "../../../lib/ec2/xml/xml-chunks.ts";
+import { CHUNK_BYTES, FIRST_CHUNK_BYTES, XmlChunks } from "../../../lib/ec2/xml/xml-chunks.ts";
 
 function written(pieces: readonly string[]): { chunks: Buffer[]; readyAfter: number[] } {
   const out = new XmlChunks();
@@ -34,6 +34,18 @@ describe("XmlChunks", () => {
     const { chunks } = written(["<a>", big, "</a>"]);
     expect(Buffer.concat(chunks).toString("utf8")).toBe(`<a>${big}</a>`);
     expect(chunks.some((chunk) => chunk.length >= 2 * CHUNK_BYTES)).toBe(true);
+  });
+
+  it("starts small and grows to CHUNK_BYTES: a small answer never has a 64 KiB chunk behind it", () => {
+    const item = `<item>${"x".repeat(500)}</item>`;
+    const { chunks } = written(Array.from({ length: 2000 }, () => item));
+    // A chunk is sealed when the next item does not fit: each is within an item of its capacity.
+    const capacities = [FIRST_CHUNK_BYTES, 4 * FIRST_CHUNK_BYTES, CHUNK_BYTES, CHUNK_BYTES];
+    capacities.forEach((capacity, i) => {
+      expect(chunks[i]!.length).toBeLessThanOrEqual(capacity);
+      expect(chunks[i]!.length).toBeGreaterThan(capacity - item.length);
+    });
+    expect(Buffer.concat(chunks).toString()).toBe(item.repeat(2000));
   });
 
   it("gives nothing for nothing written, and a taken chunk is not written over", () => {
