@@ -123,10 +123,8 @@ export class LifecycleEngine {
     const finish = (outcome: string, message: string) => inventory.db.transaction((tx) => finishPowerAction(tx, machine.systemId, machine.statusChangedAt, outcome, message, this.#o.now()));
     // The step is for this state entry only: once the machine has left it (marked broken,
     // released, deleted), the driver's retries stop instead of powering a machine nobody wants powered.
-    const stillWanted = async () => {
-      const now = await inventory.getMachine(machine.systemId).catch(() => undefined);
-      return now !== undefined && now.status === machine.status && now.statusChangedAt === machine.statusChangedAt;
-    };
+    // The same question as the claim's (isCurrentWithin: two columns, not the whole machine); a failed read is "no".
+    const stillWanted = () => inventory.isCurrentWithin(inventory.db, machine).catch(() => false);
     try {
       const driver = drivers.get(machine.power.type);
       const target = { ...powerTargetFor(machine), stillWanted };
