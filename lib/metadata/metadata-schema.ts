@@ -28,3 +28,14 @@ export const METADATA_MIGRATION: Migration = {
     "CREATE INDEX instance_metadata_by_ipv4 ON instance_metadata (local_ipv4)",
   ],
 };
+
+/**
+ * Schema step 19: the address index holds only known addresses. An instance is launched
+ * without one (its node tells it later), and the NULL entry its launch wrote was a page of
+ * the launch's commit; every lookup asks for one address, never for none.
+ */
+export const METADATA_ADDRESS_INDEX_MIGRATION: Migration = {
+  version: 19,
+  name: "instance_metadata address index without NULLs",
+  statements: () => ["DROP INDEX instance_metadata_by_ipv4", "CREATE INDEX instance_metadata_by_ipv4 ON instance_metadata (local_ipv4) WHERE local_ipv4 IS NOT NULL"],
+};

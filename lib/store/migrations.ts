@@ -6,8 +6,8 @@
  */
 import { OrchestraError } from "../errors.ts";
 import type { SqlDatabase, SqlDialect } from "./sql-database.ts";
-import { EC2_DESCRIBE_INDEX_MIGRATION, EC2_INSTANCE_ATTRIBUTES_MIGRATION, EC2_MIGRATION } from "../ec2/model/ec2-schema.ts";
-import { METADATA_MIGRATION } from "../metadata/metadata-schema.ts";
+import { EC2_DESCRIBE_INDEX_MIGRATION, EC2_INSTANCE_ATTRIBUTES_MIGRATION, EC2_KEYED_ROWS_MIGRATION, EC2_MIGRATION } from "../ec2/model/ec2-schema.ts";
+import { METADATA_ADDRESS_INDEX_MIGRATION, METADATA_MIGRATION } from "../metadata/metadata-schema.ts";
 import { ENGINE_MIGRATION } from "../engine/power-action-rows.ts";
 import { POWER_REQUEST_MIGRATION } from "../inventory/power-request.ts";
 import { DEPLOYMENT_MIGRATION } from "../deploy/deployment-schema.ts";
@@ -15,7 +15,7 @@ import { ERASURE_MIGRATION } from "../deploy/erasure-rows.ts";
 import { NODE_TOKEN_MIGRATION } from "../boot/node-token.ts";
 import { MAAS_MIGRATION } from "../maas/model/maas-schema.ts";
 import { ZONE_MIGRATION } from "../inventory/zone-rows.ts";
-import { REDACTED_POWER_MIGRATION } from "../inventory/machine-rows.ts";
+import { MACHINES_BY_STATUS_MIGRATION, REDACTED_POWER_MIGRATION } from "../inventory/machine-rows.ts";
 import { LISTING_TEXT_MIGRATION } from "../inventory/machine-listing-text-16.ts";
 import { LISTING_VOLATILE_MIGRATION } from "../inventory/machine-listing-text.ts";
 import { NODE_CREDENTIALS_MIGRATION } from "../pki/node-credentials-schema.ts";
@@ -112,6 +112,9 @@ export const MIGRATIONS: readonly Migration[] = [
   REDACTED_POWER_MIGRATION,
   LISTING_TEXT_MIGRATION,
   LISTING_VOLATILE_MIGRATION,
+  EC2_KEYED_ROWS_MIGRATION,
+  METADATA_ADDRESS_INDEX_MIGRATION,
+  MACHINES_BY_STATUS_MIGRATION,
 ];
 
 /**

@@ -130,3 +130,41 @@ export const EC2_DESCRIBE_INDEX_MIGRATION: Migration = {
     "CREATE INDEX interfaces_by_machine_boot ON interfaces (machine_id, boot DESC, position)",
   ],
 };
+
+/**
+ * Schema step 18 (SQLite): client tokens and instance groups kept in their primary key's
+ * b-tree. A rowid table with a text key is two b-trees, the rows and the key's index, and a
+ * RunInstances writes a page of each to the write-ahead log; its commit wrote about 28 pages,
+ * two of them for these two small rows (tests/bench/http-floor.ts, RunInstances of one).
+ * PostgreSQL keeps a table and its key's index whatever it is told: nothing to do there.
+ */
+export const EC2_KEYED_ROWS_MIGRATION: Migration = {
+  version: 18,
+  name: "ec2 client tokens and instance groups without rowid (SQLite)",
+  statements: (dialect) =>
+    dialect !== "sqlite"
+      ? []
+      : [
+          `CREATE TABLE ec2_client_tokens_keyed (
+            account TEXT NOT NULL,
+            client_token TEXT NOT NULL,
+            request_digest TEXT NOT NULL,
+            reservation_id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (account, client_token)
+          ) WITHOUT ROWID`,
+          "INSERT INTO ec2_client_tokens_keyed (account, client_token, request_digest, reservation_id, created_at) SELECT account, client_token, request_digest, reservation_id, created_at FROM ec2_client_tokens",
+          "DROP TABLE ec2_client_tokens",
+          "ALTER TABLE ec2_client_tokens_keyed RENAME TO ec2_client_tokens",
+          `CREATE TABLE ec2_instance_groups_keyed (
+            instance_id TEXT NOT NULL REFERENCES ec2_instances (instance_id),
+            group_id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            PRIMARY KEY (instance_id, group_id)
+          ) WITHOUT ROWID`,
+          "INSERT INTO ec2_instance_groups_keyed (instance_id, group_id, position) SELECT instance_id, group_id, position FROM ec2_instance_groups",
+          "DROP TABLE ec2_instance_groups",
+          "ALTER TABLE ec2_instance_groups_keyed RENAME TO ec2_instance_groups",
+          "CREATE INDEX ec2_instance_groups_by_group ON ec2_instance_groups (group_id)",
+        ],
+};
