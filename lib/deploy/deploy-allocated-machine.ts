@@ -38,6 +38,8 @@ export interface DeploymentRecord {
   readonly userData: Uint8Array | null;
   /** The vendor-data for this node; a function, since per-node setup is minted in the transaction. */
   readonly vendorData: (machine: Machine) => Promise<string | null>;
+  /** The instance was made in this transaction (a launch), so it has no metadata to replace. */
+  readonly newInstance?: boolean;
 }
 
 /** The services a deployment is recorded with. */
@@ -87,6 +89,6 @@ export async function recordDeploymentWithin(tx: SqlExecutor, services: Deployme
     userData: request.userData,
     nocloudSecret,
     vendorData: await request.vendorData(machine),
-  });
+  }, { fresh: request.newInstance === true });
   return machine;
 }

@@ -105,12 +105,14 @@ export const runInstances = defineAction("RunInstances", params, async (context,
   const now = services.now();
   const at = now.toISOString();
 
-  const launched = await services.db.transaction(async (tx): Promise<{ reservationId: string; instanceIds?: string[] }> => {
+  // The answer is read in the launch's transaction: read after it, each of its two statements
+  // began a read transaction of its own on the store (a lock taken and released each).
+  return services.db.transaction(async (tx) => {
     if (p.ClientToken !== undefined) {
       const earlier = await tx.get<{ request_digest: string; reservation_id: string }>("SELECT request_digest, reservation_id FROM ec2_client_tokens WHERE account = $1 AND client_token = $2", [account, p.ClientToken]);
       if (earlier) {
         if (earlier.request_digest !== digest) throw new OrchestraError("EC2_IDEMPOTENT_MISMATCH", `Arguments on this idempotent request are inconsistent with arguments used in previous request(s) with client token '${p.ClientToken}'.`);
-        return { reservationId: earlier.reservation_id };
+        return reservationResponse(tx, context, earlier.reservation_id);
       }
     }
     const network = await networkView(tx, services.topology);
@@ -158,6 +160,7 @@ export const runInstances = defineAction("RunInstances", params, async (context,
         userData: userData === null ? null : new Uint8Array(Buffer.from(userData, "base64")),
         // What the node will learn from the metadata service, committed with the instance.
         vendorData: async (m) => (services.nodeSetup ? services.nodeSetup.vendorDataWithin(tx, { instanceId: allocation.instance.instanceId, hostname: m.hostname }, services.now()) : (services.vendorData ?? null)),
+        newInstance: true,
       });
       const machineSubnet = network.subnets.find((s) => s.zone === machine.zone)!;
       await insertInstanceRow(tx, {
@@ -186,18 +189,17 @@ export const runInstances = defineAction("RunInstances", params, async (context,
     if (p.ClientToken !== undefined) {
       await tx.run("INSERT INTO ec2_client_tokens (account, client_token, request_digest, reservation_id, created_at) VALUES ($1, $2, $3, $4, $5)", [account, p.ClientToken, digest!, reservation, at]);
     }
-    return { reservationId: reservation, instanceIds: allocations.map((a) => a.instance.instanceId) };
+    return reservationResponse(tx, context, reservation, allocations.map((a) => a.instance.instanceId));
   });
-  return reservationResponse(context, launched.reservationId, launched.instanceIds);
 });
 
-/** The reservation as RunInstances answers it; its members are read unless the launch that made them says which they are. */
-async function reservationResponse({ services, account, ownerId }: Ec2Context, reservationId: string, instanceIds?: readonly string[]) {
+/** The reservation as RunInstances answers it, read in `db`; its members are read unless the launch that made them says which they are. */
+async function reservationResponse(db: SqlExecutor, { services, account, ownerId }: Ec2Context, reservationId: string, instanceIds?: readonly string[]) {
   const now = services.now();
-  const members = instanceIds ?? (await reservationMembers(services.db, account, reservationId));
-  const all = await loadInstances(services.db, { account, now, includeExpired: true, instanceIds: members });
+  const members = instanceIds ?? (await reservationMembers(db, account, reservationId));
+  const all = await loadInstances(db, { account, now, includeExpired: true, instanceIds: members });
   all.sort((a, b) => a.launchIndex - b.launchIndex);
-  const [reservation] = reservationsXml(all, await tagsByResource(services.db, account, "i", members), ownerId);
+  const [reservation] = reservationsXml(all, await tagsByResource(db, account, "i", members), ownerId);
   return reservation!;
 }
 
