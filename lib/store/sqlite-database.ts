@@ -13,6 +13,16 @@ import type { SqlDatabase, SqlExecutor, SqlValue } from "./sql-database.ts";
 /** How long a writer waits for another process's lock before giving up, in ms. */
 const BUSY_TIMEOUT_MS = 10_000;
 
+/**
+ * Pages the write-ahead log grows to before a commit copies them into the database (SQLite's
+ * default is 1,000). A checkpoint copies each page once however often the log holds it, and
+ * a deployment's commits rewrite the same few index pages: a checkpoint of ~900 frames cost
+ * the server thread 4-6 ms, one of ~9,300 frames 9-12 ms, so per launch about 130 → 30 µs
+ * of CPU. The price: a log file of up to 40 MiB, and a checkpoint that blocks the loop for
+ * tens of ms (mostly its fsync) a few times a thousand launches instead of ~10 ms ten times as often.
+ */
+const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+
 /** `$1` → `?1`: SQLite's numbered parameters keep the PostgreSQL numbering. */
 function toSqlite(sql: string): string {
   return sql.replace(/\$(\d+)/g, "?$1");
@@ -51,6 +61,7 @@ export function openSqliteDatabase(path: string, secrets: StoreSecrets = ephemer
     db.exec("PRAGMA foreign_keys = ON");
     // Deleted and overwritten content is zeroed, so a secret sealed in place leaves no plain copy in a free page.
     db.exec("PRAGMA secure_delete = ON");
+    db.exec(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     if (path !== ":memory:") restrictFiles(path);
   } catch (error) {
     throw new OrchestraError("STORE_UNAVAILABLE", `cannot open the store at ${path}: ${(error as Error).message}`, { path }, { cause: error });
