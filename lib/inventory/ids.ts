@@ -4,6 +4,7 @@
  * (EC2's `i-` + 17 hex) names one allocation of it. They are never the same thing.
  */
 import { randomBytes } from "node:crypto";
+import { randomPoolBytes } from "../store/random-pool.ts";
 
 // No vowels and no look-alikes (0/o, 1/l): a system id never spells a word or misreads.
 const SYSTEM_ID_ALPHABET = "bcdfghjkmnpqrstvwxyz23456789";
@@ -16,7 +17,7 @@ export function newSystemId(): string {
 
 /** A new random EC2 instance id: "i-" and 17 hex digits. */
 export function newInstanceId(): string {
-  return `i-${randomBytes(9).toString("hex").slice(0, 17)}`;
+  return `i-${randomPoolBytes(9).toString("hex").slice(0, 17)}`;
 }
 
 /** Whether `text` has the shape of an instance id. */

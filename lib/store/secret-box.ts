@@ -8,6 +8,7 @@ import { createCipheriv, createDecipheriv, createSecretKey, randomBytes } from "
 import { mkdir, open, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { OrchestraError } from "../errors.ts";
+import { randomPoolBytes } from "./random-pool.ts";
 
 /** The key file's name inside the data directory. */
 export const SECRET_KEY_FILE = "credentials.key";
@@ -45,7 +46,7 @@ export function secretBox(key: Uint8Array): SecretBox {
   };
   return {
     seal(plain, context) {
-      const iv = randomBytes(12);
+      const iv = randomPoolBytes(12);
       const cipher = createCipheriv("aes-256-gcm", keyObject, iv);
       cipher.setAAD(Buffer.from(context, "utf8"));
       const body = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);

@@ -3,11 +3,12 @@
  * EC2 resource ids: a prefix and 17 hex digits, random for created resources and derived
  * from a name for the fixed ones (VPC, subnets, images) so they never change across restarts.
  */
-import { hash, randomBytes } from "node:crypto";
+import { hash } from "node:crypto";
+import { randomPoolBytes } from "../../store/random-pool.ts";
 
 /** A new random id such as `sg-0123456789abcdef0`. */
 export function newResourceId(prefix: string): string {
-  return `${prefix}-${randomBytes(9).toString("hex").slice(0, 17)}`;
+  return `${prefix}-${randomPoolBytes(9).toString("hex").slice(0, 17)}`;
 }
 
 /** A stable id for a named fixed resource. */
