@@ -62,7 +62,10 @@ export function tightenDataDir(dataDir: string): void {
 async function migrated(db: SqlDatabase): Promise<SqlDatabase> {
   try {
     await migrate(db);
-    await sealExistingSecrets(db);
+    // The rows just sealed replaced plain pages in the log, not yet in the database file: a
+    // checkpoint that empties the log puts the sealed pages there now, rather than after
+    // the thousands of pages an ordinary checkpoint waits for (lib/store/sqlite-database.ts).
+    if ((await sealExistingSecrets(db)) > 0 && db.dialect === "sqlite") await db.get("PRAGMA wal_checkpoint(TRUNCATE)");
   } catch (error) {
     await db.close();
     throw error;

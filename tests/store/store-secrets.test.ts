@@ -103,6 +103,8 @@ describe("secrets at rest", () => {
       for (const secret of stored.secrets.filter((s) => s !== COMMISSIONING_TOKEN)) expect(plain).toContain(secret);
 
       const again = new Inventory(await openStore(dir));
+      // Sealed in the files while the store is open, not only once its last connection closes.
+      for (const secret of stored.secrets) expect(await databaseBytes(dir), `${secret} left plain while open`).not.toContain(secret);
       await again.db.close();
       for (const secret of stored.secrets) expect(await databaseBytes(dir), `${secret} left plain`).not.toContain(secret);
       const third = new Inventory(await openStore(dir));
