@@ -82,6 +82,12 @@ describe("orchestra machines deploy", () => {
     });
     expect(metadata).toMatchObject({ instanceId, amiId: imageId, hostname: "big", publicKeys: [{ openssh: key }] });
     expect(Buffer.from(metadata!.userData!).toString()).toBe("#!/bin/sh\necho hello from the cli\n");
+    // Both moves are in the machine's history, as RunInstances logs them (its row written once for the two).
+    const events = await withStore((inventory) => inventory.events(systemId));
+    expect(events.slice(-2).map((e) => [e.from, e.to, e.reason])).toEqual([
+      ["ready", "allocated", `allocated to alice as ${instanceId}`],
+      ["allocated", "deploying", `deploying debian-test for alice as ${instanceId} (orchestra machines deploy)`],
+    ]);
 
     // --wait follows it; no engine runs here, so it is still deploying when the time is up.
     const wait = await run("machines", "wait", "big", "--status", "deployed", "--timeout-seconds", "0");

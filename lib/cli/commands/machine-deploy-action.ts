@@ -2,15 +2,16 @@
  * @module cli/commands/machine-deploy-action
  * What `orchestra machines deploy` does (lib/cli/commands/machine-deploy.ts declares it): it
  * takes the path RunInstances takes: the inventory's allocation (the named machine, or the
- * cheapest ready one that fits the image's disk and memory needs), then
- * deployAllocatedWithin, in one transaction. Loaded only when the command runs: it brings
+ * cheapest ready one that fits the image's disk and memory needs) moving the machine on to
+ * deploying in the same write of its row, then recordDeploymentWithin, in one transaction.
+ * Loaded only when the command runs: it brings
  * the deployment, image and metadata code (and node:net, node:stream), which every other
  * `machines` command, `machines list` first, does not need.
  */
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { deploymentOf } from "../../deploy/deployment-rows.ts";
-import { deployAllocatedWithin } from "../../deploy/deploy-allocated-machine.ts";
+import { recordDeploymentWithin } from "../../deploy/deploy-allocated-machine.ts";
 import type { Image } from "../../ec2/model/image-catalogue.ts";
 import { describeImageNeed, imageConstraints } from "../../images/image-needs.ts";
 import { availableImages, storeImageSource } from "../../ec2/model/image-source.ts";
@@ -87,18 +88,23 @@ export async function deployAction(ref: string | undefined, command: Command): P
       };
       let allocation;
       try {
-        allocation = await inventory.allocateWithin(tx, constraints, o.account);
+        // Ready → allocated → deploying in one write of the machine's row, as RunInstances does (one asked, one answered, or NO_CAPACITY).
+        allocation = (
+          await inventory.allocateManyWithin(tx, constraints, o.account, { min: 1, max: 1 }, {
+            to: "deploying",
+            reason: (instance) => `deploying ${image.name} for ${o.account} as ${instance.instanceId} (orchestra machines deploy)`,
+          })
+        )[0]!;
       } catch (error) {
         if (!isOrchestraError(error, "NO_CAPACITY")) throw error;
         const need = describeImageNeed(image);
         const what = named ? `machine ${ref} (${named.architecture}, ${named.cpus} cpus, ${formatBytes(named.memoryMib * 1024 ** 2)} memory, ${formatBytes(named.disks.reduce((sum, d) => sum + d.sizeBytes, 0))} disk) cannot take the image` : "no ready machine can take the image";
         throw new OrchestraError("NO_CAPACITY", `${what}: ${error.message}${need ? `; ${need}` : ""}`, {}, { cause: error });
       }
-      const deployed = await deployAllocatedWithin(tx, { db: inventory.db, inventory, now: () => new Date() }, {
-        systemId: allocation.machine.systemId,
+      const deployed = await recordDeploymentWithin(tx, { db: inventory.db, inventory, now: () => new Date() }, allocation.machine, {
         instanceId: allocation.instance.instanceId,
         image,
-        reason: `deploying ${image.name} for ${o.account} as ${allocation.instance.instanceId} (orchestra machines deploy)`,
+        newInstance: true,
         instanceType: o.instanceType ?? null,
         region: o.region,
         publicKeys,
