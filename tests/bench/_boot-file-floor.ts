@@ -15,7 +15,7 @@ const [root, port] = process.argv.slice(2);
 if (!root || !port) throw new Error("usage: _boot-file-floor.ts ROOT PORT");
 const held = new Map<string, Buffer>();
 
-createServer((req, res) => {
+const server = createServer((req, res) => {
   const path = normalize(decodeURIComponent(req.url ?? "/"));
   const bytes = held.get(path);
   const answer = (body: Buffer) => {
@@ -33,4 +33,8 @@ createServer((req, res) => {
       res.writeHead(404).end();
     },
   );
-}).listen(Number(port), "127.0.0.1");
+});
+// Orchestra's boot listener keeps an idle connection 15 s (node's default is 5 s): the same
+// here, so a client's second file does not find its connection closed more often than there.
+server.keepAliveTimeout = 15_000;
+server.listen(Number(port), "127.0.0.1");
