@@ -79,9 +79,10 @@ function writeOut(res: ServerResponse, chunk: Buffer): Promise<void> {
  * Send bytes `start`..`end` (inclusive) of `bytes` (a whole file held in memory) as the body
  * of `res`, whose head the caller has written, and end it: one write of a view of the one
  * Buffer, no copy in JavaScript. libuv hands the kernel what the socket takes and the rest as
- * room appears, with no JavaScript in between: in 1 MiB slices, each written once the kernel
- * held the last, the server spent 0.37-0.42 CPU s/GiB at 100 clients against 0.20-0.29 for
- * the one write (tests/bench/boot-http.ts's node floor does the same). A slow client is not cut
+ * room appears, with no JavaScript in between. In 1 MiB slices, each written once the kernel
+ * held the last, serve spent a median 0.36 CPU s/GiB at 100 clients against 0.31 for the one
+ * write (nine rounds each, the two builds alternating), and 0.48 against 0.36-0.37 at 1,000
+ * (tests/bench/boot-http.ts, whose node floor writes the same way). A slow client is not cut
  * off midway: node's idle check lets a socket live while its pending write shrinks between
  * two checks (net.Socket's _onTimeout); one that reads nothing is closed after one to two
  * idle limits.
