@@ -81,7 +81,7 @@ export async function serveFile(request: FastifyRequest, reply: FastifyReply, pa
     return reply;
   }
   const held = await cache?.get(path, info);
-  if (held) await sendBytes(reply.raw, held, start, end);
+  if (held) sendBytes(reply.raw, held, start, end);
   else await sendFileRange(reply.raw, path, start, end);
   return reply;
 }

@@ -2,8 +2,11 @@
  * Benchmark: the boot path at scale. Prints figures; not a timed test.
  *
  * 1. Boot-file throughput: C concurrent clients (C = 100, 1,000) each fetch the discovery
- *    kernel and initrd, from `orchestra serve` and, in the same run, from nginx serving the
- *    same files from the same directory (one worker process each: one event loop apiece).
+ *    kernel and initrd, from `orchestra serve` and, in the same run, from three peers on the
+ *    same files: nginx with sendfile (its production setting), nginx with sendfile off (it then
+ *    copies every byte through user space, as a Node server must: the floor without sendfile),
+ *    and a bare node:http server writing each file from one held Buffer (_boot-file-floor.ts:
+ *    Node's own floor). One process each: one event loop apiece.
  * 2. Adding one machine to the boot/DHCP data (inventory row + its dnsmasq host file) when
  *    the inventory already holds 10, 1,000 and 10,000 machines; it must stay flat.
  *
@@ -16,7 +19,7 @@
  * 30 MiB of RSS and some CPU that production never pays, and the RSS is one of the figures.
  * It gets the Node flags production gives it (lib/server/serve-node-flags.ts).
  */
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,6 +37,7 @@ import { cpuSeconds, peakRssMib } from "./_process-usage.ts";
 
 const BUILT_CLI = new URL("../../dist/cli/main.js", import.meta.url).pathname;
 if (!existsSync(BUILT_CLI)) throw new Error("dist/ is missing: run `npm run build` first (the benchmark runs the bundled CLI, dist/cli/, as bin/orchestra does)");
+const FLOOR_SERVER = new URL("./_boot-file-floor.ts", import.meta.url).pathname;
 const CLIENT_COUNTS = (process.env.BOOT_HTTP_CLIENTS ?? "100,1000").split(",").map(Number);
 if (CLIENT_COUNTS.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`BOOT_HTTP_CLIENTS: whole numbers, comma-separated (got ${process.env.BOOT_HTTP_CLIENTS})`);
 
@@ -107,44 +111,59 @@ async function throughput(): Promise<void> {
   console.log(`files: kernel ${image.files.kernel.sizeBytes} B + initrd ${image.files.initrd.sizeBytes} B = ${(size / 2 ** 20).toFixed(1)} MiB per client, from ${imagesDir(dataDir)}`);
 
   const oursPort = 40000 + Math.floor(Math.random() * 10000);
-  const nginxPort = oursPort + 1;
+  const [nginxPort, copyingNginxPort, floorPort] = [oursPort + 1, oursPort + 2, oursPort + 3];
   const serve = await startDetached("serve", [process.execPath, ...SERVE_NODE_FLAGS, BUILT_CLI, "serve", "--data-dir", dataDir, "--boot-listen", `127.0.0.1:${oursPort}`, "--api-listen", "127.0.0.1:0", "--log-level", "warn"], join(work, "serve.log"));
   stops.push(() => stopProcess(serve));
-  const nginxDir = join(work, "nginx");
-  rmSync(nginxDir, { recursive: true, force: true });
-  await import("node:fs/promises").then((fs) => fs.mkdir(nginxDir, { recursive: true }));
-  writeFileSync(join(nginxDir, "nginx.conf"), nginxPeerConfig({ root: imagesDir(dataDir), port: nginxPort, dir: nginxDir, connections: 4096, at: "/" }));
-  const nginx = await startDetached("nginx", ["nginx", "-c", join(nginxDir, "nginx.conf"), "-g", "daemon off;"], join(work, "nginx.log"));
-  stops.push(() => stopProcess(nginx));
+  const startNginx = async (name: string, port: number, sendfile: boolean) => {
+    const dir = join(work, name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "nginx.conf"), nginxPeerConfig({ root: imagesDir(dataDir), port, dir, connections: 4096, at: "/", sendfile }));
+    const nginx = await startDetached(name, ["nginx", "-c", join(dir, "nginx.conf"), "-g", "daemon off;"], join(work, `${name}.log`));
+    stops.push(() => stopProcess(nginx));
+    await waitFor(`http://127.0.0.1:${port}/${image.id}/initrd`).catch(async (error: Error) => {
+      throw new Error(`${error.message}\n${await readFile(join(dir, "nginx-error.log"), "utf8").catch(() => "")}${await readFile(join(work, `${name}.log`), "utf8").catch(() => "")}`);
+    });
+    return nginx;
+  };
+  const nginx = await startNginx("nginx", nginxPort, true);
+  const copyingNginx = await startNginx("nginx-copying", copyingNginxPort, false);
+  const floor = await startDetached("node-floor", [process.execPath, ...SERVE_NODE_FLAGS, FLOOR_SERVER, imagesDir(dataDir), String(floorPort)], join(work, "node-floor.log"));
+  stops.push(() => stopProcess(floor));
+  // The floor holds each file from its first request on: ask for both before measuring.
+  for (const file of ["kernel", "initrd"]) await waitFor(`http://127.0.0.1:${floorPort}/${image.id}/${file}`);
 
   await waitFor(`http://127.0.0.1:${oursPort}/healthz`);
-  await waitFor(`http://127.0.0.1:${nginxPort}/${image.id}/initrd`).catch(async (error: Error) => {
-    throw new Error(`${error.message}\n${await readFile(join(nginxDir, "nginx-error.log"), "utf8").catch(() => "")}${await readFile(join(work, "nginx.log"), "utf8").catch(() => "")}`);
-  });
 
   const idleRss = await peakRssMib(serve.pid);
   console.log(`orchestra serve RSS before any client (peak so far): ${idleRss.toFixed(0)} MiB`);
 
-  const ours = { origin: `http://127.0.0.1:${oursPort}`, paths: [`/images/${image.id}/kernel`, `/images/${image.id}/initrd`] };
-  const theirs = { origin: `http://127.0.0.1:${nginxPort}`, paths: [`/${image.id}/kernel`, `/${image.id}/initrd`] };
+  const filePaths = (prefix: string) => [`${prefix}/${image.id}/kernel`, `${prefix}/${image.id}/initrd`];
+  const servers = [
+    { name: "orchestra", origin: `http://127.0.0.1:${oursPort}`, paths: filePaths("/images"), pid: serve.pid },
+    { name: "node floor", origin: `http://127.0.0.1:${floorPort}`, paths: filePaths(""), pid: floor.pid },
+    { name: "nginx", origin: `http://127.0.0.1:${nginxPort}`, paths: filePaths(""), pid: nginx.pid },
+    { name: "nginx copy", origin: `http://127.0.0.1:${copyingNginxPort}`, paths: filePaths(""), pid: copyingNginx.pid },
+  ];
   console.log("\nboot-file throughput (each client: kernel + initrd, its own connection)");
-  console.log("(the load generator shares the machine's cores with both servers; server CPU per GiB is the steadier figure)");
-  console.log("clients  server     seconds   MiB/s     files/s  failures  retries  server CPU s/GiB");
+  console.log("(the load generator shares the machine's cores with the servers; server CPU per GiB is the steadier figure)");
+  console.log("node floor: bare node:http, each file one held Buffer, one res.end() per file (_boot-file-floor.ts)");
+  console.log("nginx: sendfile (the kernel copies page cache to socket); nginx copy: sendfile off, 1 MiB buffers (reads into user space and writes out, as a Node server must)");
+  console.log("clients  server      seconds   MiB/s     files/s  failures  retries  server CPU s/GiB");
   for (const clients of CLIENT_COUNTS) {
-    const results: Record<string, number> = {};
     const cpu: Record<string, number> = {};
-    for (const [name, target, pid] of [["orchestra", ours, serve.pid], ["nginx", theirs, nginx.pid]] as const) {
+    const rate: Record<string, number> = {};
+    for (const { name, origin, paths, pid } of servers) {
       const cpuBefore = await cpuSeconds(pid);
-      const r = await load(target.origin, target.paths, clients);
+      const r = await load(origin, paths, clients);
       const cpuUsed = (await cpuSeconds(pid)) - cpuBefore;
       if (r.failures === 0 && r.bytes !== clients * size) throw new Error(`${name}: short read (${r.bytes} of ${clients * size} bytes)`);
-      const mibs = r.bytes / 2 ** 20 / r.seconds;
-      results[name] = mibs;
+      rate[name] = r.bytes / 2 ** 20 / r.seconds;
       cpu[name] = cpuUsed / (r.bytes / 2 ** 30);
-      console.log(`${String(clients).padStart(7)}  ${name.padEnd(9)} ${r.seconds.toFixed(2).padStart(8)}  ${mibs.toFixed(0).padStart(7)}  ${((clients * 2) / r.seconds).toFixed(0).padStart(9)}  ${String(r.failures).padStart(8)}  ${String(r.retries).padStart(7)}  ${cpu[name]!.toFixed(2).padStart(16)}`);
+      console.log(`${String(clients).padStart(7)}  ${name.padEnd(10)} ${r.seconds.toFixed(2).padStart(8)}  ${rate[name]!.toFixed(0).padStart(7)}  ${((clients * 2) / r.seconds).toFixed(0).padStart(9)}  ${String(r.failures).padStart(8)}  ${String(r.retries).padStart(7)}  ${cpu[name]!.toFixed(2).padStart(16)}`);
     }
     const rss = await peakRssMib(serve.pid);
-    console.log(`         orchestra/nginx: throughput ${(results.orchestra! / results.nginx!).toFixed(2)}x, CPU per GiB ${(cpu.orchestra! / cpu.nginx!).toFixed(1)}x; orchestra serve peak RSS so far ${Number.isNaN(rss) ? "?" : rss.toFixed(0)} MiB`);
+    const ratio = (peer: string) => (cpu.orchestra! / cpu[peer]!).toFixed(1);
+    console.log(`         orchestra/nginx: throughput ${(rate.orchestra! / rate.nginx!).toFixed(2)}x; CPU per GiB ${ratio("nginx")}x nginx, ${ratio("nginx copy")}x nginx copy, ${ratio("node floor")}x node floor (node floor/nginx copy ${(cpu["node floor"]! / cpu["nginx copy"]!).toFixed(1)}x); orchestra serve peak RSS so far ${Number.isNaN(rss) ? "?" : rss.toFixed(0)} MiB`);
   }
 }
 
@@ -188,7 +207,7 @@ async function addMachineCost(): Promise<void> {
 const limit = setTimeout(() => {
   console.error("benchmark took too long; stopping");
   void Promise.all(stops.map((stop) => stop())).finally(() => process.exit(1));
-}, 15 * 60_000);
+}, 25 * 60_000);
 try {
   await throughput();
   await addMachineCost();

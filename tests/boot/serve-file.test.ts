@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import type { AddressInfo } from "node:net";
+import { connect } from "node:net";
 import { join } from "node:path";
 import Fastify from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -105,4 +107,68 @@ describe("conditional request rules", () => {
     expect(isNotModified(undefined, "not a date", '"a"', mtime)).toBe(false);
     expect(isNotModified(undefined, undefined, '"a"', mtime)).toBe(false);
   });
+});
+
+describe("a held file over a real socket with an idle limit", () => {
+  // Larger than loopback's socket buffers take at once, so the one write has to wait on the reader.
+  const content = Buffer.alloc(32 * 1024 * 1024, "orchestra");
+  const IDLE_MS = 250;
+  const app = Fastify({ connectionTimeout: IDLE_MS });
+  const cache = new FileCache();
+  let dir: string | undefined;
+  let port = 0;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), `orchestra-serve-file-idle-${process.pid}-`));
+    writeFileSync(join(dir, "initrd"), content);
+    app.get("/held", (request, reply) => serveFile(request, reply, join(dir!, "initrd"), cache));
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    port = (app.server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await app.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** GET /held, reading 1 MiB and then pausing `pauseMs` each time; resolves with the bytes read once the server closes or ends. */
+  const fetchSlowly = (pauseMs: number) =>
+    new Promise<{ bytes: number; ms: number }>((resolveFetch, reject) => {
+      const started = Date.now();
+      const socket = connect(port, "127.0.0.1", () => socket.write("GET /held HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+      let bytes = 0;
+      let sincePause = 0;
+      socket.on("data", (chunk: Buffer) => {
+        bytes += chunk.length;
+        sincePause += chunk.length;
+        if (sincePause >= 1024 * 1024) {
+          sincePause = 0;
+          socket.pause();
+          setTimeout(() => socket.resume(), pauseMs);
+        }
+      });
+      socket.on("error", reject);
+      socket.on("close", () => resolveFetch({ bytes, ms: Date.now() - started }));
+    });
+
+  it("a client that reads slowly but steadily gets the whole file, however long past the idle limit it takes", async () => {
+    const { bytes, ms } = await fetchSlowly(100);
+    // The head, then every byte of the body; and it took many idle limits.
+    expect(bytes).toBeGreaterThan(content.length);
+    expect(ms).toBeGreaterThan(4 * IDLE_MS);
+  });
+
+  it("a client that stops reading is cut off after the idle limit", async () => {
+    // Seen from the server: a client that reads nothing cannot see the close.
+    const serverSide = new Promise<number>((resolveClose) => app.server.once("connection", (socket) => {
+      const opened = Date.now();
+      socket.once("close", () => resolveClose(Date.now() - opened));
+    }));
+    const client = connect(port, "127.0.0.1", () => client.write("GET /held HTTP/1.1\r\nHost: x\r\n\r\n"));
+    client.pause();
+    try {
+      // One idle limit to see the write stall, at most one more while it still moved.
+      expect(await serverSide).toBeLessThan(10 * IDLE_MS);
+    } finally {
+      client.destroy();
+    }
+  }, 10_000);
 });
