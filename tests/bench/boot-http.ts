@@ -34,6 +34,7 @@ import { startDetached, stopProcess } from "../../lib/lab/lab-processes.ts";
 import { nginxPeerConfig } from "./_nginx-peer.ts";
 import { SERVE_NODE_FLAGS } from "../../lib/server/serve-node-flags.ts";
 import { cpuSeconds, peakRssMib } from "./_process-usage.ts";
+import { freeTcpPort } from "../helpers/free-port.ts";
 
 const BUILT_CLI = new URL("../../dist/cli/main.js", import.meta.url).pathname;
 if (!existsSync(BUILT_CLI)) throw new Error("dist/ is missing: run `npm run build` first (the benchmark runs the bundled CLI, dist/cli/, as bin/orchestra does)");
@@ -110,8 +111,8 @@ async function throughput(): Promise<void> {
   const size = image.files.kernel.sizeBytes + image.files.initrd.sizeBytes;
   console.log(`files: kernel ${image.files.kernel.sizeBytes} B + initrd ${image.files.initrd.sizeBytes} B = ${(size / 2 ** 20).toFixed(1)} MiB per client, from ${imagesDir(dataDir)}`);
 
-  const oursPort = 40000 + Math.floor(Math.random() * 10000);
-  const [nginxPort, copyingNginxPort, floorPort] = [oursPort + 1, oursPort + 2, oursPort + 3];
+  // Free ports from the kernel, not drawn at random: a drawn port can be another server's (EADDRINUSE).
+  const [oursPort, nginxPort, copyingNginxPort, floorPort] = [await freeTcpPort(), await freeTcpPort(), await freeTcpPort(), await freeTcpPort()];
   const serve = await startDetached("serve", [process.execPath, ...SERVE_NODE_FLAGS, BUILT_CLI, "serve", "--data-dir", dataDir, "--boot-listen", `127.0.0.1:${oursPort}`, "--api-listen", "127.0.0.1:0", "--log-level", "warn"], join(work, "serve.log"));
   stops.push(() => stopProcess(serve));
   const startNginx = async (name: string, port: number, sendfile: boolean) => {
