@@ -26,7 +26,7 @@ import { registerEraseService } from "../deploy/erase-service.ts";
 import { deploymentOf } from "../deploy/deployment-rows.ts";
 import { erasureOf } from "../deploy/erasure-rows.ts";
 import { newDeployToken } from "../deploy/deploy-token.ts";
-import type { Machine } from "../inventory/machine.ts";
+import type { MachineBootView } from "../inventory/machine.ts";
 import { type AddressWitness, fileAddressWitness } from "./address-witness.ts";
 import { dhcpPaths } from "./dhcp-service.ts";
 import { admitNodeCall, type Commissioning, commissioningOf, commissioningTokenFor, mayHandOutToken, plainAddress, sameToken } from "./node-token.ts";
@@ -109,7 +109,7 @@ export async function registerBootService(app: FastifyInstance, options: BootSer
   const scriptContext = (request: FastifyRequest) => ({ baseUrl: requestBaseUrl(request, options.bootUrl), kernelArgs: options.kernelArgs, imageBaseUrl: options.imageBaseUrl });
 
   /** The branch for a MAC's machine, with its node token only if this address may have it (docs/boot.md). */
-  const branchFor = async (request: FastifyRequest, mac: string, machine: Machine | undefined): Promise<BootBranch> => {
+  const branchFor = async (request: FastifyRequest, mac: string, machine: MachineBootView | undefined): Promise<BootBranch> => {
     // One read of the image list for the three roles (each read checks the images directory's time).
     const all = await listImages(options.dataDir);
     const architecture = machine?.architecture ?? "amd64";
@@ -168,7 +168,7 @@ export async function registerBootService(app: FastifyInstance, options: BootSer
       const match = /^(.+)\.ipxe$/.exec(request.params.file);
       if (!match) throw new OrchestraError("INVALID_ARGUMENT", "boot scripts are /boot/<mac>.ipxe");
       const mac = parseMac(match[1]!);
-      const machine = await inventory.findMachineByMac(mac);
+      const machine = await inventory.findBootViewByMac(mac);
       // A scan of unknown MACs (looking for a known one) is slowed per source and overall.
       if (!machine && (!unknownLimiter.take(request.ip) || !unknownGlobalLimiter.take(EVERYONE))) {
         throw new OrchestraError("RATE_LIMITED", `too many boot-script requests for unknown MACs from ${request.ip}; retry in a minute`, { source: request.ip });

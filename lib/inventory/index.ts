@@ -1,5 +1,5 @@
 export { Inventory, type Allocation, type InventoryOptions, type ListMachinesFilter } from "./inventory.ts";
-export type { Disk, Machine, MachineEvent, NetworkInterface, PowerSettings } from "./machine.ts";
+export type { Disk, Machine, MachineBootView, MachineEvent, NetworkInterface, PowerSettings } from "./machine.ts";
 export { allocationCost, storageBytes } from "./machine.ts";
 export { machineView, type MachineView } from "./machine-view.ts";
 export { ARCHITECTURES, DEFAULT_ZONE, validateMachineInput, type NewMachineInput, type ValidMachineInput } from "./machine-input.ts";

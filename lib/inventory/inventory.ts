@@ -36,6 +36,7 @@ import {
   selectEvents,
   selectCandidates,
   selectMachine,
+  selectBootViewByMac,
   selectMachineByMac,
   selectStateEntry,
   selectMachines,
@@ -46,7 +47,7 @@ import {
   type MachineCandidate,
   type MachineFilter,
 } from "./machine-rows.ts";
-import type { Machine, MachineEvent } from "./machine.ts";
+import type { Machine, MachineBootView, MachineEvent } from "./machine.ts";
 import { listedMachines, sqliteListingJson, type ListingFilter } from "./machine-listing.ts";
 
 /** Options of an Inventory. */
@@ -253,6 +254,11 @@ export class Inventory {
   /** The machine that owns `mac`, or undefined. */
   async findMachineByMac(mac: string): Promise<Machine | undefined> {
     return selectMachineByMac(this.db, parseMac(mac));
+  }
+
+  /** What a boot script needs of the machine that owns `mac` (its id, architecture and state entry), or undefined. */
+  async findBootViewByMac(mac: string): Promise<MachineBootView | undefined> {
+    return selectBootViewByMac(this.db, parseMac(mac));
   }
 
   /** Machines, optionally filtered, in hostname order. */

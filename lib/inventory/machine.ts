@@ -52,6 +52,9 @@ export interface Machine {
   readonly updatedAt: string;
 }
 
+/** What a boot script needs of the machine that asks for it: no interfaces, hardware, disks, tags or power settings. */
+export type MachineBootView = Pick<Machine, "systemId" | "architecture" | "status" | "statusChangedAt">;
+
 /** One entry of a machine's event log: every transition leaves one. */
 export interface MachineEvent {
   readonly seq: number;
