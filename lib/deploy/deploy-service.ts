@@ -194,10 +194,10 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
       });
 
     scope.get<{ Params: { token: string } }>("/deploy/:token/plan", { logLevel: "warn" }, async (request, reply) => {
-      const { deployment, machine: state } = await activeDeployment(inventory, request.params.token);
-      // The plan needs the machine's disks: the one call that reads the whole machine.
-      const machine = await inventory.getMachine(state.systemId);
-      await admit(request, deployment, machine);
+      const { deployment, machine } = await activeDeployment(inventory, request.params.token);
+      await admit(request, deployment);
+      // The plan needs the machine's disks, and nothing else of it.
+      const disks = await inventory.getDisks(machine.systemId);
       if (deployment.phase === "failed" || deployment.phase === "booted") {
         throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", `this deployment is ${deployment.phase}`, { machine: machine.systemId });
       }
@@ -209,9 +209,9 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
         throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", reason, { machine: machine.systemId });
       }
       const needBytes = image.minDiskBytes ?? root.sizeBytes;
-      const disk = chooseDisk(machine.disks, needBytes);
+      const disk = chooseDisk(disks, needBytes);
       if (!disk) {
-        const reason = `no disk of at least ${needBytes} bytes on ${machine.systemId} (disks: ${machine.disks.map((d) => `${d.name} ${d.sizeBytes}`).join(", ") || "none"})`;
+        const reason = `no disk of at least ${needBytes} bytes on ${machine.systemId} (disks: ${disks.map((d) => `${d.name} ${d.sizeBytes}`).join(", ") || "none"})`;
         await failDeployment(deployment, machine, reason);
         throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", reason, { machine: machine.systemId });
       }

@@ -37,6 +37,7 @@ import {
   selectCandidates,
   selectMachine,
   selectBootViewByMac,
+  selectDisks,
   selectMachineByMac,
   selectStateEntry,
   selectMachines,
@@ -47,7 +48,7 @@ import {
   type MachineCandidate,
   type MachineFilter,
 } from "./machine-rows.ts";
-import type { Machine, MachineBootView, MachineEvent } from "./machine.ts";
+import type { Disk, Machine, MachineBootView, MachineEvent } from "./machine.ts";
 import { listedMachines, sqliteListingJson, type ListingFilter } from "./machine-listing.ts";
 
 /** Options of an Inventory. */
@@ -214,6 +215,17 @@ export class Inventory {
   /** One machine, by system id, hostname or MAC address. */
   async getMachine(ref: string): Promise<Machine> {
     return this.#resolve(this.db, ref);
+  }
+
+  /**
+   * The disks of the machine with system id `systemId`, read alone: a deploy plan needs
+   * them and nothing else of the machine (its hardware document is tens of KiB).
+   * @throws MACHINE_NOT_FOUND when no machine has that id.
+   */
+  async getDisks(systemId: string): Promise<Disk[]> {
+    const disks = await selectDisks(this.db, systemId);
+    if (!disks) throw new OrchestraError("MACHINE_NOT_FOUND", `no machine has system id ${JSON.stringify(systemId)}`, { machine: systemId });
+    return disks;
   }
 
   /**

@@ -9,7 +9,7 @@ import type { Migration } from "../store/migrations.ts";
 import type { SqlDatabase, SqlExecutor } from "../store/sql-database.ts";
 import type { StoreSecrets } from "../store/store-secrets.ts";
 import type { MachineStatus } from "./lifecycle.ts";
-import { storageBytes, type Machine, type MachineBootView, type MachineEvent, type NetworkInterface } from "./machine.ts";
+import { storageBytes, type Disk, type Machine, type MachineBootView, type MachineEvent, type NetworkInterface } from "./machine.ts";
 
 interface MachineRow {
   system_id: string;
@@ -229,6 +229,12 @@ export async function selectMachine(tx: SqlExecutor, systemId: string): Promise<
 /** The machine that owns `mac`, with its interfaces, in two reads (a boot script's every request asks by MAC). */
 export async function selectMachineByMac(tx: SqlExecutor, mac: string): Promise<Machine | undefined> {
   return withInterfaces(tx, await tx.get<MachineRow>(`SELECT ${MACHINE_COLUMNS} FROM machines WHERE system_id = (SELECT machine_id FROM interfaces WHERE mac = $1)`, [mac]));
+}
+
+/** A machine's disks by system id, without the rest of its row; undefined when it is gone. */
+export async function selectDisks(tx: SqlExecutor, systemId: string): Promise<Disk[] | undefined> {
+  const row = await tx.get<{ disks: string }>("SELECT disks FROM machines WHERE system_id = $1", [systemId]);
+  return row && (JSON.parse(row.disks) as Disk[]);
 }
 
 /**

@@ -5,8 +5,9 @@ import type { SqlDatabase } from "../../lib/store/sql-database.ts";
 import { tempDataDir } from "../helpers/inventory.ts";
 import { addVariedMachines } from "../helpers/varied-machines.ts";
 
-// The boot script reads only this view of the machine that asks (lib/boot/boot-service.ts):
-// it must say what the whole machine says, for every MAC of every machine.
+// A boot script reads only the boot view of the machine that asks (lib/boot/boot-service.ts),
+// a deploy plan only its disks (lib/deploy/deploy-service.ts):
+// each must say what the whole machine says, for every machine.
 let data: { dir: string; cleanup: () => void };
 let db: SqlDatabase;
 let inventory: Inventory;
@@ -48,5 +49,15 @@ describe("a machine's boot view by MAC", () => {
     await addVariedMachines(inventory);
     expect(await inventory.findBootViewByMac("02:00:00:00:00:99")).toBeUndefined();
     await expect(inventory.findBootViewByMac("not-a-mac")).rejects.toMatchObject({ code: "INVALID_MAC" });
+  });
+});
+
+describe("a machine's disks by system id", () => {
+  it("are the whole machine's disks, and a gone machine is MACHINE_NOT_FOUND", async () => {
+    await addVariedMachines(inventory);
+    const machines = await inventory.listMachines();
+    expect(machines.some((m) => m.disks.length > 0)).toBe(true);
+    for (const machine of machines) expect(await inventory.getDisks(machine.systemId)).toEqual(machine.disks);
+    await expect(inventory.getDisks("no-such-machine")).rejects.toMatchObject({ code: "MACHINE_NOT_FOUND" });
   });
 });
