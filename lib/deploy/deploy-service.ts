@@ -188,7 +188,7 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
     /** Fail the deployment and its machine with `reason` (guarded: a deployment already over stays as it is). */
     const failDeployment = async (deployment: Deployment, machine: DeploymentMachineState, reason: string, log?: string) =>
       inventory.db.transaction(async (tx) => {
-        const moved = await inventory.transitionFromWithin(tx, machine.systemId, machine, "failed_deployment", `deployment failed: ${reason}`);
+        const moved = await inventory.moveFromWithin(tx, machine.systemId, machine, "failed_deployment", `deployment failed: ${reason}`);
         if (moved) await updateDeployment(tx, deployment.token, ["planned", "writing", "written"], { phase: "failed", message: reason, ...(log === undefined ? {} : { log }) }, now());
         return moved;
       });
@@ -316,7 +316,7 @@ export async function registerDeployService(app: FastifyInstance, options: Deplo
         throw new OrchestraError("DEPLOYMENT_NOT_ACTIVE", reason, { machine: machine.systemId });
       }
       const moved = await inventory.db.transaction(async (tx) => {
-        const done = await inventory.transitionFromWithin(tx, machine.systemId, machine, "deployed", `booted the deployed image; reported from ${request.ip}`);
+        const done = await inventory.moveFromWithin(tx, machine.systemId, machine, "deployed", `booted the deployed image; reported from ${request.ip}`);
         if (done) {
           await updateDeployment(tx, deployment.token, ["writing", "written"], { phase: "booted", nodeAddress: request.ip }, now());
           if (deployment.instanceId) await metadata.recordAddressWithin(tx, deployment.instanceId, request.ip);

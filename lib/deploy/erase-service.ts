@@ -38,7 +38,7 @@ export async function registerEraseService(app: FastifyInstance, options: { inve
     const seen = { status: "disk_erasing" as const, statusChangedAt: erasure.enteredAt };
     const moved = await inventory.db.transaction(async (tx) => {
       const to = status === "success" ? "ready" : "failed_disk_erasing";
-      const done = await inventory.transitionFromWithin(tx, erasure.systemId, seen, to, status === "success" ? `disks erased (${erasure.mode}): ${summary}` : `disk erasure failed: ${summary}`);
+      const done = await inventory.moveFromWithin(tx, erasure.systemId, seen, to, status === "success" ? `disks erased (${erasure.mode}): ${summary}` : `disk erasure failed: ${summary}`);
       if (done) await finishErasure(tx, token, status === "success" ? "erased" : "failed", summary, log, now());
       return done;
     });

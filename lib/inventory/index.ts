@@ -1,4 +1,4 @@
-export { Inventory, type Allocation, type InventoryOptions, type ListMachinesFilter } from "./inventory.ts";
+export { Inventory, type Allocation, type InventoryOptions, type ListMachinesFilter, type MachineStateEntry } from "./inventory.ts";
 export type { Disk, Machine, MachineBootView, MachineEvent, NetworkInterface, PowerSettings } from "./machine.ts";
 export { allocationCost, storageBytes } from "./machine.ts";
 export { machineView, type MachineView } from "./machine-view.ts";

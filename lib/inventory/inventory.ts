@@ -39,6 +39,7 @@ import {
   selectBootViewByMac,
   selectDisks,
   selectMachineByMac,
+  selectMoveState,
   selectStateEntry,
   selectMachines,
   selectSystemIdByHostname,
@@ -107,6 +108,12 @@ export interface AllocateThen {
 }
 
 /** One move of a machine: its new state and why. */
+/** What #moveThrough reads of a machine, and the fields it answers changed. */
+type MovingMachine = Pick<Machine, "systemId" | "status" | "statusMessage" | "statusChangedAt" | "updatedAt"> & { readonly power: Pick<Machine["power"], "type"> };
+
+/** A machine's state entry after a move. */
+export type MachineStateEntry = Pick<Machine, "systemId" | "status" | "statusChangedAt">;
+
 interface Step {
   readonly to: MachineStatus;
   readonly reason: string;
@@ -219,7 +226,7 @@ export class Inventory {
 
   /**
    * The disks of the machine with system id `systemId`, read alone: a deploy plan needs
-   * them and nothing else of the machine (its hardware document is tens of KiB).
+   * them and nothing else of the machine (whose hardware document may hold any number of facts).
    * @throws MACHINE_NOT_FOUND when no machine has that id.
    */
   async getDisks(systemId: string): Promise<Disk[]> {
@@ -323,7 +330,7 @@ export class Inventory {
    * it: each write of a machine's status rewrites its listing text (./machine-listing-text.ts),
    * and RunInstances' allocation and deployment wrote it twice.
    */
-  async #moveThrough(tx: SqlExecutor, machine: Machine, steps: readonly Step[]): Promise<Machine> {
+  async #moveThrough<M extends MovingMachine>(tx: SqlExecutor, machine: M, steps: readonly Step[]): Promise<M> {
     const path = [...steps];
     let status = machine.status;
     for (const step of path) {
@@ -482,6 +489,18 @@ export class Inventory {
     const machine = await selectMachine(tx, systemId);
     if (!machine || machine.status !== seen.status || machine.statusChangedAt !== seen.statusChangedAt) return undefined;
     return this.#transition(tx, machine, to, reason);
+  }
+
+  /**
+   * `transitionFromWithin` for a caller that needs only whether the machine moved and its new
+   * state entry (a node's report, a failed deployment): three columns of the machine are read,
+   * not the whole machine and its interfaces. Undefined when it moved on (or was deleted) meanwhile.
+   */
+  async moveFromWithin(tx: SqlExecutor, systemId: string, seen: Pick<Machine, "status" | "statusChangedAt">, to: MachineStatus, reason: string): Promise<MachineStateEntry | undefined> {
+    const state = await selectMoveState(tx, systemId);
+    if (!state || state.status !== seen.status || state.statusChangedAt !== seen.statusChangedAt) return undefined;
+    const moved = await this.#moveThrough(tx, { systemId, status: state.status, statusMessage: "", statusChangedAt: state.statusChangedAt, updatedAt: state.statusChangedAt, power: { type: state.powerType } }, [{ to, reason }]);
+    return { systemId, status: moved.status, statusChangedAt: moved.statusChangedAt };
   }
 
   /** `transition` inside the caller's transaction. */

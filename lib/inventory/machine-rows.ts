@@ -240,7 +240,8 @@ export async function selectDisks(tx: SqlExecutor, systemId: string): Promise<Di
 /**
  * The boot view of the machine that owns `mac`, in one read. Every boot script asks by MAC
  * (twice a deployment, and on every boot of a deployed machine): the whole machine was two
- * statements, and parsing its hardware document, which commissioning makes tens of KiB, for
+ * statements, and parsing its hardware document (free-form facts: six from Orchestra's own
+ * commissioning, but as many as an operator or an import gives, 35 KB in tests/bench/status-change.ts), for
  * a script that uses four columns.
  */
 export async function selectBootViewByMac(tx: SqlExecutor, mac: string): Promise<MachineBootView | undefined> {
@@ -271,6 +272,12 @@ export async function completeCandidate(tx: SqlExecutor, candidate: MachineCandi
 async function selectInterfaces(tx: SqlExecutor, systemId: string): Promise<NetworkInterface[]> {
   const nics = await tx.all<InterfaceRow>("SELECT mac, machine_id, name, boot FROM interfaces WHERE machine_id = $1 ORDER BY position", [systemId]);
   return nics.map(toInterface);
+}
+
+/** What moving a machine needs of it: its state entry and its power type (a test-only one may finish at once); undefined when it is gone. */
+export async function selectMoveState(tx: SqlExecutor, systemId: string): Promise<{ status: MachineStatus; statusChangedAt: string; powerType: string } | undefined> {
+  const row = await tx.get<{ status: string; status_changed_at: string; power_type: string }>("SELECT status, status_changed_at, power_type FROM machines WHERE system_id = $1", [systemId]);
+  return row && { status: row.status as MachineStatus, statusChangedAt: row.status_changed_at, powerType: row.power_type };
 }
 
 /** A machine's state entry (status and when it entered it), without the rest of its row; undefined when it is gone. */

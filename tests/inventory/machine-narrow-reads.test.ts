@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Inventory } from "../../lib/inventory/index.ts";
 import { openStore } from "../../lib/store/open-store.ts";
 import type { SqlDatabase } from "../../lib/store/sql-database.ts";
-import { tempDataDir } from "../helpers/inventory.ts";
+import { addReadyMachines, memoryInventory, nextMac, tempDataDir } from "../helpers/inventory.ts";
 import { addVariedMachines } from "../helpers/varied-machines.ts";
 
 // A boot script reads only the boot view of the machine that asks (lib/boot/boot-service.ts),
@@ -59,5 +59,37 @@ describe("a machine's disks by system id", () => {
     expect(machines.some((m) => m.disks.length > 0)).toBe(true);
     for (const machine of machines) expect(await inventory.getDisks(machine.systemId)).toEqual(machine.disks);
     await expect(inventory.getDisks("no-such-machine")).rejects.toMatchObject({ code: "MACHINE_NOT_FOUND" });
+  });
+});
+
+describe("moving a machine from a state entry it was seen in, reading three of its columns (moveFromWithin)", () => {
+  it("moves it, logs the event and answers the new state entry, as transitionFromWithin does", async () => {
+    const deploying = await memoryInventory({ fakeCompletesAtOnce: false });
+    const m = await deploying.addMachine({ interfaces: [{ mac: nextMac() }], power: { type: "fake" } });
+    const seen = await deploying.transition(m.systemId, "commissioning", "for the test");
+    const moved = await deploying.db.transaction((tx) => deploying.moveFromWithin(tx, m.systemId, seen, "ready", "hardware reported"));
+    const after = await deploying.getMachine(m.systemId);
+    expect(moved).toEqual({ systemId: m.systemId, status: "ready", statusChangedAt: after.statusChangedAt });
+    expect(after.status).toBe("ready");
+    expect((await deploying.events(m.systemId)).at(-1)).toMatchObject({ from: "commissioning", to: "ready", reason: "hardware reported" });
+  });
+
+  it("lets a test-only machine finish an in-progress state at once where the inventory says so", async () => {
+    const atOnce = await memoryInventory();
+    const m = await atOnce.addMachine({ interfaces: [{ mac: nextMac() }], power: { type: "fake" } });
+    const seen = await atOnce.getMachine(m.systemId);
+    const moved = await atOnce.db.transaction((tx) => atOnce.moveFromWithin(tx, m.systemId, seen, "commissioning", "accepted"));
+    expect(moved?.status).toBe("ready");
+  });
+
+  it("changes nothing when the machine left that state entry or is gone, and refuses a move the lifecycle forbids", async () => {
+    const [id] = await addReadyMachines(inventory, 1);
+    const seen = await inventory.getMachine(id!);
+    const stale = { status: seen.status, statusChangedAt: "2000-01-01T00:00:00.000Z" };
+    expect(await db.transaction((tx) => inventory.moveFromWithin(tx, id!, stale, "broken", "stale"))).toBeUndefined();
+    expect(await db.transaction((tx) => inventory.moveFromWithin(tx, "no-such-machine", seen, "broken", "gone"))).toBeUndefined();
+    await expect(db.transaction((tx) => inventory.moveFromWithin(tx, id!, seen, "deployed", "skipping ahead"))).rejects.toMatchObject({ code: "ILLEGAL_TRANSITION" });
+    expect(await inventory.getMachine(id!)).toEqual(seen);
+    expect((await inventory.events(id!)).map((e) => e.to)).not.toContain("broken");
   });
 });
