@@ -1,25 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Inventory } from "../../lib/inventory/index.ts";
-import { openStore } from "../../lib/store/open-store.ts";
-import type { SqlDatabase } from "../../lib/store/sql-database.ts";
-import { addReadyMachines, memoryInventory, nextMac, tempDataDir } from "../helpers/inventory.ts";
+import type { Inventory } from "../../lib/inventory/index.ts";
+import { addReadyMachines, memoryInventory, nextMac } from "../helpers/inventory.ts";
 import { addVariedMachines } from "../helpers/varied-machines.ts";
 
 // A boot script reads only the boot view of the machine that asks (lib/boot/boot-service.ts),
-// a deploy plan only its disks (lib/deploy/deploy-service.ts):
-// each must say what the whole machine says, for every machine.
-let data: { dir: string; cleanup: () => void };
-let db: SqlDatabase;
+// a deploy plan only its disks, a node's report moves it on three columns (lib/deploy/deploy-service.ts):
+// each must say and do what the whole machine's path does.
 let inventory: Inventory;
 
 beforeEach(async () => {
-  data = tempDataDir();
-  db = await openStore(data.dir);
-  inventory = new Inventory(db);
+  inventory = await memoryInventory();
 });
 afterEach(async () => {
-  await db.close();
-  data.cleanup();
+  await inventory.db.close();
 });
 
 describe("a machine's boot view by MAC", () => {
@@ -86,9 +79,9 @@ describe("moving a machine from a state entry it was seen in, reading three of i
     const [id] = await addReadyMachines(inventory, 1);
     const seen = await inventory.getMachine(id!);
     const stale = { status: seen.status, statusChangedAt: "2000-01-01T00:00:00.000Z" };
-    expect(await db.transaction((tx) => inventory.moveFromWithin(tx, id!, stale, "broken", "stale"))).toBeUndefined();
-    expect(await db.transaction((tx) => inventory.moveFromWithin(tx, "no-such-machine", seen, "broken", "gone"))).toBeUndefined();
-    await expect(db.transaction((tx) => inventory.moveFromWithin(tx, id!, seen, "deployed", "skipping ahead"))).rejects.toMatchObject({ code: "ILLEGAL_TRANSITION" });
+    expect(await inventory.db.transaction((tx) => inventory.moveFromWithin(tx, id!, stale, "broken", "stale"))).toBeUndefined();
+    expect(await inventory.db.transaction((tx) => inventory.moveFromWithin(tx, "no-such-machine", seen, "broken", "gone"))).toBeUndefined();
+    await expect(inventory.db.transaction((tx) => inventory.moveFromWithin(tx, id!, seen, "deployed", "skipping ahead"))).rejects.toMatchObject({ code: "ILLEGAL_TRANSITION" });
     expect(await inventory.getMachine(id!)).toEqual(seen);
     expect((await inventory.events(id!)).map((e) => e.to)).not.toContain("broken");
   });
