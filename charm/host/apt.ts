@@ -3,6 +3,7 @@
  * Debian packages: install only what is missing, so a hook that runs again does nothing.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { isOrchestraError } from "../../lib/errors.ts";
 import type { Host } from "./host.ts";
 import { writeFileAtomic } from "./write-file-atomic.ts";
 import { aptProxyOptions, modelProxyEnvironment } from "./proxy.ts";
@@ -49,12 +50,28 @@ export async function ensurePackages(host: Host, names: readonly string[]): Prom
     await host.run(["apt-get", ...proxyOptions, "update"], { env });
     updated.add(host);
   }
-  // A hook killed while dpkg worked leaves packages half configured, and apt-get then refuses
-  // every install ("dpkg was interrupted"): finish that first. Nothing pending: a no-op.
-  await host.run(["dpkg", "--force-confold", "--configure", "-a"], { env });
+  await finishInterruptedDpkg(host, env, proxyOptions);
   // confold: a config file the charm already wrote must survive the package's own.
   await host.run(["apt-get", ...proxyOptions, "install", "--yes", "--no-install-recommends", "-o", "Dpkg::Options::=--force-confold", ...missing], { env });
   // stop/remove treat these differently from packages the machine had before.
   noteInstalled(host, missing);
   return missing;
+}
+
+/**
+ * Finish what a hook killed while dpkg worked left: apt-get refuses every install until then
+ * ("dpkg was interrupted"). Packages left half configured, `dpkg --configure -a` finishes. A
+ * package killed while dpkg unpacked it is half installed, which configure cannot finish
+ * ("error processing package perl-base (--configure)": tests/integration/faults.test.ts, the
+ * kill landing on perl-base's upgrade): apt-get's --fix-broken unpacks it again, then
+ * configure finishes the rest. Nothing pending: one dpkg call that does nothing.
+ */
+async function finishInterruptedDpkg(host: Host, env: Record<string, string>, proxyOptions: readonly string[]): Promise<void> {
+  try {
+    await host.run(["dpkg", "--force-confold", "--configure", "-a"], { env });
+  } catch (error) {
+    if (!isOrchestraError(error, "COMMAND_FAILED")) throw error;
+    await host.run(["apt-get", ...proxyOptions, "install", "--fix-broken", "--yes", "--no-install-recommends", "-o", "Dpkg::Options::=--force-confold"], { env });
+    await host.run(["dpkg", "--force-confold", "--configure", "-a"], { env });
+  }
 }
