@@ -60,11 +60,12 @@ export async function ensurePackages(host: Host, names: readonly string[]): Prom
 
 /**
  * Finish what a hook killed while dpkg worked left: apt-get refuses every install until then
- * ("dpkg was interrupted"). Packages left half configured, `dpkg --configure -a` finishes. A
- * package killed while dpkg unpacked it is half installed, which configure cannot finish
- * ("error processing package perl-base (--configure)": tests/integration/faults.test.ts, the
- * kill landing on perl-base's upgrade): apt-get's --fix-broken unpacks it again, then
- * configure finishes the rest. Nothing pending: one dpkg call that does nothing.
+ * ("dpkg was interrupted"). Packages left half configured, `dpkg --configure -a` finishes.
+ * One left unpacked before apt unpacked what it depends on, configure cannot finish
+ * ("dependency problems", "error processing package squid (--configure)"; seen in CI as
+ * perl-base's): apt-get's --fix-broken installs what is missing (or unpacks again a package
+ * left half installed), then configure finishes the rest (tests/integration/faults.test.ts).
+ * Nothing pending: one dpkg call that does nothing.
  */
 async function finishInterruptedDpkg(host: Host, env: Record<string, string>, proxyOptions: readonly string[]): Promise<void> {
   try {
