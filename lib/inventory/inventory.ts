@@ -107,13 +107,13 @@ export interface AllocateThen {
   readonly reason: (instance: Instance) => string;
 }
 
-/** One move of a machine: its new state and why. */
-/** What #moveThrough reads of a machine, and the fields it answers changed. */
-type MovingMachine = Pick<Machine, "systemId" | "status" | "statusMessage" | "statusChangedAt" | "updatedAt"> & { readonly power: Pick<Machine["power"], "type"> };
+/** What #moveThrough reads of a machine. */
+type MovingMachine = Pick<Machine, "systemId" | "status"> & { readonly power: Pick<Machine["power"], "type"> };
 
 /** A machine's state entry after a move. */
 export type MachineStateEntry = Pick<Machine, "systemId" | "status" | "statusChangedAt">;
 
+/** One move of a machine: its new state and why. */
 interface Step {
   readonly to: MachineStatus;
   readonly reason: string;
@@ -330,7 +330,7 @@ export class Inventory {
    * it: each write of a machine's status rewrites its listing text (./machine-listing-text.ts),
    * and RunInstances' allocation and deployment wrote it twice.
    */
-  async #moveThrough<M extends MovingMachine>(tx: SqlExecutor, machine: M, steps: readonly Step[]): Promise<M> {
+  async #moveThrough<M extends MovingMachine>(tx: SqlExecutor, machine: M, steps: readonly Step[]): Promise<M & Pick<Machine, "status" | "statusMessage" | "statusChangedAt" | "updatedAt">> {
     const path = [...steps];
     let status = machine.status;
     for (const step of path) {
@@ -499,7 +499,7 @@ export class Inventory {
   async moveFromWithin(tx: SqlExecutor, systemId: string, seen: Pick<Machine, "status" | "statusChangedAt">, to: MachineStatus, reason: string): Promise<MachineStateEntry | undefined> {
     const state = await selectMoveState(tx, systemId);
     if (!state || state.status !== seen.status || state.statusChangedAt !== seen.statusChangedAt) return undefined;
-    const moved = await this.#moveThrough(tx, { systemId, status: state.status, statusMessage: "", statusChangedAt: state.statusChangedAt, updatedAt: state.statusChangedAt, power: { type: state.powerType } }, [{ to, reason }]);
+    const moved = await this.#moveThrough(tx, { systemId, status: state.status, power: { type: state.powerType } }, [{ to, reason }]);
     return { systemId, status: moved.status, statusChangedAt: moved.statusChangedAt };
   }
 
